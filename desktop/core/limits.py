@@ -1,0 +1,29 @@
+"""Safety limits for reading untrusted files: explicit settings with sensible defaults.
+
+Every reader consults these before doing work proportional to something an attacker controls
+(file size, decompressed size, page count, nesting depth, part count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_file_bytes: int = 100 * 1024 * 1024
+    #: Total bytes a ZIP container (.docx) may inflate to, and the largest expansion ratio per member.
+    max_unzipped_bytes: int = 256 * 1024 * 1024
+    max_zip_ratio: int = 200
+    max_zip_members: int = 5000
+    max_pages: int = 2000
+    #: Characters of text one document may yield; beyond it the rest is dropped with a warning.
+    max_chars: int = 20_000_000
+    #: Email nesting (attachments inside attachments) and the parts one message may have.
+    max_depth: int = 5
+    max_mime_parts: int = 1000
+    max_messages: int = 20_000
+    max_attachment_bytes: int = 50 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,32 @@
+"""Shared test setup: headless Qt, a throw-away PRECIS_HOME, and the shared corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Before anything imports Qt: a missing display must not abort the whole run.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never touch the network; the Hub is unreachable here anyway.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("PRECIS_CORPUS", REPO.parent / "shared" / "corpus")).resolve()
+
+
+@pytest.fixture(autouse=True)
+def _precis_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own user-data folder, so no test sees another's store, cache or history."""
+    home = tmp_path_factory.mktemp("precis-home")
+    monkeypatch.setenv("PRECIS_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS} (set PRECIS_CORPUS)")
+    return CORPUS
