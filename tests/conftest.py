@@ -30,3 +30,26 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS} (set PRECIS_CORPUS)")
     return CORPUS
+
+
+def _tokenizer_texts() -> list[str]:
+    """Real meeting and email text for the tiny tokenizer, so it has whole-word pieces."""
+    texts: list[str] = []
+    if CORPUS.is_dir():
+        for name in ("transcript/qmsum-TS3003c-product-meeting.txt", "transcript/qmsum-covid_7-canada-committee.txt"):
+            p = CORPUS / name
+            if p.is_file():
+                texts.append(p.read_text(encoding="utf-8", errors="replace"))
+    from desktop.ml.random_model import default_training_texts
+
+    return texts + default_training_texts()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-weight T5 with the real architecture and a SentencePiece tokenizer, saved like a
+    Hub download (safetensors). Built once per test session; treat it as read-only."""
+    from desktop.ml.random_model import build_random_t5
+
+    out = tmp_path_factory.mktemp("tiny-t5") / "tiny-t5"
+    return build_random_t5(out, "tiny", texts=_tokenizer_texts(), vocab_size=2000)

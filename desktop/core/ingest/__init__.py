@@ -46,7 +46,7 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
     fmt = sniff(data, ctx)
     try:
         return reader_for(fmt)(data, ctx)
-    except DocumentError:
+    except (DocumentError, ImportError):
         raise
     except MemoryError as exc:
         raise LimitExceeded(f"{ctx.display_name} needs more memory to read than is safe; it was skipped.", ctx.path) from exc
@@ -130,12 +130,16 @@ def iter_documents(
     recursive: bool = True,
     limits: Limits = DEFAULT_LIMITS,
     passwords: dict[str, str] | None = None,
+    password: str | None = None,
 ) -> Iterator[ReadOutcome]:
-    """Read files and folders one by one; a failure is reported and the next file goes on."""
+    """Read files and folders one by one; a failure is reported and the next file goes on.
+
+    ``passwords`` maps a path to its password; ``password`` is tried for every other file.
+    """
     passwords = passwords or {}
     for path in expand_paths(paths, recursive=recursive):
         try:
-            doc = read_document(path, password=passwords.get(str(path)), limits=limits)
+            doc = read_document(path, password=passwords.get(str(path), password), limits=limits)
             yield ReadOutcome(path, document=doc)
         except DocumentError as err:
             yield ReadOutcome(path, error=err)

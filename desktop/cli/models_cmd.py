@@ -1,0 +1,181 @@
+"""precis-cli models: list, download, import and remove local models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from desktop.core.errors import PrecisError
+from desktop.core.events import Event, Progress
+from desktop.ml.catalog import Catalog
+from desktop.ml.manifest import human_bytes
+from desktop.ml.store import ModelStore
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("models", help="list, download, import and remove local models")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION")
+    p.set_defaults(func=lambda args: _usage(p))
+
+    ls = msub.add_parser("list", help="the catalog, installed models and fine-tuned adapters")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ls.set_defaults(func=run_list)
+
+    dl = msub.add_parser("download", help="download a catalog model from the Hugging Face Hub (resumable)")
+    dl.add_argument("name", metavar="NAME")
+    dl.add_argument("--endpoint", metavar="URL", help="Hub address (default: $HF_ENDPOINT or https://huggingface.co)")
+    dl.set_defaults(func=run_download)
+
+    im = msub.add_parser("import", help="copy a local T5 model folder (safetensors) into the store")
+    im.add_argument("folder", metavar="DIR")
+    im.add_argument("--name", help="name to install it under (default: the folder's name)")
+    im.add_argument("--replace", action="store_true", help="replace an installed model of the same name")
+    im.set_defaults(func=run_import)
+
+    rm = msub.add_parser("remove", help="delete an installed model (with its cached exports) or an adapter")
+    rm.add_argument("name", metavar="NAME")
+    rm.set_defaults(func=run_remove)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _fail(exc: PrecisError) -> int:
+    print(exc.message, file=sys.stderr)
+    return 1
+
+
+def run_list(args: argparse.Namespace) -> int:
+    try:
+        catalog = Catalog.load()
+        store = ModelStore(catalog=catalog)
+        data = _list_data(catalog, store)
+    except PrecisError as exc:
+        return _fail(exc)
+    if args.json:
+        json.dump(data, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    out = sys.stdout
+    out.write(f"Model store: {data['store']}\n\n")
+    for m in data["catalog"]:
+        mark = "installed" if m["installed"] else (f"partial {human_bytes(m['partial_bytes'])}" if m["partial_bytes"] else "-")
+        default = " (default)" if m["default"] else ""
+        out.write(f"  {m['name'] + default:<26} {mark:<18} {human_bytes(m['download_bytes']):>9}  "
+                  f"{_params(m['parameters']):>6} params  {m['description']}\n")
+    if data["imported"]:
+        out.write("\nImported models:\n")
+        for m in data["imported"]:
+            out.write(f"  {m['name']:<26} {human_bytes(m['size_bytes']):>9}  {m['revision']}\n")
+    if data["adapters"]:
+        out.write("\nFine-tuned adapters:\n")
+        for a in data["adapters"]:
+            out.write(f"  {a['name']:<26} on {a['base_model']}  {human_bytes(a['size_bytes'])}  {a['created_at']}\n")
+    return 0
+
+
+def _params(n: int) -> str:
+    return f"{n / 1e9:.1f}B" if n >= 1e9 else f"{n / 1e6:.0f}M"
+
+
+def _list_data(catalog: Catalog, store: ModelStore) -> dict[str, Any]:
+    installed = {m.name: m for m in store.installed()}
+    rows = []
+    for e in catalog:
+        m = installed.get(e.name)
+        rows.append({
+            "name": e.name, "hub_id": e.hub_id, "revision": e.revision, "parameters": e.parameters,
+            "download_bytes": e.download_bytes, "license": e.license, "description": e.description,
+            "default": e.name == catalog.default_name, "installed": m is not None,
+            "installed_revision": m.revision if m else None,
+            "partial_bytes": 0 if m else store.partial_bytes(e.name),
+            "path": str(m.path) if m else None,
+        })
+    imported = [
+        {"name": m.name, "path": str(m.path), "revision": m.revision, "size_bytes": m.size_bytes, "source": m.source}
+        for m in installed.values() if m.name not in catalog
+    ]
+    adapters = [
+        {"name": a.name, "path": str(a.path), "base_model": a.base_model, "base_revision": a.base_revision,
+         "created_at": a.created_at, "size_bytes": a.size_bytes, "metrics": a.metrics}
+        for a in store.list_adapters()
+    ]
+    return {"store": str(store.root), "catalog": rows, "imported": imported, "adapters": adapters}
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from desktop.ml.download import download
+
+    try:
+        catalog = Catalog.load()
+    except PrecisError as exc:
+        return _fail(exc)
+    entry = catalog.get(args.name)
+    if entry is None:
+        print(f"{args.name} is not in the catalog; choose one of: {', '.join(catalog.names())}.", file=sys.stderr)
+        return 2
+    store = ModelStore(catalog=catalog)
+    if store.is_installed(entry.name):
+        print(f"{entry.name} is already installed.", file=sys.stderr)
+        return 0
+    bar = _ProgressBar()
+    try:
+        model = download(entry, store, on_progress=bar, endpoint=args.endpoint)
+    except PrecisError as exc:
+        bar.close()
+        return _fail(exc)
+    finally:
+        bar.close()  # also on Ctrl-C, so "Cancelled." starts on a fresh line
+    print(f"Installed {model.name} ({human_bytes(model.size_bytes)}) in {model.path}", file=sys.stderr)
+    return 0
+
+
+class _ProgressBar:
+    """Draws Progress events as a tqdm bar in bytes on stderr (tqdm computes rate and ETA)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, Progress):
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=event.total, initial=event.done, desc=event.stage, unit="B",
+                             unit_scale=True, unit_divisor=1000, file=sys.stderr, dynamic_ncols=True)
+        self._bar.total = event.total
+        self._bar.set_description_str(event.stage, refresh=False)
+        self._bar.update(event.done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def run_import(args: argparse.Namespace) -> int:
+    try:
+        model = ModelStore().import_folder(args.folder, args.name, replace=args.replace)
+    except PrecisError as exc:
+        return _fail(exc)
+    print(f"Imported {model.name} ({human_bytes(model.size_bytes)}) into {model.path}", file=sys.stderr)
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    store = ModelStore()
+    try:
+        adapter = any(a.name == args.name for a in store.list_adapters())
+        if adapter and not store.is_installed(args.name) and not store.partial_bytes(args.name):
+            store.delete_adapter(args.name)
+        else:
+            store.remove(args.name)  # raises ModelNotFound listing what is installed
+    except PrecisError as exc:
+        return _fail(exc)
+    print(f"Removed {args.name}.", file=sys.stderr)
+    return 0

@@ -1,0 +1,83 @@
+"""precis-cli summarize: files and folders in, one cited digest out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop.cli.progress import ProgressBar
+from desktop.core.atomic import atomic_write_text
+from desktop.core.errors import Cancelled, PrecisError
+from desktop.core.render import RENDERERS
+from desktop.core.settings import load_settings
+from desktop.ml.job import JobSpec, run_job
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by summarize, eval and finetune's evaluation."""
+    settings = load_settings()
+    p.add_argument("--engine", choices=("auto", "flan-t5", "extractive"), default="auto",
+                   help="auto: FLAN-T5 when a model is installed, else the extractive engine")
+    p.add_argument("--model", default=settings.model, help="an installed model or adapter name, or a model folder")
+    p.add_argument("--backend", default=settings.backend, choices=("auto", "ctranslate2", "onnx", "torch"))
+    p.add_argument("--quantize", dest="quantization", default=settings.quantization,
+                   choices=("int8", "none", "float32", "bfloat16", "float16"))
+    p.add_argument("--device", default=settings.device, choices=("auto", "cpu", "cuda"))
+    p.add_argument("--threads", type=int, default=settings.threads, help="0 = all cores")
+    p.add_argument("--length", default=settings.length, choices=("short", "medium", "long"))
+    p.add_argument("--input-budget", type=int, default=settings.input_budget,
+                   help="tokens per prompt (128-2048; FLAN-T5 was tuned on up to 2048)")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the summary cache")
+
+
+def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
+    if not 128 <= args.input_budget <= 2048:
+        raise SystemExit("precis-cli: --input-budget must be between 128 and 2048")
+    settings = load_settings()
+    quant = "float32" if args.quantization == "none" else args.quantization
+    return JobSpec(
+        paths=paths, engine=args.engine, model=args.model, backend=args.backend, quantization=quant,
+        device=args.device, threads=args.threads, length=args.length, input_budget=args.input_budget,
+        use_cache=not args.no_cache, model_store=settings.model_store, limits=settings.limits(),
+        query=getattr(args, "query", None), password=getattr(args, "password", None),
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("summarize", help="summarize files and folders into one cited digest")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    add_engine_options(p)
+    p.add_argument("--query", help='ask a question instead ("what was decided about the budget?")')
+    p.add_argument("--out", type=Path, help="write the digest to FILE (default: stdout)")
+    p.add_argument("--format", choices=tuple(RENDERERS), default=None, help="md, json or txt (default: from --out, else md)")
+    p.add_argument("--password", help="password for encrypted PDFs")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix.lstrip(".").lower() in RENDERERS else "md")
+    bar = ProgressBar(False if args.no_progress else None)
+    try:
+        result = run_job(spec_from_args(args, args.paths), on_event=bar)
+    except Cancelled:
+        bar.close()
+        print("Cancelled.", file=sys.stderr)
+        return 130
+    except PrecisError as exc:
+        bar.close()
+        print(f"precis-cli: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+    text = RENDERERS[fmt](result.digest)
+    if args.out:
+        try:
+            atomic_write_text(args.out, text)
+        except OSError as exc:
+            print(f"precis-cli: could not write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(text)
+    return 1 if result.errors else 0

@@ -1,0 +1,151 @@
+"""The digest: what a summarization job produces, as plain data (rendering is separate).
+
+Every point carries its sources: the file (and attachment) it came from and the exact block
+locators (page, timestamps and speaker, message) of the passages that produced it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.core.document import Locator
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    path: str
+    locator: Locator
+    #: The file's name, plus the attachment chain for attachments ("mail.eml › report.pdf").
+    document: str = ""
+    #: The start of the cited passage, so the source view can highlight it.
+    excerpt: str = ""
+
+    def label(self) -> str:
+        where = self.locator.label()
+        return f"{self.document}, {where}" if where != "document" else self.document
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "locator": self.locator.to_dict(), "document": self.document}
+        if self.excerpt:
+            out["excerpt"] = self.excerpt
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Source":
+        return cls(d["path"], Locator.from_dict(d.get("locator", {})), d.get("document", ""), d.get("excerpt", ""))
+
+
+@dataclass(slots=True)
+class Point:
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    #: For action items: who and by when, when the text states them.
+    owner: str | None = None
+    due: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "sources": [s.to_dict() for s in self.sources]}
+        if self.owner:
+            out["owner"] = self.owner
+        if self.due:
+            out["due"] = self.due
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Point":
+        return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"))
+
+
+@dataclass(slots=True)
+class DocumentSummary:
+    path: str
+    document: str
+    kind: str
+    title: str
+    summary: str
+    labels: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "document": self.document,
+            "kind": self.kind,
+            "title": self.title,
+            "summary": self.summary,
+            "labels": dict(self.labels),
+            "warnings": list(self.warnings),
+            "sources": [s.to_dict() for s in self.sources],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DocumentSummary":
+        return cls(
+            d["path"], d.get("document", ""), d.get("kind", ""), d.get("title", ""), d.get("summary", ""),
+            dict(d.get("labels", {})), list(d.get("warnings", [])), [Source.from_dict(s) for s in d.get("sources", [])],
+        )
+
+
+@dataclass(slots=True)
+class Digest:
+    title: str
+    overview: str
+    points: list[Point] = field(default_factory=list)
+    #: Meetings: decisions and action items. Email: asks and deadlines. Empty lists otherwise.
+    decisions: list[Point] = field(default_factory=list)
+    action_items: list[Point] = field(default_factory=list)
+    asks: list[Point] = field(default_factory=list)
+    deadlines: list[Point] = field(default_factory=list)
+    documents: list[DocumentSummary] = field(default_factory=list)
+    query: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    engine: str = ""
+
+    SECTIONS = ("points", "decisions", "action_items", "asks", "deadlines")
+
+    def all_points(self) -> list[Point]:
+        return [p for name in self.SECTIONS for p in getattr(self, name)]
+
+    def labels(self) -> dict[str, str]:
+        """Labels of the first document that has them (for queue rows and history filters)."""
+        for doc in self.documents:
+            if doc.labels:
+                return dict(doc.labels)
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "title": self.title,
+            "overview": self.overview,
+            "engine": self.engine,
+        }
+        if self.query:
+            out["query"] = self.query
+        for name in self.SECTIONS:
+            out[name] = [p.to_dict() for p in getattr(self, name)]
+        out["documents"] = [d.to_dict() for d in self.documents]
+        out["labels"] = self.labels()
+        out["warnings"] = list(self.warnings)
+        out["errors"] = list(self.errors)
+        out["stats"] = dict(self.stats)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Digest":
+        digest = cls(
+            title=d.get("title", ""),
+            overview=d.get("overview", ""),
+            documents=[DocumentSummary.from_dict(x) for x in d.get("documents", [])],
+            query=d.get("query"),
+            warnings=list(d.get("warnings", [])),
+            errors=list(d.get("errors", [])),
+            stats=dict(d.get("stats", {})),
+            engine=d.get("engine", ""),
+        )
+        for name in cls.SECTIONS:
+            setattr(digest, name, [Point.from_dict(p) for p in d.get(name, [])])
+        return digest

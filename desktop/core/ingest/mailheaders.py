@@ -1,0 +1,190 @@
+"""Decode email header values leniently: RFC 2047 words, raw 8-bit bytes, addresses and dates.
+
+The standard library's modern header parser is strict where real mail is not: it replaces raw
+Latin-1 bytes in a display name with U+FFFD, drops the comment-style names of mailing-list
+archives (``andy at example.com (Andy Grunwald)``) and leaves encoded words inside quotes
+undecoded on some versions. These helpers work on the raw header text instead, so one bad
+header costs at most that header, never the message.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.utils
+import re
+import unicodedata
+from datetime import UTC, datetime
+
+from desktop.core.ingest.encoding import decode_text
+
+# An RFC 2047 encoded word: =?charset[*lang]?B|Q?text?=
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_SPACE = re.compile(r"\s+")
+# Control characters other than tab/newline, zero-width and bidi-override characters ("evil\u202egpj.exe").
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def decode_8bit(raw: bytes, hint: str | None = None) -> str:
+    """Bytes of unknown charset from a header: UTF-8, else the message's own charset, else guess.
+
+    Charset detection is unreliable on a dozen bytes, so it is only trusted when most letters are
+    non-ASCII (Cyrillic, CJK); a few accented letters in a Western name are almost always cp1252.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if hint and hint.lower() not in ("utf-8", "utf8"):
+        try:
+            return raw.decode(_codec(hint))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    high = sum(1 for b in raw if b >= 0x80)
+    letters = high + sum(1 for b in raw if b < 0x80 and chr(b).isalpha())
+    if len(raw) >= 8 and high >= 0.5 * max(1, letters):
+        return decode_text(raw)
+    return raw.decode("cp1252", errors="replace")
+
+
+def _codec(charset: str) -> str:
+    name = charset.strip().strip('"').lower()
+    # Mail clients label cp1252 text as Latin-1 or ASCII constantly; cp1252 decodes both right.
+    return "cp1252" if name in {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"} else name
+
+
+def unescape_surrogates(value: str, hint: str | None = None) -> str:
+    """The parser keeps raw 8-bit header bytes as lone surrogates; turn them back into text."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    return decode_8bit(value.encode("ascii", "surrogateescape"), hint)
+
+
+def decode_words(value: str, hint: str | None = None) -> str:
+    """Decode RFC 2047 encoded words anywhere in ``value`` (even inside quotes, as clients do).
+
+    Adjacent words in the same charset are joined as bytes before decoding, because senders
+    split multi-byte characters across them.
+    """
+    value = unescape_surrogates(value, hint)
+    if "=?" not in value:
+        return clean_text(value)
+    out: list[str] = []
+    pending: tuple[str, bytearray] | None = None
+    pos = 0
+    for match in _ENCODED_WORD.finditer(value):
+        between = value[pos:match.start()]
+        if pending is not None and between.strip():
+            out.append(_decode_word_bytes(bytes(pending[1]), pending[0]))
+            pending = None
+        if pending is None:
+            out.append(between)  # whitespace between two encoded words is dropped (RFC 2047 6.2)
+        charset = match.group(1).split("*", 1)[0]
+        data = _word_bytes(match.group(2), match.group(3))
+        if data is None:
+            if pending is not None:
+                out.append(_decode_word_bytes(bytes(pending[1]), pending[0]))
+                pending = None
+            out.append(match.group(0))
+        elif pending is not None and pending[0].lower() == charset.lower():
+            pending[1].extend(data)
+        else:
+            if pending is not None:
+                out.append(_decode_word_bytes(bytes(pending[1]), pending[0]))
+            pending = (charset, bytearray(data))
+        pos = match.end()
+    if pending is not None:
+        out.append(_decode_word_bytes(bytes(pending[1]), pending[0]))
+    out.append(value[pos:])
+    return clean_text("".join(out))
+
+
+def _word_bytes(encoding: str, text: str) -> bytes | None:
+    try:
+        if encoding in "bB":
+            return binascii.a2b_base64(text + "=" * (-len(text) % 4))
+        return binascii.a2b_qp(text.encode("ascii", "replace"), header=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _decode_word_bytes(data: bytes, charset: str) -> str:
+    try:
+        return data.decode(_codec(charset))
+    except (LookupError, UnicodeDecodeError):
+        return decode_8bit(data)
+
+
+def clean_text(value: str) -> str:
+    """Unfold a header: control characters go, runs of whitespace become one space."""
+    return _SPACE.sub(" ", _CONTROL.sub("", value)).strip()
+
+
+def parse_addresses(raw: str | None, hint: str | None = None) -> list[tuple[str, str]]:
+    """(display name, address) pairs; names come from quotes, angle-bracket forms or comments."""
+    if not raw:
+        return []
+    raw = unescape_surrogates(raw, hint).replace("\r", " ").replace("\n", " ")
+    try:
+        pairs = email.utils.getaddresses([raw])
+    except Exception:  # noqa: BLE001 - its parser has raised IndexError/TypeError on odd input
+        pairs = []
+    result = [(decode_words(name, hint), clean_text(addr)) for name, addr in pairs if name or addr]
+    if not result:
+        text = decode_words(raw, hint)
+        return [("", text)] if text else []
+    return result
+
+
+def format_address(name: str, addr: str) -> str:
+    """'Name <addr>', or whichever of the two is known."""
+    if name and addr and name != addr:
+        return f"{name} <{addr}>"
+    return name or addr
+
+
+def person(pairs: list[tuple[str, str]]) -> str | None:
+    """The name people know a sender by: the display name, else the address."""
+    for name, addr in pairs:
+        if name or addr:
+            return name or addr
+    return None
+
+
+def parse_date(raw: str | None) -> datetime | None:
+    """A Date header as a datetime (naive when the zone is -0000 or missing), or None."""
+    if not raw:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(clean_text(unescape_surrogates(raw)))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def iso_date(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def sort_key(value: datetime) -> float:
+    """Seconds since the epoch; a date without a zone is taken as UTC so all dates compare."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return 0.0
+
+
+def clean_name(name: str | None, fallback: str = "attachment") -> str:
+    """An attachment name safe to show and to use in a ``part`` chain.
+
+    Drops folders ("../../etc/passwd" -> "passwd"), control and direction-override characters,
+    and caps the length, keeping the extension.
+    """
+    text = unicodedata.normalize("NFC", name or "")
+    # U+FFFD: what is left of a name cut in the middle of a character (yahoo-raw-utf8-cyrillic-filename.eml).
+    text = _SPACE.sub(" ", _CONTROL.sub("", text)).replace("\ufffd", "").replace("\\", "/")
+    text = text.rsplit("/", 1)[-1].strip().strip(".").strip()
+    if len(text) > 120:
+        stem, dot, ext = text.rpartition(".")
+        text = (stem[:110] + dot + ext[:9]) if dot and len(ext) <= 9 else text[:120]
+    return text or fallback

@@ -1,0 +1,62 @@
+"""Sentence splitting for chunking and the extractive engine (sentencex: rule-based, ~300
+languages, no data download)."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from sentencex import segment
+
+#: Counts the model tokens of a text (the model's own tokenizer, EOS included).
+TokenCount = Callable[[str], int]
+
+_WORDS = re.compile(r"\S+\s*")
+
+
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Sentences of ``text``, stripped; line breaks inside a paragraph end a sentence too, since
+    extracted PDF and caption text often has lines without final punctuation."""
+    out: list[str] = []
+    for line in re.split(r"\n\s*\n|\n(?=\s*[-•*]\s)", text):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        out.extend(s.strip() for s in segment(language, line) if s.strip())
+    return out
+
+
+def split_words(text: str, max_tokens: int, count: TokenCount) -> list[str]:
+    """Split an over-long sentence at word boundaries into pieces of at most ``max_tokens``.
+
+    Never cuts inside a word; a single word longer than the budget (a URL, a base64 blob) is
+    cut by characters as the last resort, since nothing else fits.
+    """
+    pieces: list[str] = []
+    current = ""
+    for match in _WORDS.finditer(text):
+        word = match.group(0)
+        candidate = current + word
+        if current and count(candidate) > max_tokens:
+            pieces.append(current.strip())
+            current = word
+        else:
+            current = candidate
+        while count(current) > max_tokens and len(current) > 1:
+            cut = _longest_prefix(current, max_tokens, count)
+            pieces.append(current[:cut].strip())
+            current = current[cut:]
+    if current.strip():
+        pieces.append(current.strip())
+    return [p for p in pieces if p]
+
+
+def _longest_prefix(text: str, max_tokens: int, count: TokenCount) -> int:
+    lo, hi = 1, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(text[:mid]) <= max_tokens:
+            lo = mid
+        else:
+            hi = mid - 1
+    return max(1, lo)

@@ -1,0 +1,83 @@
+"""The app's own settings: a typed dataclass saved as JSON, read by the GUI and the CLI alike.
+
+Qt's QSettings keeps only window geometry and splitter state; everything a user chooses lives
+here so ``precis-cli`` behaves like the app.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from desktop.core import paths
+from desktop.core.atomic import atomic_write_text
+from desktop.core.limits import Limits
+
+log = logging.getLogger(__name__)
+
+LENGTHS = ("short", "medium", "long")
+THEMES = ("system", "light", "dark")
+
+
+@dataclass(slots=True)
+class Settings:
+    #: None: the default store in the user data folder.
+    model_store: str | None = None
+    #: A catalog name, an installed model or adapter name, or "extractive".
+    model: str = "flan-t5-base"
+    backend: str = "auto"
+    quantization: str = "int8"
+    device: str = "auto"
+    #: 0 means "all cores".
+    threads: int = 0
+    length: str = "medium"
+    input_budget: int = 512
+    theme: str = "system"
+    tree_root: str | None = None
+    debug_logging: bool = False
+    max_file_mb: int = 100
+    max_pages: int = 2000
+    recent_files: list[str] = field(default_factory=list)
+
+    def store_path(self) -> Path:
+        return Path(self.model_store).expanduser() if self.model_store else paths.default_model_store()
+
+    def limits(self) -> Limits:
+        return Limits(max_file_bytes=self.max_file_mb * 1024 * 1024, max_pages=self.max_pages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        known = {f.name for f in fields(cls)}
+        s = cls(**{k: v for k, v in data.items() if k in known})
+        if s.length not in LENGTHS:
+            s.length = "medium"
+        if s.theme not in THEMES:
+            s.theme = "system"
+        s.input_budget = max(128, min(2048, int(s.input_budget)))
+        return s
+
+
+def settings_file() -> Path:
+    return paths.config_dir() / "settings.json"
+
+
+def load_settings() -> Settings:
+    """Settings from disk; a missing or damaged file gives the defaults (and says so in the log)."""
+    path = settings_file()
+    try:
+        return Settings.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+        return Settings()
+
+
+def save_settings(settings: Settings) -> None:
+    atomic_write_text(settings_file(), json.dumps(settings.to_dict(), indent=2))

@@ -1,0 +1,123 @@
+"""The QApplication: identity, icon, theme, the crash handler, and the start of the window.
+
+Start-up imports only Qt and the light core modules; the model (torch, transformers,
+ctranslate2) lives in the worker process, so the window is up in well under two seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from desktop import __version__
+from desktop.core import paths
+from desktop.gui import messages
+from desktop.gui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in ICON_SIZES:
+        png = paths.resource("icons", f"precis-{size}.png")
+        if png.is_file():
+            icon.addFile(str(png))
+    return icon
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The one QApplication (reused when one exists, as under pytest-qt)."""
+    QCoreApplication.setApplicationName(paths.APP_NAME)
+    QCoreApplication.setOrganizationName(paths.APP_NAME)
+    QCoreApplication.setOrganizationDomain("precis.github.io")
+    QCoreApplication.setApplicationVersion(__version__)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
+    QGuiApplication.setApplicationDisplayName(paths.APP_NAME)
+    QGuiApplication.setDesktopFileName(paths.APP_ID)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def _crash_details(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
+    return "".join(traceback.format_exception(exc_type, exc, tb))
+
+
+def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """An unexpected error: log it with its traceback, tell the user in a dialog, keep running."""
+    if issubclass(exc_type, KeyboardInterrupt):
+        QCoreApplication.quit()
+        return
+    details = _crash_details(exc_type, exc, tb)
+    log.critical("unexpected error\n%s", details)
+    log_file = paths.log_dir() / "precis.log"
+    messages.error(
+        f"Precis hit an unexpected problem ({exc_type.__name__}: {exc}). Your work is safe and the app keeps "
+        f"running. The details were written to {log_file}.",
+        details,
+    )
+
+
+def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    excepthook(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+
+
+def install_excepthook() -> None:
+    sys.excepthook = excepthook
+    threading.excepthook = _thread_excepthook
+
+
+def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: float | None = None) -> int:
+    """Create the app and the window, queue ``files``, and run the event loop."""
+    from desktop.core.settings import load_settings
+
+    app = create_application(sys.argv[:1])
+    settings = load_settings()
+    apply_theme(app, settings.theme)
+    install_excepthook()
+
+    from desktop.gui.bridge import WorkerBridge
+    from desktop.gui.job_queue import JobQueue
+    from desktop.gui.main_window import MainWindow
+
+    bridge = WorkerBridge()
+    queue = JobQueue(bridge)
+    window = MainWindow(queue, settings)
+    window.show()
+    window.start([str(Path(f)) for f in files])
+    if quit_after_start:
+        _report_start_and_quit(window, started)
+    try:
+        return app.exec()
+    finally:
+        window.close()
+        bridge.shutdown()
+
+
+def _report_start_and_quit(window: object, started: float | None) -> None:
+    """``--quit-after-start``: print how long the window took to show (for the start-up test)."""
+    import json
+    import time
+
+    def report() -> None:
+        heavy = sorted(m for m in ("torch", "transformers", "ctranslate2", "onnxruntime") if m in sys.modules)
+        elapsed = time.perf_counter() - started if started is not None else None
+        print(json.dumps({"shown_s": elapsed, "visible": bool(window.isVisible()), "heavy_modules": heavy}),  # type: ignore[attr-defined]
+              flush=True)
+        QCoreApplication.quit()
+
+    QTimer.singleShot(0, report)

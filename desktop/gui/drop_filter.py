@@ -1,0 +1,78 @@
+"""Drag and drop anywhere on a window: files and folders dropped on any of its widgets (the
+tree, the digest, a text field) arrive as one ``dropped`` signal instead of being pasted as
+text or ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QWidget
+
+from desktop.core.ingest import SUPPORTED_EXTENSIONS, expand_paths
+
+READABLE = "PDF, Word (.docx), email (.eml, .mbox, .msg), transcripts (.vtt, .srt, .json) and text (.txt, .md)"
+
+
+def local_paths(mime: QMimeData | None) -> list[str]:
+    if mime is None or not mime.hasUrls():
+        return []
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
+
+
+def split_supported(paths: list[str]) -> tuple[list[str], list[str]]:
+    """(paths to queue, names of what Precis cannot read, with the reason where it is not obvious)."""
+    supported: list[str] = []
+    unsupported: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            if any(f.suffix.lower() in SUPPORTED_EXTENSIONS for f in expand_paths([p])):
+                supported.append(str(p))
+            else:
+                unsupported.append(f"{p.name or p}/ (no files Precis reads inside)")
+        elif p.suffix.lower() in SUPPORTED_EXTENSIONS:
+            supported.append(str(p))
+        elif not p.exists():
+            unsupported.append(f"{p.name} (not found)")
+        else:
+            unsupported.append(p.name)
+    return supported, unsupported
+
+
+def unsupported_message(names: list[str], queued: int) -> str:
+    count = len(names)
+    head = ("This file was" if count == 1 else f"These {count} files were") + " left out because Precis cannot read "
+    head += "it:" if count == 1 else "them:"
+    shown = names[:15] + ([f"… and {count - 15} more"] if count > 15 else [])
+    tail = f"Precis reads {READABLE}."
+    if queued:
+        tail = f"The other {queued} item{'s are' if queued != 1 else ' is'} queued. " + tail
+    return head + "\n" + "\n".join(f"  • {n}" for n in shown) + "\n\n" + tail
+
+
+class DropFilter(QObject):
+    """Install on the QApplication; handles file drops on every widget of ``window``."""
+
+    dropped = Signal(list)
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            return False
+        if not isinstance(watched, QWidget) or watched.window() is not self._window:
+            return False
+        assert isinstance(event, (QDragEnterEvent, QDragMoveEvent, QDropEvent))
+        paths = local_paths(event.mimeData())
+        if not paths:
+            return False
+        event.acceptProposedAction()
+        if kind == QEvent.Type.Drop:
+            self.dropped.emit(paths)
+        return True
+

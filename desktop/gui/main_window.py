@@ -1,0 +1,675 @@
+"""The main window: files on the left (tree, queue, history), the digest in the centre with the
+Ask field above it, the source text on the right; toolbar, menus and status bar around them.
+
+The window only wires views to the job queue and to History; all model work happens in the
+worker process behind the queue, so nothing here blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QTextDocument
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import __version__
+from desktop.core import paths
+from desktop.core.digest import Digest
+from desktop.core.export import ExportError, export_digest, markdown_to_text
+from desktop.core.history import History
+from desktop.core.render import to_markdown
+from desktop.core.settings import LENGTHS, Settings, load_settings, save_settings
+from desktop.gui import messages
+from desktop.gui.banner import Banner
+from desktop.gui.digest_view import DigestView
+from desktop.gui.drop_filter import DropFilter, split_supported, unsupported_message
+from desktop.gui.export_pdf import export_pdf
+from desktop.gui.file_panel import FilePanel
+from desktop.gui.history_view import HistoryView
+from desktop.gui.job_queue import CANCELLED, DONE, FAILED, Job, JobQueue
+from desktop.gui.model_picker import EXTRACTIVE, ModelPicker
+from desktop.gui.password_prompt import PasswordPrompt
+from desktop.gui.queue_view import QueueView
+from desktop.gui.source_view import SourceView
+from desktop.gui.status_bar import StatusBar
+from desktop.gui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+EXPORT_FILTERS = "Markdown (*.md);;Plain text (*.txt);;Word document (*.docx);;PDF (*.pdf)"
+OPEN_FILTER = ("Documents Precis reads (*.pdf *.docx *.eml *.mbox *.msg *.vtt *.srt *.json *.txt *.md *.markdown *.text *.log)"
+               ";;All files (*)")
+NO_MODEL_BANNER = ("No FLAN-T5 model is installed, so this digest was made by the built-in extractive engine: it quotes "
+                   "the most central sentences instead of writing a summary. Get FLAN-T5 (base: about 1 GB, once) "
+                   "for written summaries.")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, queue: JobQueue, settings: Settings | None = None, history: History | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Precis")
+        self.setWindowIcon(QApplication.windowIcon())
+        self.setAcceptDrops(True)
+        self.queue = queue
+        self.settings = settings or load_settings()
+        self.history = history or History()
+        #: the job whose progress the digest view shows (None: a finished or reopened digest)
+        self.followed: str | None = None
+        #: job id -> history entry id, for finished jobs
+        self.entries: dict[str, str] = {}
+        self.model_manager: QWidget | None = None
+        self.settings_dialog: QWidget | None = None
+        self.password_prompt: PasswordPrompt | None = None
+        self._banner_dismissed = False
+
+        self._build_views()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._connect()
+        self.drop_filter = DropFilter(self)
+        self.drop_filter.dropped.connect(self.open_paths)
+        QApplication.instance().installEventFilter(self.drop_filter)
+        self.model_picker.refresh(self.settings)
+        self.status.show_settings(self.settings, self.model_picker.current_name())
+        self._update_actions()
+        self.resize(1280, 800)
+        self.restore_state()
+        for notice in self.history.notices:
+            QTimer.singleShot(0, self, lambda n=notice: messages.warning(n))
+
+    # ------------------------------------------------------------------ building
+    def _build_views(self) -> None:
+        self.file_panel = FilePanel()
+        self.tree = self.file_panel.tree
+        self.queue_view = QueueView(self.queue)
+        self.history_view = HistoryView(self.history)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.queue_view, "Queue")
+        self.side_tabs.addTab(self.history_view, "History")
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.left_splitter.setObjectName("leftSplitter")
+        self.left_splitter.addWidget(self.file_panel)
+        self.left_splitter.addWidget(self.side_tabs)
+        self.left_splitter.setChildrenCollapsible(False)
+        self.left_splitter.setSizes([420, 340])
+
+        self.banner = Banner()
+        self.ask_field = QLineEdit()
+        self.ask_field.setObjectName("askField")
+        self.ask_field.setPlaceholderText("Ask about these documents…")
+        self.ask_field.setClearButtonEnabled(True)
+        self.ask_button = QPushButton("Ask")
+        self.ask_button.setObjectName("askButton")
+        self.ask_button.setToolTip("Make a digest of the same documents that answers this question, with citations")
+        ask_row = QHBoxLayout()
+        ask_row.setContentsMargins(0, 0, 0, 0)
+        ask_row.setSpacing(6)
+        ask_row.addWidget(self.ask_field, 1)
+        ask_row.addWidget(self.ask_button)
+        self.digest_view = DigestView()
+        centre = QWidget()
+        centre.setObjectName("centrePane")
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(10, 8, 10, 8)
+        centre_layout.setSpacing(8)
+        centre_layout.addWidget(self.banner)
+        centre_layout.addLayout(ask_row)
+        centre_layout.addWidget(self.digest_view, 1)
+
+        self.source_view = SourceView()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.left_splitter)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.source_view)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([300, 560, 420])
+        self.setCentralWidget(self.splitter)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+
+    def _action(self, text: str, name: str, shortcut: Any = None, slot: Any = None, icon: QStyle.StandardPixmap | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            keys: list[QKeySequence] = []
+            for s in shortcuts:
+                found = QKeySequence.keyBindings(s) if isinstance(s, QKeySequence.StandardKey) else [QKeySequence(s)]
+                keys += [k for k in found if not k.isEmpty() and k not in keys]
+            action.setShortcuts(keys)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even while the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.open_action = self._action("&Open…", "openAction", QKeySequence.StandardKey.Open, self.open_dialog,
+                                        sp.SP_DialogOpenButton, "Open documents to summarize (Ctrl+O)")
+        self.folder_action = self._action("Choose &Folder…", "folderAction", "Ctrl+Shift+O", self.file_panel.choose_folder,
+                                          sp.SP_DirOpenIcon, "Show another folder in the file tree")
+        self.summarize_action = self._action("&Summarize", "summarizeAction", ["Ctrl+Return", "Ctrl+Enter"],
+                                             self.summarize_selected, sp.SP_MediaPlay,
+                                             "Summarize the selected files, or the open digest's documents again (Ctrl+Enter)")
+        self.cancel_action = self._action("&Cancel", "cancelAction", "Esc", self.cancel_current, sp.SP_BrowserStop,
+                                          "Cancel the running job (Esc)")
+        self.export_action = self._action("&Export…", "exportAction", QKeySequence.StandardKey.Save, self.export_dialog,
+                                          sp.SP_DialogSaveButton, "Save the digest as Markdown, text, Word or PDF (Ctrl+S)")
+        self.copy_action = self._action("Cop&y Digest", "copyAction", "Ctrl+Shift+C", self.copy_digest, None,
+                                        "Copy the digest to the clipboard")
+        self.close_digest_action = self._action("Close &Digest", "closeDigestAction", QKeySequence.StandardKey.Close,
+                                                self.close_digest, None, "Close the digest; queued jobs keep running")
+        self.edit_action = self._action("&Edit Digest", "editAction", "Ctrl+E", None, None, "Edit the digest's text")
+        self.edit_action.setCheckable(True)
+        self.edit_action.toggled.connect(self.digest_view.set_editing)
+        self.models_action = self._action("&Models…", "modelsAction", "Ctrl+M", self.open_model_manager, None,
+                                          "Download, import and remove models")
+        # Not every platform defines Preferences and Quit keys: name the usual ones as well.
+        self.settings_action = self._action("Se&ttings…", "settingsAction", [QKeySequence.StandardKey.Preferences, "Ctrl+,"],
+                                            self.open_settings, None, "Model store, threads, device, length and theme")
+        self.quit_action = self._action("&Quit", "quitAction", [QKeySequence.StandardKey.Quit, "Ctrl+Q"], self.close, None)
+        self.ask_action = self._action("&Ask About These Documents", "askAction", "Ctrl+L", self._focus_ask, None)
+        self.logs_action = self._action("Open &Log Folder", "logsAction", None,
+                                        lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir()))))
+        self.about_action = self._action("&About Precis", "aboutAction", None, self.about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for a in (self.open_action, self.folder_action, None, self.export_action, self.copy_action, self.close_digest_action,
+                  None, self.quit_action):
+            file_menu.addSeparator() if a is None else file_menu.addAction(a)
+        edit_menu = bar.addMenu("&Edit")
+        for a in (self.copy_action, self.edit_action, None, self.settings_action):
+            edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
+        job_menu = bar.addMenu("&Summarize")
+        for a in (self.summarize_action, self.ask_action, self.cancel_action):
+            job_menu.addAction(a)
+        models_menu = bar.addMenu("&Models")
+        models_menu.addAction(self.models_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.logs_action)
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main toolbar")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addAction(self.open_action)
+        bar.addSeparator()
+        bar.addAction(self.summarize_action)
+        bar.addAction(self.cancel_action)
+        bar.addSeparator()
+        self.model_picker = ModelPicker()
+        self.length_combo = QComboBox()
+        self.length_combo.setObjectName("lengthCombo")
+        self.length_combo.setToolTip("How long the digest should be")
+        for value in LENGTHS:
+            self.length_combo.addItem(value.capitalize(), value)
+        self.length_combo.setCurrentIndex(max(0, self.length_combo.findData(self.settings.length)))
+        bar.addWidget(_caption("Model"))
+        bar.addWidget(self.model_picker)
+        bar.addWidget(_caption("Length"))
+        bar.addWidget(self.length_combo)
+        bar.addSeparator()
+        bar.addAction(self.export_action)
+        bar.addAction(self.copy_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.models_action)
+        self.toolbar = bar
+        self.addToolBar(bar)
+
+    def _connect(self) -> None:
+        q = self.queue
+        q.job_changed.connect(self._on_job_changed)
+        q.job_partial.connect(self._on_job_partial)
+        q.job_finished.connect(self._on_job_finished)
+        q.job_notice.connect(self._on_job_notice)
+        self.queue_view.job_selected.connect(self.show_job)
+        self.tree.summarize_requested.connect(lambda p, together: self.summarize(p, together=together))
+        self.tree.root_changed.connect(self._on_tree_root)
+        self.tree.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self.history_view.entry_activated.connect(self.open_history_entry)
+        self.history_view.entry_deleted.connect(self._on_entry_deleted)
+        self.digest_view.citation_activated.connect(self.source_view.show_source)
+        self.digest_view.edited.connect(self._on_digest_edited)
+        self.digest_view.edit_button.toggled.connect(self._sync_edit_action)
+        self.source_view.documents_changed.connect(self.digest_view.set_documents)
+        self.ask_field.returnPressed.connect(self.ask)
+        self.ask_button.clicked.connect(self.ask)
+        self.ask_field.textChanged.connect(lambda _t: self._update_actions())
+        self.model_picker.model_chosen.connect(self._on_model_chosen)
+        self.length_combo.activated.connect(self._on_length_chosen)
+        self.banner.action_clicked.connect(self.open_model_manager)
+        self.banner.dismissed.connect(lambda: setattr(self, "_banner_dismissed", True))
+        messages.bridge().shown.connect(self._show_message)
+
+    # ------------------------------------------------------------------ start
+    def start(self, files: list[str] | None = None) -> None:
+        """After ``show()``: root the tree, queue ``files`` (``precis FILE...``), or greet a new user."""
+        samples = paths.resource("samples")
+        first_run = self.settings.tree_root is None and not self.history.list()
+        root = self.settings.tree_root
+        if root and Path(root).is_dir():
+            self.tree.set_root(root)
+        elif first_run and samples.is_dir():
+            self.tree.set_root(samples)
+        else:
+            self.tree.set_root(Path.home())
+        if files:
+            self.open_paths(files)
+        elif first_run and samples.is_dir():
+            sample_files = [str(p) for p in sorted(samples.iterdir()) if p.is_file()]
+            self.summarize(sample_files, title="Sample documents", model=EXTRACTIVE,
+                           engine=EXTRACTIVE)
+        else:
+            # Start the worker in the background, so the first Summarize does not wait for it.
+            QTimer.singleShot(800, self, self.queue.bridge.start)
+
+    # ------------------------------------------------------------------ jobs
+    def job_overrides(self) -> dict[str, Any]:
+        return {**self.model_picker.spec_overrides(), "length": self.length_combo.currentData()}
+
+    def summarize(self, paths_: list[str], *, together: bool = True, query: str | None = None, title: str | None = None,
+                  **overrides: Any) -> str | None:
+        if not paths_:
+            return None
+        spec = {**self.job_overrides(), **overrides}
+        job_id = self.queue.enqueue(list(paths_), query=query, title=title, together=together, **spec)
+        self.follow(job_id)
+        self.side_tabs.setCurrentWidget(self.queue_view)
+        return job_id
+
+    def summarize_selected(self) -> None:
+        selected = self.tree.selected_paths()
+        if selected:
+            self.summarize(selected)
+        elif self.digest_view.paths:
+            self.summarize(self.digest_view.paths, query=(self.digest_view.digest.query if self.digest_view.digest else None))
+        else:
+            self.open_dialog()
+
+    def ask(self) -> None:
+        question = self.ask_field.text().strip()
+        if not question:
+            self.ask_field.setFocus()
+            return
+        if not self.digest_view.paths:
+            messages.info("Summarize or reopen some documents first; then ask about them here.")
+            return
+        self.summarize(self.digest_view.paths, query=question)
+
+    def cancel_current(self) -> None:
+        job = self.queue.job(self.followed) if self.followed else None
+        if job is None or job.ended:
+            job = self.queue.running()
+        if job is not None:
+            self.queue.cancel(job.id)
+
+    def follow(self, job_id: str) -> None:
+        """Show this job in the digest view: its progress now, its digest when done."""
+        job = self.queue.job(job_id)
+        if job is None:
+            return
+        if job.state == DONE:
+            self._show_job_result(job)
+            return
+        self.followed = job_id
+        self.digest_view.begin_job(job_id, job.title, job.paths)
+        for text, source in job.partials:
+            self.digest_view.add_partial(text, source)
+        self.source_view.clear()
+        if job.state in (FAILED, CANCELLED):
+            self.digest_view.set_stage(job.error or job.state)
+        else:
+            self.digest_view.set_stage(job.stage, job.done, job.total, job.eta_s if job.eta_s >= 0 else None)
+        self._update_actions()
+
+    def show_job(self, job_id: str) -> None:
+        if job_id and job_id != self.followed:
+            self.follow(job_id)
+
+    def _on_job_changed(self, job_id: str) -> None:
+        if job_id == self.followed:
+            job = self.queue.job(job_id)
+            if job is not None and not job.ended:
+                self.digest_view.set_stage(job.stage, job.done, job.total, job.eta_s if job.eta_s >= 0 else None)
+        self._update_actions()
+
+    def _on_job_partial(self, job_id: str, text: str, source: str) -> None:
+        if job_id == self.followed:
+            self.digest_view.add_partial(text, source)
+
+    def _on_job_notice(self, job_id: str, text: str) -> None:
+        self.status.showMessage(text, 8000)
+
+    def _on_job_finished(self, job_id: str) -> None:
+        job = self.queue.job(job_id)
+        self._update_actions()
+        if job is None:
+            return
+        if job.state == DONE:
+            self._finished(job)
+        elif job.state == FAILED:
+            if job.error_name == "PasswordRequired":
+                self._ask_passwords(job, [(p, job.error) for p in job.paths])
+            else:
+                messages.error(job.error or "The job failed.")
+            if job_id == self.followed:
+                self.digest_view.set_stage(f"Failed: {job.error}" if job.error else "Failed")
+        elif job.state == CANCELLED and job_id == self.followed:
+            self.digest_view.set_stage("Cancelled")
+
+    def _finished(self, job: Job) -> None:
+        digest: Digest = job.digest()
+        errors = list((job.result or {}).get("errors", []))
+        protected = [(e["path"], e.get("message", "")) for e in errors if e.get("error") == "PasswordRequired"]
+        other = [e for e in errors if e.get("error") != "PasswordRequired"]
+        if other:
+            lines = "\n".join(f"  • {e.get('message') or Path(e.get('path', '')).name}" for e in other[:12])
+            more = f"\n  … and {len(other) - 12} more" if len(other) > 12 else ""
+            messages.warning(f"Some files of “{job.title}” could not be read and were left out:\n{lines}{more}")
+        if digest.documents and not protected:
+            self._add_to_history(job, digest)
+        if job.id == self.followed or self.followed is None and self.digest_view.digest is None and digest.documents:
+            self._show_job_result(job)
+        if digest.engine == "extractive" and self.model_picker.installed_count == 0 and not self._banner_dismissed:
+            self.banner.show_message(NO_MODEL_BANNER, "Get FLAN-T5…")
+        self.status.show_digest(digest, self.settings)
+        if protected:
+            self._ask_passwords(job, protected)
+
+    def _add_to_history(self, job: Job, digest: Digest) -> None:
+        try:
+            entry = self.history.add(digest, job.paths, to_markdown(digest, links=True))
+        except OSError as exc:
+            messages.error(f"The digest could not be saved to history: {exc}. It is still shown and can be exported.")
+            return
+        self.entries[job.id] = entry.id
+        self.history_view.refresh()
+        if self.digest_view.job_id == job.id:
+            self.digest_view.entry_id = entry.id
+
+    def _show_job_result(self, job: Job) -> None:
+        digest = job.digest()
+        if digest is None:
+            return
+        self.followed = None
+        documents = job.documents()
+        self.digest_view.show_digest(digest, paths=job.paths, documents=documents, entry_id=self.entries.get(job.id),
+                                     job_id=job.id)
+        self.source_view.set_documents(documents)
+        self._update_actions()
+
+    def _ask_passwords(self, job: Job, files: list[tuple[str, str]]) -> None:
+        prompt = PasswordPrompt(files, self)
+        self.password_prompt = prompt
+
+        def requeue(passwords: dict[str, str]) -> None:
+            self.password_prompt = None
+            merged = {**job.spec.passwords, **passwords}
+            self.summarize(job.paths, query=job.spec.query, title=job.title, model=job.spec.model, engine=job.spec.engine,
+                           length=job.spec.length, passwords=merged)
+
+        def give_up() -> None:
+            self.password_prompt = None
+            digest = job.digest()
+            if digest is not None and digest.documents and job.id not in self.entries:
+                self._add_to_history(job, digest)
+
+        prompt.finished.connect(requeue)
+        prompt.cancelled.connect(give_up)
+        prompt.start()
+
+    # ------------------------------------------------------------------ files
+    def open_paths(self, dropped: list[str]) -> str | None:
+        """Queue what Precis reads as one job; list the rest politely in one message."""
+        supported, unsupported = split_supported([str(p) for p in dropped])
+        job_id = self.summarize(supported) if supported else None
+        if unsupported:
+            messages.info(unsupported_message(unsupported, len(supported)))
+        return job_id
+
+    def open_dialog(self) -> None:
+        start = self.tree.root or str(Path.home())
+        files, _ = QFileDialog.getOpenFileNames(self, "Open documents", start, OPEN_FILTER)
+        if files:
+            self.open_paths(files)
+
+    def _on_tree_root(self, folder: str) -> None:
+        if Path(folder) == paths.resource("samples").resolve():
+            return  # the samples are a first-run courtesy, not the user's choice
+        if self.settings.tree_root != folder:
+            self.settings.tree_root = folder
+            save_settings(self.settings)
+
+    # ------------------------------------------------------------------ history
+    def open_history_entry(self, entry_id: str) -> None:
+        try:
+            digest, markdown = self.history.load(entry_id)
+        except (OSError, ValueError, KeyError) as exc:
+            messages.error(f"This digest could not be opened: {exc}")
+            return
+        entry = next((e for e in self.history.list() if e.id == entry_id), None)
+        source_paths = list(entry.paths) if entry else []
+        self.followed = None
+        self.digest_view.show_digest(digest, paths=source_paths, markdown=markdown or None, entry_id=entry_id)
+        files = list(dict.fromkeys(d.path for d in digest.documents if d.path))
+        self.source_view.load_paths(files or source_paths)
+        self.status.show_digest(digest, self.settings)
+        self._update_actions()
+
+    def _on_entry_deleted(self, entry_id: str) -> None:
+        self.entries = {j: e for j, e in self.entries.items() if e != entry_id}
+        if self.digest_view.entry_id == entry_id:
+            self.digest_view.entry_id = None
+
+    def _on_digest_edited(self, markdown: str) -> None:
+        digest, entry_id = self.digest_view.digest, self.digest_view.entry_id
+        if digest is None or entry_id is None:
+            return
+        try:
+            self.history.update(entry_id, digest, markdown)
+        except (OSError, ValueError) as exc:
+            messages.error(f"Your edit could not be saved to history: {exc}. Export the digest to keep it.")
+        self.history_view.refresh()
+
+    # ------------------------------------------------------------------ digest actions
+    def close_digest(self) -> None:
+        """Back to the welcome page; the queue (and a running job) carries on."""
+        self.followed = None
+        self.digest_view.show_welcome()
+        self.source_view.clear()
+        self._update_actions()
+
+    def export_dialog(self) -> None:
+        digest = self.digest_view.digest
+        if digest is None:
+            return
+        name = "".join(c if c.isalnum() or c in " -_" else "_" for c in (digest.title or "digest")).strip()[:80] or "digest"
+        folder = Path(self.tree.root or Path.home())
+        path, chosen = QFileDialog.getSaveFileName(self, "Export digest", str(folder / f"{name}.md"), EXPORT_FILTERS)
+        if not path:
+            return
+        target = Path(path)
+        if not target.suffix:
+            target = target.with_suffix("." + chosen.rsplit("*.", 1)[-1].rstrip(")"))
+        self.export_to(target)
+
+    def export_to(self, target: Path) -> Path | None:
+        digest = self.digest_view.digest
+        if digest is None:
+            return None
+        markdown = self.digest_view.export_markdown()
+        try:
+            if target.suffix.lower() == ".pdf":
+                export_pdf(markdown, target, title=digest.title)
+            else:
+                export_digest(digest, target, markdown=markdown if self.digest_view.is_edited else None)
+        except ExportError as exc:
+            messages.error(exc.message)
+            return None
+        self.status.showMessage(f"Saved {target.name}", 6000)
+        return target
+
+    def copy_digest(self) -> None:
+        markdown = self.digest_view.export_markdown()
+        if not markdown:
+            return
+        mime = QMimeData()
+        mime.setText(markdown_to_text(markdown))
+        html = QTextDocument()
+        html.setMarkdown(markdown)
+        mime.setHtml(html.toHtml())
+        QGuiApplication.clipboard().setMimeData(mime)
+        self.status.showMessage("Digest copied to the clipboard", 4000)
+
+    def _focus_ask(self) -> None:
+        self.ask_field.setFocus()
+        self.ask_field.selectAll()
+
+    def _sync_edit_action(self, on: bool) -> None:
+        if self.edit_action.isChecked() != on:
+            self.edit_action.blockSignals(True)
+            self.edit_action.setChecked(on)
+            self.edit_action.blockSignals(False)
+
+    # ------------------------------------------------------------------ models and settings
+    def open_model_manager(self) -> None:
+        from desktop.gui.model_manager import ModelManagerDialog  # loaded on first use: keeps start-up lean
+
+        if self.model_manager is None:
+            dialog = ModelManagerDialog(self)
+            dialog.models_changed.connect(self.refresh_models)
+            self.model_manager = dialog
+        self.model_manager.show()
+        self.model_manager.raise_()
+        self.model_manager.activateWindow()
+
+    def refresh_models(self) -> None:
+        self.model_picker.refresh(self.settings)
+        if self.model_picker.installed_count:
+            self.banner.hide()
+        self.status.show_settings(self.settings, self.model_picker.current_name())
+
+    def open_settings(self) -> None:
+        from desktop.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self)
+        dialog.settings_saved.connect(self.apply_settings)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
+        self.length_combo.setCurrentIndex(max(0, self.length_combo.findData(settings.length)))
+        self.refresh_models()
+        self.digest_view.refresh_style()
+
+    def _on_model_chosen(self, name: str) -> None:
+        self.settings.model = name
+        save_settings(self.settings)
+        self.status.show_settings(self.settings, name)
+
+    def _on_length_chosen(self, _index: int) -> None:
+        self.settings.length = self.length_combo.currentData()
+        save_settings(self.settings)
+
+    # ------------------------------------------------------------------ misc
+    def about(self) -> None:
+        messages.info(f"Precis {__version__}\n\nSummarizes PDFs, Word files, email and meeting transcripts on your own "
+                      "machine with a local FLAN-T5. Nothing leaves your computer.")
+
+    def _show_message(self, level: str, text: str, details: str) -> None:
+        if self.isVisible():
+            messages.show_box(self, level, text, details)
+
+    def _update_actions(self) -> None:
+        has_digest = self.digest_view.digest is not None
+        for action in (self.export_action, self.copy_action, self.edit_action):
+            action.setEnabled(has_digest)
+        self.close_digest_action.setEnabled(has_digest or self.followed is not None)
+        busy = any(not j.ended for j in self.queue.jobs())
+        self.cancel_action.setEnabled(busy)
+        self.ask_field.setEnabled(bool(self.digest_view.paths))
+        self.ask_button.setEnabled(bool(self.digest_view.paths) and bool(self.ask_field.text().strip()))
+
+    # ------------------------------------------------------------------ window state
+    def window_settings(self) -> QSettings:
+        return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def save_state(self) -> None:
+        store = self.window_settings()
+        store.setValue("geometry", self.saveGeometry())
+        store.setValue("windowState", self.saveState())
+        store.setValue("mainSplitter", self.splitter.saveState())
+        store.setValue("leftSplitter", self.left_splitter.saveState())
+        store.setValue("sideTab", self.side_tabs.currentIndex())
+        store.sync()
+
+    def restore_state(self) -> None:
+        store = self.window_settings()
+        for key, restore in (("geometry", self.restoreGeometry), ("windowState", self.restoreState),
+                             ("mainSplitter", self.splitter.restoreState), ("leftSplitter", self.left_splitter.restoreState)):
+            value = store.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                restore(value)
+        tab = store.value("sideTab")
+        if tab is not None:
+            self.side_tabs.setCurrentIndex(int(tab))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        if self.digest_view.is_editing:
+            self.digest_view.set_editing(False)  # an edit in progress reaches History before we go
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.drop_filter)
+        super().closeEvent(event)
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("toolbarCaption")
+    return label
+

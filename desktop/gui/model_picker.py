@@ -1,0 +1,87 @@
+"""The toolbar's model picker: installed models, fine-tuned adapters, and the extractive engine."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QWidget
+
+from desktop.core.errors import EngineError
+from desktop.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTRACTIVE = "extractive"
+KIND = 0x0100 + 7  # Qt.UserRole + 7: "model", "adapter", "extractive", "missing"
+
+
+class ModelPicker(QComboBox):
+    """``model_chosen(name)`` when the user picks another; ``spec_overrides()`` for a job."""
+
+    model_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelPicker")
+        self.setToolTip("Which model writes the digest")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setMinimumContentsLength(14)
+        self.installed_count = 0
+        self.activated.connect(lambda _i: self.model_chosen.emit(self.current_name()))
+
+    def refresh(self, settings: Settings) -> None:
+        """List what is installed now; keep the settings' choice selected (marked if missing)."""
+        from desktop.ml.store import ModelStore
+
+        self.blockSignals(True)
+        self.clear()
+        models: list[str] = []
+        adapters: list[str] = []
+        try:
+            store = ModelStore(settings.store_path())
+            models = [m.name for m in store.installed()]
+            adapters = [a.name for a in store.list_adapters()]
+        except (EngineError, OSError) as exc:
+            log.warning("model store unreadable: %s", exc)
+        self.installed_count = len(models)
+        for name in models:
+            self._add(name, name, "model")
+        for name in adapters:
+            self._add(f"{name} (fine-tuned)", name, "adapter")
+        self._add("Extractive (no model)", EXTRACTIVE, EXTRACTIVE)
+        wanted = settings.model
+        index = self.findData(wanted)
+        if index < 0 and wanted and wanted != EXTRACTIVE:
+            self.insertItem(0, f"{wanted} (not installed)", wanted)
+            self.setItemData(0, "missing", KIND)
+            self.setItemData(0, "Not installed yet: the extractive engine runs until you get it in Models…", 3)
+            index = 0
+        self.setCurrentIndex(max(0, index))
+        self.blockSignals(False)
+
+    def _add(self, text: str, name: str, kind: str) -> None:
+        self.addItem(text, name)
+        self.setItemData(self.count() - 1, kind, KIND)
+
+    def current_name(self) -> str:
+        return str(self.currentData() or EXTRACTIVE)
+
+    def current_kind(self) -> str:
+        return str(self.itemData(self.currentIndex(), KIND) or EXTRACTIVE)
+
+    def select(self, name: str) -> bool:
+        index = self.findData(name)
+        if index >= 0:
+            self.setCurrentIndex(index)
+        return index >= 0
+
+    def names(self) -> list[str]:
+        return [str(self.itemData(i)) for i in range(self.count())]
+
+    def spec_overrides(self) -> dict[str, Any]:
+        name = self.current_name()
+        if name == EXTRACTIVE:
+            return {"model": EXTRACTIVE, "engine": EXTRACTIVE}
+        return {"model": name, "engine": "auto"}

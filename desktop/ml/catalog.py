@@ -1,0 +1,149 @@
+"""The checked-in list of models Precis offers to download (``models/catalog.json``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.core import paths
+from desktop.core.errors import EngineError
+
+SCHEMA = 1
+
+
+class CatalogError(EngineError):
+    """The catalog file is missing or malformed: a packaging bug, reported with the field at fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One downloadable model, pinned to a Hub commit so every user gets the same weights."""
+
+    name: str
+    hub_id: str
+    revision: str
+    parameters: int
+    download_bytes: int
+    license: str
+    description: str
+    #: backend -> quantizations it can run for this model ("ctranslate2": ("int8", "float32")).
+    backends: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: fine-tuning methods that fit ordinary hardware for this size ("lora", "full").
+    finetune: tuple[str, ...] = ()
+
+    def supports(self, backend: str, quantization: str | None = None) -> bool:
+        quants = self.backends.get(backend)
+        return quants is not None and (quantization is None or quantization in quants)
+
+
+class Catalog:
+    """Catalog entries in file order, looked up by name."""
+
+    def __init__(self, entries: list[CatalogEntry], default: str) -> None:
+        self._entries = {e.name: e for e in entries}
+        if default not in self._entries:
+            raise CatalogError(f"The model catalog names {default!r} as the default, but has no such model.")
+        self.default_name = default
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Catalog:
+        path = Path(path) if path is not None else paths.catalog_path()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CatalogError(f"The model catalog {path} is missing; reinstall Precis.") from None
+        except (OSError, ValueError) as exc:
+            raise CatalogError(f"The model catalog {path} could not be read ({exc}); reinstall Precis.") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "catalog") -> Catalog:
+        if not isinstance(data, dict):
+            raise CatalogError(f"The model catalog {source} must be a JSON object.")
+        if data.get("schema") != SCHEMA:
+            raise CatalogError(f"The model catalog {source} has schema {data.get('schema')!r}; this Precis reads schema {SCHEMA}.")
+        models = data.get("models")
+        if not isinstance(models, list) or not models:
+            raise CatalogError(f"The model catalog {source} must list at least one model under \"models\".")
+        entries = [_entry(m, f"{source}: models[{i}]") for i, m in enumerate(models)]
+        names = [e.name for e in entries]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise CatalogError(f"The model catalog {source} lists {', '.join(dupes)} more than once.")
+        default = data.get("default", entries[0].name)
+        if not isinstance(default, str):
+            raise CatalogError(f"The model catalog {source} has a \"default\" that is not a model name.")
+        return cls(entries, default)
+
+    @property
+    def entries(self) -> list[CatalogEntry]:
+        return list(self._entries.values())
+
+    @property
+    def default(self) -> CatalogEntry:
+        return self._entries[self.default_name]
+
+    def get(self, name: str) -> CatalogEntry | None:
+        return self._entries.get(name)
+
+    def names(self) -> list[str]:
+        return list(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[CatalogEntry]:
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_STR_FIELDS = ("name", "hub_id", "revision", "license", "description")
+_INT_FIELDS = ("parameters", "download_bytes")
+
+
+def _entry(raw: Any, where: str) -> CatalogEntry:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} must be a JSON object.")
+    for key in _STR_FIELDS:
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise CatalogError(f"{where} needs a non-empty text field {key!r}.")
+    for key in _INT_FIELDS:
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise CatalogError(f"{where} needs a positive whole number {key!r}.")
+    name = raw["name"]
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise CatalogError(f"{where} has a name {name!r} that cannot be a folder name.")
+    if raw["hub_id"].count("/") != 1:
+        raise CatalogError(f"{where} has a hub_id {raw['hub_id']!r} that is not of the form owner/name.")
+    revision = raw["revision"]
+    # A branch name like "main" would let the Hub change the weights under us: pin a commit.
+    if len(revision) != 40 or any(c not in "0123456789abcdef" for c in revision):
+        raise CatalogError(f"{where} must pin \"revision\" to a 40-character commit hash, not {revision!r}.")
+    backends = raw.get("backends")
+    if not isinstance(backends, dict) or not backends:
+        raise CatalogError(f"{where} needs \"backends\": an object of backend name to quantization list.")
+    parsed: dict[str, tuple[str, ...]] = {}
+    for backend, quants in backends.items():
+        if not isinstance(quants, list) or not quants or not all(isinstance(q, str) for q in quants):
+            raise CatalogError(f"{where} backend {backend!r} needs a non-empty list of quantization names.")
+        parsed[backend] = tuple(quants)
+    finetune = raw.get("finetune", [])
+    if not isinstance(finetune, list) or not all(isinstance(f, str) for f in finetune):
+        raise CatalogError(f"{where} has a \"finetune\" that is not a list of method names.")
+    return CatalogEntry(
+        name=name,
+        hub_id=raw["hub_id"],
+        revision=revision,
+        parameters=raw["parameters"],
+        download_bytes=raw["download_bytes"],
+        license=raw["license"],
+        description=raw["description"],
+        backends=parsed,
+        finetune=tuple(finetune),
+    )

@@ -1,0 +1,46 @@
+"""Zero-shot labels by likelihood: each fixed option is scored as the answer to an instruction
+prompt and the most likely one wins, so the label is always one of the options (free
+generation could answer anything)."""
+
+from __future__ import annotations
+
+from desktop.core.chunking import content_blocks, render_block
+from desktop.core.document import DocKind, Document
+from desktop.core.prompts import PromptLibrary
+from desktop.ml.textmodel import TextModel
+
+#: label name -> template stage in common.toml; email-only labels listed separately.
+_ALL = {"type": "doc_type"}
+_EMAIL = {"urgency": "urgency", "asks_reader": "asks_reader"}
+_SAMPLE_CHARS = 6000
+
+
+def classify_document(model: TextModel, prompts: PromptLibrary, doc: Document, budget: int) -> dict[str, str]:
+    text = _opening(doc)
+    labels: dict[str, str] = {}
+    stages = dict(_ALL)
+    if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX):
+        stages.update(_EMAIL)
+    for label, stage in stages.items():
+        template = prompts.get("common", stage)
+        room = budget - template.overhead(model.count)
+        prompt = template.render(model.truncate(text, max(16, room))).text
+        scores = model.score(prompt, list(template.options))
+        best = max(range(len(scores)), key=lambda i: scores[i])
+        labels[label] = template.options[best]
+    return labels
+
+
+def _opening(doc: Document) -> str:
+    """The start of the document's main text (and the subject, for mail): what a reader skims."""
+    parts: list[str] = []
+    if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and doc.metadata.get("subject"):
+        parts.append(f"Subject: {doc.metadata['subject']}")
+    size = 0
+    for i in content_blocks(doc):
+        piece = render_block(doc.blocks[i])
+        parts.append(piece)
+        size += len(piece)
+        if size > _SAMPLE_CHARS:
+            break
+    return "\n".join(parts)

@@ -1,0 +1,136 @@
+"""The extractive engine: no model, no download, the same Digest with exact citations.
+
+Used when no FLAN-T5 model is installed and as the quality baseline in ``precis-cli eval``.
+Sentences are ranked by TextRank; each point is a sentence of the source, so its citation is
+exact. Meetings get decisions and action items, emails asks and deadlines, found by cue
+phrases rather than generation.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Sequence
+
+import numpy as np
+
+from desktop.core.digest import Digest, DocumentSummary, Point
+from desktop.core.document import DocKind, Document
+from desktop.core.events import CancelToken, EventCallback, Partial, Progress, ignore_events
+from desktop.ml.citations import source_for
+from desktop.ml.items import dedupe, find_due, parse_action
+from desktop.ml.labels import heuristic_labels
+from desktop.ml.presets import LengthPreset, preset
+from desktop.ml.sentence_pool import Sentence, document_sentences
+from desktop.ml.textrank import rank, relevance, select
+
+_DECISION = re.compile(r"\b(agreed|we agree|decided|decision|approved?|let'?s (do|go|ship|move)|we('ll| will) (ship|go with)|resolved|concluded)\b", re.I)
+_ACTION = re.compile(r"\b(i'?ll|i will|will do|can you|could you|please|action item|take (it|that|care)|own (that|it)|follow up|send (me|you|us)|write|prepare)\b", re.I)
+_ASK = re.compile(r"\?|\b(please|could you|can you|would you|let me know|tell me|send me|need (a|your|you)|kindly|i('d| would) appreciate)\b", re.I)
+_ADDRESSED = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)\s*,\s*(can|could|would|please)\b")
+
+
+class ExtractiveEngine:
+    name = "extractive"
+
+    def summarize(
+        self,
+        documents: Sequence[Document],
+        *,
+        length: str = "medium",
+        query: str | None = None,
+        on_event: EventCallback = ignore_events,
+        cancel: CancelToken | None = None,
+    ) -> Digest:
+        started = time.monotonic()
+        cancel = cancel or CancelToken()
+        p = preset(length)
+        docs = [d for top in documents for d in top.walk() if d.blocks]
+        pools = []
+        for i, doc in enumerate(docs):
+            cancel.raise_if_cancelled()
+            on_event(Progress(f"ranking sentences of {doc.display_name}", i, len(docs)))
+            pools.append(document_sentences(doc, i))
+        digest = Digest(title="", overview="", query=query, engine=self.name)
+        all_sentences = [s for pool in pools for s in pool]
+        scores = self._scores(all_sentences, query)
+        offset = 0
+        for doc, pool in zip(docs, pools):
+            local = scores[offset: offset + len(pool)]
+            offset += len(pool)
+            chosen = self._pick(pool, local, p.extractive_doc_sentences, query)
+            summary = " ".join(pool[i].display for i in chosen)
+            digest.documents.append(
+                DocumentSummary(
+                    path=str(doc.path), document=doc.display_name, kind=doc.kind.value, title=doc.title,
+                    summary=summary, labels=heuristic_labels(doc), warnings=list(doc.warnings),
+                    sources=[source_for(doc, pool[i].block) for i in chosen],
+                )
+            )
+            if summary:
+                on_event(Partial(summary, doc.display_name))
+            if doc.kind is DocKind.TRANSCRIPT and not query:
+                digest.decisions += self._cued(doc, pool, _DECISION)
+                digest.action_items += self._actions(doc, pool)
+            if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
+                digest.asks += self._cued(doc, pool, _ASK)
+                digest.deadlines += [pt for pt in self._cued(doc, pool, None) if find_due(pt.text)]
+        chosen = self._pick(all_sentences, scores, p.max_points, query)
+        digest.points = [Point(all_sentences[i].display, [source_for(docs[all_sentences[i].document], all_sentences[i].block)]) for i in chosen]
+        overview_k = min(len(chosen), p.extractive_overview_sentences)
+        top = sorted(chosen, key=lambda i: -float(scores[i]))[:overview_k]
+        digest.overview = " ".join(all_sentences[i].display for i in sorted(top))
+        if query and not chosen:
+            digest.overview = f"The documents do not appear to say anything about “{query}”."
+        digest.title = _title(docs, query)
+        digest.stats = {"chunks": 0, "sentences": len(all_sentences), "seconds": round(time.monotonic() - started, 3), "cache_hits": 0}
+        on_event(Progress("done", len(docs), len(docs)))
+        return digest
+
+    def _scores(self, sentences: list[Sentence], query: str | None) -> np.ndarray:
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        texts = [s.text for s in sentences]
+        central = rank(texts)
+        central = central / (central.max() or 1.0)
+        lead = np.array([1.0 + 0.15 * (1.0 - s.position) for s in sentences], dtype=np.float32)
+        if not query:
+            return central * lead
+        rel = relevance(texts, query)
+        return np.where(rel > 0, 0.3 * central + 0.7 * rel / (rel.max() or 1.0), -1.0)
+
+    def _pick(self, pool: list[Sentence], scores: np.ndarray, k: int, query: str | None) -> list[int]:
+        eligible = [s.eligible and (query is None or float(scores[i]) >= 0) for i, s in enumerate(pool)]
+        if not any(eligible) and query is None:
+            eligible = [bool(s.text.strip()) for s in pool]
+        return select([s.text for s in pool], scores, k, eligible=eligible)
+
+    def _cued(self, doc: Document, pool: list[Sentence], cue: re.Pattern[str] | None, limit: int = 8) -> list[Point]:
+        hits = [s for s in pool if s.eligible and (cue is None or cue.search(s.text))]
+        texts = dedupe([s.display for s in hits])[:limit]
+        by_text = {s.display: s for s in hits}
+        return [Point(t, [source_for(doc, by_text[t].block)]) for t in texts]
+
+    def _actions(self, doc: Document, pool: list[Sentence], limit: int = 8) -> list[Point]:
+        out: list[Point] = []
+        for s in pool:
+            if not (s.eligible and _ACTION.search(s.text)) or s.text.rstrip().endswith("?") and not _ADDRESSED.match(s.text):
+                continue
+            task, owner, due = parse_action(s.text)
+            addressed = _ADDRESSED.match(s.text)
+            if addressed:
+                owner = addressed.group("name")
+            elif owner is None and re.search(r"\bI('ll| will)\b", s.text):
+                owner = s.speaker
+            out.append(Point(task, [source_for(doc, s.block)], owner=owner, due=due))
+        kept = dedupe([p.text for p in out])
+        return [p for p in out if p.text in kept][:limit]
+
+
+def _title(docs: list[Document], query: str | None) -> str:
+    if query:
+        return f"Answer: {query}"
+    if len(docs) == 1:
+        return docs[0].title or docs[0].display_name
+    roots = {d.path for d in docs}
+    return f"Digest of {len(roots)} documents" if len(roots) > 1 else (docs[0].title or docs[0].display_name)

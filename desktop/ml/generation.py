@@ -1,0 +1,121 @@
+"""Run generation tasks through the cache and the model, with retries for degenerate output.
+
+Every stage of the map-reduce (chunk summaries, merges, decisions, titles) goes through
+``Generator.run``: cached outputs cost nothing, the rest go to the backend in one call per
+generation setting (the backend batches them by length), and each finished output is
+reported at once so the GUI can stream partial summaries.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from desktop.core.cache import SummaryCache, cache_key
+from desktop.core.events import CancelToken
+from desktop.core.prompts import Prompt
+from desktop.ml.backends.base import GenerationSettings
+from desktop.ml.presets import RETRY
+from desktop.ml.quality import clean_output, is_degenerate
+from desktop.ml.textmodel import TextModel
+
+
+@dataclass(slots=True)
+class Task:
+    prompt: Prompt
+    settings: GenerationSettings
+    #: Degenerate output of a task that must say something (a summary) is retried; list-like
+    #: answers (decisions...) may legitimately be short and are not.
+    retry: bool = True
+    output: str = ""
+    cached: bool = False
+    degenerate: bool = False
+
+
+@dataclass(slots=True)
+class GenerationStats:
+    generated: int = 0
+    cache_hits: int = 0
+    retried: int = 0
+    degenerate: int = 0
+    seconds_generating: float = 0.0
+    tokens_in: int = 0
+    outputs: list[float] = field(default_factory=list)
+
+
+class Generator:
+    def __init__(self, model: TextModel, cache: SummaryCache, cancel: CancelToken) -> None:
+        self.model = model
+        self.cache = cache
+        self.cancel = cancel
+        self.stats = GenerationStats()
+
+    def key(self, task: Task, settings: GenerationSettings | None = None) -> str:
+        s = settings or task.settings
+        return cache_key(self.model.identity, task.prompt.template_id, s.key(), task.prompt.text)
+
+    def run(self, tasks: list[Task], on_done: Callable[[Task], None] | None = None) -> list[Task]:
+        """Fill ``task.output`` for every task; ``on_done`` fires as each one finishes."""
+        pending: list[Task] = []
+        for task in tasks:
+            hit = self.cache.get(self.key(task))
+            if hit is not None:
+                self._finish(task, hit, cached=True)
+                self.stats.cache_hits += 1
+                if on_done:
+                    on_done(task)
+            else:
+                pending.append(task)
+        self._generate(pending, None, on_done)
+        retry = [t for t in pending if t.retry and t.degenerate]
+        if retry:
+            self.stats.retried += len(retry)
+            self._generate(retry, RETRY, None)
+            if on_done:
+                for t in retry:
+                    on_done(t)
+        self.stats.degenerate += sum(1 for t in tasks if t.degenerate)
+        return tasks
+
+    def _generate(self, tasks: list[Task], overrides: dict | None, on_done: Callable[[Task], None] | None) -> None:
+        by_settings: dict[GenerationSettings, list[Task]] = {}
+        for task in tasks:
+            s = replace(task.settings, **overrides) if overrides else task.settings
+            by_settings.setdefault(s, []).append(task)
+        for settings, group in by_settings.items():
+            self.cancel.raise_if_cancelled()
+            # Overrides (retries) are looked up in the cache under their own settings.
+            todo = []
+            for task in group:
+                hit = self.cache.get(self.key(task, settings)) if overrides else None
+                if hit is not None:
+                    self._finish(task, hit, cached=True)
+                else:
+                    todo.append(task)
+            if not todo:
+                continue
+            started = time.monotonic()
+
+            def on_result(i: int, text: str, todo: list[Task] = todo, settings: GenerationSettings = settings) -> None:
+                task = todo[i]
+                self.cache.put(self.key(task, settings), text, task.prompt.template_id)
+                self._finish(task, text, cached=False)
+                self.stats.generated += 1
+                if on_done and not overrides:
+                    on_done(task)
+
+            outputs = self.model.generate(
+                [t.prompt.text for t in todo], settings, should_stop=lambda: self.cancel.cancelled, on_result=on_result
+            )
+            self.stats.seconds_generating += time.monotonic() - started
+            for task, text in zip(todo, outputs):
+                if not task.output and text:
+                    self.cache.put(self.key(task, settings), text, task.prompt.template_id)
+                    self._finish(task, text, cached=False)
+
+    @staticmethod
+    def _finish(task: Task, raw: str, *, cached: bool) -> None:
+        task.output = clean_output(raw)
+        task.cached = cached
+        task.degenerate = is_degenerate(task.output)

@@ -1,0 +1,154 @@
+"""One summarization job, start to end: read the files, pick the engine, summarize, report.
+
+The CLI calls ``run_job`` in its own process; the GUI's worker process calls it for each job
+in the queue and keeps an ``EnginePool`` so the model is loaded once, not per job.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from desktop.core import paths
+from desktop.core.cache import SummaryCache
+from desktop.core.digest import Digest
+from desktop.core.document import Document
+from desktop.core.errors import ModelNotFound
+from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
+from desktop.core.ingest import iter_documents, expand_paths
+from desktop.core.limits import DEFAULT_LIMITS, Limits
+from desktop.ml.extractive import ExtractiveEngine
+
+log = logging.getLogger(__name__)
+
+EXTRACTIVE = "extractive"
+
+
+@dataclass(slots=True)
+class JobSpec:
+    paths: list[str]
+    #: "auto" (the model if installed, else extractive), "flan-t5" or "extractive".
+    engine: str = "auto"
+    model: str = "flan-t5-base"
+    backend: str = "auto"
+    quantization: str = "int8"
+    device: str = "auto"
+    threads: int = 0
+    length: str = "medium"
+    query: str | None = None
+    input_budget: int = 512
+    passwords: dict[str, str] = field(default_factory=dict)
+    password: str | None = None
+    use_cache: bool = True
+    classify: bool = True
+    model_store: str | None = None
+    limits: Limits = DEFAULT_LIMITS
+
+
+@dataclass(slots=True)
+class JobResult:
+    digest: Digest
+    documents: list[Document]
+    errors: list[dict[str, str]]
+
+
+class Engine(Protocol):
+    name: str
+
+    def summarize(self, documents: Sequence[Document], *, length: str = ..., query: str | None = ...,
+                  on_event: EventCallback = ..., cancel: CancelToken | None = ...) -> Digest: ...
+
+
+class EnginePool:
+    """Keeps the last loaded model so consecutive jobs with the same settings skip the load."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._model = None
+
+    def text_model(self, spec: JobSpec, on_event: EventCallback, cancel: CancelToken):  # -> TextModel
+        from desktop.ml.loader import load_text_model
+
+        key = (spec.model, spec.backend, spec.quantization, spec.device, spec.threads, spec.model_store)
+        if self._model is None or key != self._key:
+            self.close()
+            self._model = load_text_model(
+                spec.model, backend=spec.backend, quantization=spec.quantization, device=spec.device,
+                threads=spec.threads, store_root=Path(spec.model_store) if spec.model_store else None,
+                on_event=on_event, cancel=cancel,
+            )
+            self._key = key
+        return self._model
+
+    def close(self) -> None:
+        if self._model is not None:
+            self._model.close()
+        self._model = None
+        self._key = None
+
+
+def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, cancel: CancelToken) -> Engine:
+    if spec.engine == EXTRACTIVE or spec.model == EXTRACTIVE:
+        return ExtractiveEngine()
+    from desktop.ml.summarizer import Summarizer
+
+    try:
+        model = pool.text_model(spec, on_event, cancel)
+    except ModelNotFound as exc:
+        if spec.engine == "flan-t5":
+            raise
+        on_event(Notice(
+            f"{exc.message} Using the built-in extractive engine for now.",
+            error=exc.name,
+        ))
+        return ExtractiveEngine()
+    cache = SummaryCache(paths.chunk_cache_db() if spec.use_cache else None)
+    return Summarizer(model, cache=cache, input_budget=spec.input_budget)
+
+
+def read_all(spec: JobSpec, on_event: EventCallback, cancel: CancelToken) -> tuple[list[Document], list[dict[str, str]]]:
+    files = expand_paths(spec.paths)
+    documents: list[Document] = []
+    errors: list[dict[str, str]] = []
+    for i, outcome in enumerate(iter_documents(files, limits=spec.limits, passwords=spec.passwords, password=spec.password)):
+        cancel.raise_if_cancelled()
+        on_event(Progress(f"reading {outcome.path.name}", i + 1, len(files)))
+        if outcome.error is not None:
+            errors.append({"path": str(outcome.path), "error": outcome.error.name, "message": outcome.error.message})
+            on_event(Notice(outcome.error.message, str(outcome.path), outcome.error.name))
+        elif outcome.document is not None:
+            documents.append(outcome.document)
+    return documents, errors
+
+
+def run_job(
+    spec: JobSpec,
+    *,
+    on_event: EventCallback = ignore_events,
+    cancel: CancelToken | None = None,
+    pool: EnginePool | None = None,
+) -> JobResult:
+    """Read, summarize, and return the digest; bad files are reported in ``errors`` and skipped."""
+    cancel = cancel or CancelToken()
+    own_pool = pool is None
+    pool = pool or EnginePool()
+    started = time.monotonic()
+    try:
+        documents, errors = read_all(spec, on_event, cancel)
+        if not documents:
+            digest = Digest(title="Nothing to summarize", overview="None of the files could be read.", errors=errors)
+            return JobResult(digest, [], errors)
+        engine = choose_engine(spec, pool, on_event, cancel)
+        digest = engine.summarize(documents, length=spec.length, query=spec.query, on_event=on_event, cancel=cancel)
+        digest.errors = errors + digest.errors
+        digest.stats["seconds_total"] = round(time.monotonic() - started, 3)
+        if isinstance(engine, ExtractiveEngine) and spec.engine != EXTRACTIVE and spec.model != EXTRACTIVE:
+            digest.warnings.insert(0, "No FLAN-T5 model is installed, so this digest was made by the extractive engine "
+                                      "(it quotes the most central sentences). Get FLAN-T5 with: precis-cli models download flan-t5-base")
+        return JobResult(digest, documents, errors)
+    finally:
+        if own_pool:
+            pool.close()

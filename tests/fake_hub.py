@@ -1,0 +1,160 @@
+"""A stand-in for the Hugging Face Hub on 127.0.0.1, for download tests without the network.
+
+It answers the two calls Precis makes like the real Hub does: the file list
+(``/api/models/{id}/revision/{rev}?blobs=true`` with rfilename, size, blobId and lfs.sha256)
+and ``/{id}/resolve/{rev}/{file}``, which for LFS files redirects to a CDN address serving the
+bytes with Range support. Knobs make it misbehave the ways real networks do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Self
+
+LFS_SUFFIXES = (".safetensors", ".bin", ".model", ".h5", ".msgpack")
+
+
+class FakeHub:
+    def __init__(self) -> None:
+        self.repos: dict[tuple[str, str], dict[str, bytes]] = {}
+        #: (path, Range header or None) for every GET, in order.
+        self.requests: list[tuple[str, str | None]] = []
+        #: (file name, Range header or None) for every response carrying a file's bytes.
+        self.served: list[tuple[str, str | None]] = []
+        #: file name -> bytes to send before dropping the connection (once per entry).
+        self.drop_once: dict[str, int] = {}
+        #: file names served with one byte flipped, once / every time.
+        self.corrupt_once: set[str] = set()
+        self.corrupt_always: set[str] = set()
+        #: seconds to sleep between 16 KiB writes (a slow link).
+        self.delay_per_chunk = 0.0
+        self.ignore_range = False
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def add_repo(self, hub_id: str, revision: str, files: dict[str, bytes]) -> None:
+        self.repos[(hub_id, revision)] = dict(files)
+
+    def add_folder(self, hub_id: str, revision: str, folder: Path, extra: dict[str, bytes] | None = None) -> None:
+        files = {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir()) if p.is_file()}
+        self.add_repo(hub_id, revision, {**files, **(extra or {})})
+
+    def ranges_for(self, name: str) -> list[str | None]:
+        """Range headers of the requests that served one file's bytes, in order."""
+        return [r for served, r in self.served if served == name]
+
+    def fetches_of(self, name: str) -> int:
+        return len(self.ranges_for(name))
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # ----- what the real Hub would answer ----------------------------------------------
+    def api_json(self, hub_id: str, revision: str) -> dict[str, Any]:
+        siblings = []
+        for name, data in sorted(self.repos[(hub_id, revision)].items()):
+            sib: dict[str, Any] = {"rfilename": name, "size": len(data)}
+            if name.endswith(LFS_SUFFIXES):
+                sib["blobId"] = hashlib.sha1(b"blob 134\0pointer").hexdigest()  # the pointer's, as on the Hub
+                sib["lfs"] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "pointerSize": 134}
+            else:
+                sib["blobId"] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+            siblings.append(sib)
+        return {"id": hub_id, "sha": revision, "siblings": siblings}
+
+
+def _cdn_key(name: str) -> str:
+    return "/" + hashlib.sha1(name.encode()).hexdigest()
+
+
+def _handler_for(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
+    api = re.compile(r"^/api/models/(?P<id>[^/]+/[^/]+)/revision/(?P<rev>[^/?]+)\?blobs=true$")
+    resolve = re.compile(r"^/(?P<id>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<file>[^/?]+)$")
+    cdn = re.compile(r"^/cdn/(?P<id>[^/]+/[^/]+)/(?P<rev>[^/]+)/(?P<file>[^/]+)/[0-9a-f]{40}$")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def do_GET(self) -> None:
+            with hub._lock:
+                hub.requests.append((self.path, self.headers.get("Range")))
+            if m := api.match(self.path):
+                key = (m["id"], m["rev"])
+                if key not in hub.repos:
+                    return self._send(404, b'{"error": "Revision Not Found"}')
+                return self._send(200, json.dumps(hub.api_json(*key)).encode())
+            if m := resolve.match(self.path):
+                files = hub.repos.get((m["id"], m["rev"]), {})
+                if m["file"] not in files:
+                    return self._send(404, b"Entry not found")
+                if m["file"].endswith(LFS_SUFFIXES):  # the real Hub sends LFS files from its CDN
+                    self.send_response(302)
+                    self.send_header("Location", f"/cdn/{m['id']}/{m['rev']}/{m['file']}{_cdn_key(m['file'])}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                return self._serve_file(m["file"], files[m["file"]])
+            if m := cdn.match(self.path):
+                return self._serve_file(m["file"], hub.repos[(m["id"], m["rev"])][m["file"]])
+            return self._send(404, b"not found")
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _serve_file(self, name: str, data: bytes) -> None:
+            with hub._lock:
+                hub.served.append((name, self.headers.get("Range")))
+                if name in hub.corrupt_always or name in hub.corrupt_once:
+                    hub.corrupt_once.discard(name)
+                    data = bytes([data[0] ^ 0xFF]) + data[1:]
+                drop = hub.drop_once.pop(name, None)
+            start = 0
+            rng = self.headers.get("Range")
+            if rng and not hub.ignore_range:
+                start = int(re.match(r"bytes=(\d+)-", rng).group(1))  # type: ignore[union-attr]
+                if start >= len(data):
+                    self.send_response(416)
+                    self.send_header("Content-Range", f"bytes */{len(data)}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Length", str(len(data) - start))
+            self.send_header("Accept-Ranges", "bytes")
+            self.end_headers()
+            body = data[start:] if drop is None else data[start:start + drop]
+            try:
+                for i in range(0, len(body), 16384):
+                    self.wfile.write(body[i:i + 16384])
+                    if hub.delay_per_chunk:
+                        time.sleep(hub.delay_per_chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client cancelled
+            # With drop set we return early: the server closes the socket mid-body, as a
+            # flaky network would; the client sees fewer bytes than Content-Length.
+
+    return Handler

@@ -1,0 +1,79 @@
+"""Fixtures and helpers for the main-window tests: a real window over a real job queue."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from desktop.gui.job_queue import JobQueue
+from desktop.gui.main_window import MainWindow
+from tests.gui._jobs import SAMPLE_FILES, SAMPLES
+
+OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+__all__ = ["OFFSCREEN_NOISE", "SAMPLE_FILES", "SAMPLES", "drop_files", "make_window", "message_boxes", "samples_copy", "wait_digest", "window"]
+
+
+def make_window(qtbot: QtBot) -> tuple[MainWindow, JobQueue]:
+    queue = JobQueue()
+    win = MainWindow(queue)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win, queue
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[MainWindow]:
+    win, queue = make_window(qtbot)
+    yield win
+    queue.shutdown()
+
+
+@pytest.fixture
+def samples_copy(tmp_path: Path) -> Path:
+    """The sample documents in a folder of the test's own (plus files Precis does not read)."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for f in SAMPLE_FILES:
+        shutil.copy(f, folder)
+    return folder
+
+
+_keep: list[QMimeData] = []
+
+
+def drop_files(target: QWidget, paths: list[Path | str]) -> QDropEvent:
+    """A real drag of file URLs onto ``target`` and the drop, as a file manager makes them:
+    Qt delivers a drop only to the widget that accepted the drag entering it."""
+    mime = QMimeData()
+    _keep[:] = [mime]  # the events do not own their data: keep it alive while the test looks
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    centre = QPointF(target.rect().center())
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(centre, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, enter)
+    move = QDragMoveEvent(centre, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, move)
+    event = QDropEvent(centre, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, event)
+    return event
+
+
+def message_boxes(win: QWidget) -> list[QMessageBox]:
+    return [b for b in win.findChildren(QMessageBox, "precis-message") if b.isVisible()]
+
+
+def wait_digest(qtbot: QtBot, win: MainWindow, timeout: int = 30_000) -> None:
+    qtbot.waitUntil(lambda: win.digest_view.digest is not None, timeout=timeout)
+
+
+def point(x: int, y: int) -> QPoint:
+    return QPoint(x, y)
