@@ -294,8 +294,8 @@ def _shutdown_all() -> None:
     for bridge in list(_live_bridges):
         try:
             bridge.shutdown(timeout=1.0)
-        except Exception:  # noqa: BLE001 - exiting anyway
-            pass
+        except Exception:  # exiting anyway
+            log.exception("stopping the worker at exit failed")
 
 
 atexit.register(_shutdown_all)

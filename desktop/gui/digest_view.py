@@ -293,8 +293,11 @@ class DigestView(QWidget):
     def _set_chips(self, labels: dict[str, str]) -> None:
         while self.chips.count():
             item = self.chips.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()  # out of the layout it would float at its last place until deleted
+                widget.setParent(None)
+                widget.deleteLater()
         for key, text in chip_texts(labels):
             chip = QLabel(text)
             chip.setObjectName("chip")
@@ -424,8 +427,8 @@ def chip_texts(labels: dict[str, str]) -> list[tuple[str, str]]:
     return out
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+def _duration(value: float) -> str:
+    seconds = round(value)
     if seconds < 60:
         return f"{seconds} s"
     minutes, s = divmod(seconds, 60)

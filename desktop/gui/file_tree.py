@@ -3,6 +3,7 @@ menu to summarize a file, several files together, or a whole folder."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QDir, QFileInfo, QModelIndex, QPoint, Qt, QUrl, Signal
@@ -97,7 +98,7 @@ class FileTree(QTreeView):
                 seen.append(path)
         return seen
 
-    def select_paths(self, paths: list[str | Path]) -> None:
+    def select_paths(self, paths: Sequence[str | Path]) -> None:
         self.clearSelection()
         model = self.selectionModel()
         flags = model.SelectionFlag.Select | model.SelectionFlag.Rows

@@ -60,22 +60,22 @@ class HistoryView(QWidget):
         self.label_filter.addItem(ALL_LABELS)
         self.label_filter.currentIndexChanged.connect(self.refresh)
         self.model = QStandardItemModel(self)
-        self.list = QListView()
-        self.list.setObjectName("historyList")
-        self.list.setModel(self.model)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setUniformItemSizes(True)
-        self.list.setWordWrap(False)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list.customContextMenuRequested.connect(self._context_menu)
-        self.list.activated.connect(lambda index: self.entry_activated.emit(index.data(ENTRY_ID)))
+        self.list_view = QListView()
+        self.list_view.setObjectName("historyList")
+        self.list_view.setModel(self.model)
+        self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setUniformItemSizes(True)
+        self.list_view.setWordWrap(False)
+        self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list_view.customContextMenuRequested.connect(self._context_menu)
+        self.list_view.activated.connect(lambda index: self.entry_activated.emit(index.data(ENTRY_ID)))
         self.delete_action = QAction("Delete from history", self)
         self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.delete_action.triggered.connect(self._delete_selected)
-        self.list.addAction(self.delete_action)
+        self.list_view.addAction(self.delete_action)
 
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
@@ -86,7 +86,7 @@ class HistoryView(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
         layout.addLayout(filters)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.list_view, 1)
         self.refresh()
 
     def refresh(self) -> None:
@@ -99,11 +99,11 @@ class HistoryView(QWidget):
             self.model.appendRow(self._item(entry))
         if selected:
             self.select(selected)
-        self.list.setToolTip("" if entries else "Finished digests appear here.")
+        self.list_view.setToolTip("" if entries else "Finished digests appear here.")
 
     def _refresh_labels(self) -> None:
         wanted: list[tuple[str, str | None]] = [(ALL_LABELS, None)]
-        for value in self.history.labels():
+        for value in self.history.labels():  # type: ignore[attr-defined]  # History.list shadows list
             text = FILTER_TEXT.get(value, value)
             if text:
                 wanted.append((text, value))
@@ -146,13 +146,13 @@ class HistoryView(QWidget):
         return [self.model.item(r).data(ENTRY_ID) for r in range(self.model.rowCount())]
 
     def selected_id(self) -> str | None:
-        index = self.list.currentIndex()
+        index = self.list_view.currentIndex()
         return index.data(ENTRY_ID) if index.isValid() else None
 
     def select(self, entry_id: str) -> bool:
         for row in range(self.model.rowCount()):
             if self.model.item(row).data(ENTRY_ID) == entry_id:
-                self.list.setCurrentIndex(self.model.index(row, 0))
+                self.list_view.setCurrentIndex(self.model.index(row, 0))
                 return True
         return False
 
@@ -174,12 +174,12 @@ class HistoryView(QWidget):
         return menu
 
     def _context_menu(self, pos: QPoint) -> None:
-        index = self.list.indexAt(pos)
+        index = self.list_view.indexAt(pos)
         if not index.isValid():
             return
         menu = self.menu_for(index.data(ENTRY_ID))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.list.viewport().mapToGlobal(pos))
+        menu.popup(self.list_view.viewport().mapToGlobal(pos))
 
     def _delete_selected(self) -> None:
         entry_id = self.selected_id()

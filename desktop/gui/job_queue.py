@@ -221,9 +221,8 @@ class JobQueue(QObject):
         if job is None:
             return
         if job.state == RUNNING:
-            job.cancel_requested = True
-            self.bridge.cancel(job_id)
             self._remove_after_end.add(job_id)
+            self.cancel(job_id)
             return
         del self._jobs[job_id]
         self._order.remove(job_id)

@@ -89,7 +89,9 @@ class MainWindow(QMainWindow):
         self._connect()
         self.drop_filter = DropFilter(self)
         self.drop_filter.dropped.connect(self.open_paths)
-        QApplication.instance().installEventFilter(self.drop_filter)
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self.drop_filter)
         self.model_picker.refresh(self.settings)
         self.status.show_settings(self.settings, self.model_picker.current_name())
         self._update_actions()
@@ -407,7 +409,9 @@ class MainWindow(QMainWindow):
             messages.warning(f"Some files of “{job.title}” could not be read and were left out:\n{lines}{more}")
         if digest.documents and not protected:
             self._add_to_history(job, digest)
-        if job.id == self.followed or self.followed is None and self.digest_view.digest is None and digest.documents:
+        if protected and not digest.documents and job.id == self.followed:
+            self.digest_view.set_stage("Waiting for the password…")
+        elif job.id == self.followed or (self.followed is None and self.digest_view.digest is None and digest.documents):
             self._show_job_result(job)
         if digest.engine == "extractive" and self.model_picker.installed_count == 0 and not self._banner_dismissed:
             self.banner.show_message(NO_MODEL_BANNER, "Get FLAN-T5…")

@@ -7,10 +7,12 @@ Every long action runs in its own child process (``TaskProcess``); the dialog on
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 CATALOG, IMPORTED, ADAPTER = "catalog", "imported", "adapter"
 _KIND = Qt.ItemDataRole.UserRole
 _NAME = Qt.ItemDataRole.UserRole + 1
+ROW_HEIGHT = 26
 COLUMNS = ("Model", "Parameters", "Download", "Status", "Description")
 
 
@@ -49,6 +52,12 @@ def format_parameters(n: int) -> str:
     if n >= 1_000_000:
         return f"{n / 1e6:.0f} M"
     return f"{n:,}"
+
+
+def store_name(folder_name: str) -> str:
+    """A valid store name from a folder name ("My T5 (v2)" -> "My-T5-v2")."""
+    name = re.sub(r"[^A-Za-z0-9._+-]+", "-", folder_name).strip("-.")
+    return name[:100] or "imported-model"
 
 
 class ModelManagerDialog(QDialog):
@@ -68,6 +77,7 @@ class ModelManagerDialog(QDialog):
                 self.catalog = Catalog.load()
             except CatalogError as exc:
                 log.error("catalog unreadable: %s", exc.message)
+        self._store_root_arg = store_root
         self.store = ModelStore(store_root, self.catalog)
         self.task: TaskProcess | None = None
         self._task_label = ""
@@ -142,6 +152,21 @@ class ModelManagerDialog(QDialog):
         layout.addLayout(actions)
         self.refresh()
 
+    def _follow_store_setting(self) -> None:
+        """The store folder may have been changed in Settings since the dialog was made."""
+        if self._store_root_arg is not None:
+            return
+        from desktop.core.settings import load_settings
+
+        root = load_settings().store_path()
+        if root != self.store.root:
+            try:
+                self.store = ModelStore(root, self.catalog)
+            except PrecisError as exc:
+                self.show_message(exc.message, error=True)
+                return
+            self.where.setText(f"Models are kept in {self.store.root}. Choose another folder in Settings.")
+
     # ----- the list ----------------------------------------------------------------------
     def refresh(self) -> None:
         """Read the store again and rebuild the list, keeping the selection."""
@@ -158,6 +183,7 @@ class ModelManagerDialog(QDialog):
             if not items:
                 continue
             head = QTreeWidgetItem([title])
+            head.setSizeHint(0, QSize(self.tree.fontMetrics().horizontalAdvance(title) + 16, ROW_HEIGHT))
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = head.font(0)
             font.setBold(True)
@@ -175,6 +201,7 @@ class ModelManagerDialog(QDialog):
         item.setData(0, _KIND, kind)
         item.setData(0, _NAME, name)
         item.setToolTip(len(COLUMNS) - 1, values[-1])
+        item.setSizeHint(0, QSize(self.tree.fontMetrics().horizontalAdvance(values[0]) + 16, ROW_HEIGHT))
         for col in (1, 2):
             item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
@@ -216,9 +243,12 @@ class ModelManagerDialog(QDialog):
             return None
         return item.data(0, _KIND), item.data(0, _NAME)
 
+    def _rows(self) -> list[QTreeWidgetItem]:
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in items if item is not None and item.data(0, _KIND) is not None]
+
     def select(self, kind: str, name: str) -> bool:
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in self._rows():
             if item.data(0, _KIND) == kind and item.data(0, _NAME) == name:
                 self.tree.setCurrentItem(item)
                 return True
@@ -226,8 +256,7 @@ class ModelManagerDialog(QDialog):
 
     def row_status(self, name: str) -> str | None:
         """The Status column of the row for ``name`` (None when there is no such row)."""
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in self._rows():
             if item.data(0, _NAME) == name:
                 return item.text(3)
         return None
@@ -256,6 +285,8 @@ class ModelManagerDialog(QDialog):
         self._run("download", params, f"Downloading {name}")
 
     def import_folder(self, folder: Path | str, name: str | None = None) -> None:
+        """Copy a model folder into the store, named ``name`` or after the folder."""
+        name = name or store_name(Path(folder).name)
         self._run("import", {"src": str(folder), "name": name, "store_root": str(self.store.root)},
                   f"Importing {Path(folder).name}")
 
@@ -385,7 +416,9 @@ class ModelManagerDialog(QDialog):
         self.progress_panel.hide()
         self.refresh()
 
-    def done(self, result: int) -> None:  # noqa: D102 - closing stops a running task
-        if self.task is not None and self.task.is_running():
-            self.task.kill()
-        super().done(result)
+    def showEvent(self, event: QShowEvent) -> None:
+        # The dialog is kept and shown again: the store may have changed meanwhile (the CLI, Settings).
+        if self.task is None or not self.task.is_running():
+            self._follow_store_setting()
+            self.refresh()
+        super().showEvent(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from desktop.core.errors import EngineError
@@ -14,7 +14,8 @@ from desktop.core.settings import Settings
 log = logging.getLogger(__name__)
 
 EXTRACTIVE = "extractive"
-KIND = 0x0100 + 7  # Qt.UserRole + 7: "model", "adapter", "extractive", "missing"
+#: item data role holding what an entry is: "model", "adapter", "extractive" or "missing"
+KIND = Qt.ItemDataRole.UserRole + 7
 
 
 class ModelPicker(QComboBox):
@@ -29,7 +30,7 @@ class ModelPicker(QComboBox):
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setMinimumContentsLength(14)
         self.installed_count = 0
-        self.activated.connect(lambda _i: self.model_chosen.emit(self.current_name()))
+        self.currentIndexChanged.connect(lambda _i: self.model_chosen.emit(self.current_name()))
 
     def refresh(self, settings: Settings) -> None:
         """List what is installed now; keep the settings' choice selected (marked if missing)."""
@@ -53,10 +54,14 @@ class ModelPicker(QComboBox):
         self._add("Extractive (no model)", EXTRACTIVE, EXTRACTIVE)
         wanted = settings.model
         index = self.findData(wanted)
-        if index < 0 and wanted and wanted != EXTRACTIVE:
+        if index < 0 and models:
+            index = 0  # the chosen model was removed: the first installed one
+        elif index < 0 and wanted and wanted != EXTRACTIVE:
+            # Nothing installed yet: keep the choice visible; jobs fall back to the extractive engine.
             self.insertItem(0, f"{wanted} (not installed)", wanted)
             self.setItemData(0, "missing", KIND)
-            self.setItemData(0, "Not installed yet: the extractive engine runs until you get it in Models…", 3)
+            self.setItemData(0, "Not installed yet: the extractive engine runs until you get it in Models…",
+                             Qt.ItemDataRole.ToolTipRole)
             index = 0
         self.setCurrentIndex(max(0, index))
         self.blockSignals(False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
@@ -15,7 +17,17 @@ QLabel#queueRowTitle { font-weight: 600; }
 QLabel#queueRowLabels { border-radius: 8px; padding: 0px 7px; background: palette(midlight); }
 QLabel#queueRowStage, QLabel#queueRowEta { color: palette(placeholder-text); }
 QLabel#queueRowError { color: palette(bright-text); }
+QProgressBar#queueRowBar { border: none; border-radius: 3px; background: palette(midlight); }
+QProgressBar#queueRowBar::chunk { border-radius: 3px; background: palette(highlight); }
 """
+
+
+_W = TypeVar("_W", bound=QWidget)
+
+
+def _named(widget: _W, name: str) -> _W:
+    widget.setObjectName(name)
+    return widget
 
 
 def format_eta(seconds: float) -> str:
@@ -25,9 +37,9 @@ def format_eta(seconds: float) -> str:
     if seconds < 5:
         return "a few seconds left"
     if seconds < 60:
-        return f"about {int(round(seconds / 5.0) * 5)} s left"
+        return f"about {round(seconds / 5.0) * 5} s left"
     if seconds < 3600:
-        return f"about {int(round(seconds / 60.0))} min left"
+        return f"about {round(seconds / 60.0)} min left"
     hours, rest = divmod(int(seconds), 3600)
     return f"about {hours} h {rest // 60} min left"
 
@@ -42,29 +54,29 @@ class QueueRow(QWidget):
         self.job_id = job.id
         self.setObjectName("queueRow")
         self.setStyleSheet(_STYLE)
-        self.title = QLabel(objectName="queueRowTitle")
+        self.title = _named(QLabel(), "queueRowTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.labels = QLabel(objectName="queueRowLabels")
+        self.labels = _named(QLabel(), "queueRowLabels")
         self.labels.setTextFormat(Qt.TextFormat.PlainText)
-        self.bar = QProgressBar(objectName="queueRowBar")
+        self.bar = _named(QProgressBar(), "queueRowBar")
         self.bar.setRange(0, BAR_MAX)
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(8)
-        self.stage = QLabel(objectName="queueRowStage")
+        self.stage = _named(QLabel(), "queueRowStage")
         self.stage.setTextFormat(Qt.TextFormat.PlainText)
         self.stage.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.eta = QLabel(objectName="queueRowEta")
+        self.eta = _named(QLabel(), "queueRowEta")
         self.eta.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.error = QLabel(objectName="queueRowError")
+        self.error = _named(QLabel(), "queueRowError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
-        self.action = QToolButton(objectName="queueRowAction")
+        self.action = _named(QToolButton(), "queueRowAction")
         self.action.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.action.clicked.connect(self._on_action)
-        self.remove = QToolButton(objectName="queueRowRemove")
+        self.remove = _named(QToolButton(), "queueRowRemove")
         self.remove.setText("Remove")
         self.remove.setToolTip("Remove this job from the queue")
         self.remove.clicked.connect(lambda: self.remove_clicked.emit(self.job_id))

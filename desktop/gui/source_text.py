@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
 from desktop.core.document import Block, Document, Locator, Role, format_timestamp
 
 MARGIN_WIDTH = 80
+PLACEHOLDER = "Click a citation to read its source here."
 
 
 def margin_label(block: Block, previous: Block | None) -> str:
@@ -78,14 +79,14 @@ class SourceText(QTextBrowser):
         self.setUndoRedoEnabled(False)
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
         self._margin = _Margin(self)
-        self.setViewportMargins(MARGIN_WIDTH, 0, 0, 0)
+        self._show_margin(False)
         self.verticalScrollBar().valueChanged.connect(self._margin.update)
         self.document().setDocumentMargin(10)
         self._document: Document | None = None
         self._labels: list[str] = []
         self._highlighted: list[int] = []
         self._search: str = ""
-        self.setPlaceholderText("Select a citation in the digest, or a document above, to read its text here.")
+        self.setPlaceholderText(PLACEHOLDER)
 
     # ------------------------------------------------------------------ content
     @property
@@ -99,6 +100,7 @@ class SourceText(QTextBrowser):
         self.setExtraSelections([])
         self.clear()
         self._labels = []
+        self._show_margin(document is not None)
         if document is None:
             return
         doc = self.document()
@@ -122,6 +124,10 @@ class SourceText(QTextBrowser):
         cursor.endEditBlock()
         self.moveCursor(QTextCursor.MoveOperation.Start)
         self._margin.update()
+
+    def _show_margin(self, on: bool) -> None:
+        self.setViewportMargins(MARGIN_WIDTH if on else 0, 0, 0, 0)
+        self._margin.setVisible(on)
 
     def _insert_block(self, cursor: QTextCursor, block: Block, base: QFont) -> None:
         plain = QTextCharFormat()
@@ -207,12 +213,19 @@ class SourceText(QTextBrowser):
         return self.cursorForPosition(self.viewport().rect().topLeft()).blockNumber()
 
     # ------------------------------------------------------------------ search
-    def search(self, text: str, *, backward: bool = False) -> bool:
-        """Find the next (or previous) occurrence, wrapping around; all matches stay marked."""
+    def search(self, text: str, *, backward: bool = False, incremental: bool = False) -> bool:
+        """Find the next (or previous) occurrence, wrapping around; all matches stay marked.
+
+        ``incremental`` (the text is being typed): the current match may simply grow, so search
+        from where it starts rather than after it."""
         if text != self._search:
             self.mark_all(text)
         if not text:
             return False
+        if incremental:
+            cursor = self.textCursor()
+            cursor.setPosition(cursor.selectionStart())
+            self.setTextCursor(cursor)
         flags = QTextDocument.FindFlag.FindBackward if backward else QTextDocument.FindFlag(0)
         if self.find(text, flags):
             return True

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.core.digest import Source
 from desktop.core.document import Document
 from desktop.core.ingest import iter_documents
-from desktop.gui.source_text import SourceText
+from desktop.gui.source_text import PLACEHOLDER, SourceText
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class SourceView(QWidget):
     def _on_loaded(self, generation: int, docs: list[Document]) -> None:
         if generation != self._generation:
             return
-        self.text.setPlaceholderText("The documents could not be read again; they may have moved." if not docs else "")
+        self.text.setPlaceholderText("The documents could not be read again; they may have moved." if not docs else PLACEHOLDER)
         self.set_documents(docs)
 
     def clear(self) -> None:
@@ -200,7 +200,7 @@ class SourceView(QWidget):
         self._refresh_matches()
 
     def _on_search_text(self, text: str) -> None:
-        self.text.search(text)
+        self.text.search(text, incremental=True)
         self._refresh_matches()
 
     def _refresh_matches(self) -> None:

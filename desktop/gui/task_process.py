@@ -6,8 +6,10 @@ that kills the process if it has not stopped by itself within ``CANCEL_GRACE_MS`
 
 from __future__ import annotations
 
+import atexit
 import logging
 import uuid
+import weakref
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -18,6 +20,8 @@ from desktop.gui.child_process import EXITED, ChildProcess, describe_exit
 from desktop.ml.worker import task_main
 
 log = logging.getLogger(__name__)
+
+_live_tasks: weakref.WeakSet[TaskProcess] = weakref.WeakSet()
 
 _WHAT = {"download": "The download", "import": "The import", "quantize": "Building the quantized version"}
 
@@ -54,6 +58,7 @@ class TaskProcess(QObject):
         try:
             self._child = ChildProcess(task_main, (self.task_id, self.kind, self.params),
                                        name=f"precis-{self.kind}", requests=False)
+            _live_tasks.add(self)
         except (OSError, RuntimeError) as exc:
             log.exception("task process could not be started")
             self._settle()
@@ -127,3 +132,17 @@ class TaskProcess(QObject):
             what = _WHAT.get(self.kind, "The task")
             self.failed.emit("TaskDied", f"{what} stopped unexpectedly ({describe_exit(message[1])}); try again.")
         self.ended.emit()
+
+
+def _kill_all() -> None:
+    """On exit, before multiprocessing's own handler would wait for a download to finish."""
+    for task in list(_live_tasks):
+        try:
+            if task.is_running():
+                task.kill()
+                task.wait(2.0)
+        except Exception:  # exiting anyway
+            log.exception("stopping a model task at exit failed")
+
+
+atexit.register(_kill_all)

@@ -282,15 +282,20 @@ class ModelStore:
         return dest
 
     # ----- derived artefacts -------------------------------------------------------------
-    def derived_dir(self, ref: ModelRef, backend: str, quantization: str, version: str | int) -> Path:
-        """Where a backend caches files built from ``ref``. Not created: a backend builds into a
-        temporary sibling and renames it here, so an existing folder is a finished export."""
+    def derived_root(self, ref: ModelRef) -> Path:
+        """The folder holding every file derived from ``ref`` (ONNX exports, CTranslate2
+        conversions), created with a note naming the weights so ``remove`` can find it."""
         base = self.root / "derived" / ref.slug
         base.mkdir(parents=True, exist_ok=True)
         ref_file = base / REF_FILE
         if not ref_file.is_file():
             atomic_write_text(ref_file, json.dumps({"name": ref.name, "revision": ref.revision, "adapter_id": ref.adapter_id}))
-        return base / f"{backend}-{quantization}-{version}"
+        return base
+
+    def derived_dir(self, ref: ModelRef, backend: str, quantization: str, version: str | int) -> Path:
+        """Where a backend caches files built from ``ref``. Not created: a backend builds into a
+        temporary sibling and renames it here, so an existing folder is a finished export."""
+        return self.derived_root(ref) / f"{backend}-{quantization}-{version}"
 
     def _remove_derived(self, matches: Callable[[dict], bool]) -> None:
         derived = self.root / "derived"

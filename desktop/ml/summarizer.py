@@ -59,7 +59,7 @@ class Summarizer:
         input_budget: int = 512,
     ) -> None:
         self.model = model
-        self.cache = cache or SummaryCache(None)
+        self.cache = cache if cache is not None else SummaryCache(None)
         self.prompts = prompts or PromptLibrary.load()
         self.budget = input_budget
 

@@ -222,8 +222,19 @@ def worker_main(requests: Any, events: Any, cancel_flag: Any) -> None:
         outbox.close()
         try:
             pool.close()
-        except Exception:  # noqa: BLE001 - exiting anyway
+        except Exception:  # exiting anyway
             log.exception("closing the model failed")
+    _fast_exit()
+
+
+def _fast_exit() -> None:
+    """In a child, skip the interpreter's teardown: with torch loaded it takes seconds, and the
+    window waits for us on quit. Every message is already sent (``send`` is synchronous)."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        logging.shutdown()
+        os._exit(0)
 
 
 def _run_one(job_id: str, spec: Any, outbox: Outbox, cancel_flag: Any, pool: Any) -> None:
@@ -289,7 +300,10 @@ def run_task(kind: str, params: dict[str, Any], *, on_event: EventCallback, canc
     from desktop.ml.store import ModelStore
 
     store = ModelStore(params.get("store_root"))
-    should_stop = lambda: cancel.cancelled  # noqa: E731
+
+    def should_stop() -> bool:
+        return cancel.cancelled
+
     if kind == "download":
         from desktop.ml.download import download
 
@@ -341,6 +355,9 @@ def build_quantized(store: Any, name: str, *, backend: str = "auto", quantizatio
     summary does not pay for the export. The conversion runs in a grandchild process that dies
     with this one."""
     backend, quantization = quantized_backend(backend, quantization)
+    if backend not in BUILT_BACKENDS:
+        raise EngineError(f"The {backend} engine quantizes the model each time it loads it, so there is nothing to "
+                          "build; the CTranslate2 or ONNX engine keeps a quantized copy.")
     stage = f"building the {quantization} version for {backend}"
     on_event(Progress(stage, 0, 0, None))
     started = time.monotonic()
@@ -385,7 +402,7 @@ def built_versions(store: Any, name: str, revision: str) -> list[str]:
             continue
         for manifest in [*root.glob(f"*/{MANIFEST}"), *root.glob(f"*/*/{MANIFEST}")]:
             data = read_manifest(manifest.parent) or {}
-            key = data.get("key") if isinstance(data.get("key"), dict) else {}
+            key: dict[str, Any] = data["key"] if isinstance(data.get("key"), dict) else {}
             if key.get("model") == identity and "adapter" not in key and key.get("format"):
                 found.add(f"{key['format']} {key.get('quantization', '')}".strip())
     return sorted(found)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -16,9 +16,20 @@ from desktop.gui.job_queue import JobQueue
 from desktop.gui.main_window import MainWindow
 from tests.gui._jobs import SAMPLE_FILES, SAMPLES
 
-OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+#: The offscreen platform says it cannot do what only a real window system does (size hints, raise).
+OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(r"^This plugin does not support (propagateSizeHints|raise)\(\)")
 
-__all__ = ["OFFSCREEN_NOISE", "SAMPLE_FILES", "SAMPLES", "drop_files", "make_window", "message_boxes", "samples_copy", "wait_digest", "window"]
+__all__ = [
+    "OFFSCREEN_NOISE",
+    "SAMPLES",
+    "SAMPLE_FILES",
+    "copy_samples",
+    "drop_files",
+    "make_window",
+    "message_boxes",
+    "open_window",
+    "wait_digest",
+]
 
 
 def make_window(qtbot: QtBot) -> tuple[MainWindow, JobQueue]:
@@ -30,16 +41,15 @@ def make_window(qtbot: QtBot) -> tuple[MainWindow, JobQueue]:
     return win, queue
 
 
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[MainWindow]:
+def open_window(qtbot: QtBot) -> Iterator[MainWindow]:
+    """Body of a ``window`` fixture: a shown window over a real queue, shut down afterwards."""
     win, queue = make_window(qtbot)
     yield win
     queue.shutdown()
 
 
-@pytest.fixture
-def samples_copy(tmp_path: Path) -> Path:
-    """The sample documents in a folder of the test's own (plus files Precis does not read)."""
+def copy_samples(tmp_path: Path) -> Path:
+    """The sample documents in a folder of the test's own."""
     folder = tmp_path / "docs"
     folder.mkdir()
     for f in SAMPLE_FILES:
@@ -74,6 +84,3 @@ def message_boxes(win: QWidget) -> list[QMessageBox]:
 def wait_digest(qtbot: QtBot, win: MainWindow, timeout: int = 30_000) -> None:
     qtbot.waitUntil(lambda: win.digest_view.digest is not None, timeout=timeout)
 
-
-def point(x: int, y: int) -> QPoint:
-    return QPoint(x, y)

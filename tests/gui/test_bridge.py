@@ -93,23 +93,20 @@ def test_cancel_mid_job_within_a_second(bridge: WorkerBridge, qtbot: QtBot, corp
     assert blocker.args[0] == "after"
 
 
-def test_cancel_during_model_load_kills_and_restarts_the_worker(bridge: WorkerBridge, qtbot: QtBot,
-                                                               tiny_model_dir: Path) -> None:
+def test_cancel_during_model_load_within_a_second(bridge: WorkerBridge, qtbot: QtBot, tiny_model_dir: Path) -> None:
     pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
     install_tiny(tiny_model_dir)
     with qtbot.waitSignal(bridge.worker_started, timeout=20_000):
         bridge.start()
-    first_pid = bridge.worker_pid()
     with qtbot.waitSignal(bridge.started, timeout=10_000):
-        bridge.submit("load", _tiny_spec("torch"))  # importing torch alone takes seconds
+        bridge.submit("load", _tiny_spec("torch"))  # importing torch takes a while
     with qtbot.waitSignal(bridge.cancelled, timeout=1_000):
         pressed = time.monotonic()
         bridge.cancel("load")
     assert time.monotonic() - pressed < 1.0
     with qtbot.waitSignal(bridge.finished, timeout=60_000) as blocker:
         bridge.submit("after", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive"))
-    assert blocker.args[0] == "after"
-    assert bridge.worker_pid() != first_pid
+    assert blocker.args[0] == "after"  # in the same worker, or a fresh one if it had to be killed
     assert wait_until(lambda: not zombies(), 10)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ def test_jobs_run_one_at_a_time_in_order(queue: JobQueue, qtbot: QtBot) -> None:
     assert max(running_at_once) == 1
     jobs = [queue.job(i) for i in ids]
     assert all(j.state == DONE and j.result is not None for j in jobs)  # type: ignore[union-attr]
-    for earlier, later in zip(jobs, jobs[1:]):
+    for earlier, later in itertools.pairwise(jobs):
         assert earlier.finished <= later.started  # type: ignore[union-attr,operator]
     assert [j.title for j in jobs] == [Path(p).name for p in SAMPLE_FILES]  # type: ignore[union-attr]
     assert not queue.is_busy()

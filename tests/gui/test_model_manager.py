@@ -177,3 +177,35 @@ def test_build_quantized_version(dialog: ModelManagerDialog, qtbot: QtBot, tiny_
     assert any(s.startswith("building the int8 version") for s in stages)
     assert dialog.row_status("tiny").startswith("installed · quantized version built (")  # type: ignore[union-attr]
     assert "quantized version of tiny is built" in dialog.message.text()
+
+
+def test_adapters_are_listed_and_removable(dialog: ModelManagerDialog, qtbot: QtBot, tiny_model_dir: Path) -> None:
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import T5ForConditionalGeneration
+
+    from desktop.gui.model_manager import ADAPTER
+    from desktop.ml.adapters import AdapterManifest
+
+    store = ModelStore()
+    base = store.import_folder(tiny_model_dir, "tiny")
+    folder = store.adapter_dir("meetings")
+    model = get_peft_model(T5ForConditionalGeneration.from_pretrained(tiny_model_dir),
+                           LoraConfig(task_type=TaskType.SEQ_2_SEQ_LM, r=2, target_modules=["q", "v"]))
+    model.save_pretrained(folder, safe_serialization=True)
+    AdapterManifest("meetings", "tiny", base.revision).write(folder)
+    dialog.refresh()
+    assert dialog.row_status("meetings") == "adapter on tiny"
+    assert dialog.select(ADAPTER, "meetings") and dialog.remove_button.isEnabled()
+    assert not dialog.download_button.isEnabled() and not dialog.quantize_button.isEnabled()
+    with qtbot.waitSignal(dialog.models_changed):
+        assert dialog.remove_model(ADAPTER, "meetings", confirm=False)
+    assert store.list_adapters() == [] and store.is_installed("tiny")
+
+
+def test_store_names_from_folder_names() -> None:
+    from desktop.gui.model_manager import store_name
+    from desktop.ml.store import check_name
+
+    for folder, expected in [("tiny-t5", "tiny-t5"), ("My T5 (v2)", "My-T5-v2"), ("...", "imported-model"), ("flan_t5.base+ft", "flan_t5.base+ft")]:
+        assert store_name(folder) == expected
+        check_name(store_name(folder))

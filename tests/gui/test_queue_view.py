@@ -67,7 +67,7 @@ def test_progress_updates_the_row_in_place(queue: JobQueue, view: QueueView, qtb
 
     queue.job_changed.connect(record)
     qtbot.waitUntil(lambda: queue.job(job_id).state == DONE, timeout=60_000)  # type: ignore[union-attr]
-    distinct = sorted(set(v for v in values if v > 0))
+    distinct = sorted({v for v in values if v > 0})
     assert len(distinct) >= 3, values
     assert values[-1] == BAR_MAX
     assert any(s.startswith("reading ") for s in stages)

@@ -117,8 +117,23 @@ def test_cancel_stops_generation_within_a_second(loaded: Callable[[str, str], Ba
     assert backend.generate(PROMPTS[:1], SETTINGS)
 
 
-def test_cancel_beam_search_between_batches(loaded: Callable[[str, str], Backend]) -> None:
-    """CTranslate2 has no per-step callback for beams: it stops between (small) batches."""
+@pytest.mark.parametrize(("name", "quant"), [("torch", "int8"), ("onnx", "int8")])
+def test_cancel_while_encoding(loaded: Callable[[str, str], Backend], name: str, quant: str) -> None:
+    """The encoder runs in slices with Cancel checked between them (no stopping criterion runs there)."""
+    calls = {"n": 0}
+
+    def stop_on_second_check() -> bool:  # 1st: before the batch; 2nd: before the first encoder slice
+        calls["n"] += 1
+        return calls["n"] >= 2
+
+    with pytest.raises(Cancelled):
+        loaded(name, quant).generate([PROMPTS[3]] * 4, SETTINGS, should_stop=stop_on_second_check)
+    assert calls["n"] == 2
+
+
+def test_cancel_beam_search_returns_at_once(loaded: Callable[[str, str], Backend]) -> None:
+    """CTranslate2 calls no per-step callback for beams: the batch runs asynchronously and the
+    wait for it ends as soon as Cancel is pressed (the batch finishes in the background)."""
     backend = loaded("ctranslate2", "int8")
     settings = GenerationSettings(max_new_tokens=200, min_new_tokens=200, num_beams=2, no_repeat_ngram_size=0)
     prompts = [f"Item {i}: the committee met." for i in range(40)]

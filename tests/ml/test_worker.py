@@ -91,11 +91,44 @@ def test_extractive_job_finishes_with_a_digest(worker: Worker) -> None:
 
 
 def test_precis_errors_arrive_as_sentences(worker: Worker) -> None:
+    pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
     worker.requests.send(("job", "j1", JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="no-such-model")))
     _seen, end = worker.until(("finished", "failed", "cancelled"))
     assert end[0] == "failed" and end[1] == "j1"
     assert end[2] == "ModelNotFound"
     assert "no-such-model" in end[3] and "Traceback" not in end[3]
+
+
+def test_unexpected_errors_are_logged_and_the_worker_goes_on(worker: Worker) -> None:
+    worker.requests.send(("job", "bad", JobSpec(paths=None)))  # type: ignore[arg-type]  # a malformed request
+    _seen, end = worker.until(("finished", "failed", "cancelled"))
+    assert end[:3] == ("failed", "bad", "InternalError")
+    assert end[3].startswith("Summarizing failed because of an unexpected problem (TypeError")
+    assert "worker.log" in end[3]
+    from desktop.core import paths
+
+    assert "Traceback" in (paths.log_dir() / "worker.log").read_text(encoding="utf-8")
+    worker.requests.send(("job", "good", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
+    _seen, end = worker.until(("finished", "failed", "cancelled"))
+    assert end[:2] == ("finished", "good")
+
+
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
+def test_tiny_model_job_in_the_worker(worker: Worker, tiny_model_dir: Path, backend: str) -> None:
+    pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
+    ModelStore().import_folder(tiny_model_dir, "tiny")
+    spec = JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="tiny", backend=backend,
+                   quantization="float32" if backend == "torch" else "int8", device="cpu", threads=1)
+    worker.requests.send(("job", "tiny", spec))
+    seen, end = worker.until(("finished", "failed", "cancelled"), timeout=180)
+    assert end[0] == "finished", end
+    stages = [m[2].stage for m in seen if m[0] == "event" and isinstance(m[2], Progress)]
+    assert any(s.startswith("summarizing chunk") for s in stages)
+    assert Digest.from_dict(end[2]["digest"]).engine != "extractive"
+    # The model stays loaded: the second job skips the load.
+    worker.requests.send(("job", "again", spec))
+    _seen, end = worker.until(("finished", "failed", "cancelled"), timeout=120)
+    assert end[:2] == ("finished", "again")
 
 
 def test_unreadable_files_are_reported_not_fatal(worker: Worker, tmp_path: Path) -> None:

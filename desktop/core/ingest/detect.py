@@ -66,7 +66,7 @@ _MAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "received", "mim
                  "delivered-to", "x-mailer", "content-type", "reply-to", "cc", "sender", "in-reply-to"}
 _SPEAKER_LINE = re.compile(
     r"^\s*(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?\s*[-–]?\s*)?"  # optional [hh:mm:ss]
-    r"(?P<speaker>[^\W\d][\w .,'’()&/-]{0,60}?)\s*:\s+\S"
+    r"(?P<speaker>#[^\W_][\w ]{0,40}#|[^\W\d][\w .,'’()&/-]{0,60}?)\s*:\s+\S"
 )
 
 

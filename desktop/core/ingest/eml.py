@@ -37,7 +37,8 @@ _SIGNATURE_TYPES = frozenset({
     "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature",
     "application/pkcs7-mime-signature",
 })
-_BODY_TEXT = frozenset({"text/plain", "text/html", "text/enriched", "text/richtext", "text/x-moz-deleted"})
+_BODY_TEXT = frozenset({"text/plain", "text/html", "text/enriched", "text/richtext"})
+_ENCLOSED = frozenset({"message/rfc822", "message/global"})  # RFC 6532's UTF-8 message/global too
 _HTML_LIKE = frozenset({"text/html", "text/enriched", "text/richtext"})
 T = TypeVar("T")
 D = TypeVar("D")
@@ -146,7 +147,7 @@ class _Walker:
                 return
             ctype = _content_type(part)
             payload = part.get_payload()
-            if ctype == "message/rfc822" and isinstance(payload, list) and payload and isinstance(payload[0], Message):
+            if ctype in _ENCLOSED and isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 self._enclosed(part, payload[0])
             elif ctype == "message/external-body":
                 self._external(part)

@@ -123,7 +123,7 @@ def parse_addresses(raw: str | None, hint: str | None = None) -> list[tuple[str,
     """(display name, address) pairs; names come from quotes, angle-bracket forms or comments."""
     if not raw:
         return []
-    raw = unescape_surrogates(raw, hint).replace("\r", " ").replace("\n", " ")
+    raw = unescape_surrogates(str(raw), hint).replace("\r", " ").replace("\n", " ")
     try:
         pairs = email.utils.getaddresses([raw])
     except Exception:  # noqa: BLE001 - its parser has raised IndexError/TypeError on odd input
@@ -155,7 +155,7 @@ def parse_date(raw: str | None) -> datetime | None:
     if not raw:
         return None
     try:
-        return email.utils.parsedate_to_datetime(clean_text(unescape_surrogates(raw)))
+        return email.utils.parsedate_to_datetime(clean_text(unescape_surrogates(str(raw))))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 

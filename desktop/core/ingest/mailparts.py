@@ -15,7 +15,6 @@ from pathlib import PurePosixPath
 from desktop.core.document import Block, DocKind, Document, Locator, Role
 from desktop.core.errors import DocumentError
 from desktop.core.ingest.context import ReadContext
-from desktop.core.ingest.mailheaders import format_address
 from desktop.core.ingest.mailtext import split_body
 
 log = logging.getLogger(__name__)
@@ -144,5 +143,4 @@ def too_large(name: str, ctx: ReadContext) -> str:
     return f"The attachment {name} in {ctx.display_name} is larger than {size} and was not read."
 
 
-__all__ = ["MailMessage", "email_document", "format_address", "read_child", "readable", "thread_subject",
-           "too_large", "unique_name"]
+__all__ = ["MailMessage", "email_document", "read_child", "readable", "thread_subject", "too_large", "unique_name"]

@@ -29,6 +29,9 @@ _HDR_OTHER = re.compile(r"^[ \t*]*(?:to|subject|an|betreff|à|objet|para|asunto|
 _WROTE = re.compile(
     r"(?:wrote|writes|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)[ \t]*:[ \t]*$", re.IGNORECASE
 )
+_VERB = re.compile(
+    r"\b(?:wrote|writes|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)\b", re.IGNORECASE
+)
 _ON_LINE = re.compile(r"^[ \t]*(?:On|Am|Le|El|Il|Op|Em|Den|På)\b", re.IGNORECASE)
 _SIGN_OFF = re.compile(
     r"^[ \t]*(?:(?:(?:best|kind|warm|warmest|many|with)[ \t]+)?regards|best(?: wishes)?|rgds|cheers|"
@@ -114,8 +117,11 @@ def _history_start(lines: list[str], roles: list[Role | None], forwarded: bool) 
         if not forwarded and _HDR_FROM.match(line) and _header_block(lines, i) and not _after_forward_mark(lines, i):
             return _include_rule_above(lines, i)
         if _ON_LINE.match(line):
-            end = i if _WROTE.search(line) else i + 1 if i + 1 < n and _WROTE.search(lines[i + 1]) else -1
-            if end >= 0 and len(" ".join(lines[i:end + 1])) < 300 and free_after[end + 1]:
+            end = i if line.rstrip().endswith(":") else i + 1 if i + 1 < n and lines[i + 1].rstrip().endswith(":") else -1
+            attribution = " ".join(lines[i:end + 1]) if end >= 0 else ""
+            # Clients always put a date or an address in it; "On reflection, I wrote:" has neither.
+            if (attribution and len(attribution) < 300 and _VERB.search(attribution)
+                    and re.search(r"\d|@", attribution) and free_after[end + 1]):
                 return i
     return n
 

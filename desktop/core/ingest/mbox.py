@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import islice
 
 from desktop.core.document import Block, DocKind, Document, Role
-from desktop.core.errors import EmptyDocument
+from desktop.core.errors import DocumentError, EmptyDocument
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.eml import mail_from_message, parse
 from desktop.core.ingest.mailheaders import sort_key
@@ -71,8 +71,18 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     mails: list[MailMessage] = []
     keys: list[float] = []
     previous = float("-inf")
-    for raw in raw_messages:
-        mail = mail_from_message(parse(raw, ctx), ctx, taken=taken)
+    chars = 0
+    for number, raw in enumerate(raw_messages, 1):
+        if chars > ctx.limits.max_chars:
+            warnings.append(f"{ctx.display_name} holds more text than Precis reads from one document; "
+                            f"only its first {number - 1:,} messages were read.")
+            break
+        try:
+            mail = mail_from_message(parse(raw, ctx), ctx, taken=taken)
+        except DocumentError as err:  # one hostile message does not cost the whole mailbox
+            warnings.append(f"Message {number} in the file was skipped: {err.message}")
+            continue
+        chars += sum(len(text) for text in mail.body)
         # Undated messages keep their place in the file: they sort right after the message before.
         previous = sort_key(datetime.fromisoformat(mail.date)) if mail.date else previous
         keys.append(previous)

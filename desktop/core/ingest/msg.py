@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property, partial
 from typing import TypeVar
 
@@ -67,24 +68,28 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     return email_document(mail, ctx)
 
 
-def _safe(fn: Callable[[], T], default: D) -> T | D:
-    """One unreadable property (bad code page, truncated stream) costs that property only."""
+def _get(fn: Callable[[], object], kind: type[T], default: D) -> T | D:
+    """A property of the expected type, else ``default``: one damaged property (bad code page,
+    truncated stream, a flipped type tag) costs that property only."""
     try:
-        return fn()
-    except Exception:  # noqa: BLE001 - python-oxmsg raises KeyError/UnicodeDecodeError/OverflowError
+        value = fn()
+    except Exception:  # noqa: BLE001 - python-oxmsg raises KeyError/UnicodeDecodeError/OverflowError/struct.error
         return default
+    return value if isinstance(value, kind) else default
 
 
 def mail_from_outlook(message: Message, ctx: ReadContext) -> MailMessage:
     props = message.properties
-    headers = _safe(lambda: message.message_headers, {})
+    headers = _get(lambda: message.message_headers, dict, {})
     mail = MailMessage()
-    mail.subject = clean_text(_safe(lambda: message.subject, "") or "") or decode_words(headers.get("Subject", ""))
-    sender = parse_addresses(_safe(lambda: message.sender, None))
+    mail.subject = clean_text(_get(lambda: message.subject, str, "")) or decode_words(str(headers.get("Subject") or ""))
+    sender = parse_addresses(_get(lambda: message.sender, str, None))
     mail.sender = person(sender)
     mail.from_ = ", ".join(format_address(n, a) for n, a in sender) or None
     mail.to, mail.cc = _recipients(message, headers)
-    when = _safe(lambda: message.sent_date, None) or _safe(lambda: props.date_prop_value(c.PID_MESSAGE_DELIVERY_TIME), None)
+    when = _get(lambda: message.sent_date, datetime, None) or _get(
+        lambda: props.date_prop_value(c.PID_MESSAGE_DELIVERY_TIME), datetime, None
+    )
     mail.date = iso_date(when) if when else iso_date(parse_date(headers.get("Date")))
     body = _body(message, mail, ctx)
     if body:
@@ -98,7 +103,7 @@ def mail_from_outlook(message: Message, ctx: ReadContext) -> MailMessage:
 def _recipients(message: Message, headers: dict[str, str]) -> tuple[list[str], list[str]]:
     to: list[str] = []
     cc: list[str] = []
-    for recipient in _safe(lambda: message.recipients, ()):
+    for recipient in _get(lambda: message.recipients, tuple, ()):
         kind, entry = _recipient(recipient)
         if entry and kind == _RECIPIENT_CC:
             cc.append(entry)
@@ -108,33 +113,33 @@ def _recipients(message: Message, headers: dict[str, str]) -> tuple[list[str], l
         to = [format_address(n, a) for n, a in parse_addresses(headers.get("To"))]
         cc = [format_address(n, a) for n, a in parse_addresses(headers.get("Cc"))]
     if not to and not cc:
-        shown = _safe(lambda: message.properties.str_prop_value(c.PID_DISPLAY_TO), None) or ""
+        shown = _get(lambda: message.properties.str_prop_value(c.PID_DISPLAY_TO), str, "")
         to = [clean_text(x) for x in shown.split(";") if clean_text(x)]
     return to, cc
 
 
 def _recipient(recipient: Recipient) -> tuple[int, str]:
     """(PidTagRecipientType low bits: 1 To, 2 Cc, 3 Bcc; 'Name <address>')."""
-    kind = _safe(lambda: recipient.properties.int_prop_value(c.PID_RECIPIENT_TYPE), None) or _RECIPIENT_TO
-    name = clean_text(_safe(lambda: recipient.name, "") or "")
-    address = clean_text(_safe(lambda: recipient.email_address, "") or "")
+    kind = _get(lambda: recipient.properties.int_prop_value(c.PID_RECIPIENT_TYPE), int, _RECIPIENT_TO)
+    name = clean_text(_get(lambda: recipient.name, str, ""))
+    address = clean_text(_get(lambda: recipient.email_address, str, ""))
     return kind & 0xF, format_address(name, address)
 
 
 def _body(message: Message, mail: MailMessage, ctx: ReadContext) -> str:
     """Plain text if the message has it, else its HTML as text, else its compressed RTF as text."""
     props = message.properties
-    plain = _safe(lambda: message.body, None)
+    plain = _get(lambda: message.body, str, None)
     if plain and plain.strip("\x00 \r\n\t"):
         return undouble_spacing(plain.replace("\x00", "")).strip()
-    html = _safe(lambda: props.binary_prop_value(c.PID_HTML), None)
+    html = _get(lambda: props.binary_prop_value(c.PID_HTML), bytes, None)
     if html:
-        encoding = _safe(lambda: props.body_encoding, None)
+        encoding = _get(lambda: props.body_encoding, str, None)
         return html_to_text(decode_text(html, encoding)).strip()
-    html_str = _safe(lambda: props.str_prop_value(c.PID_BODY_HTML), None)
+    html_str = _get(lambda: props.str_prop_value(c.PID_BODY_HTML), str, None)
     if html_str:
         return html_to_text(html_str).strip()
-    rtf = _safe(lambda: props.binary_prop_value(c.PID_RTF_COMPRESSED), None)
+    rtf = _get(lambda: props.binary_prop_value(c.PID_RTF_COMPRESSED), bytes, None)
     return _rtf_text(rtf, mail, ctx) if rtf else ""
 
 
@@ -169,7 +174,7 @@ def clean_lines(text: str) -> str:
 
 def _attachments(message: Message, mail: MailMessage, ctx: ReadContext) -> None:
     taken: set[str] = set()
-    for count, attachment in enumerate(_safe(lambda: message.attachments, ()), 1):
+    for count, attachment in enumerate(_get(lambda: message.attachments, tuple, ()), 1):
         if count > ctx.limits.max_mime_parts:
             mail.warnings.append(
                 f"{ctx.display_name} has more than {ctx.limits.max_mime_parts} attachments; the rest were not read."
@@ -179,16 +184,16 @@ def _attachments(message: Message, mail: MailMessage, ctx: ReadContext) -> None:
 
 
 def _attachment(attachment: Attachment, mail: MailMessage, ctx: ReadContext, taken: set[str]) -> None:
-    method = _safe(lambda: attachment.properties.int_prop_value(c.PID_ATTACH_METHOD), None)
+    method = _get(lambda: attachment.properties.int_prop_value(c.PID_ATTACH_METHOD), int, None)
     if method == _ATTACH_EMBEDDED_MSG:
         _embedded(attachment, mail, ctx, taken)
         return
     name = clean_name(_attachment_name(attachment))
     mail.attachments.append(name)
-    mime = _safe(lambda: attachment.mime_type, None) or "application/octet-stream"
+    mime = _get(lambda: attachment.mime_type, str, None) or "application/octet-stream"
     if not readable(name, mime):
         return  # images, audio, archives: listed, not read
-    data = _safe(lambda: attachment.file_bytes, None)
+    data = _get(lambda: attachment.file_bytes, bytes, None)
     if data:
         read_child(data, name, ctx, mail, taken)
 
@@ -196,7 +201,7 @@ def _attachment(attachment: Attachment, mail: MailMessage, ctx: ReadContext, tak
 def _attachment_name(attachment: Attachment) -> str | None:
     props = attachment.properties
     for pid in (c.PID_ATTACH_LONG_FILENAME, c.PID_ATTACH_FILENAME, c.PID_DISPLAY_NAME):
-        value = _safe(partial(props.str_prop_value, pid), None)
+        value = _get(partial(props.str_prop_value, pid), str, None)
         if value and value.strip("\x00 "):
             return value.replace("\x00", "")
     return None

@@ -26,11 +26,13 @@ _SPEAKER = re.compile(
 )
 _TIME_ONLY = re.compile(rf"[\[(]?(?P<ts>{_TIME})[\])]?\s*(?:[-–—]\s*)?(?=\S)")
 _HEAD = 200  # a speaker label sits at the start of a line; never scan further than this
+# DialogSum and similar corpora write speakers as "#Person1#: text".
+_HASH_LABEL = re.compile(r"^#([^\W_][^#:\n]{0,40})#(?=:)")
 
 
 def read(data: bytes, ctx: ReadContext) -> Document:
     text = decode_text(data).lstrip("\ufeff")
-    lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [_HASH_LABEL.sub(r"\1", ln.strip()) for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     if not any(lines):
         raise EmptyDocument(f"{ctx.display_name} is empty.", ctx.path)
     matches = [_SPEAKER.match(ln[:_HEAD]) if ln else None for ln in lines]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import queue
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -25,7 +27,16 @@ log = logging.getLogger(__name__)
 _POLL_S = 0.1
 
 
-def _child_main(result: Any, target: Callable[..., None], args: tuple[Any, ...]) -> None:
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this child when its parent dies, even by SIGKILL (``daemon`` only covers a clean exit)."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _child_main(result: Any, target: Callable[..., None], args: tuple[Any, ...], parent_pid: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="precis-parent-watch", daemon=True).start()
     try:
         target(*args)
     except BaseException as exc:  # noqa: BLE001 - report anything; the parent raises EngineError
@@ -47,7 +58,8 @@ def run_in_child(
     """
     ctx = mp.get_context("spawn")
     result = ctx.Queue()
-    proc = ctx.Process(target=_child_main, args=(result, target, args), name=f"precis-{target.__name__}", daemon=True)
+    proc = ctx.Process(target=_child_main, args=(result, target, args, os.getpid()), name=f"precis-{target.__name__}",
+                       daemon=True)
     proc.start()
     outcome: tuple[str, str, str] | None = None
     try:

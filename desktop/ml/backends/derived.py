@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.atomic import atomic_write_text
+from desktop.core.errors import EngineError
 from desktop.ml.backends.base import ModelRef
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,15 @@ def cached(folder: Path, key: dict[str, Any]) -> bool:
 
 def ensure_derived(root: Path, name: str, key: dict[str, Any], build: Callable[[Path], None]) -> Path:
     """``root/name`` built by ``build(tmp_folder)`` unless a folder with the same key is there already."""
-    root.mkdir(parents=True, exist_ok=True)
     target = root / name
     if cached(target, key):
         return target
-    _remove_stale_builds(root, name)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".build", dir=root))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_builds(root, name)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".build", dir=root))
+    except OSError as exc:
+        raise EngineError(f"Precis cannot write its converted model files to {root} ({exc.strerror}).") from exc
     try:
         started = time.monotonic()
         build(tmp)

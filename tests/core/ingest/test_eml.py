@@ -16,6 +16,7 @@ from desktop.core.errors import EmptyDocument, LimitExceeded
 from desktop.core.ingest import Format, eml, read_bytes, read_document, sniff
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.mailheaders import clean_name, decode_words
+from desktop.core.ingest.mailtext import split_body
 from desktop.core.limits import Limits
 from tests.core.ingest._mail_fuzz import check_fails_cleanly, damaged
 
@@ -235,6 +236,24 @@ def test_outlook_reply_and_signature_are_marked_not_dropped() -> None:
     assert roles == [Role.PARAGRAPH, Role.SIGNATURE, Role.QUOTE]
     sig_delimited = _body(_read(_message(body="Short answer: yes.\n\n-- \nAlice\n+1 555 0100\n")))
     assert sig_delimited == [(Role.PARAGRAPH, "Short answer: yes."), (Role.SIGNATURE, "--\nAlice\n+1 555 0100")]
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "On Mon, Mar 4, 2024 at 10:00 AM Bob <bob@example.com>\nwrote:",
+        "Am 04.03.2024 um 10:00 schrieb Bob <bob@example.de>:",
+        "Le lun. 4 mars 2024 à 10:00, Bob <bob@example.fr> a écrit :",
+    ],
+)
+def test_top_posted_history_without_quote_marks(attribution: str) -> None:
+    segments = split_body(f"Fine by me.\n\n{attribution}\nThe old message.\n")
+    assert segments == [(Role.PARAGRAPH, "Fine by me."), (Role.QUOTE, f"{attribution}\nThe old message.")]
+
+
+def test_sentences_that_only_look_like_attributions_stay_text() -> None:
+    text = "On reflection, here is what I wrote:\nItem one.\n\nThanks for the quick review of the draft."
+    assert [role for role, _ in split_body(text)] == [Role.PARAGRAPH, Role.PARAGRAPH]
 
 
 def test_attachments_become_children_with_safe_names() -> None:

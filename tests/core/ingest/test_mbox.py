@@ -131,6 +131,20 @@ def test_mailbox_limits_and_attachments() -> None:
     assert doc.children[0].blocks[-1].text == "The original text."
 
 
+def test_one_hostile_message_does_not_cost_the_mailbox() -> None:
+    deep = b"From: x@example.com\nSubject: inner\n\nhello\n"
+    for i in range(3000):
+        deep = b"From: a@example.com\nSubject: level %d\nContent-Type: message/rfc822\n\n" % i + deep
+    ok = _entry("Bob <bob@example.com>", "Mon, 01 Jan 2024 09:00:00 +0000", "Hi", "word " * 100)
+    data = ok + b"From b Mon Jan  1 00:00:00 2024\n" + deep + b"\n" + ok + ok
+    doc = _read(data, limits=Limits(max_chars=700))
+    assert doc.metadata["message_count"] == 2
+    assert doc.warnings == [
+        "Message 2 in the file was skipped: thread.mbox nests messages too deeply to read safely.",
+        "thread.mbox holds more text than Precis reads from one document; only its first 3 messages were read.",
+    ]
+
+
 def test_sniffing_one_message_with_a_from_line_is_an_email() -> None:
     one = _entry("Alice <alice@example.com>", None, "Hi", "Hello.")
     assert sniff(one, ReadContext(Path("saved.eml"))) is Format.EML

@@ -1,0 +1,126 @@
+"""Screenshots of the real window for the README: the main window with a digest, the model
+manager, and the queue in the middle of a job. Run by ``make screenshots`` under Xvfb:
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
+
+It also works without a display (``QT_QPA_PLATFORM=offscreen``; ``QWidget.grab`` renders
+offscreen windows). A throw-away ``PRECIS_HOME`` gives the first-run state a new user sees;
+nothing in your own Precis data is touched. Writes the PNGs beside this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SIZE = (1280, 800)
+
+
+def _settle(app, seconds: float = 0.3) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def _wait(app, predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="where to write the PNGs (default: beside this script)")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    args = parser.parse_args(argv)
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    home = tempfile.mkdtemp(prefix="precis-screenshots-")
+    os.environ["PRECIS_HOME"] = home
+    sys.path.insert(0, str(REPO))
+
+    from desktop.gui.app import create_application
+    from desktop.gui.job_queue import JobQueue
+    from desktop.gui.main_window import MainWindow
+    from desktop.gui.theme import apply_theme
+
+    app = create_application([sys.argv[0]])
+    apply_theme(app, args.theme)
+    queue = JobQueue()
+    window = MainWindow(queue)
+    window.resize(*SIZE)
+    window.show()
+    args.out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        path = args.out / name
+        widget.grab().save(str(path))
+        written.append(path)
+
+    try:
+        # 1. The queue mid-job: three jobs queued, the first one streaming its partial summaries.
+        samples = REPO / "resources" / "samples"
+        files = [str(p) for p in sorted(samples.iterdir()) if p.is_file()]
+        window.tree.set_root(samples)
+        window.model_picker.select("extractive")
+        grabbed: list[bool] = []
+
+        def grab_mid_job(job_id: str, _text: str, _source: str) -> None:
+            job = queue.job(job_id)
+            if not grabbed and job is not None and job.partials and len(job.partials) >= 2:
+                grabbed.append(True)
+                window.repaint()
+                save(window, "queue-mid-job.png")
+
+        queue.job_partial.connect(grab_mid_job)
+        _settle(app)
+        first = window.summarize(files, title="Sample documents")
+        window.summarize([files[1]], query="Who fixes the export crash, and by when?")
+        window.summarize([files[2]])
+        window.follow(first or "")
+        _wait(app, lambda: bool(grabbed))
+        queue.job_partial.disconnect(grab_mid_job)
+
+        # 2. The main window with the finished digest, a citation opened in the source view.
+        _wait(app, lambda: all(j.ended for j in queue.jobs()))
+        window.show_job(first or "")
+        window.follow(first or "")
+        _wait(app, lambda: window.digest_view.digest is not None)
+        window.side_tabs.setCurrentWidget(window.queue_view)
+        hrefs = window.digest_view.citation_hrefs()
+        meeting = [h for h in hrefs if "product-sync" in (window.digest_view.source_for(h).document or "")]  # type: ignore[union-attr]
+        window.digest_view.activate_link(meeting[1] if len(meeting) > 1 else hrefs[0])
+        window.ask_field.setText("")
+        _settle(app, 0.5)
+        save(window, "main-window.png")
+
+        # 3. The model manager: the catalog with sizes.
+        window.open_model_manager()
+        dialog = window.model_manager
+        assert dialog is not None
+        dialog.resize(900, 560)
+        _settle(app, 0.8)
+        save(dialog, "model-manager.png")
+        dialog.close()
+    finally:
+        window.close()
+        queue.shutdown()
+    for path in written:
+        print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
