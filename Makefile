@@ -25,5 +25,17 @@ test: setup
 test-slow: setup
 	$(BIN)/python -m pytest -m slow
 
+# Screenshots of the real window for the README (Xvfb gives a real X screen; without it the
+# script falls back to Qt's offscreen platform).
+screenshots: setup
+	if command -v xvfb-run >/dev/null; then \
+		xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python resources/screenshots/make_screenshots.py; \
+	else \
+		QT_QPA_PLATFORM=offscreen $(BIN)/python resources/screenshots/make_screenshots.py; \
+	fi
+
+install-desktop: setup
+	$(BIN)/precis-cli install-desktop
+
 clean:
 	rm -rf $(VENV) build dist

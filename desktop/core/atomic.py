@@ -24,6 +24,9 @@ def atomic_open(path: Path | str, mode: str = "wb", encoding: str | None = None)
         encoding = "utf-8"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); give it the mode the old file had, or the
+        # mode a normal new file would get under the user's umask.
+        os.fchmod(fd, _target_mode(path))
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh
             fh.flush()
@@ -33,6 +36,15 @@ def atomic_open(path: Path | str, mode: str = "wb", encoding: str | None = None)
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _target_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:

@@ -7,6 +7,7 @@ Precis window) is bypassed by reading the files directly.
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import sqlite3
@@ -110,7 +111,7 @@ class History:
         )
 
     # ------------------------------------------------------------ files
-    def _files(self) -> list[Path]:
+    def _files(self) -> builtins.list[Path]:
         return sorted(self.folder.glob("*.json"))
 
     def _read_entry(self, f: Path) -> tuple[HistoryEntry, str] | None:
@@ -128,7 +129,7 @@ class History:
             return None
 
     # ------------------------------------------------------------ public
-    def add(self, digest: Digest, source_paths: list[str], markdown: str) -> HistoryEntry:
+    def add(self, digest: Digest, source_paths: builtins.list[str], markdown: str) -> HistoryEntry:
         entry_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
         created = time.time()
         payload = {"id": entry_id, "created": created, "paths": source_paths, "digest": digest.to_dict(), "markdown": markdown}
@@ -152,7 +153,7 @@ class History:
         if entry and self._db is not None:
             self._index(self._db, *entry)
 
-    def list(self, search: str = "", label: str | None = None) -> list[HistoryEntry]:
+    def list(self, search: str = "", label: str | None = None) -> builtins.list[HistoryEntry]:
         needle = search.lower().strip()
         if self._db is not None:
             rows = self._db.execute(
@@ -169,7 +170,7 @@ class History:
             entries = [e for e in entries if label in e.labels.values()]
         return entries
 
-    def labels(self) -> list[str]:
+    def labels(self) -> builtins.list[str]:
         return sorted({v for e in self.list() for v in e.labels.values()})
 
     def load(self, entry_id: str) -> tuple[Digest, str]:

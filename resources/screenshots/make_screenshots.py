@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         window.close()
         queue.shutdown()
+        shutil.rmtree(home, ignore_errors=True)
     for path in written:
         print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     return 0
