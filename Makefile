@@ -34,6 +34,10 @@ screenshots: setup
 		QT_QPA_PLATFORM=offscreen $(BIN)/python resources/screenshots/make_screenshots.py; \
 	fi
 
+# A one-folder PyInstaller bundle in dist/precis/ (precis and precis-cli inside).
+bundle: setup
+	$(BIN)/pyinstaller build.spec --noconfirm
+
 install-desktop: setup
 	$(BIN)/precis-cli install-desktop
 

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         engine = choose_engine(spec, pool, bar, CancelToken())
 
         def summarize(doc: Document) -> str:
-            digest = engine.summarize([doc], length=spec.length)
+            digest = engine.summarize([doc], length=spec.length, classify=False)
             return digest.overview
 
         report = evaluate(pairs, args.pairs, summarize, lambda i, n: bar(Progress("evaluating", i, n)))

@@ -91,3 +91,7 @@ class Cancelled(PrecisError):
 
 class PairsError(PrecisError):
     """A fine-tuning pairs file is malformed; the message says which line and why."""
+
+
+class FinetuneError(EngineError):
+    """Fine-tuning could not start or finish (settings, a model too large, a name taken); the reason is in the message."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Partial, Progress, ignore_events
-from desktop.ml.citations import source_for
+from desktop.ml.citations import content_words, source_for
 from desktop.ml.items import dedupe, find_due, parse_action
 from desktop.ml.labels import heuristic_labels
 from desktop.ml.presets import LengthPreset, preset
@@ -39,6 +39,7 @@ class ExtractiveEngine:
         *,
         length: str = "medium",
         query: str | None = None,
+        classify: bool = True,
         on_event: EventCallback = ignore_events,
         cancel: CancelToken | None = None,
     ) -> Digest:
@@ -63,18 +64,18 @@ class ExtractiveEngine:
             digest.documents.append(
                 DocumentSummary(
                     path=str(doc.path), document=doc.display_name, kind=doc.kind.value, title=doc.title,
-                    summary=summary, labels=heuristic_labels(doc), warnings=list(doc.warnings),
+                    summary=summary, labels=heuristic_labels(doc) if classify else {}, warnings=list(doc.warnings),
                     sources=[source_for(doc, pool[i].block) for i in chosen],
                 )
             )
             if summary:
                 on_event(Partial(summary, doc.display_name))
             if doc.kind is DocKind.TRANSCRIPT and not query:
-                digest.decisions += self._cued(doc, pool, _DECISION)
+                digest.decisions += self._cued(doc, pool, _DECISION.search)
                 digest.action_items += self._actions(doc, pool)
             if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
-                digest.asks += self._cued(doc, pool, _ASK)
-                digest.deadlines += [pt for pt in self._cued(doc, pool, None) if find_due(pt.text)]
+                digest.asks += self._cued(doc, pool, _ASK.search)
+                digest.deadlines += self._cued(doc, pool, find_due)
         chosen = self._pick(all_sentences, scores, p.max_points, query)
         digest.points = [Point(all_sentences[i].display, [source_for(docs[all_sentences[i].document], all_sentences[i].block)]) for i in chosen]
         overview_k = min(len(chosen), p.extractive_overview_sentences)
@@ -105,26 +106,41 @@ class ExtractiveEngine:
             eligible = [bool(s.text.strip()) for s in pool]
         return select([s.text for s in pool], scores, k, eligible=eligible)
 
-    def _cued(self, doc: Document, pool: list[Sentence], cue: re.Pattern[str] | None, limit: int = 8) -> list[Point]:
-        hits = [s for s in pool if s.eligible and (cue is None or cue.search(s.text))]
-        texts = dedupe([s.display for s in hits])[:limit]
-        by_text = {s.display: s for s in hits}
-        return [Point(t, [source_for(doc, by_text[t].block)]) for t in texts]
+    def _cued(self, doc: Document, pool: list[Sentence], keep: Callable[[str], object], limit: int = 8) -> list[Point]:
+        """Sentences ``keep`` accepts; the limit applies after the test, so late ones are not lost."""
+        hits: dict[str, Sentence] = {}
+        for k, s in enumerate(pool):
+            text = _standalone(pool, k)
+            if text is not None and keep(text):
+                hits.setdefault(f"{s.speaker}: {text}" if s.speaker else text, s)
+        texts = dedupe(list(hits))[:limit]
+        return [Point(t, [source_for(doc, hits[t].block)]) for t in texts]
 
     def _actions(self, doc: Document, pool: list[Sentence], limit: int = 8) -> list[Point]:
         out: list[Point] = []
-        for s in pool:
-            if not (s.eligible and _ACTION.search(s.text)) or s.text.rstrip().endswith("?") and not _ADDRESSED.match(s.text):
+        for k, s in enumerate(pool):
+            text = _standalone(pool, k)
+            if text is None or not _ACTION.search(text) or text.rstrip().endswith("?") and not _ADDRESSED.match(text):
                 continue
-            task, owner, due = parse_action(s.text)
-            addressed = _ADDRESSED.match(s.text)
+            task, owner, due = parse_action(text)
+            addressed = _ADDRESSED.match(text)
             if addressed:
                 owner = addressed.group("name")
-            elif owner is None and re.search(r"\bI('ll| will)\b", s.text):
+            elif owner is None and re.search(r"\bI('ll| will)\b", text):
                 owner = s.speaker
             out.append(Point(task, [source_for(doc, s.block)], owner=owner, due=due))
         kept = dedupe([p.text for p in out])
         return [p for p in out if p.text in kept][:limit]
+
+
+def _standalone(pool: list[Sentence], k: int) -> str | None:
+    """The sentence as a point; a cue too short to stand alone ("Agreed.", "Yes, I'll take it.") brings
+    the next sentence of its block along, where the substance is. None when it cannot be a point."""
+    s = pool[k]
+    nxt = pool[k + 1] if k + 1 < len(pool) else None
+    if len(content_words(s.text)) < 2 and nxt is not None and nxt.block == s.block and nxt.eligible:
+        return f"{s.text} {nxt.text}"
+    return s.text if s.eligible else None
 
 
 def _title(docs: list[Document], query: str | None) -> str:

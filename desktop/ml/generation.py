@@ -75,7 +75,9 @@ class Generator:
             if on_done:
                 for t in retry:
                     on_done(t)
-        self.stats.degenerate += sum(1 for t in tasks if t.degenerate)
+        # Only outputs that had to say something and were replaced count: a list answer ("None")
+        # may legitimately be short and is used as it is.
+        self.stats.degenerate += sum(1 for t in tasks if t.degenerate and t.retry)
         return tasks
 
     def _generate(self, tasks: list[Task], overrides: dict | None, on_done: Callable[[Task], None] | None) -> None:

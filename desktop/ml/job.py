@@ -59,7 +59,7 @@ class Engine(Protocol):
     name: str
 
     def summarize(self, documents: Sequence[Document], *, length: str = ..., query: str | None = ...,
-                  on_event: EventCallback = ..., cancel: CancelToken | None = ...) -> Digest: ...
+                  classify: bool = ..., on_event: EventCallback = ..., cancel: CancelToken | None = ...) -> Digest: ...
 
 
 class EnginePool:
@@ -142,7 +142,8 @@ def run_job(
             digest = Digest(title="Nothing to summarize", overview="None of the files could be read.", errors=errors)
             return JobResult(digest, [], errors)
         engine = choose_engine(spec, pool, on_event, cancel)
-        digest = engine.summarize(documents, length=spec.length, query=spec.query, on_event=on_event, cancel=cancel)
+        digest = engine.summarize(documents, length=spec.length, query=spec.query, classify=spec.classify,
+                                  on_event=on_event, cancel=cancel)
         digest.errors = errors + digest.errors
         digest.stats["seconds_total"] = round(time.monotonic() - started, 3)
         if isinstance(engine, ExtractiveEngine) and spec.engine != EXTRACTIVE and spec.model != EXTRACTIVE:

@@ -158,7 +158,7 @@ class ModelStore:
     def _resolve_adapter(self, folder: Path) -> ModelRef:
         manifest = AdapterManifest.read(folder)
         base_name = manifest.base_model if manifest else self._base_from_peft(folder)
-        base = self.get(base_name) if base_name else None
+        base = self._base_ref(base_name) if base_name else None
         if base is None:
             raise ModelNotFound(
                 f"The adapter {folder.name} needs its base model {base_name or '(unknown)'}, which is not installed; "
@@ -170,6 +170,20 @@ class ModelStore:
                 f"({manifest.base_revision[:12]}, installed: {base.revision[:12]}); fine-tune it again on this one."
             )
         return ModelRef(base.name, base.path, base.revision, adapter_path=folder.resolve(), adapter_id=adapter_id(folder))
+
+    def _base_ref(self, name: str) -> ModelRef | None:
+        """The base an adapter names: an installed model, or (for an adapter trained on a model
+        folder used in place, ``precis-cli finetune --model DIR``) that folder's absolute path."""
+        model = self.get(name)
+        if model is not None:
+            return ModelRef(model.name, model.path, model.revision)
+        path = Path(name).expanduser()
+        if not path.is_absolute() or not path.is_dir() or is_adapter_dir(path):
+            return None
+        try:
+            return self.resolve(path)
+        except EngineError:
+            return None
 
     def _base_from_peft(self, folder: Path) -> str | None:
         """Map peft's ``base_model_name_or_path`` (a Hub id or a path) to an installed model name."""

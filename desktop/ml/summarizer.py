@@ -83,6 +83,7 @@ class Summarizer:
         for note in self.cache.notices:
             on_event(Notice(note))
             digest.warnings.append(note)
+        reported_notices = len(self.cache.notices)
 
         readable: list[int] = []
         for i, doc in enumerate(docs):
@@ -149,6 +150,10 @@ class Summarizer:
             "quantization": self.model.quantization,
             "device": self.model.device,
         }
+        # The cache can fail mid-job (another window holds its write lock); say so too.
+        for note in self.cache.notices[reported_notices:]:
+            on_event(Notice(note))
+            digest.warnings.append(note)
         if gen.stats.degenerate:
             digest.warnings.append(
                 f"{gen.stats.degenerate} model output(s) were unusable after a retry and were replaced by extracted sentences."
@@ -164,19 +169,23 @@ class Summarizer:
         out: list[Chunk] = []
         eos = self.model.count("")
         for d in readable:
-            template = self._template(docs[d].kind, "query_map" if query else "map")
+            kind = docs[d].kind
+            # Every prompt made from a chunk must fit: the map prompt and, without a query, the longer
+            # decisions/actions or asks/deadlines prompts too.
+            stages = ("query_map",) if query else ("map",) + _ITEM_STAGES.get(KIND_FOR_DOC.get(kind, ""), ())
+            templates = [self._template(kind, stage) for stage in stages]
             fields = {"query": query} if query else {}
-            budget = self.budget - template.overhead(self.model.count, **fields) + eos
+            budget = self.budget - max(t.overhead(self.model.count, **fields) for t in templates) + eos
             for attempt in range(4):
                 chunks = chunk_document(docs[d], self.model.count, budget, document_index=d)
-                if all(self.model.count(template.render(c.text, **fields).text) <= self.budget for c in chunks):
+                if all(self.model.count(t.render(c.text, **fields).text) <= self.budget for t in templates for c in chunks):
                     break
                 budget -= 8  # joining text can merge pieces differently; shrink and retry
             out.extend(chunks)
         return out
 
     def _map_tasks(self, docs: list[Document], chunks: list[Chunk], p: LengthPreset, query: str | None) -> tuple[list[Task], list[Task]]:
-        merge_cap = self._merge_cap()
+        merge_cap = self._merge_cap(query)
         maps: list[Task] = []
         items: list[Task] = []
         self._item_of: dict[int, tuple[int, str]] = {}
@@ -192,41 +201,55 @@ class Summarizer:
                 items.append(task)
         return maps, items
 
-    def _merge_cap(self) -> int:
-        """Largest summary two of which still fit one merge prompt: merges always make progress."""
-        overhead = max(self.prompts.get(k, "merge").overhead(self.model.count) for k in ("meeting", "email", "report", "generic"))
+    def _merge_cap(self, query: str | None = None) -> int:
+        """Largest summary two of which still fit one merge prompt: merges always make progress.
+        Without a query the top merge uses the (longer) final or collection prompt, so they count too."""
+        stages = ("query_merge",) if query else ("merge", "final", "collection")
+        fields = {"query": query} if query else {}
+        overhead = max(self.prompts.get(k, stage).overhead(self.model.count, **fields)
+                       for k in ("meeting", "email", "report", "generic") for stage in stages)
         return max(16, (self.budget - overhead) // 2 - 2)
 
-    @staticmethod
-    def _leaf(chunk: Chunk, index: int, task: Task, query: str | None) -> Node | None:
+    def _leaf(self, chunk: Chunk, index: int, task: Task, query: str | None) -> Node | None:
         """A chunk's summary as a tree leaf; in query mode a "not mentioned" answer drops out."""
         if query and is_none(task.output):
             return None
-        text = _extract(chunk.text) if task.degenerate else task.output
+        text = self._fallback(chunk.text, query) if task.degenerate else task.output
         return Node(text, chunk.document, (index,), 0)
+
+    def _fallback(self, text: str, query: str | None) -> str:
+        """Extracted sentences for an unusable generation, capped like a generated summary so the
+        merge tree still shrinks at every level."""
+        return self.model.truncate(_extract(text), self._merge_cap(query))
 
     # ---------------------------------------------------------------- merge
     def _reduce(self, nodes: list[Node], kind: DocKind | None, p: LengthPreset, gen: Generator, query: str | None,
                 on_event: EventCallback, final_stage: str = "final") -> list[list[Node]]:
         levels = [nodes]
-        cap = self._merge_cap()
+        cap = self._merge_cap(query)
         while len(levels[-1]) > 1:
             current = levels[-1]
             stage_merge = "query_merge" if query else "merge"
             template = self._template(kind, stage_merge)
+            final = self.prompts.get(KIND_FOR_DOC.get(kind, "generic") if kind else "generic", final_stage)
             fields = {"query": query} if query else {}
-            budget = self.budget - template.overhead(self.model.count, **fields)
+            # The top merge uses the final prompt, which may be the longer one.
+            budget = self.budget - max(template.overhead(self.model.count, **fields),
+                                       0 if query else final.overhead(self.model.count))
             sizes = [self.model.count(n.text) for n in current]
             spans = partition(sizes, [3 if i and current[i].doc != current[i - 1].doc else 1 for i in range(len(current))], budget)
+            if len(spans) == len(current):
+                # Only nodes longer than the cap can do this; pair them anyway so the tree always shrinks.
+                spans = [(a, min(a + 2, len(current))) for a in range(0, len(current), 2)]
             if len(spans) == 1 and not query:
-                template = self.prompts.get(KIND_FOR_DOC.get(kind, "generic") if kind else "generic", final_stage)
+                template = final
             tasks = [Task(template.render(" ".join(n.text for n in current[a:b]), **fields), p.merge_settings(cap)) for a, b in spans]
             on_event(Progress(f"merging (level {len(levels)})", 0, len(tasks), None))
             gen.run(tasks)
             nxt: list[Node] = []
             for (a, b), task in zip(spans, tasks):
                 group = current[a:b]
-                text = task.output if not task.degenerate else _extract(" ".join(n.text for n in group))
+                text = task.output if not task.degenerate else self._fallback(" ".join(n.text for n in group), query)
                 doc = group[0].doc if all(n.doc == group[0].doc for n in group) else -1
                 nxt.append(Node(text, doc, tuple(c for n in group for c in n.chunks), len(levels)))
                 on_event(Partial(text, "", (), len(levels)))

@@ -26,7 +26,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import Cancelled, EngineError, PrecisError
@@ -343,12 +342,6 @@ def quantized_backend(backend: str = "auto", quantization: str = "int8") -> tupl
     return name, quant
 
 
-def derived_root(store: Any, ref: Any) -> Path:
-    """Where derived files of ``ref`` live: beside the model in the store (``derived/<slug>/``,
-    which the store labels with the model's name, so removing the model removes them)."""
-    return Path(store.derived_dir(ref, "any", "any", 0)).parent
-
-
 def build_quantized(store: Any, name: str, *, backend: str = "auto", quantization: str = "int8", threads: int = 0,
                     on_event: EventCallback, cancel: CancelToken) -> dict[str, Any]:
     """Load ``name`` once on the CPU with a backend that caches its converted files, so the first
@@ -360,34 +353,18 @@ def build_quantized(store: Any, name: str, *, backend: str = "auto", quantizatio
                           "build; the CTranslate2 or ONNX engine keeps a quantized copy.")
     stage = f"building the {quantization} version for {backend}"
     on_event(Progress(stage, 0, 0, None))
-    started = time.monotonic()
-    loader = _loader()
-    if loader is not None:
-        model = loader(name, backend=backend, quantization=quantization, device="cpu", threads=threads,
-                       store_root=store.root, on_event=on_event, cancel=cancel)
-        info = model.info()
-        model.close()
-    else:  # the engine's loader is not there: load the backend directly, same derived folder
-        from desktop.ml.backends import create_backend
+    from desktop.ml.loader import load_text_model
 
-        ref = store.resolve(name)
-        engine = create_backend(backend)
-        engine.load(ref, device="cpu", quantization=quantization, threads=threads,
-                    derived_dir=derived_root(store, ref), should_stop=lambda: cancel.cancelled)
-        info = engine.info()
-        engine.close()
+    started = time.monotonic()
+    # Exactly what a job does, so the job finds the files this builds (in the store, beside the model).
+    model = load_text_model(name, backend=backend, quantization=quantization, device="cpu", threads=threads,
+                            store_root=store.root, on_event=on_event, cancel=cancel)
+    info = model.info()
+    model.close()
     cancel.raise_if_cancelled()
     on_event(Progress("done", 1, 1, 0.0))
     return {"name": name, "backend": backend, "quantization": quantization,
             "seconds": round(time.monotonic() - started, 1), "summary": info.summary()}
-
-
-def _loader() -> Callable[..., Any] | None:
-    try:
-        from desktop.ml.loader import load_text_model
-    except ImportError:
-        return None
-    return load_text_model
 
 
 def built_versions(store: Any, name: str, revision: str) -> list[str]:

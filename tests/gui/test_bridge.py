@@ -55,7 +55,6 @@ def test_extractive_job_finishes_with_a_digest(bridge: WorkerBridge, qtbot: QtBo
 
 
 def test_tiny_model_job_finishes(bridge: WorkerBridge, qtbot: QtBot, tiny_model_dir: Path) -> None:
-    pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
     install_tiny(tiny_model_dir)
     failures: list[tuple] = []
     bridge.failed.connect(lambda *a: failures.append(a))
@@ -69,7 +68,6 @@ def test_tiny_model_job_finishes(bridge: WorkerBridge, qtbot: QtBot, tiny_model_
 
 
 def test_failure_arrives_as_error_name_and_sentence(bridge: WorkerBridge, qtbot: QtBot) -> None:
-    pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
     with qtbot.waitSignal(bridge.failed, timeout=60_000) as blocker:
         bridge.submit("j", JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="not-installed"))
     job_id, name, message = blocker.args
@@ -94,7 +92,6 @@ def test_cancel_mid_job_within_a_second(bridge: WorkerBridge, qtbot: QtBot, corp
 
 
 def test_cancel_during_model_load_within_a_second(bridge: WorkerBridge, qtbot: QtBot, tiny_model_dir: Path) -> None:
-    pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
     install_tiny(tiny_model_dir)
     with qtbot.waitSignal(bridge.worker_started, timeout=20_000):
         bridge.start()

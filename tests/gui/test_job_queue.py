@@ -129,7 +129,6 @@ def test_remove_forgets_ended_jobs_and_cancels_running_ones(queue: JobQueue, qtb
 
 
 def test_tiny_model_job_through_the_queue(queue: JobQueue, qtbot: QtBot, tiny_model_dir: Path) -> None:
-    pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
     install_tiny(tiny_model_dir)
     job_id = queue.enqueue(SAMPLE_FILES, engine="flan-t5", model="tiny", backend="torch", quantization="float32",
                            device="cpu", threads=1)

@@ -53,7 +53,7 @@ def test_rows_follow_the_queue(queue: JobQueue, qtbot: QtBot) -> None:
 
 
 def test_progress_updates_the_row_in_place(queue: JobQueue, view: QueueView, qtbot: QtBot, corpus: Path) -> None:
-    job_id = queue.enqueue([str(corpus)], model="extractive", length="long")
+    job_id = queue.enqueue([str(corpus / "transcript")], model="extractive", length="long")
     row = view.row(job_id)
     assert row is not None
     values: list[int] = []
@@ -122,15 +122,10 @@ def test_event_loop_never_blocks_during_a_job(queue: JobQueue, view: QueueView, 
                                               tiny_model_dir: Path) -> None:
     watch = LoopWatch(10)
     watch.start()
-    ids = [queue.enqueue([str(corpus)], model="extractive", length="long")]
-    try:
-        import desktop.ml.loader  # noqa: F401
-
-        install_tiny(tiny_model_dir)
-        ids.append(queue.enqueue(SAMPLE_FILES, engine="flan-t5", model="tiny", backend="torch",
-                                 quantization="float32", device="cpu", threads=1))
-    except ImportError:
-        pass  # the engine's model loader is not in this tree yet: the extractive job alone
+    install_tiny(tiny_model_dir)
+    ids = [queue.enqueue([str(corpus / "transcript")], model="extractive", length="long"),
+           queue.enqueue(SAMPLE_FILES, engine="flan-t5", model="tiny", backend="torch", quantization="float32",
+                         device="cpu", threads=1)]
     qtbot.waitUntil(lambda: all(queue.job(i).ended for i in ids), timeout=120_000)  # type: ignore[union-attr]
     watch.stop()
     assert all(queue.job(i).state == DONE for i in ids), [queue.job(i).error for i in ids]  # type: ignore[union-attr]

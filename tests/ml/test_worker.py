@@ -91,7 +91,6 @@ def test_extractive_job_finishes_with_a_digest(worker: Worker) -> None:
 
 
 def test_precis_errors_arrive_as_sentences(worker: Worker) -> None:
-    pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
     worker.requests.send(("job", "j1", JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="no-such-model")))
     _seen, end = worker.until(("finished", "failed", "cancelled"))
     assert end[0] == "failed" and end[1] == "j1"
@@ -115,7 +114,6 @@ def test_unexpected_errors_are_logged_and_the_worker_goes_on(worker: Worker) -> 
 
 @pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
 def test_tiny_model_job_in_the_worker(worker: Worker, tiny_model_dir: Path, backend: str) -> None:
-    pytest.importorskip("desktop.ml.loader", reason="the engine's model loader is not in this tree yet")
     ModelStore().import_folder(tiny_model_dir, "tiny")
     spec = JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="tiny", backend=backend,
                    quantization="float32" if backend == "torch" else "int8", device="cpu", threads=1)

@@ -1,0 +1,156 @@
+"""precis-cli finetune: train a LoRA adapter (or a full fine-tune) on your own pairs, show the
+evaluation card, and keep the result in the model store under --out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from tqdm import tqdm
+
+from desktop.core.errors import Cancelled, PrecisError
+from desktop.core.events import CancelToken, Event, Loss, Notice, Progress
+from desktop.core.settings import load_settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("finetune", help="fine-tune a model on your own document/summary pairs")
+    p.add_argument("--model", required=True, help="the base model: an installed model's name or a model folder")
+    p.add_argument("--pairs", required=True, nargs="+", metavar="FILE|DIR",
+                   help="JSONL or CSV pairs (document text or a file path, and summary), or a folder of "
+                        "documents each with a NAME.summary.txt beside it")
+    p.add_argument("--out", required=True, metavar="NAME", help="name of the new adapter (or model, with --method full)")
+    p.add_argument("--method", choices=("lora", "full"), default=None, help="LoRA adapter (default) or all weights")
+    p.add_argument("--preset", default="standard", help="tiny, quick, standard or thorough (default: standard)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--steps", type=int, help="train exactly N steps (overrides --epochs)")
+    p.add_argument("--lr", type=float, help="learning rate (default: 5e-4 for LoRA, 1e-4 for full)")
+    p.add_argument("--replay", type=float, help="share of replay examples in the training mix (default 0.3)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--rank", type=int, dest="lora_r", help="LoRA rank (default 16)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
+    p.add_argument("--threads", type=int, help="CPU threads (0 = all cores)")
+    p.add_argument("--resume", action="store_true", help="continue the interrupted run of --out from its last checkpoint")
+    p.add_argument("--json", action="store_true", help="print the result as a JSON object")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from desktop.ml.finetune import FinetuneRequest, keep_result, preset, run_finetune
+    from desktop.ml.store import ModelStore
+
+    try:
+        settings = preset(args.preset).with_overrides(
+            method=args.method, epochs=args.epochs, steps=args.steps, lr=args.lr, replay=args.replay,
+            batch_size=args.batch_size, lora_r=args.lora_r, device=args.device, threads=args.threads,
+        ).checked()
+    except PrecisError as exc:
+        print(f"precis-cli: {exc.message}", file=sys.stderr)
+        return 2
+    store_root = load_settings().model_store
+    request = FinetuneRequest(args.model, [str(Path(p)) for p in args.pairs], args.out, settings, resume=args.resume,
+                              store_root=store_root)
+    cancel = CancelToken()
+    bar = LossBar(False if args.no_progress else None)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _first_interrupt_cancels(cancel)) if main_thread else None
+    try:
+        result = run_finetune(request, on_event=bar, cancel=cancel)
+        dest = keep_result(result, ModelStore(store_root))
+    except Cancelled:
+        bar.close()
+        print(f"Stopped. Run the same command with --resume to continue {args.out} from its last checkpoint.",
+              file=sys.stderr)
+        return 130
+    except PrecisError as exc:
+        bar.close()
+        print(f"precis-cli: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    data = result.to_dict()
+    data.update(adapter=args.out, path=str(dest))
+    if args.json:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        what = "model" if result.method == "full" else "adapter"
+        print(f"Trained {result.steps} steps in {result.seconds:.0f} s; train loss {_fmt(result.train_loss_first)} "
+              f"-> {_fmt(result.train_loss_last)}.")
+        print(result.card.table())
+        print(f"\nKept the {what} {args.out} ({dest}). Use it with: precis-cli summarize --model {args.out} FILE")
+    return 0
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _first_interrupt_cancels(cancel: CancelToken) -> Any:
+    """Ctrl-C asks the run to stop at its next check (a consistent checkpoint stays); a second one
+    interrupts at once."""
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print("\nStopping... (press Ctrl-C again to interrupt at once)", file=sys.stderr)
+    return handler
+
+
+class LossBar:
+    """Training progress on stderr: a tqdm bar with step, loss and ETA; other stages as lines."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._bar: Any = None
+        self._stage = ""
+        self._val: float | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Notice):
+            self._write(event.text)
+        elif isinstance(event, Loss):
+            self._loss(event)
+        elif isinstance(event, Progress) and self.enabled and not event.stage.startswith("training"):
+            if event.stage != self._stage:
+                self._stage = event.stage
+                self._write(f"{event.stage}...")
+
+    def _loss(self, event: Loss) -> None:
+        if event.val is not None:
+            self._val = event.val
+        if not self.enabled:
+            return
+        if self._bar is None:
+            self._bar = tqdm(total=event.total_steps, file=sys.stderr, desc="training", unit="step", dynamic_ncols=True,
+                             leave=False)
+        self._bar.n = event.step
+        parts = []
+        if event.train is not None:
+            parts.append(f"loss {event.train:.3f}")
+        if self._val is not None:
+            parts.append(f"val {self._val:.3f}")
+        if event.eta_s is not None:
+            parts.append(f"ETA {int(event.eta_s)}s")
+        self._bar.set_postfix_str(", ".join(parts), refresh=False)
+        self._bar.refresh()
+
+    def _write(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

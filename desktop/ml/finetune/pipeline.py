@@ -1,0 +1,187 @@
+"""One fine-tuning run, start to end: pairs -> examples and replay -> base scores -> training
+-> scores after -> a result folder waiting to be kept or discarded.
+
+Runs in the calling process (the CLI) or in a spawned child (``process.py``, the GUI); either
+way it reports only through events and stops through the Cancel and Pause tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.core.errors import FinetuneError, PairsError
+from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
+from desktop.ml.backends.base import GenerationSettings, ModelRef
+from desktop.ml.finetune.batches import encode
+from desktop.ml.finetune.card import EvaluationCard
+from desktop.ml.finetune.control import PauseToken, TrainingControl
+from desktop.ml.finetune.model import file_hashes, generation_model, load_base, make_trainable, save_adapter, save_full
+from desktop.ml.finetune.pairset import PairSet
+from desktop.ml.finetune.prepare import Prepared, card_settings, prepare
+from desktop.ml.finetune.result import FinetuneResult, check_free_name
+from desktop.ml.finetune.run_folder import Checkpoint, RunFolder
+from desktop.ml.finetune.settings import FinetuneSettings
+from desktop.ml.finetune.trainer import Trainer
+from desktop.ml.quality import clean_output
+from desktop.ml.store import ModelStore
+from desktop.ml.tokenizer import TokenCounter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class FinetuneRequest:
+    """What to train: plain values, so it crosses to a spawned child process as is."""
+
+    model: str
+    pairs: list[str]
+    out: str
+    settings: FinetuneSettings = field(default_factory=FinetuneSettings)
+    #: Continue the run of this ``out`` name from its last checkpoint (its saved settings win).
+    resume: bool = False
+    store_root: str | None = None
+
+
+def run_finetune(request: FinetuneRequest, *, on_event: EventCallback = ignore_events, cancel: CancelToken | None = None,
+                 pause: PauseToken | None = None) -> FinetuneResult:
+    started = time.monotonic()
+    control = TrainingControl(cancel, pause, on_pause=lambda p: on_event(Progress("paused" if p else "training", 0, 0)))
+    settings = request.settings.checked()
+    store = ModelStore(request.store_root)
+    check_free_name(store, request.out)
+    ref = store.resolve(request.model)
+    if ref.adapter_path is not None:
+        raise FinetuneError(f"{request.model} is an adapter; fine-tune its base model ({ref.name}) instead.")
+    counter = TokenCounter.for_model(ref.path, store.derived_root(ref) / "tokenizers")
+    on_event(Progress("reading pairs", 0, 1))
+    pairs = PairSet.load(request.pairs, counter.count)
+    if not pairs.usable:
+        raise PairsError("None of the pairs can be used for training: every one is empty, a duplicate or unreadable.")
+    run = RunFolder.for_name(store.root, request.out)
+    identity = {"base": ref.identity, "method": settings.method, "pairs": pairs.fingerprint()}
+    prepared, checkpoint, settings = _resume_point(run, request, identity, settings, on_event)
+    hashes = file_hashes(ref.path)
+    device = _device(settings)
+    model = load_base(ref.path).to(device).eval()
+    control.cancel.raise_if_cancelled()
+    generate = _generator(model, counter, device, control, on_event)
+    if prepared is None:
+        prepared = prepare(pairs, settings, counter, generate, on_event=on_event)
+        run.write_json("prepared.json", prepared.to_dict())
+        run.write_json("run.json", {**identity, "settings": settings.to_dict()})
+    _seed(settings.seed)  # LoRA's initial weights and dropout: the same run twice gives the same adapter
+    model = make_trainable(model, settings)
+    trainer = Trainer(model, encode(prepared.train, counter, settings.max_source_len, settings.max_target_len),
+                      encode(prepared.val, counter, settings.max_source_len, settings.max_target_len), settings,
+                      device=device, pad_id=counter.pad_id, control=control, run=run, on_event=on_event)
+    on_event(Progress("training", 0, trainer.total_steps))
+    history = trainer.fit(checkpoint)
+    model.eval()
+    val_after = generate([e.source for e in prepared.val], card_settings(settings), "testing the fine-tuned model on your pairs")
+    held_after = _held_after(prepared, generate, settings)
+    card = EvaluationCard.build(prepared.val, prepared.val_before, val_after, prepared.heldout, prepared.held_before,
+                                held_after, settings.samples)
+    on_event(Progress("saving", 0, 1))
+    base_label = ref.name if _in_store(store, ref) else str(Path(ref.path).resolve())
+    if settings.method == "full":
+        run.write_result(lambda out: save_full(generation_model(model), out, Path(ref.path)))
+    else:
+        run.write_result(lambda out: save_adapter(model, out, base_label))
+    if file_hashes(ref.path) != hashes:  # never expected: say so loudly rather than keep quiet
+        raise FinetuneError(f"The files of the base model {ref.name} changed during training; reinstall it.")
+    on_event(Progress("done", 1, 1, 0.0))
+    return FinetuneResult(
+        name=request.out, method=settings.method, run_dir=run.path, result_dir=run.result, base_model=base_label,
+        base_revision=ref.revision, card=card, history=history, steps=trainer.total_steps,
+        resumed_from=trainer.resumed_from, counts=prepared.counts, notes=prepared.notes, settings=settings.to_dict(),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _resume_point(run: RunFolder, request: FinetuneRequest, identity: dict[str, Any], settings: FinetuneSettings,
+                  on_event: EventCallback) -> tuple[Prepared | None, Checkpoint | None, FinetuneSettings]:
+    """(prepared data, checkpoint, settings) of the run to continue, or a fresh run folder."""
+    run.clean_temp()
+    saved = run.read_json("run.json") if request.resume else None
+    data = run.read_json("prepared.json") if saved else None
+    if saved is None or data is None:
+        if request.resume:
+            on_event(Notice(f"There is no interrupted run called {request.out} to resume; starting from the beginning."))
+        run.reset()
+        return None, None, settings
+    changed = [k for k in identity if saved.get(k) != identity[k]]
+    if changed:
+        what = {"base": "another model", "method": "another method", "pairs": "other pairs"}
+        raise FinetuneError(f"The interrupted run {request.out} used {', '.join(what[k] for k in changed)}; "
+                            "start it again without resuming.")
+    checkpoint = run.latest_checkpoint()
+    saved_settings = FinetuneSettings.from_dict(saved["settings"])
+    if saved_settings != settings:
+        on_event(Notice("Resuming with the settings the run started with."))
+    return Prepared.from_dict(data), checkpoint, saved_settings
+
+
+def _device(settings: FinetuneSettings) -> str:
+    import torch
+
+    from desktop.ml.backends.batching import resolve_threads
+
+    wants_cuda = settings.device.startswith("cuda") or settings.device == "auto"
+    if wants_cuda and torch.cuda.is_available():
+        return "cuda"
+    if settings.device.startswith("cuda"):
+        raise FinetuneError("No usable NVIDIA GPU was found; fine-tune on the CPU instead.")
+    torch.set_num_threads(resolve_threads(settings.threads))
+    return "cpu"
+
+
+def _seed(seed: int) -> None:
+    import random
+
+    import torch
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _generator(model: Any, counter: TokenCounter, device: str, control: TrainingControl, on_event: EventCallback):  # noqa: ANN202
+    """generate(prompts, settings, stage) with the model in memory (greedy, as the card promises)."""
+    from desktop.ml.backends.hf_generation import hf_generate
+
+    def generate(prompts: list[str], settings: GenerationSettings, stage: str) -> list[str]:
+        if not prompts:
+            return []
+        done = [0]
+
+        def tick(_i: int, _text: str) -> None:
+            done[0] += 1
+            on_event(Progress(stage, done[0], len(prompts)))
+
+        on_event(Progress(stage, 0, len(prompts)))
+        was_training = model.training
+        model.eval()
+        try:
+            texts = hf_generate(generation_model(model), counter, prompts, settings, device=device,
+                                should_stop=control.should_stop, on_result=tick)
+        finally:
+            model.train(was_training)
+        return [clean_output(t) for t in texts]
+
+    return generate
+
+
+def _held_after(prepared: Prepared, generate: Any, settings: FinetuneSettings) -> list[str]:
+    from desktop.ml.finetune.replay import ReplayPrompt, generate_answers
+
+    prompts = [ReplayPrompt(e.source, e.task, e.template_id, e.origin, e.reference) for e in prepared.heldout]
+    stage = "testing the fine-tuned model on other instructions"
+    return generate_answers(prompts, lambda p, s: generate(p, s, stage), settings.max_target_len)
+
+
+def _in_store(store: ModelStore, ref: ModelRef) -> bool:
+    model = store.get(ref.name)
+    return model is not None and Path(model.path).resolve() == Path(ref.path).resolve()

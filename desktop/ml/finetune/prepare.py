@@ -1,0 +1,88 @@
+"""Everything decided before the first training step, saved so a resumed run trains on exactly
+the same data: the split, the examples, the replay answers and the base model's outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from desktop.core.events import EventCallback, Notice, ignore_events
+from desktop.core.prompts import PromptLibrary
+from desktop.ml.backends.base import GenerationSettings
+from desktop.ml.finetune.examples import Example, dump_examples, load_examples, summary_examples
+from desktop.ml.finetune.pairset import PairSet
+from desktop.ml.finetune.replay import answer, generate_answers, plan_replay
+from desktop.ml.finetune.settings import FinetuneSettings
+from desktop.ml.presets import preset
+from desktop.ml.tokenizer import TokenCounter
+
+#: generate(prompts, settings, stage) -> outputs; ``stage`` is the phrase shown while it runs.
+StageGenerate = Callable[[list[str], GenerationSettings, str], list[str]]
+
+
+def card_settings(settings: FinetuneSettings) -> GenerationSettings:
+    """What inference generates for a chunk summary (medium length), capped at the target length."""
+    return preset("medium").map_settings(settings.max_target_len)
+
+
+@dataclass(slots=True)
+class Prepared:
+    #: The user's pairs first, then replay examples.
+    train: list[Example]
+    val: list[Example]
+    #: Held-out replay prompts: ``target`` is the base model's answer, ``reference`` the written one.
+    heldout: list[Example]
+    val_before: list[str]
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def held_before(self) -> list[str]:
+        return [e.target for e in self.heldout]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"train": dump_examples(self.train), "val": dump_examples(self.val), "heldout": dump_examples(self.heldout),
+                "val_before": self.val_before, "counts": self.counts, "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Prepared:
+        return cls(load_examples(data["train"]), load_examples(data["val"]), load_examples(data["heldout"]),
+                   list(data["val_before"]), dict(data.get("counts", {})), list(data.get("notes", [])))
+
+
+def prepare(pairs: PairSet, settings: FinetuneSettings, counter: TokenCounter, generate: StageGenerate, *,
+            library: PromptLibrary | None = None, on_event: EventCallback = ignore_events) -> Prepared:
+    library = library or PromptLibrary.load()
+    notes: list[str] = []
+    train_items, val_items = pairs.split(settings.val_share, settings.seed)
+    train = summary_examples(train_items, library, counter.count, settings.max_source_len)
+    val = summary_examples(val_items, library, counter.count, settings.max_source_len)
+    cut = train.cut + val.cut
+    if cut:
+        notes.append(f"{cut} of the documents are longer than one model input ({settings.max_source_len} tokens); "
+                     "training uses their first part only.")
+    counts = pairs.counts()
+    if counts["usable"] < counts["total"]:
+        notes.append(f"{counts['total'] - counts['usable']} of {counts['total']} pairs are left out "
+                     "(empty, duplicate or unreadable).")
+    long_summaries = sum(1 for i in train_items + val_items if i.summary_tokens > settings.max_target_len)
+    if long_summaries:
+        notes.append(f"{long_summaries} summaries are longer than {settings.max_target_len} tokens and are cut there.")
+    plan = plan_replay(library, counter, train_docs=train.chunks, val_docs=val.chunks, n_summary=len(train.examples),
+                       share=settings.replay, max_source_len=settings.max_source_len, seed=settings.seed)
+
+    def stage(name: str) -> Callable[[list[str], GenerationSettings], list[str]]:
+        return lambda prompts, s: generate(prompts, s, name)
+
+    replay = answer(plan.train, stage("preparing replay examples"), settings.max_target_len)
+    if len(replay) < len(plan.train):
+        notes.append(f"{len(plan.train) - len(replay)} replay answers of the base model were unusable and left out.")
+    held_answers = generate_answers(plan.heldout, stage("testing the base model on other instructions"),
+                                    settings.max_target_len)
+    heldout = [Example(p.source, a, p.task, p.template_id, p.origin, p.reference) for p, a in zip(plan.heldout, held_answers)]
+    val_before = generate([e.source for e in val.examples], card_settings(settings), "testing the base model on your pairs")
+    for note in notes:
+        on_event(Notice(note))
+    counts.update(train=len(train.examples), val=len(val.examples), replay=len(replay), heldout=len(heldout),
+                  truncated=cut)
+    return Prepared(train.examples + replay, val.examples, heldout, [str(t) for t in val_before], counts, notes)

@@ -1,0 +1,89 @@
+"""The prompt templates in resources/prompts/: complete per kind and stage, versioned, and rendered safely."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from desktop.core import paths
+from desktop.core.document import DocKind
+from desktop.core.prompts import KIND_FOR_DOC, PromptLibrary
+from desktop.ml.tokenizer import TokenCounter
+
+KINDS = ("meeting", "email", "report", "generic")
+STAGES = ("map", "merge", "final", "query_map", "query_merge")
+
+
+@pytest.fixture(scope="module")
+def lib() -> PromptLibrary:
+    return PromptLibrary.load()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_kind_has_its_own_template_for_every_stage(lib: PromptLibrary, kind: str, stage: str) -> None:
+    assert lib.has(kind, stage)
+    t = lib.get(kind, stage)
+    assert (t.kind, t.stage) == (kind, stage)
+    assert t.id == f"{kind}.{stage}@{t.version}"
+    assert "{text}" in t.template
+    assert ("{query}" in t.template) == stage.startswith("query")
+
+
+def test_meeting_and_email_item_prompts_and_classification_options(lib: PromptLibrary) -> None:
+    assert "owner" in lib.get("meeting", "actions").template.lower()
+    assert "decision" in lib.get("meeting", "decisions").template.lower()
+    assert lib.has("email", "asks") and lib.has("email", "deadlines")
+    assert {"meeting", "report", "contract", "newsletter", "personal mail"} <= set(lib.get("common", "doc_type").options)
+    assert lib.get("common", "urgency").options == ("urgent", "normal", "not urgent")
+    assert lib.get("common", "asks_reader").options == ("yes", "no")
+    rendered = lib.get("common", "doc_type").render("Minutes of the board.").text
+    assert "Options: meeting, report, contract" in rendered and rendered.endswith("Minutes of the board.")
+
+
+def test_documents_map_to_template_sets(lib: PromptLibrary) -> None:
+    assert set(KIND_FOR_DOC) == set(DocKind)
+    assert lib.for_doc(DocKind.TRANSCRIPT, "map").kind == "meeting"
+    assert lib.for_doc(DocKind.MAILBOX, "merge").kind == "email"
+    assert lib.for_doc(DocKind.PDF, "final").kind == "report"
+    assert lib.for_doc(DocKind.TEXT, "map").kind == "generic"
+    # Stages a kind lacks fall back to the generic set, then to the common one.
+    assert lib.get("report", "collection").kind == "generic"
+    assert lib.get("meeting", "title").kind == "common"
+    with pytest.raises(KeyError):
+        lib.get("meeting", "no-such-stage")
+
+
+def test_text_with_braces_is_inserted_verbatim(lib: PromptLibrary) -> None:
+    text = "Use {text} and {query} and {0} literally; a dict: {'a': 1}."
+    prompt = lib.get("meeting", "query_map").render(text, query="what about {x}?")
+    assert prompt.text.endswith(text)
+    assert "Question: what about {x}?" in prompt.text
+    assert prompt.template_id == lib.get("meeting", "query_map").id
+
+
+def test_overhead_is_the_instruction_alone(lib: PromptLibrary, tiny_model_dir: Path) -> None:
+    tok = TokenCounter.for_model(tiny_model_dir)
+    t = lib.get("report", "map")
+    chunk = "The council approved the budget for the year."
+    # The instruction plus the chunk costs about the sum of the two (one EOS is shared).
+    assert tok.count(t.render(chunk).text) <= t.overhead(tok.count) + tok.count(chunk)
+    assert t.overhead(tok.count) > tok.count("") + 5
+
+
+def test_a_version_bump_changes_template_ids_and_the_library_key(tmp_path: Path, lib: PromptLibrary) -> None:
+    folder = tmp_path / "prompts"
+    shutil.copytree(paths.resource("prompts"), folder)
+    meeting = folder / "meeting.toml"
+    meeting.write_text(meeting.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1), encoding="utf-8")
+    bumped = PromptLibrary.load(folder)
+    assert bumped.get("meeting", "map").id == "meeting.map@2"
+    assert bumped.get("email", "map").id == lib.get("email", "map").id
+    assert bumped.version_key() != lib.version_key()
+
+
+def test_an_empty_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        PromptLibrary.load(tmp_path)

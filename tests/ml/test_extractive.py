@@ -1,0 +1,156 @@
+"""The extractive engine on real documents: every point is a sentence of a block it cites, meetings get
+decisions and action items with owners, email gets asks and deadlines, and questions are answered."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from desktop.core.digest import Digest, Point, Source
+from desktop.core.document import Document
+from desktop.core.errors import Cancelled
+from desktop.core.events import CancelToken, Partial, Progress
+from desktop.core.ingest import read_document
+from desktop.ml.citations import content_words
+from desktop.ml.extractive import ExtractiveEngine
+
+SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
+CORPUS_FILES = [
+    "transcript/teams-voice-tags.vtt",
+    "transcript/seattle-council-briefing-2021-08-02.vtt",
+    "transcript/qmsum-TS3003c-product-meeting.txt",
+    "email/metrics-grimoire-thread-2015-11.mbox",
+    "pdf/federal-register-2020-17221.pdf",
+]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cited_blocks(source: Source, docs: list[Document]) -> list[str]:
+    """Texts of the blocks a source points at (its path and exact locator)."""
+    return [_norm(b.text) for top in docs for d in top.walk() if str(d.path) == source.path
+            for b in d.blocks if b.locator == source.locator]
+
+
+def assert_points_quote_their_blocks(digest: Digest, docs: list[Document]) -> int:
+    checked = 0
+    for section in ("points", "decisions", "asks", "deadlines"):
+        for point in getattr(digest, section):
+            assert point.sources, (section, point.text)
+            for source in point.sources:
+                blocks = cited_blocks(source, docs)
+                assert blocks, f"{section}: {source} cites no block"
+                sentence = _norm(re.sub(r"^[^:]{1,40}: ", "", point.text) if source.locator.speaker else point.text)
+                assert any(sentence in b for b in blocks), (section, point.text, blocks[:2])
+                checked += 1
+    for point in digest.action_items:
+        for source in point.sources:
+            blocks = cited_blocks(source, docs)
+            assert any(content_words(point.text) <= content_words(b) for b in blocks), (point.text, blocks[:2])
+    return checked
+
+
+@pytest.fixture(scope="module")
+def engine() -> ExtractiveEngine:
+    return ExtractiveEngine()
+
+
+@pytest.mark.parametrize("name", CORPUS_FILES)
+def test_points_quote_the_blocks_they_cite(corpus: Path, engine: ExtractiveEngine, name: str) -> None:
+    doc = read_document(corpus / name)
+    events: list[object] = []
+    digest = engine.summarize([doc], on_event=events.append)
+    assert digest.engine == "extractive" and digest.title
+    assert digest.overview and digest.points
+    assert assert_points_quote_their_blocks(digest, [doc]) >= len(digest.points)
+    assert [d.path for d in digest.documents] == [str(d.path) for d in doc.walk() if d.blocks]
+    assert digest.documents[0].summary and digest.documents[0].labels["type"]
+    assert {"chunks", "seconds", "cache_hits"} <= set(digest.stats)
+    assert any(isinstance(e, Partial) for e in events) and isinstance(events[-1], Progress)
+
+
+def test_several_corpus_files_give_one_digest_and_a_summary_each(corpus: Path, engine: ExtractiveEngine) -> None:
+    docs = [read_document(corpus / name) for name in CORPUS_FILES[1:]]
+    digest = engine.summarize(docs, length="long")
+    assert digest.title == "Digest of 4 documents"
+    assert [Path(d.path).name for d in digest.documents] == [Path(n).name for n in CORPUS_FILES[1:]]
+    assert all(d.summary for d in digest.documents)
+    assert {Path(s.path).name for p in digest.points for s in p.sources} >= {"federal-register-2020-17221.pdf"}
+    assert_points_quote_their_blocks(digest, docs)
+    # The long preset shows more than the short one.
+    assert len(digest.points) > len(engine.summarize(docs, length="short").points)
+
+
+@pytest.fixture(scope="module")
+def meeting() -> Document:
+    return read_document(SAMPLES / "product-sync-meeting.vtt")
+
+
+@pytest.fixture(scope="module")
+def thread() -> Document:
+    return read_document(SAMPLES / "office-move-thread.eml")
+
+
+def _find(points: list[Point], *words: str) -> Point:
+    found = [p for p in points if all(w.lower() in p.text.lower() for w in words)]
+    assert found, (words, [p.text for p in points])
+    return found[0]
+
+
+def test_meeting_decisions_and_action_items_with_owners(engine: ExtractiveEngine, meeting: Document) -> None:
+    digest = engine.summarize([meeting])
+    assert_points_quote_their_blocks(digest, [meeting])
+
+    ship = _find(digest.decisions, "ship 4.2", "export crash")
+    assert ship.text.startswith("Priya Shah: Agreed.")
+    assert ship.sources[0].locator.start == 27.5
+
+    fix = _find(digest.action_items, "fix reviewed")
+    assert fix.owner == "Tom Becker" and fix.due == "Wednesday the 18th"
+    assert fix.sources[0].locator.speaker == "Tom Becker" and fix.sources[0].locator.start == 36.5
+    own = _find(digest.action_items, "own that fix")
+    assert own.owner == "Tom"
+
+    article = _find(digest.action_items, "help article")
+    assert article.owner == "Aiko" and article.due == "Friday"
+    assert article.sources[0].locator.speaker == "Priya Shah" and article.sources[0].locator.start == 64.5
+    assert not digest.asks and not digest.deadlines
+
+
+def test_email_asks_and_deadlines(engine: ExtractiveEngine, thread: Document) -> None:
+    digest = engine.summarize([thread])
+    assert_points_quote_their_blocks(digest, [thread])
+    _find(digest.asks, "standing desk", "Wednesday 25 November")
+    _find(digest.asks, "tell me by Friday")
+    _find(digest.deadlines, "packs its own desks", "Thursday 3 December")
+    _find(digest.deadlines, "tell me by Friday")
+    everything = " ".join(p.text for p in digest.all_points()) + digest.overview + digest.documents[0].summary
+    assert "Daniel, attached is the revised floor plan" not in everything  # the quoted reply
+    assert "+31 20 555 0142" not in everything  # the signature
+    assert all(s.locator.message == 1 and s.locator.sender == "Maria Lopez" for p in digest.asks for s in p.sources)
+    assert digest.documents[0].labels == {"type": "business mail", "urgency": "normal", "asks_reader": "yes"}
+    assert not digest.decisions and not digest.action_items
+
+
+def test_a_question_gets_relevant_cited_sentences(engine: ExtractiveEngine, meeting: Document, thread: Document) -> None:
+    digest = engine.summarize([meeting, thread], query="parking permits for the landlord")
+    assert digest.title == "Answer: parking permits for the landlord" and digest.query
+    assert "parking" in digest.overview
+    assert digest.points and all("parking" in p.text or "landlord" in p.text for p in digest.points)
+    assert_points_quote_their_blocks(digest, [meeting, thread])
+    assert not digest.decisions and not digest.action_items and not digest.asks  # query mode answers only
+
+    nothing = engine.summarize([meeting], query="zebra migration in Antarctica")
+    assert nothing.points == []
+    assert "do not appear to say anything" in nothing.overview
+
+
+def test_cancel_stops_the_engine(engine: ExtractiveEngine, meeting: Document) -> None:
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        engine.summarize([meeting], cancel=token)
