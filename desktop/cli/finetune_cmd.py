@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, help="learning rate (default: 5e-4 for LoRA, 1e-4 for full)")
     p.add_argument("--replay", type=float, help="share of replay examples in the training mix (default 0.3)")
     p.add_argument("--batch-size", type=int)
+    p.add_argument("--val-share", type=float, help="share of the pairs held out to validate on (default 0.1)")
     p.add_argument("--rank", type=int, dest="lora_r", help="LoRA rank (default 16)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
     p.add_argument("--threads", type=int, help="CPU threads (0 = all cores)")
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = preset(args.preset).with_overrides(
             method=args.method, epochs=args.epochs, steps=args.steps, lr=args.lr, replay=args.replay,
-            batch_size=args.batch_size, lora_r=args.lora_r, device=args.device, threads=args.threads,
+            batch_size=args.batch_size, val_share=args.val_share, lora_r=args.lora_r, device=args.device, threads=args.threads,
         ).checked()
     except PrecisError as exc:
         print(f"precis-cli: {exc.message}", file=sys.stderr)
@@ -120,10 +121,10 @@ class LossBar:
             self._write(event.text)
         elif isinstance(event, Loss):
             self._loss(event)
-        elif isinstance(event, Progress) and self.enabled and not event.stage.startswith("training"):
-            if event.stage != self._stage:
-                self._stage = event.stage
-                self._write(f"{event.stage}...")
+        elif isinstance(event, Progress) and self.enabled and event.stage != self._stage \
+                and not event.stage.startswith("training"):
+            self._stage = event.stage
+            self._write(f"{event.stage}...")
 
     def _loss(self, event: Loss) -> None:
         if event.val is not None:
@@ -143,6 +144,8 @@ class LossBar:
             parts.append(f"ETA {int(event.eta_s)}s")
         self._bar.set_postfix_str(", ".join(parts), refresh=False)
         self._bar.refresh()
+        if event.total_steps is not None and event.step >= event.total_steps:
+            self.close()
 
     def _write(self, text: str) -> None:
         if self._bar is not None:

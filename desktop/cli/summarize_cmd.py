@@ -9,6 +9,7 @@ from pathlib import Path
 from desktop.cli.progress import ProgressBar
 from desktop.core.atomic import atomic_write_text
 from desktop.core.errors import Cancelled, PrecisError
+from desktop.core.export import ExportError, export_digest
 from desktop.core.render import RENDERERS
 from desktop.core.settings import load_settings
 from desktop.ml.job import JobSpec, run_job
@@ -49,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH")
     add_engine_options(p)
     p.add_argument("--query", help='ask a question instead ("what was decided about the budget?")')
-    p.add_argument("--out", type=Path, help="write the digest to FILE (default: stdout)")
+    p.add_argument("--out", type=Path, help="write the digest to FILE (default: stdout); .docx writes a Word document")
     p.add_argument("--format", choices=tuple(RENDERERS), default=None, help="md, json or txt (default: from --out, else md)")
     p.add_argument("--password", help="password for encrypted PDFs")
     p.add_argument("--no-progress", action="store_true")
@@ -74,7 +75,13 @@ def run(args: argparse.Namespace) -> int:
     text = RENDERERS[fmt](result.digest)
     if args.out:
         try:
-            atomic_write_text(args.out, text)
+            if args.format is None and args.out.suffix.lower() == ".docx":  # not Markdown in a .docx file
+                export_digest(result.digest, args.out, "docx")
+            else:
+                atomic_write_text(args.out, text)
+        except ExportError as exc:
+            print(f"precis-cli: {exc.message}", file=sys.stderr)
+            return 1
         except OSError as exc:
             print(f"precis-cli: could not write {args.out}: {exc.strerror or exc}", file=sys.stderr)
             return 1

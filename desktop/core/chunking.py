@@ -18,6 +18,9 @@ from desktop.core.sentences import TokenCount, split_sentences, split_words
 #: Cost of breaking a chunk before a unit, by the strength of the boundary there.
 _BREAK_COST = {3: 0.0, 2: 4.0, 1: 12.0, 0: 60.0}
 _BALANCE_WEIGHT = 100.0
+#: A chunk under half the average is "tiny": avoided even at the price of a weaker boundary.
+_TINY_SHARE = 0.5
+_TINY_COST = 1000.0
 _CHUNK_COST = 1e6
 
 
@@ -32,6 +35,9 @@ class Unit:
     #: How strong a boundary lies *before* this unit: 3 message/major heading, 2 heading,
     #: 1 another block, 0 the next sentence of the same block.
     strength: int
+    #: Tokens when the unit opens a chunk. ``tokens`` counts it after a line break, where its first
+    #: word can tokenize differently (SentencePiece's word-initial pieces).
+    alone: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +78,21 @@ def make_units(doc: Document, count: TokenCount, budget: int) -> list[Unit]:
         text = render_block(block)
         tokens = count(text) - eos
         if tokens <= budget - eos:
-            units.append(Unit(text, tokens, i, block.locator, strength))
+            units.append(Unit(text, _after_break(text, count), i, block.locator, strength, tokens))
             continue
         first = True
         for sentence in split_sentences(text):
             for piece in _fit(sentence, budget - eos, count, eos):
-                units.append(Unit(piece, count(piece) - eos, i, block.locator, strength if first else 0))
+                units.append(Unit(piece, _after_break(piece, count), i, block.locator, strength if first else 0,
+                                  count(piece) - eos))
                 first = False
     return units
+
+
+def _after_break(text: str, count: TokenCount) -> int:
+    """Tokens ``text`` adds to a chunk after a line break. Exact sizes keep joined chunks within the
+    budget without a global correction, so an edit moves only nearby chunk boundaries."""
+    return count(".\n" + text) - count(".")
 
 
 def _fit(sentence: str, limit: int, count: TokenCount, eos: int) -> list[str]:
@@ -105,7 +118,17 @@ def chunk_document(doc: Document, count: TokenCount, budget: int, *, document_in
     units = make_units(doc, count, budget)
     if not units:
         return []
-    spans = partition([u.tokens for u in units], [u.strength for u in units], budget - count(""))
+    sizes, strengths, first = [u.tokens for u in units], [u.strength for u in units], [u.alone for u in units]
+    limit = budget - count("")
+    for _attempt in range(4):
+        # Should a joined chunk still count past the budget (tokenization at a join is not exactly
+        # additive), re-partition with a budget lowered by the overflow rather than halving the
+        # overfull chunk, which would leave two small ones.
+        spans = partition(sizes, strengths, limit, first)
+        over = max(count("\n".join(u.text for u in units[a:b])) - budget for a, b in spans)
+        if over <= 0:
+            break
+        limit -= over
     chunks: list[Chunk] = []
     for start, end in spans:
         chunks.extend(_build(units[start:end], count, budget, document_index, len(chunks)))
@@ -113,7 +136,7 @@ def chunk_document(doc: Document, count: TokenCount, budget: int, *, document_in
 
 
 def _build(units: list[Unit], count: TokenCount, budget: int, doc_index: int, index: int) -> list[Chunk]:
-    """Join units; in the rare case joining changes the token count past the budget, split."""
+    """Join units; should joining still count past the budget, split (the last resort)."""
     text = "\n".join(u.text for u in units)
     tokens = count(text)
     if tokens > budget and len(units) > 1:
@@ -124,27 +147,35 @@ def _build(units: list[Unit], count: TokenCount, budget: int, doc_index: int, in
     return [Chunk(doc_index, index, text, tokens, blocks, locators)]
 
 
-def partition(sizes: list[int], strengths: list[int], budget: int) -> list[tuple[int, int]]:
+def partition(sizes: list[int], strengths: list[int], budget: int, first: list[int] | None = None) -> list[tuple[int, int]]:
     """Best split of units [0, n) into consecutive spans each summing to <= budget.
 
+    ``first[j]``, when given, is unit j's size when it opens a span (instead of ``sizes[j]``).
     best[i] is the cheapest partition of the first i units; a span (j, i) is allowed while its
     tokens fit. The window of j is bounded by the budget, so this is linear in n in practice.
     """
     n = len(sizes)
+    first = first if first is not None else sizes
     total = sum(sizes)
-    target = max(1.0, total / max(1, math.ceil(total / budget)))
+    # Balance towards the average of the fewest chunks that can hold the units (greedy packing finds
+    # that number); total / ceil(total / budget) is smaller when units do not pack exactly, and aiming
+    # at it leaves one chunk short: a tiny tail.
+    target = max(1.0, total / _fewest_chunks(sizes, first, budget))
     best = [math.inf] * (n + 1)
     back = [0] * (n + 1)
     best[0] = 0.0
     for i in range(1, n + 1):
-        size = 0
+        rest = 0  # units j+1..i-1
         for j in range(i - 1, -1, -1):
-            size += sizes[j]
-            if size > budget and j < i - 1:
+            if rest > budget:
                 break
-            if best[j] == math.inf:
+            size = first[j] + rest
+            rest += sizes[j]
+            if (size > budget and j < i - 1) or best[j] == math.inf:
                 continue
             cost = _CHUNK_COST + _BALANCE_WEIGHT * ((size - target) / target) ** 2
+            if size < _TINY_SHARE * target:
+                cost += _TINY_COST
             if i < n:
                 cost += _BREAK_COST[strengths[i]]
             if best[j] + cost < best[i]:
@@ -156,3 +187,14 @@ def partition(sizes: list[int], strengths: list[int], budget: int) -> list[tuple
         spans.append((back[i], i))
         i = back[i]
     return spans[::-1]
+
+
+def _fewest_chunks(sizes: list[int], first: list[int], budget: int) -> int:
+    """Greedy packing: optimal for the number of consecutive spans under a size limit."""
+    count, size = 0, 0
+    for s, f in zip(sizes, first):
+        if count == 0 or size + s > budget:
+            count, size = count + 1, f
+        else:
+            size += s
+    return max(1, count)

@@ -45,7 +45,7 @@ def export_digest(digest: Digest, path: Path, fmt: str | None = None, *, markdow
 
 def markdown_to_text(markdown: str) -> str:
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", markdown)
-    text = re.sub(r"^#+\s*", "", text, flags=re.M)
+    text = re.sub(r"^#+\s*", "", text, flags=re.MULTILINE)
     return text.replace("**", "").replace("*", "")
 
 
@@ -58,7 +58,7 @@ def to_docx(digest: Digest, markdown: str | None = None) -> bytes:
     else:
         document.add_heading(digest.title or "Digest", level=0)
         if digest.query:
-            document.add_paragraph(f"Question: {digest.query}").italic = True
+            document.add_paragraph().add_run(f"Question: {digest.query}").italic = True  # a run carries the style
         if digest.overview:
             document.add_paragraph(digest.overview)
         for section, title in SECTION_TITLES.items():

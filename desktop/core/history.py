@@ -66,8 +66,9 @@ class History:
                 db = sqlite3.connect(db_path, timeout=1.0, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(_SCHEMA)
-                count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
-                if count != len(self._files()):
+                # Ids, not counts: a delete and an add made while the index was bypassed balance out.
+                indexed = {row[0] for row in db.execute("SELECT id FROM entries")}
+                if indexed != {f.stem for f in self._files()}:
                     self._rebuild(db)
                 return db
             except sqlite3.OperationalError as exc:
@@ -139,7 +140,7 @@ class History:
             try:
                 self._index(self._db, entry, markdown)
             except sqlite3.Error as exc:
-                log.warning("history index update failed: %s", exc)
+                self._drop_index(exc)
         return entry
 
     def update(self, entry_id: str, digest: Digest, markdown: str) -> None:
@@ -151,16 +152,24 @@ class History:
         atomic_write_text(f, json.dumps(data, ensure_ascii=False))
         entry = self._read_entry(f)
         if entry and self._db is not None:
-            self._index(self._db, *entry)
+            try:
+                self._index(self._db, *entry)
+            except sqlite3.Error as exc:
+                self._drop_index(exc)
 
     def list(self, search: str = "", label: str | None = None) -> builtins.list[HistoryEntry]:
         needle = search.lower().strip()
+        rows = None
         if self._db is not None:
-            rows = self._db.execute(
-                "SELECT id, created, title, paths, engine, labels, query FROM entries "
-                "WHERE searchable LIKE ? ORDER BY created DESC",
-                (f"%{needle}%",),
-            ).fetchall()
+            try:
+                rows = self._db.execute(
+                    "SELECT id, created, title, paths, engine, labels, query FROM entries "
+                    "WHERE searchable LIKE ? ORDER BY created DESC",
+                    (f"%{needle}%",),
+                ).fetchall()
+            except sqlite3.Error as exc:
+                self._drop_index(exc)
+        if rows is not None:
             entries = [HistoryEntry(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4] or "", json.loads(r[5] or "{}"), r[6]) for r in rows]
         else:
             found = [e for e in (self._read_entry(f) for f in self._files()) if e is not None]
@@ -180,7 +189,17 @@ class History:
     def delete(self, entry_id: str) -> None:
         (self.folder / f"{entry_id}.json").unlink(missing_ok=True)
         if self._db is not None:
-            self._db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+            try:
+                self._db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+            except sqlite3.Error as exc:
+                self._drop_index(exc)
+
+    def _drop_index(self, exc: Exception) -> None:
+        """The index failed after opening (another window holds its write lock): the files are the
+        truth, so read them directly from now on; the next start rebuilds the index from them."""
+        log.warning("history index bypassed: %s", exc)
+        self.notices.append("History is in use by another Precis window; showing the saved files directly.")
+        self.close()
 
     def close(self) -> None:
         if self._db is not None:

@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         #: job id -> history entry id, for finished jobs
         self.entries: dict[str, str] = {}
         self.model_manager: QWidget | None = None
+        self.finetune_panel: QWidget | None = None
         self.settings_dialog: QWidget | None = None
         self.password_prompt: PasswordPrompt | None = None
         self._banner_dismissed = False
@@ -199,6 +200,8 @@ class MainWindow(QMainWindow):
         self.edit_action.toggled.connect(self.digest_view.set_editing)
         self.models_action = self._action("&Models…", "modelsAction", "Ctrl+M", self.open_model_manager, None,
                                           "Download, import and remove models")
+        self.finetune_action = self._action("&Fine-tune…", "finetuneAction", None, self.open_finetune_panel, None,
+                                            "Adapt a model to your own documents and summaries")
         # Not every platform defines Preferences and Quit keys: name the usual ones as well.
         self.settings_action = self._action("Se&ttings…", "settingsAction", [QKeySequence.StandardKey.Preferences, "Ctrl+,"],
                                             self.open_settings, None, "Model store, threads, device, length and theme")
@@ -222,6 +225,7 @@ class MainWindow(QMainWindow):
             job_menu.addAction(a)
         models_menu = bar.addMenu("&Models")
         models_menu.addAction(self.models_action)
+        models_menu.addAction(self.finetune_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.logs_action)
         help_menu.addAction(self.about_action)
@@ -585,6 +589,17 @@ class MainWindow(QMainWindow):
         self.model_manager.show()
         self.model_manager.raise_()
         self.model_manager.activateWindow()
+
+    def open_finetune_panel(self) -> None:
+        from desktop.gui.finetune import FinetunePanel  # loaded on first use, like the model manager
+
+        if self.finetune_panel is None:
+            panel = FinetunePanel(self, settings=self.settings)
+            panel.models_changed.connect(self.refresh_models)
+            self.finetune_panel = panel
+        self.finetune_panel.show()
+        self.finetune_panel.raise_()
+        self.finetune_panel.activateWindow()
 
     def refresh_models(self) -> None:
         self.model_picker.refresh(self.settings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -20,13 +20,13 @@ from desktop.core.events import CancelToken, EventCallback, Partial, Progress, i
 from desktop.ml.citations import content_words, source_for
 from desktop.ml.items import dedupe, find_due, parse_action
 from desktop.ml.labels import heuristic_labels
-from desktop.ml.presets import LengthPreset, preset
+from desktop.ml.presets import preset
 from desktop.ml.sentence_pool import Sentence, document_sentences
 from desktop.ml.textrank import rank, relevance, select
 
-_DECISION = re.compile(r"\b(agreed|we agree|decided|decision|approved?|let'?s (do|go|ship|move)|we('ll| will) (ship|go with)|resolved|concluded)\b", re.I)
-_ACTION = re.compile(r"\b(i'?ll|i will|will do|can you|could you|please|action item|take (it|that|care)|own (that|it)|follow up|send (me|you|us)|write|prepare)\b", re.I)
-_ASK = re.compile(r"\?|\b(please|could you|can you|would you|let me know|tell me|send me|need (a|your|you)|kindly|i('d| would) appreciate)\b", re.I)
+_DECISION = re.compile(r"\b(agreed|we agree|decided|decision|approved?|let'?s (do|go|ship|move)|we('ll| will) (ship|go with)|resolved|concluded)\b", re.IGNORECASE)
+_ACTION = re.compile(r"\b(i'?ll|i will|will do|can you|could you|please|action item|take (it|that|care)|own (that|it)|follow up|send (me|you|us)|write|prepare)\b", re.IGNORECASE)
+_ASK = re.compile(r"\?|\b(please|could you|can you|would you|let me know|tell me|send me|need (a|your|you)|kindly|i('d| would) appreciate)\b", re.IGNORECASE)
 _ADDRESSED = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)\s*,\s*(can|could|would|please)\b")
 
 

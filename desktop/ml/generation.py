@@ -8,9 +8,10 @@ reported at once so the GUI can stream partial summaries.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from desktop.core.cache import SummaryCache, cache_key
 from desktop.core.events import CancelToken
@@ -19,6 +20,11 @@ from desktop.ml.backends.base import GenerationSettings
 from desktop.ml.presets import RETRY
 from desktop.ml.quality import clean_output, is_degenerate
 from desktop.ml.textmodel import TextModel
+
+#: Benchmarks only (``benchmarks/speed.py``): "1" makes every generation exactly its maximum
+#: length (min = max new tokens) and turns retries off, so the work done does not depend on
+#: when a random-weight model happens to emit EOS or repeat itself. Never set by the app.
+FIXED_LENGTH_ENV = "PRECIS_BENCH_FIXED_LENGTH"
 
 
 @dataclass(slots=True)
@@ -50,29 +56,42 @@ class Generator:
         self.cache = cache
         self.cancel = cancel
         self.stats = GenerationStats()
+        self.fixed_length = os.environ.get(FIXED_LENGTH_ENV) == "1"
 
     def key(self, task: Task, settings: GenerationSettings | None = None) -> str:
         s = settings or task.settings
         return cache_key(self.model.identity, task.prompt.template_id, s.key(), task.prompt.text)
 
-    def run(self, tasks: list[Task], on_done: Callable[[Task], None] | None = None) -> list[Task]:
-        """Fill ``task.output`` for every task; ``on_done`` fires as each one finishes."""
+    def run(self, tasks: list[Task], on_done: Callable[[Task], None] | None = None, *,
+            first_alone: bool = False) -> list[Task]:
+        """Fill ``task.output`` for every task; ``on_done`` fires as each one finishes.
+
+        ``first_alone``: generate the first uncached task on its own before the rest, so its
+        output arrives within seconds instead of after a whole batch (the map step uses it:
+        a batch of eight 512-token chunks takes 5-10 s on two cores, one chunk 1-2 s).
+        """
+        if self.fixed_length:
+            for task in tasks:
+                task.settings = replace(task.settings, min_new_tokens=task.settings.max_new_tokens)
+                task.retry = False
         pending: list[Task] = []
         for task in tasks:
             hit = self.cache.get(self.key(task))
             if hit is not None:
                 self._finish(task, hit, cached=True)
                 self.stats.cache_hits += 1
-                if on_done:
+                # A cached degenerate output goes through the retry below (whose output is cached
+                # too), so a rerun gives the same result as the first run.
+                if on_done and not self._will_retry(task):
                     on_done(task)
             else:
                 pending.append(task)
-        self._generate(pending, None, on_done)
-        retry = [t for t in pending if t.retry and t.degenerate]
+        self._generate(pending, None, on_done, first_alone=first_alone)
+        retry = [t for t in tasks if self._will_retry(t)]
         if retry:
-            self.stats.retried += len(retry)
             self._generate(retry, RETRY, None)
-            if on_done:
+            self.stats.retried += sum(1 for t in retry if not t.cached)  # retries the cache did not answer
+            if on_done:  # once per task: retried ones were held back until now
                 for t in retry:
                     on_done(t)
         # Only outputs that had to say something and were replaced count: a list answer ("None")
@@ -80,7 +99,8 @@ class Generator:
         self.stats.degenerate += sum(1 for t in tasks if t.degenerate and t.retry)
         return tasks
 
-    def _generate(self, tasks: list[Task], overrides: dict | None, on_done: Callable[[Task], None] | None) -> None:
+    def _generate(self, tasks: list[Task], overrides: dict | None, on_done: Callable[[Task], None] | None, *,
+                  first_alone: bool = False) -> None:
         by_settings: dict[GenerationSettings, list[Task]] = {}
         for task in tasks:
             s = replace(task.settings, **overrides) if overrides else task.settings
@@ -97,24 +117,37 @@ class Generator:
                     todo.append(task)
             if not todo:
                 continue
-            started = time.monotonic()
+            if first_alone and len(todo) > 1:
+                self._call(todo[:1], settings, overrides, on_done)
+                todo = todo[1:]
+            first_alone = False
+            self._call(todo, settings, overrides, on_done)
 
-            def on_result(i: int, text: str, todo: list[Task] = todo, settings: GenerationSettings = settings) -> None:
-                task = todo[i]
+    def _call(self, todo: list[Task], settings: GenerationSettings, overrides: dict | None,
+              on_done: Callable[[Task], None] | None) -> None:
+        """One backend call for tasks sharing ``settings``; results are cached and reported as they come."""
+        started = time.monotonic()
+
+        def on_result(i: int, text: str) -> None:
+            task = todo[i]
+            self.cache.put(self.key(task, settings), text, task.prompt.template_id)
+            self._finish(task, text, cached=False)
+            self.stats.generated += 1
+            if on_done and not overrides and not self._will_retry(task):
+                on_done(task)
+
+        outputs = self.model.generate(
+            [t.prompt.text for t in todo], settings, should_stop=lambda: self.cancel.cancelled, on_result=on_result
+        )
+        self.stats.seconds_generating += time.monotonic() - started
+        for task, text in zip(todo, outputs):
+            if not task.output and text:
                 self.cache.put(self.key(task, settings), text, task.prompt.template_id)
                 self._finish(task, text, cached=False)
-                self.stats.generated += 1
-                if on_done and not overrides:
-                    on_done(task)
 
-            outputs = self.model.generate(
-                [t.prompt.text for t in todo], settings, should_stop=lambda: self.cancel.cancelled, on_result=on_result
-            )
-            self.stats.seconds_generating += time.monotonic() - started
-            for task, text in zip(todo, outputs):
-                if not task.output and text:
-                    self.cache.put(self.key(task, settings), text, task.prompt.template_id)
-                    self._finish(task, text, cached=False)
+    @staticmethod
+    def _will_retry(task: Task) -> bool:
+        return task.retry and task.degenerate
 
     @staticmethod
     def _finish(task: Task, raw: str, *, cached: bool) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from desktop.core import paths
 from desktop.core.cache import SummaryCache
@@ -18,7 +19,7 @@ from desktop.core.digest import Digest
 from desktop.core.document import Document
 from desktop.core.errors import ModelNotFound
 from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
-from desktop.core.ingest import iter_documents, expand_paths
+from desktop.core.ingest import expand_paths, iter_documents
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 from desktop.ml.extractive import ExtractiveEngine
 

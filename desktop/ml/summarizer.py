@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from desktop.core.cache import SummaryCache
 from desktop.core.chunking import Chunk, chunk_document, partition
@@ -114,7 +114,8 @@ class Summarizer:
 
         map_index = {id(t): i for i, t in enumerate(tasks_map)}
         on_event(Progress(f"summarizing chunk 0/{len(tasks_map)}", 0, total, None))
-        gen.run(tasks_map + tasks_items, on_done=tick)
+        # The first chunk alone first: its summary shows within seconds of the start.
+        gen.run(tasks_map + tasks_items, on_done=tick, first_alone=True)
 
         leaves = [self._leaf(chunks[i], i, t, query) for i, t in enumerate(tasks_map)]
         levels_by_doc: dict[int, list[list[Node]]] = {}
@@ -162,8 +163,9 @@ class Summarizer:
         return digest
 
     # ---------------------------------------------------------------- map
-    def _template(self, kind: DocKind, stage: str) -> PromptTemplate:
-        return self.prompts.for_doc(kind, stage)
+    def _template(self, kind: DocKind | None, stage: str) -> PromptTemplate:
+        """The kind's template; ``None`` (a merge across documents) means the generic set."""
+        return self.prompts.for_doc(kind, stage) if kind is not None else self.prompts.get("generic", stage)
 
     def _chunk(self, docs: list[Document], readable: list[int], query: str | None) -> list[Chunk]:
         out: list[Chunk] = []

@@ -18,11 +18,7 @@ from desktop.ml.summarizer import Summarizer
 from desktop.ml.textmodel import TextModel
 from desktop.ml.tokenizer import TokenCounter
 
-WORDS = (
-    "budget committee meeting agreed decision export crash release review vote March Tuesday Alice Bob "
-    "the a of to and in for with on council report figures deadline hiring support backlog ticket page "
-    "invoice button design finance audit remote control elderly market research quarter revenue energy"
-).split()
+WORDS = ["budget", "committee", "meeting", "agreed", "decision", "export", "crash", "release", "review", "vote", "March", "Tuesday", "Alice", "Bob", "the", "a", "of", "to", "and", "in", "for", "with", "on", "council", "report", "figures", "deadline", "hiring", "support", "backlog", "ticket", "page", "invoice", "button", "design", "finance", "audit", "remote", "control", "elderly", "market", "research", "quarter", "revenue", "energy"]
 
 #: Real words and made-up ones (which the tiny tokenizer cuts into several pieces).
 word = st.one_of(st.sampled_from(WORDS), st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10))
@@ -94,14 +90,14 @@ short_sentence = st.lists(st.sampled_from(WORDS), min_size=2, max_size=8).map(la
 @_SETTINGS
 @given(doc=documents(30, 80, text=short_sentence), budget=st.integers(60, 200))
 def test_chunks_of_small_units_are_balanced(counter: TokenCounter, doc: Document, budget: int) -> None:
-    """No tiny tail chunk: with units well under the budget, the smallest chunk is near the average."""
+    """No tiny tail chunk: with units well under the budget, no chunk is under half the average."""
     units = make_units(doc, counter.count, budget)
     assume(units and max(u.tokens for u in units) <= budget // 5)
     chunks = chunk_document(doc, counter.count, budget)
     assume(len(chunks) > 1)
     sizes = [c.tokens for c in chunks]
     mean = sum(sizes) / len(sizes)
-    assert min(sizes) >= 0.6 * mean, sizes
+    assert min(sizes) >= 0.5 * mean, sizes
 
 
 def test_partition_prefers_balance_over_greedy_packing() -> None:
@@ -143,6 +139,9 @@ CORPUS_DOCS = [
 ]
 
 
+ITEM_STAGES = {"transcript": ("decisions", "actions"), "mailbox": ("asks", "deadlines")}
+
+
 @pytest.fixture(scope="module")
 def corpus_docs(corpus: Path) -> dict[str, Document]:
     return {name: read_document(corpus / name) for name in CORPUS_DOCS}
@@ -163,10 +162,13 @@ def test_every_map_prompt_of_a_corpus_document_fits(corpus_docs: dict[str, Docum
     for query in (None, "what was decided about the budget?"):
         chunks = summarizer._chunk([doc], [0], query)
         assert chunks
-        template = summarizer._template(doc.kind, "query_map" if query else "map")
+        stages = ["query_map"] if query else ["map", *ITEM_STAGES.get(doc.kind.value, ())]
         fields = {"query": query} if query else {}
+        for stage in stages:  # the decisions/actions and asks/deadlines prompts are made from each chunk too
+            template = summarizer._template(doc.kind, stage)
+            assert max(text_model.count(template.render(c.text, **fields).text) for c in chunks) <= budget, stage
+        template = summarizer._template(doc.kind, stages[0])
         counts = [text_model.count(template.render(c.text, **fields).text) for c in chunks]
-        assert max(counts) <= budget
         covered = [b for c in chunks for b in c.blocks]
         assert set(content_blocks(doc)) <= set(covered)
         assert covered == sorted(covered)

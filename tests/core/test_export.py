@@ -8,8 +8,8 @@ import os
 import shutil
 import stat
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import docx
 import pytest
@@ -51,6 +51,14 @@ def test_every_format_is_written(tmp_path: Path, digest: Digest) -> None:
     assert _leftovers(tmp_path) == []
 
 
+def test_a_question_is_exported_in_italics(tmp_path: Path) -> None:
+    answer = run_job(JobSpec(paths=[str(SAMPLES / "office-move-thread.eml")], engine="extractive",
+                             query="when is the move?")).digest
+    document = docx.Document(str(export_digest(answer, tmp_path / "a.docx")))
+    question = next(p for p in document.paragraphs if p.text == "Question: when is the move?")
+    assert question.runs[0].italic is True
+
+
 def test_an_edited_digest_is_exported_as_edited(tmp_path: Path, digest: Digest) -> None:
     edited = "# My notes\n\n- First [point](cite:points/0/0) with **bold**\n\nPlain paragraph.\n"
     assert export_digest(digest, tmp_path / "e.md", markdown=edited).read_text(encoding="utf-8") == edited
@@ -74,7 +82,7 @@ def _read_only(folder: Path) -> Iterator[None]:
     try:
         if os.access(folder, os.W_OK):
             chattr = shutil.which("chattr")
-            if chattr is None or subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode != 0:
+            if chattr is None or subprocess.run([chattr, "+i", str(folder)], check=False, capture_output=True).returncode != 0:
                 pytest.skip("cannot make a folder read-only for this user")
             immutable = True
         yield
@@ -104,9 +112,8 @@ def test_an_exception_mid_write_keeps_the_previous_version(tmp_path: Path, diges
     before = target.read_bytes()
     with pytest.raises(TypeError):
         export_digest(digest, target, markdown=12345)  # type: ignore[arg-type]  # fails inside the write
-    with pytest.raises(RuntimeError):
-        with atomic_open(target, "w") as fh:
-            fh.write("half of a new digest")
-            raise RuntimeError("disk pulled out")
+    with pytest.raises(RuntimeError), atomic_open(target, "w") as fh:
+        fh.write("half of a new digest")
+        raise RuntimeError("disk pulled out")
     assert target.read_bytes() == before
     assert _leftovers(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["digest.md"]

@@ -127,3 +127,26 @@ def test_an_unreadable_entry_file_does_not_hide_the_others(digests: dict[str, Di
     again = History()
     assert {e.id for e in again.list()} == set(ids.values())
     again.close()
+
+
+def test_an_index_locked_after_opening_is_bypassed_too(digests: dict[str, Digest]) -> None:
+    """Another window holds the index's write lock: reads still work, a failed write switches to the files."""
+    history = History()
+    ids = _fill(history, digests)
+    other = sqlite3.connect(history.folder / "index.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("DELETE FROM entries")
+    try:
+        assert len(history.list()) == len(FILES)
+        history.delete(ids["office-move-thread.eml"])  # the index cannot be written: files from now on
+        assert any("in use by another Precis window" in n for n in history.notices)
+        assert [e.id for e in history.list()] == [ids["quarterly-energy-report.md"], ids["product-sync-meeting.vtt"]]
+        new = history.add(digests["office-move-thread.eml"], ["again.eml"], "# again\n")
+        assert [e.id for e in history.list("again")] == [new.id]
+    finally:
+        other.rollback()
+        other.close()
+    history.close()
+    again = History()
+    assert {e.id for e in again.list()} == {ids["product-sync-meeting.vtt"], ids["quarterly-energy-report.md"], new.id}
+    again.close()

@@ -43,7 +43,7 @@ SCRIPT = textwrap.dedent(
 
 
 def test_core_ml_and_cli_import_without_qt() -> None:
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], check=False, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
     lines = proc.stdout.splitlines()
     modules = set(lines[1:])

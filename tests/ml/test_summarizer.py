@@ -12,9 +12,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pytest
 
@@ -78,7 +78,7 @@ class RecordingModel(TextModel):
     scored: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, model: TextModel) -> "RecordingModel":
+    def of(cls, model: TextModel) -> RecordingModel:
         return cls(model.backend, model.tokenizer, model.model, model.quantization, model.device)
 
     def generate(self, prompts: Sequence[str], settings: GenerationSettings, *, should_stop: ShouldStop | None = None,
@@ -213,7 +213,7 @@ def test_a_rerun_is_served_from_the_cache(tmp_path: Path, torch32: TextModel) ->
     assert first.stats["generated"] > 0 and first.stats["retried"] == 0
     assert second.stats["generated"] == 0
     assert second.stats["cache_hits"] == first.stats["generated"] + first.stats["cache_hits"]
-    strip = lambda d: {k: v for k, v in d.to_dict().items() if k != "stats"}  # noqa: E731
+    strip = lambda d: {k: v for k, v in d.to_dict().items() if k != "stats"}
     assert strip(second) == strip(first)
 
 
@@ -366,3 +366,36 @@ def test_a_chinese_document_gets_a_warning_instead_of_a_summary(corpus: Path, to
     assert en_summary.summary and digest.overview == en_summary.summary
     assert all(s.path == str(en.path) for p in digest.all_points() for s in p.sources)
     assert digest.stats["chunks"] == digest.stats["chunks"] and digest.points
+
+
+# ------------------------------------------------------------------ degenerate outputs
+
+def test_a_cached_degenerate_output_is_retried_like_a_fresh_one(torch32: TextModel) -> None:
+    """The retry's output is cached too, so a rerun gives what the first run gave, and every task is
+    reported done exactly once."""
+    from dataclasses import replace
+
+    from desktop.core.prompts import Prompt
+    from desktop.ml.presets import RETRY
+
+    cache = SummaryCache(None)
+    gen = Generator(torch32, cache, CancelToken())
+    settings = preset("short").map_settings()
+    retry_settings = replace(settings, **RETRY)
+    prompt = PROMPTS.get("generic", "map").render("The library board approved the new heating schedule in July.")
+    task = Task(Prompt(prompt.text, prompt.template_id), settings)
+    cache.put(gen.key(task), "Okay", prompt.template_id)  # one word: degenerate
+    cache.put(gen.key(task, retry_settings), "The board approved the heating schedule.", prompt.template_id)
+
+    done: list[Task] = []
+    gen.run([task], on_done=done.append)
+    assert task.output == "The board approved the heating schedule." and not task.degenerate
+    assert done == [task]
+    assert (gen.stats.generated, gen.stats.cache_hits, gen.stats.retried, gen.stats.degenerate) == (0, 1, 0, 0)
+
+    fresh = Task(Prompt(prompt.text + " It starts at 7:30.", prompt.template_id), settings)
+    cache.put(gen.key(fresh), "", prompt.template_id)  # an empty answer, cached: retried with the model
+    done.clear()
+    gen.run([fresh], on_done=done.append)
+    assert done == [fresh] and gen.stats.generated == 1 and gen.stats.retried == 1
+    assert cache.get(gen.key(fresh, retry_settings)) is not None

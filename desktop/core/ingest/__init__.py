@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from desktop.core.document import Document
-from desktop.core.errors import CorruptFile, DocumentError, FileUnreadable, LimitExceeded
+from desktop.core.errors import CorruptFile, DocumentError, FileUnreadable, LimitExceeded, UnsupportedFormat
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.detect import SUPPORTED_EXTENSIONS, Format, sniff
 from desktop.core.limits import DEFAULT_LIMITS, Limits
@@ -43,7 +43,13 @@ def reader_for(fmt: Format) -> Callable[[bytes, ReadContext], Document]:
 
 def read_bytes(data: bytes, ctx: ReadContext) -> Document:
     """Read bytes already in memory (a file, or an attachment inside one)."""
-    fmt = sniff(data, ctx)
+    try:
+        fmt = sniff(data, ctx)
+    except DocumentError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the sniffer opens containers (ZIP, OLE) too
+        log.warning("format detection failed on %s: %s", ctx.display_name, type(exc).__name__)
+        raise UnsupportedFormat(f"{ctx.display_name} is damaged or not a format Precis knows.", ctx.path) from exc
     try:
         return reader_for(fmt)(data, ctx)
     except (DocumentError, ImportError):
@@ -53,8 +59,10 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
     except RecursionError as exc:
         raise LimitExceeded(f"{ctx.display_name} is nested too deeply to read safely.", ctx.path) from exc
     except Exception as exc:  # noqa: BLE001 - the promise is: bad input never yields a traceback
-        log.warning("reader for %s failed on %s: %s: %s", fmt.value, ctx.display_name, type(exc).__name__, exc)
-        log.debug("reader failure", exc_info=True)
+        # The exception's text can quote the document (pypdf shows the bytes around a parse
+        # error), so it goes to the debug log only: logs hold no document text unless asked.
+        log.warning("reader for %s failed on %s: %s", fmt.value, ctx.display_name, type(exc).__name__)
+        log.debug("reader failure: %s", exc, exc_info=True)
         raise CorruptFile(f"{ctx.display_name} looks damaged and could not be read as {_FORMAT_NAMES[fmt]}.", ctx.path) from exc
 
 

@@ -114,7 +114,8 @@ def _sniff_zip(data: bytes, ctx: ReadContext) -> Format:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        # NotImplementedError: a directory entry claiming a ZIP version zipfile does not know.
         raise UnsupportedFormat(f"{ctx.display_name} is a damaged ZIP archive, not a readable document.", ctx.path) from exc
     if "word/document.xml" in names or any(n.lower().startswith("word/document") for n in names):
         return Format.DOCX

@@ -6,6 +6,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DIGITS = re.compile(r"\d+")
+#: What reading a damaged ZIP member raises (zlib.error is not an OSError: a flipped bit in a
+#: deflate stream would otherwise reach read_bytes' catch-all).
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error)
 #: Members smaller than this may compress as well as they like (an XML part of one repeated tag).
 _RATIO_FLOOR = 1 * 2**20
 #: Parser for the parts python-docx leaves as bytes (footnotes): no DTDs, no entities, no network.
@@ -100,7 +104,7 @@ def _check_zip(data: bytes, ctx: ReadContext) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise CorruptFile(f"{ctx.display_name} is damaged: its ZIP container cannot be read.", ctx.path) from exc
     limits = ctx.limits
     if len(infos) > limits.max_zip_members:
@@ -128,7 +132,7 @@ def _refuse_dtds(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], ctx: Re
         try:
             with archive.open(info) as member:
                 head = member.read(4096)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        except _ZIP_ERRORS:
             continue  # python-docx reports the damage if it needs this part
         if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             head = head.decode("utf-16", "ignore").encode()
@@ -147,7 +151,7 @@ def _transitional(data: bytes, archive: zipfile.ZipFile) -> bytes:
     try:
         rels = archive.read("_rels/.rels") if "_rels/.rels" in names else b""
         types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except _ZIP_ERRORS:
         return data  # python-docx will report the damage
     strict = b"purl.oclc.org/ooxml" in rels
     renamed = any(t in types for t in _MAIN_TYPES)
@@ -156,7 +160,10 @@ def _transitional(data: bytes, archive: zipfile.ZipFile) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in archive.infolist():
-            blob = archive.read(info)
+            try:
+                blob = archive.read(info)
+            except _ZIP_ERRORS:
+                return data  # a damaged member (bad CRC, broken deflate): python-docx reports it
             if info.filename.endswith((".xml", ".rels")):
                 if strict:
                     for old, new in _STRICT:

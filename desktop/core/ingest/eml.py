@@ -104,7 +104,7 @@ def _first_parts(msg: Message, limit: int) -> list[Message]:
     while stack and len(out) < limit:
         part = stack.pop(0)
         out.append(part)
-        payload = part.get_payload()
+        payload = _safe(part.get_payload, None)
         if isinstance(payload, list):
             stack.extend(p for p in payload if isinstance(p, Message))
     return out
@@ -146,7 +146,8 @@ class _Walker:
                 )
                 return
             ctype = _content_type(part)
-            payload = part.get_payload()
+            # get_payload() decodes with the declared charset and raises on one like "iso\0jp".
+            payload = _safe(part.get_payload, None)
             if ctype in _ENCLOSED and isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 self._enclosed(part, payload[0])
             elif ctype == "message/external-body":
@@ -187,7 +188,7 @@ class _Walker:
         self.mail.attachments.append(name)
         if not readable(name, ctype):
             return
-        encoded = part.get_payload()
+        encoded = _safe(part.get_payload, None)
         if isinstance(encoded, str) and len(encoded) * 3 // 4 > self.ctx.limits.max_attachment_bytes:
             # Checked on the encoded size first, so a huge attachment is never decoded at all.
             self.mail.warnings.append(too_large(name, self.ctx))

@@ -52,7 +52,7 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     if declared:
         try:
             return data.decode(_normalise(declared))
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the name ("iso\0jp")
             pass
     encoding, skip = detect_encoding(data)
     return data[skip:].decode(encoding, errors="replace")

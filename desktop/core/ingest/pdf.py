@@ -10,7 +10,7 @@ from pathlib import PurePath
 from typing import Any
 
 from pypdf import PageObject, PdfReader, apply_configuration
-from pypdf.errors import DependencyError, EmptyFileError, FileNotDecryptedError, LimitReachedError
+from pypdf.errors import DependencyError, EmptyFileError, FileNotDecryptedError, LimitReachedError, PdfReadError
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from desktop.core.document import Block, DocKind, Document, Locator, Role
@@ -210,8 +210,8 @@ def _page_list(reader: PdfReader, ctx: ReadContext) -> tuple[list[PageObject], l
         declared = reader.trailer["/Root"]["/Pages"]["/Count"]  # type: ignore[index]
         if isinstance(declared, int) and declared > ctx.limits.max_pages:
             _too_many(declared, ctx)
-    except (KeyError, TypeError, AttributeError, ValueError, FileNotDecryptedError):
-        pass
+    except (KeyError, TypeError, AttributeError, ValueError, FileNotDecryptedError, PdfReadError):
+        pass  # the declared count is only a shortcut; the page tree below is the truth
     try:
         count = len(reader.pages)
         if count > ctx.limits.max_pages:

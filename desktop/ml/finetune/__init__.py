@@ -18,11 +18,11 @@ from desktop.ml.finetune.result import FinetuneResult, discard_result, keep_resu
 from desktop.ml.finetune.settings import PRESETS, FinetuneSettings, preset
 
 __all__ = [
+    "PRESETS",
     "EvaluationCard",
     "FinetuneRequest",
     "FinetuneResult",
     "FinetuneSettings",
-    "PRESETS",
     "PairItem",
     "PairRecord",
     "PairSet",

@@ -57,15 +57,20 @@ def resolve_targets(model: Any, names: tuple[str, ...]) -> list[str]:
     return wanted
 
 
+def check_method(model: Any, settings: FinetuneSettings) -> None:
+    """Refuse full fine-tuning of a model too large for it, before any time is spent."""
+    n = param_count(model)
+    if settings.method == "full" and n > FULL_MAX_PARAMS:
+        raise FinetuneError(
+            f"This model has {n / 1e6:.0f} million weights; full fine-tuning is offered up to "
+            f"{FULL_MAX_PARAMS / 1e6:.0f} million, as it needs about {n * 16 / 1e9:.0f} GB of memory. Use LoRA instead."
+        )
+
+
 def make_trainable(model: Any, settings: FinetuneSettings) -> Any:
     """LoRA: a peft model whose adapter alone trains. Full: every weight trains (small models only)."""
+    check_method(model, settings)
     if settings.method == "full":
-        n = param_count(model)
-        if n > FULL_MAX_PARAMS:
-            raise FinetuneError(
-                f"This model has {n / 1e6:.0f} million weights; full fine-tuning is offered up to "
-                f"{FULL_MAX_PARAMS / 1e6:.0f} million, as it needs about {n * 16 / 1e9:.0f} GB of memory. Use LoRA instead."
-            )
         model.train()
         for p in model.parameters():
             p.requires_grad_(True)
@@ -111,6 +116,7 @@ def save_adapter(model: Any, out: Path, base_label: str) -> None:
     """peft's adapter files (safetensors), naming the base as the store knows it. Only the LoRA
     weights: the base's own output layer, when it is a target, stays in the base folder."""
     model.save_pretrained(str(out), safe_serialization=True, save_embedding_layers=False)
+    (out / "README.md").unlink(missing_ok=True)  # peft's blank model-card template
     config_path = out / "adapter_config.json"
     config = json.loads(config_path.read_text(encoding="utf-8"))
     config["base_model_name_or_path"] = base_label

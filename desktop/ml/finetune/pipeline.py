@@ -19,9 +19,17 @@ from desktop.ml.backends.base import GenerationSettings, ModelRef
 from desktop.ml.finetune.batches import encode
 from desktop.ml.finetune.card import EvaluationCard
 from desktop.ml.finetune.control import PauseToken, TrainingControl
-from desktop.ml.finetune.model import file_hashes, generation_model, load_base, make_trainable, save_adapter, save_full
+from desktop.ml.finetune.model import (
+    check_method,
+    file_hashes,
+    generation_model,
+    load_base,
+    make_trainable,
+    save_adapter,
+    save_full,
+)
 from desktop.ml.finetune.pairset import PairSet
-from desktop.ml.finetune.prepare import Prepared, card_settings, prepare
+from desktop.ml.finetune.prepare import Prepared, StageGenerate, card_settings, prepare
 from desktop.ml.finetune.result import FinetuneResult, check_free_name
 from desktop.ml.finetune.run_folder import Checkpoint, RunFolder
 from desktop.ml.finetune.settings import FinetuneSettings
@@ -66,7 +74,9 @@ def run_finetune(request: FinetuneRequest, *, on_event: EventCallback = ignore_e
     prepared, checkpoint, settings = _resume_point(run, request, identity, settings, on_event)
     hashes = file_hashes(ref.path)
     device = _device(settings)
-    model = load_base(ref.path).to(device).eval()
+    model = load_base(ref.path)
+    check_method(model, settings)
+    model = model.to(device).eval()
     control.cancel.raise_if_cancelled()
     generate = _generator(model, counter, device, control, on_event)
     if prepared is None:
@@ -111,6 +121,9 @@ def _resume_point(run: RunFolder, request: FinetuneRequest, identity: dict[str, 
     if saved is None or data is None:
         if request.resume:
             on_event(Notice(f"There is no interrupted run called {request.out} to resume; starting from the beginning."))
+        elif run.latest_checkpoint() is not None:
+            on_event(Notice(f"The interrupted run called {request.out} was discarded to start again "
+                            "(resuming would have continued it)."))
         run.reset()
         return None, None, settings
     changed = [k for k in identity if saved.get(k) != identity[k]]
@@ -148,7 +161,8 @@ def _seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _generator(model: Any, counter: TokenCounter, device: str, control: TrainingControl, on_event: EventCallback):  # noqa: ANN202
+def _generator(model: Any, counter: TokenCounter, device: str, control: TrainingControl,
+               on_event: EventCallback) -> StageGenerate:
     """generate(prompts, settings, stage) with the model in memory (greedy, as the card promises)."""
     from desktop.ml.backends.hf_generation import hf_generate
 

@@ -3,8 +3,9 @@ the same data: the split, the examples, the replay answers and the base model's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from desktop.core.events import EventCallback, Notice, ignore_events
 from desktop.core.prompts import PromptLibrary

@@ -89,13 +89,12 @@ def plan_replay(library: PromptLibrary, counter: TokenCounter, *, train_docs: Se
     n_held = min(10, max(3, len(items) // 3)) if len(items) >= 6 else 0
     held_general, train_general = items[:n_held], items[n_held:]
     heldout = [_general_prompt(library, counter, g, max_source_len) for g in held_general]
-    heldout += [p for i, (doc, text) in enumerate(val_docs)
-                for p in _doc_prompts(library, counter, doc, text, i, 1, max_source_len)]
+    heldout += [_doc_prompt(library, counter, doc, text, i, max_source_len) for i, (doc, text) in enumerate(val_docs)]
     n_replay = round(n_summary * share / (1 - share)) if 0 < share < 1 else 0
     if n_replay == 0:
         return ReplayPlan([], heldout)
-    doc_pool = [p for rnd in range(len(DOC_STAGES) + 1) for i, (doc, text) in enumerate(train_docs)
-                for p in _doc_prompts(library, counter, doc, text, i + rnd, 1, max_source_len)]
+    doc_pool = [_doc_prompt(library, counter, doc, text, i + rnd, max_source_len)
+                for rnd in range(len(DOC_STAGES) + 1) for i, (doc, text) in enumerate(train_docs)]
     doc_pool = list(dict.fromkeys(doc_pool))  # the rounds repeat a stage for a one-stage kind
     general_pool = [_general_prompt(library, counter, g, max_source_len) for g in train_general]
     n_general = min(len(general_pool), math.ceil(n_replay / 2))
@@ -104,18 +103,15 @@ def plan_replay(library: PromptLibrary, counter: TokenCounter, *, train_docs: Se
     return ReplayPlan(general_pool[:n_general] + doc_pool[:n_doc], heldout)
 
 
-def _doc_prompts(library: PromptLibrary, counter: TokenCounter, doc: Document, text: str, rotation: int,
-                 count: int, max_source_len: int) -> list[ReplayPrompt]:
+def _doc_prompt(library: PromptLibrary, counter: TokenCounter, doc: Document, text: str, rotation: int,
+                max_source_len: int) -> ReplayPrompt:
+    """One replay instruction about ``text``; ``rotation`` picks which, so neighbours differ."""
     kind = KIND_FOR_DOC.get(doc.kind, "generic")
     stages = DOC_STAGES + (("action_items",) if kind in ACTION_KINDS else ())
-    out = []
-    for k in range(count):
-        stage = stages[(rotation + k) % len(stages)]
-        template = library.get(REPLAY_KIND, stage)
-        room = max_source_len - template.overhead(counter.count) + counter.count("")
-        prompt = template.render(counter.truncate(text, room))
-        out.append(ReplayPrompt(prompt.text, f"replay:{stage}", prompt.template_id, doc.display_name))
-    return out
+    template = library.get(REPLAY_KIND, stages[rotation % len(stages)])
+    room = max_source_len - template.overhead(counter.count) + counter.count("")
+    prompt = template.render(counter.truncate(text, room))
+    return ReplayPrompt(prompt.text, f"replay:{template.stage}", prompt.template_id, doc.display_name)
 
 
 def _general_prompt(library: PromptLibrary, counter: TokenCounter, item: GeneralItem, max_source_len: int) -> ReplayPrompt:

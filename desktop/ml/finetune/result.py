@@ -89,7 +89,7 @@ def check_free_name(store: ModelStore, name: str) -> str:
 def keep_result(result: FinetuneResult, store: ModelStore | None = None, name: str | None = None) -> Path:
     """Move the result into the store: an adapter into ``adapters/<name>``, a full fine-tune in
     as an installed model. The run folder (checkpoints) is removed afterwards."""
-    store = store or ModelStore()
+    store = store or ModelStore(result.run_dir.parent.parent)  # the store the run lives in
     name = check_free_name(store, name or result.name)
     if not result.result_dir.is_dir():
         raise FinetuneError("This fine-tuning result is gone (discarded, or kept already).")

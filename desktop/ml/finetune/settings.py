@@ -63,7 +63,7 @@ class FinetuneSettings:
         return self.steps if self.steps > 0 else max(1, self.epochs * batches_per_epoch)
 
     def warmup_steps(self, total: int) -> int:
-        return int(math.ceil(total * self.warmup_ratio))
+        return math.ceil(total * self.warmup_ratio)
 
     def checked(self) -> FinetuneSettings:
         """Itself, or a FinetuneError naming the first value that cannot work."""

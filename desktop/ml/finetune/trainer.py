@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.core.errors import FinetuneError
 from desktop.core.events import EventCallback, Loss, Progress, ignore_events
 from desktop.ml.finetune.batches import BatchOrder, Encoded, micro_batches
 from desktop.ml.finetune.control import TrainingControl
@@ -76,6 +77,9 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule)
         self.history = History()
         self.resumed_from = 0
+        #: Saved with each checkpoint: the batch order of any step follows from these.
+        self.meta.update(seed=settings.seed, batch_size=self.order.batch_size, examples=len(self.train_data),
+                         total_steps=self.total_steps)
         self._bf16 = device.startswith("cuda") and torch.cuda.is_bf16_supported()
 
     # ----- the loop ------------------------------------------------------------------------
@@ -83,6 +87,9 @@ class Trainer:
         step = 0
         if resume is not None:
             assert self.run is not None
+            if any(resume.meta.get(k) != v for k, v in self.meta.items()):
+                raise FinetuneError("The last checkpoint was made with other training data or settings; start the run "
+                                    "again without resuming.")
             self.run.load_checkpoint(resume, self.model, self.optimizer, self.scheduler)
             self.history = History.from_dict(resume.meta.get("history", {}))
             step = self.resumed_from = resume.step
@@ -90,9 +97,9 @@ class Trainer:
                 self.on_event(event)
             self.on_event(Progress(f"resuming at step {step + 1} of {self.total_steps}", step, self.total_steps))
         elif self.val_data:
-            val = self.val_loss()
-            self.history.val.append((0, val))
-            self.on_event(Loss(0, None, val, None, None, self.total_steps))
+            start_val = self.val_loss()
+            self.history.val.append((0, start_val))
+            self.on_event(Loss(0, None, start_val, None, None, self.total_steps))
         handles = self.control.install(self.model)
         self.model.train()
         started, paused0, tokens0, steps0 = time.monotonic(), self.control.paused_seconds, self.history.tokens, step
@@ -109,7 +116,7 @@ class Trainer:
                 done_now = step - steps0
                 tps = (self.history.tokens - tokens0) / active
                 eta = active / done_now * (self.total_steps - step)
-                val = None
+                val: float | None = None
                 if step == self.total_steps or (self.settings.eval_every and step % self.settings.eval_every == 0):
                     val = self.val_loss() if self.val_data else None
                     if val is not None:
