@@ -11,6 +11,7 @@ the out-of-memory killer) is reported with ``worker_died`` and replaced.
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util  # registers its exit handler now, so ours (registered below) runs first
 import logging
 import weakref
 from collections import deque

@@ -1,11 +1,16 @@
 """Screenshots of the real window for the README: the main window with a digest, the model
-manager, and the queue in the middle of a job. Run by ``make screenshots`` under Xvfb:
+manager, the queue in the middle of a job, and the fine-tune panel (mid-training and with its
+evaluation card). Run by ``make screenshots`` under Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
 
 It also works without a display (``QT_QPA_PLATFORM=offscreen``; ``QWidget.grab`` renders
 offscreen windows). A throw-away ``PRECIS_HOME`` gives the first-run state a new user sees;
 nothing in your own Precis data is touched. Writes the PNGs beside this script.
+
+The fine-tune shots train a tiny random T5 (built here, no download) on toy pairs from the shared
+corpus (``PRECIS_CORPUS``, default ``../shared/corpus``): the summaries are each dialogue's first
+line, which such a model learns in a minute; they are skipped when the corpus is not there.
 """
 
 from __future__ import annotations
@@ -37,6 +42,48 @@ def _wait(app, predicate, timeout: float = 60.0) -> None:  # type: ignore[no-unt
             raise TimeoutError("the window did not get there in time")
         app.processEvents()
         time.sleep(0.01)
+
+
+def _finetune_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
+    """4. The fine-tune panel training a tiny model on toy pairs, then its evaluation card."""
+    import dataclasses
+    import json
+
+    corpus = Path(os.environ.get("PRECIS_CORPUS", REPO.parent / "shared" / "corpus"))
+    dialogues = corpus / "references" / "dialogsum_test_pairs.jsonl"
+    if not dialogues.is_file():
+        print(f"skipped the fine-tune screenshots: no corpus at {corpus} (set PRECIS_CORPUS)")
+        return
+    from desktop.gui.finetune import FinetunePanel
+    from desktop.ml.random_model import build_random_t5, default_training_texts
+    from desktop.ml.store import ModelStore
+
+    home = Path(os.environ["PRECIS_HOME"])
+    texts = default_training_texts() + [p.read_text(encoding="utf-8", errors="replace")
+                                        for p in sorted((corpus / "transcript").glob("qmsum-*.txt"))[:2]]
+    ModelStore().import_folder(build_random_t5(home / "tiny-t5", "tiny", texts=texts, vocab_size=2000), "tiny-t5")
+    pairs = home / "meeting-openings.jsonl"
+    with open(pairs, "w", encoding="utf-8") as out:
+        for line in dialogues.read_text(encoding="utf-8").splitlines()[:24]:
+            turns = [t for t in json.loads(line)["document"].splitlines() if t.strip()][:4]
+            out.write(json.dumps({"document": "\n".join(turns), "summary": turns[0].strip()}) + "\n")
+    # A tiny model trains fastest on one thread.
+    panel = FinetunePanel(window, settings=dataclasses.replace(window.settings, threads=1), preset_name="tiny")
+    panel.form.name_edit.setText("meeting-openings")
+    panel.form.steps_spin.setValue(150)  # long enough for the samples to show what it learned
+    panel.show()
+    panel.pairs_view.add_source(pairs)
+    _wait(app, lambda: panel.pairs_view.pairs is not None and not panel.pairs_view.loading)
+    panel.train()
+    chart = panel.training.chart
+    _wait(app, lambda: bool(chart.train) and chart.train[-1][0] >= 90, timeout=300)
+    _settle(app, 0.3)
+    save(panel, "finetune-training.png")
+    _wait(app, lambda: panel.pending is not None or not panel.running, timeout=300)
+    _settle(app, 0.5)
+    save(panel, "finetune-card.png")
+    panel.discard()
+    panel.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         _settle(app, 0.8)
         save(dialog, "model-manager.png")
         dialog.close()
+
+        # 4. The fine-tune panel: a tiny model training, then its evaluation card.
+        _finetune_shots(app, window, save)
     finally:
         window.close()
         queue.shutdown()

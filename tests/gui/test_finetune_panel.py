@@ -17,10 +17,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import Loss
+from desktop.core.settings import Settings, save_settings
 from desktop.gui.digest_view import append_training_pair
 from desktop.gui.finetune import FinetunePanel
+from desktop.gui.finetune.finetune_settings_form import parameter_count
+from desktop.gui.finetune.loss_chart import TRAIN_COLOR, VAL_COLOR, LossChart, nice_ticks
 from desktop.gui.finetune.pairs_table_model import FLAGS
-from desktop.gui.finetune.settings_form import parameter_count
 from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.store import ModelStore
 from tests.gui._window import OFFSCREEN_NOISE, make_window
@@ -32,7 +34,9 @@ BASE = "tiny-t5"
 
 @pytest.fixture
 def store(tiny_model_dir: Path) -> ModelStore:
-    """The app's own store (under this test's PRECIS_HOME), holding the tiny model."""
+    """The app's own store (under this test's PRECIS_HOME), holding the tiny model; training on one
+    thread (the app's setting), which is quicker for a tiny model on a busy machine."""
+    save_settings(Settings(threads=1))
     s = ModelStore()
     s.import_folder(tiny_model_dir, BASE)
     return s
@@ -84,7 +88,7 @@ def test_imports_pairs_from_files_folders_and_saved_digests(qtbot: QtBot, panel:
     model = view.model
     assert model.rowCount() == 14
     first = model.row_texts(0)
-    assert first[0] == "pairs.jsonl:1" and first[1].startswith("Ms. Dawson") and first[2].startswith("#Person1#")
+    assert first[0] == "line 1 · pairs.jsonl" and first[1].startswith("Ms. Dawson") and first[2].startswith("#Person1#")
     assert int(first[3]) > int(first[4]) > 0  # counted with the tiny model's own tokenizer
     assert model.flags_of(12) == ["duplicate (same as pairs.jsonl, line 1)"]
     assert model.flags_of(13) == ["empty summary"]
@@ -116,7 +120,7 @@ def test_imports_pairs_from_files_folders_and_saved_digests(qtbot: QtBot, panel:
     append_training_pair("The printer on floor two is fixed.", "Printer fixed.")
     _load(qtbot, panel, None)
     assert model.rowCount() == 18
-    assert [model.row_texts(r)[0] for r in (14, 16, 17)] == ["more.csv:2", "q3.txt", "saved-pairs.jsonl:1"]
+    assert [model.row_texts(r)[0] for r in (14, 16, 17)] == ["line 2 · more.csv", "q3.txt", "line 1 · saved-pairs.jsonl"]
     assert view.sources_label.text() == "From pairs.jsonl, more.csv, reports/, saved from edited digests"
 
     # A malformed file: its sentence, and the pairs listed before stay.
@@ -152,7 +156,29 @@ def test_settings_form_defaults_names_and_method(panel: FinetunePanel, store: Mo
     big.mkdir()
     header = json.dumps({"w": {"dtype": "F32", "shape": [20000, 20000], "data_offsets": [0, 0]}}).encode()
     (big / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header)
-    assert parameter_count(big) == 400_000_000 > 0 < parameter_count(store.model_dir(BASE)) < 10_000_000
+    assert parameter_count(big) == 400_000_000
+    assert 0 < parameter_count(store.model_dir(BASE)) < 10_000_000
+
+
+def test_loss_chart_autoscales_and_draws_both_series(qtbot: QtBot) -> None:
+    assert nice_ticks(0, 60, 5) == [0, 20, 40, 60] and nice_ticks(2.1, 2.9, 4) == [2.2, 2.4, 2.6, 2.8]
+    chart = LossChart()
+    qtbot.addWidget(chart)
+    chart.resize(420, 220)
+
+    def pixels(color: object) -> int:
+        image = chart.grab().toImage()
+        return sum(1 for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+                   if image.pixelColor(x, y) == color)
+
+    assert pixels(TRAIN_COLOR) == 0 and pixels(VAL_COLOR) == 0  # the placeholder only
+    chart.set_total(40)
+    chart.add(0, None, 9.5)
+    for step in range(1, 21):
+        chart.add(step, 10.0 / step, 9.0 - step * 0.2 if step % 10 == 0 else None)
+    assert (len(chart.train), len(chart.val)) == (20, 3) and pixels(TRAIN_COLOR) > 0 and pixels(VAL_COLOR) > 0
+    chart.add(15, 0.7)  # a resumed run redraws from its checkpoint on
+    assert chart.train[-1] == (15, 0.7) and len(chart.train) == 15
 
 
 # ----- training ------------------------------------------------------------------------------
@@ -198,14 +224,14 @@ def test_trains_pauses_resumes_cancels_and_resumes_the_interrupted_run(qtbot: Qt
     with qtbot.waitSignal(panel.task.finished, timeout=90_000) as done:
         pass
     result = done.args[0]
-    assert result.resumed_from == 20 and result.steps == 30 and panel.result is result
+    assert result.resumed_from == 20 and result.steps == 30 and panel.pending is result
     assert [s for s, _ in panel.training.chart.train][:1] == [1] and panel.training.chart.train[-1][0] == 30
     card = panel.card_view
     assert card.isVisible() and "resumed at step 20" in card.summary.text()
 
     # Discard: the run and its checkpoints go; still nothing in the store.
     qtbot.mouseClick(card.discard_button, Qt.MouseButton.LeftButton)
-    assert panel.result is None and not card.keep_button.isEnabled() and card.message.text().startswith("Discarded")
+    assert panel.pending is None and not card.keep_button.isEnabled() and card.message.text().startswith("Discarded")
     assert not RunFolder.for_name(store.root, "notes").path.exists() and store.list_adapters() == []
     assert not panel.training.resume_run_button.isVisible() and panel.training.train_button.isEnabled()
 
@@ -269,7 +295,7 @@ def test_full_run_shows_the_card_and_keep_reaches_the_model_picker(qtbot: QtBot,
         assert seen == ["Delete the adapter meeting-notes?"] and adapters.names() == ["meeting-notes"]
         QTimer.singleShot(100, lambda: _answer_box(QMessageBox.StandardButton.Yes, seen))
         qtbot.mouseClick(adapters.delete_button, Qt.MouseButton.LeftButton)
-        assert ModelStore().list_adapters() == [] and adapters.names() == [] and adapters.empty.isVisible()
+        assert ModelStore().list_adapters() == [] and adapters.names() == [] and not adapters.empty.isHidden()
         assert "meeting-notes" not in win.model_picker.names()
     finally:
         if win.finetune_panel is not None:

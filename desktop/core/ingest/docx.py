@@ -20,6 +20,7 @@ from desktop.core.errors import CorruptFile, EmptyDocument, LimitExceeded
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.docx_body import Item, Walker, read_styles
 from desktop.core.ingest.titles import clean_title, plausible_title
+from desktop.core.ingest.zipcheck import overfull_member
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +97,9 @@ def read(data: bytes, ctx: ReadContext) -> Document:
 
 
 def _check_zip(data: bytes, ctx: ReadContext) -> zipfile.ZipFile:
-    """Refuse zip bombs from the central directory alone, before any part is inflated.
-
-    zipfile never inflates a member past the size the directory declares (it stops and fails the
-    CRC), so checking the declared sizes bounds what python-docx can be made to allocate.
-    """
+    """Refuse zip bombs before python-docx inflates any part: from the central directory
+    (declared sizes, ratios) and, for a member whose deflate stream holds more than it declares,
+    from a bounded inflate (``zipcheck``): zipfile would inflate that excess in one piece."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -118,6 +117,9 @@ def _check_zip(data: bytes, ctx: ReadContext) -> zipfile.ZipFile:
         if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
             raise LimitExceeded(f"{ctx.display_name} contains a part compressed more than {limits.max_zip_ratio} "
                                 "to 1, the mark of a zip bomb; it was not opened.", ctx.path)
+    if overfull_member(data, infos) is not None:
+        raise LimitExceeded(f"{ctx.display_name} contains a part holding more data than it declares, the mark of a "
+                            "zip bomb; it was not opened.", ctx.path)
     _refuse_dtds(archive, infos, ctx)
     return archive
 

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -30,6 +30,7 @@ from desktop.ml.store import ModelStore
 
 log = logging.getLogger(__name__)
 
+ROW_HEIGHT = 26  # as in the model manager
 COLUMNS = ("Adapter", "Base model", "Created", "Your pairs (ROUGE-L)", "Other skills (ROUGE-L)", "Size")
 
 
@@ -113,14 +114,15 @@ class AdaptersView(QWidget):
                                     _before_after(a.metrics, "val"), _before_after(a.metrics, "replay"),
                                     human_bytes(a.size_bytes)])
             item.setData(0, Qt.ItemDataRole.UserRole, a.name)
+            item.setSizeHint(0, QSize(self.tree.fontMetrics().horizontalAdvance(a.name) + 16, ROW_HEIGHT))
             item.setToolTip(0, str(a.path))
             item.setTextAlignment(len(COLUMNS) - 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
         self.empty.setVisible(not adapters)
         if selected:
             self.select(selected)
-        elif adapters:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        elif adapters and (first := self.tree.topLevelItem(0)) is not None:
+            self.tree.setCurrentItem(first)
         self._update_buttons()
 
     def names(self) -> list[str]:

@@ -126,8 +126,9 @@ class EvaluationCardView(QGroupBox):
     def _fill_grid(self, card: Any) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.cells.clear()
         head = ["before → after, change", *(METRIC_TITLES[m] for m in METRICS)]
         for col, text in enumerate(head):
@@ -137,8 +138,8 @@ class EvaluationCardView(QGroupBox):
             self.grid.addWidget(label, 0, col)
         val_caption = (f"<b>Your pairs</b><br>{card.val_pairs} held out for validation" if card.val_pairs else
                        "<b>Your pairs</b><br>fewer than 4: none held out")
-        rows = (("val", val_caption, card.val_before, card.val_after, "How close the summaries come to yours, "
-                 "on pairs the training never saw"),
+        rows = (("val", val_caption, card.val_before, card.val_after,
+                 "How close the summaries come to yours, on pairs the training never saw"),
                 ("replay", f"<b>Other skills</b><br>{card.replay_items} instructions: the forgetting check",
                  card.replay_before, card.replay_after,
                  "Key points, titles and action items on held-out prompts: a drop means the model forgot"))
@@ -171,8 +172,8 @@ class EvaluationCardView(QGroupBox):
         text = pal.color(QPalette.ColorRole.Text).name()
         head_bg = pal.color(QPalette.ColorRole.AlternateBase).name()
         cols = ("Document start", "Reference", "Before", "After")
-        out = ["<table width='100%' cellspacing='0' cellpadding='5' "
-               f"style='border-collapse:collapse; border:1px solid {line}'>",
+        table = f"<table width='100%' cellspacing='0' cellpadding='5' style='border-collapse:collapse; border:1px solid {line}'>"
+        out = [table,
                "<tr>" + "".join(f"<th align='left' style='background:{head_bg}; border-bottom:1px solid {line}'>"
                                 f"{c}</th>" for c in cols) + "</tr>"]
         for s in samples:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,9 +26,9 @@ from desktop.core.events import Loss
 from desktop.core.settings import Settings, load_settings
 from desktop.gui.finetune.adapters_view import AdaptersView
 from desktop.gui.finetune.evaluation_card_view import EvaluationCardView
+from desktop.gui.finetune.finetune_settings_form import FinetuneSettingsForm
 from desktop.gui.finetune.finetune_task import FinetuneTask
 from desktop.gui.finetune.pairs_view import PairsView
-from desktop.gui.finetune.settings_form import FinetuneSettingsForm
 from desktop.gui.finetune.training_view import TrainingView
 from desktop.ml.finetune import FinetuneRequest, FinetuneResult, discard_result, keep_result
 from desktop.ml.store import ModelStore
@@ -56,7 +56,7 @@ class FinetunePanel(QDialog):
         self.store = ModelStore(store_root if store_root is not None else self.app_settings.store_path())
         self.task: FinetuneTask | None = None
         #: a finished run waiting for Keep or Discard
-        self.result: FinetuneResult | None = None
+        self.pending: FinetuneResult | None = None
 
         self.pairs_view = PairsView(self.store.root)
         self.form = FinetuneSettingsForm(self.store, preset_name=preset_name)
@@ -115,7 +115,7 @@ class FinetunePanel(QDialog):
         """Why Train cannot start now, in a sentence; "" when it can."""
         if self.running:
             return "A run is in progress."
-        if self.result is not None:
+        if self.pending is not None:
             return "Keep or discard the finished run first."
         if not self.form.base_model:
             return "Install a model first (Models… in the main window); it is the base the adapter learns on."
@@ -141,7 +141,7 @@ class FinetunePanel(QDialog):
                                               settings.seed, settings.replay)
         blocker = self.train_blocker()
         self.training.set_can_train(not blocker, blocker)
-        resumable = self.form.resumable_step() if not self.running and self.result is None else None
+        resumable = self.form.resumable_step() if not self.running and self.pending is None else None
         resume_ok = not blocker or blocker == "Reading the pairs…"
         self.training.set_resumable(resumable, resume_ok and self.pairs_view.pairs is not None)
         busy = self.running
@@ -163,6 +163,8 @@ class FinetunePanel(QDialog):
             return False
         self.card_view.hide()
         self.training.reset()
+        if self.task is not None:
+            self.task.deleteLater()  # the last run's, ended
         self.task = FinetuneTask(self.request(resume=resume), self)
         self.task.loss.connect(self._on_loss)
         self.task.progress.connect(self.training.on_progress)
@@ -215,7 +217,7 @@ class FinetunePanel(QDialog):
             self.training.set_paused(paused)
 
     def _on_finished(self, result: FinetuneResult) -> None:
-        self.result = result
+        self.pending = result
         self.training.finish(f"Done: {result.steps} steps. See how it scores below, then keep it or discard it.",
                              complete=True)
         self.training.clear_notices()  # the card lists them
@@ -237,7 +239,7 @@ class FinetunePanel(QDialog):
     # ----- the decision ----------------------------------------------------------------------
     def keep(self, name: str | None = None) -> Path | None:
         """Move the finished run into the store under ``name``; it then appears in the model picker."""
-        result = self.result
+        result = self.pending
         if result is None:
             return None
         name = (name or "").strip() or result.name
@@ -246,12 +248,13 @@ class FinetunePanel(QDialog):
         except PrecisError as exc:
             self.card_view.show_message(exc.message, error=True)
             return None
-        self.result = None
+        self.pending = None
         self.card_view.set_decided(True)
         what = "model" if result.method == "full" else "adapter"
         picker = f"{name} (fine-tuned)" if result.method != "full" else name
         self.card_view.show_message(f"Kept as the {what} {name}: pick \u201c{picker}\u201d in the toolbar's model picker.")
-        self.form.name_edit.setText(self.form.suggest_name(self.form.base_model) if self.form.base_model else "")
+        self.form.name_edit.setText("")
+        self.form.refresh_models()  # a full fine-tune is a model of its own; the name gets a fresh suggestion
         self.adapters_view.refresh()
         self.adapters_view.select(name)
         self.models_changed.emit()
@@ -260,11 +263,11 @@ class FinetunePanel(QDialog):
         return dest
 
     def discard(self) -> None:
-        result = self.result
+        result = self.pending
         if result is None:
             return
         discard_result(result)
-        self.result = None
+        self.pending = None
         self.card_view.set_decided(True)
         self.card_view.show_message("Discarded: the run and its checkpoints are deleted; nothing was added to your models.")
         self.form.revalidate()
@@ -275,9 +278,17 @@ class FinetunePanel(QDialog):
         self.models_changed.emit()
 
     # ----- window ----------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        # Models may have been installed or removed since the panel was last shown.
+    def refresh(self) -> None:
+        """Read the store again: models may have been installed or removed (Models…, the CLI)."""
         if not self.running:
             self.form.refresh_models()
             self.adapters_view.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.refresh()
         super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.refresh()
+        super().changeEvent(event)

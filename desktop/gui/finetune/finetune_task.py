@@ -11,8 +11,8 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing as mp
+import multiprocessing.util  # registers its exit handler now, so ours (below) runs before it
 import uuid
-import weakref
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -26,7 +26,9 @@ from desktop.ml.worker import CancelFlag
 
 log = logging.getLogger(__name__)
 
-_live: weakref.WeakSet[FinetuneTask] = weakref.WeakSet()
+#: Children still training: held strongly, so a run whose panel is gone is still stopped at exit
+#: (multiprocessing would otherwise wait for it to finish before the app can quit).
+_running: set[ChildProcess] = set()
 
 
 class FinetuneTask(QObject):
@@ -67,7 +69,7 @@ class FinetuneTask(QObject):
         try:
             self._child = ChildProcess(finetune_main, (self.task_id, self.request, self.pause_flag),
                                        name="precis-finetune", requests=False)
-            _live.add(self)
+            _running.add(self._child)
         except (OSError, RuntimeError) as exc:
             log.exception("fine-tuning process could not be started")
             self._settle()
@@ -122,6 +124,8 @@ class FinetuneTask(QObject):
     def _settle(self) -> None:
         self._done = True
         self._timer.stop()
+        if self._child is not None:
+            _running.discard(self._child)
 
     def _drain(self) -> None:
         child = self._child
@@ -175,12 +179,12 @@ class FinetuneTask(QObject):
 
 
 def _kill_all() -> None:
-    """On exit, before multiprocessing's own handler would wait for the run to finish."""
-    for task in list(_live):
+    """On exit, before multiprocessing's own handler would wait for the run to finish; the
+    checkpoints written so far stay, so the run can be resumed next time."""
+    for child in list(_running):
         try:
-            if task.is_running():
-                task.kill()
-                task.wait(2.0)
+            child.kill()
+            child.wait(2.0)
         except Exception:  # exiting anyway
             log.exception("stopping a fine-tuning run at exit failed")
 

@@ -69,7 +69,7 @@ class PairsLoader(QObject):
             pairs = PairSet.load(sources, count)
         except PrecisError as exc:
             self._emit(self.failed, generation, exc.name, exc.message)
-        except Exception as exc:  # noqa: BLE001 - the panel must hear of it, not a silent thread death
+        except Exception as exc:  # the panel must hear of it: no silent thread death
             log.exception("pairs could not be read: %s", sources)
             self._emit(self.failed, generation, type(exc).__name__, f"The pairs could not be read ({exc}).")
         else:

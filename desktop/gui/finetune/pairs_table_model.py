@@ -16,10 +16,18 @@ COLUMNS = ("Source", "Document", "Summary", "Doc.\ntokens", "Sum.\ntokens", "Fla
 SOURCE, DOCUMENT, SUMMARY, DOC_TOKENS, SUMMARY_TOKENS, FLAGS = range(len(COLUMNS))
 START_CHARS = 90
 TIP_CHARS = 700
-LEFT_OUT = QColor("#cf222e")
-LONG = QColor("#b35900")
+#: Flag colours on a light and on a dark palette: left out (red), cut to fit (amber).
+LEFT_OUT = ("#cf222e", "#ff7b72")
+LONG = ("#b35900", "#e3b341")
+
+
+def tone(colors: tuple[str, str]) -> QColor:
+    """The light- or dark-palette colour of a pair, whichever the application shows."""
+    dark = QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+    return QColor(colors[1] if dark else colors[0])
 
 Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -86,10 +94,10 @@ class PairsTableModel(QAbstractTableModel):
         return [str(self.data(self.index(row, c))) for c in range(len(COLUMNS))]
 
     # ----- the model interface ---------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
+    def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
+    def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -121,13 +129,13 @@ class PairsTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == FLAGS and (r.problem or self.flags_of(index.row())):
-                return LEFT_OUT if r.problem else LONG
+                return tone(LEFT_OUT if r.problem else LONG)
             if r.problem:
                 return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
             if col == DOC_TOKENS and r.doc_tokens > self.max_source_len:
-                return LONG
+                return tone(LONG)
             if col == SUMMARY_TOKENS and r.summary_tokens > self.max_target_len:
-                return LONG
+                return tone(LONG)
         if role == Qt.ItemDataRole.FontRole and r.problem and col != FLAGS:
             font = QFont()
             font.setItalic(True)
@@ -136,7 +144,8 @@ class PairsTableModel(QAbstractTableModel):
 
     def _display(self, row: int, r: _Row, col: int) -> str:
         if col == SOURCE:
-            return r.origin.replace(", line ", ":")
+            name, sep, line = r.origin.rpartition(", line ")
+            return f"line {line} · {name}" if sep else r.origin  # the line stays readable when the name is cut
         if col == DOCUMENT:
             return _one_line(r.document, START_CHARS)
         if col == SUMMARY:

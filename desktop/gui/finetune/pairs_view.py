@@ -21,7 +21,17 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.gui.finetune.pairs_loader import PairsLoader
-from desktop.gui.finetune.pairs_table_model import COLUMNS, DOCUMENT, FLAGS, SOURCE, SUMMARY, PairsTableModel
+from desktop.gui.finetune.pairs_table_model import (
+    COLUMNS,
+    DOCUMENT,
+    FLAGS,
+    LEFT_OUT,
+    LONG,
+    SOURCE,
+    SUMMARY,
+    PairsTableModel,
+    tone,
+)
 from desktop.ml.finetune import PairSet, saved_pairs_file
 
 log = logging.getLogger(__name__)
@@ -232,10 +242,10 @@ class PairsView(QGroupBox):
         if left_out:
             why = [f"{c[k]} {label}" for k, label in (("empty", "empty"), ("duplicates", "duplicate"),
                                                      ("unreadable", "unreadable")) if c[k]]
-            parts.append(f"<span style='color:#cf222e'>{left_out} flagged and left out ({', '.join(why)})</span>")
+            parts.append(f"<span style='color:{tone(LEFT_OUT).name()}'>{left_out} flagged and left out ({', '.join(why)})</span>")
         long = self.model.long_count()
         if long:
-            parts.append(f"<span style='color:#b35900'>{long} too long (cut to fit)</span>")
+            parts.append(f"<span style='color:{tone(LONG).name()}'>{long} too long (cut to fit)</span>")
         train, val = self.split_sizes()
         split = f"Split: <b>{train}</b> for training, <b>{val}</b> for validation"
         if c["usable"] and not val:

@@ -188,6 +188,8 @@ class TrainingView(QGroupBox):
             self.values["train"].setText(f"{event.train:.3f}")
             if total:
                 self._bar(event.step, total)
+                if not self.paused:
+                    self.stage.setText(f"Training, step {event.step} of {total}")
         if event.val is not None:
             self.values["val"].setText(f"{event.val:.3f}")
         if event.tokens_per_s is not None:
@@ -200,10 +202,15 @@ class TrainingView(QGroupBox):
         if stage == "paused":
             self.stage.setText("Paused")
             return
-        if stage.startswith(("training", "resuming")):
+        if stage.startswith("training"):
             if total > 0:
-                self._bar(done, total)
-            self.stage.setText(stage[:1].upper() + stage[1:] if total > 0 else "Training")
+                self._bar(done, total)  # the stage text follows the Loss events, which are never held back
+            elif not self.paused:
+                self.stage.setText("Training")
+            return
+        if stage.startswith("resuming"):
+            self._bar(done, total)
+            self.stage.setText(stage[:1].upper() + stage[1:] + "…")
             return
         self.stage.setText(stage[:1].upper() + stage[1:] + (f" ({done} of {total})" if total > 1 else "") + "…")
         if total > 1:

@@ -1,0 +1,57 @@
+"""The generator's speed features with the tiny random T5: the first chunk alone first, and the
+benchmark's fixed-length mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop.core.cache import SummaryCache
+from desktop.core.events import CancelToken
+from desktop.core.prompts import Prompt
+from desktop.ml.backends.base import GenerationSettings
+from desktop.ml.generation import FIXED_LENGTH_ENV, Generator, Task
+from desktop.ml.loader import load_text_model
+from desktop.ml.store import ModelStore
+from desktop.ml.textmodel import TextModel
+
+SHORT = "The board approved the heating schedule."
+LONG = "Alice will send the revised figures to Bob by Friday, and Carol asked for a summary of the risks. " * 4
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):  # -> TextModel
+    root = tmp_path_factory.mktemp("store")
+    ModelStore(root).import_folder(tiny_model_dir, "tiny")
+    loaded = load_text_model("tiny", backend="torch", quantization="float32", threads=1, store_root=root)
+    yield loaded
+    loaded.close()
+
+
+def _tasks(settings: GenerationSettings) -> list[Task]:
+    # The first task is the shortest: length-sorted batches would report it last.
+    texts = [SHORT] + [f"{LONG} Item {i}." for i in range(4)]
+    return [Task(Prompt(t, "test"), settings) for t in texts]
+
+
+@pytest.mark.parametrize("first_alone", [True, False])
+def test_the_first_task_alone_is_reported_before_the_batch(model: TextModel, first_alone: bool) -> None:
+    tasks = _tasks(GenerationSettings(max_new_tokens=4))
+    done: list[Task] = []
+    Generator(model, SummaryCache(None), CancelToken()).run(tasks, on_done=done.append, first_alone=first_alone)
+    assert sorted(map(id, done)) == sorted(map(id, tasks))  # every task reported exactly once
+    assert (done[0] is tasks[0]) == first_alone
+    assert all(t.output or t.degenerate for t in tasks)
+
+
+def test_fixed_length_mode_forces_min_equal_max_and_no_retries(model: TextModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FIXED_LENGTH_ENV, "1")
+    cache = SummaryCache(None)
+    gen = Generator(model, cache, CancelToken())
+    tasks = _tasks(GenerationSettings(max_new_tokens=6, min_new_tokens=1))
+    cache.put(gen.key(Task(tasks[0].prompt, GenerationSettings(max_new_tokens=6, min_new_tokens=6))), "Okay", "test")
+    gen.run(tasks)
+    assert all(t.settings.min_new_tokens == t.settings.max_new_tokens == 6 for t in tasks)
+    # The cached one-word answer is degenerate, yet not retried: the work stays fixed.
+    assert tasks[0].output == "Okay" and tasks[0].degenerate and gen.stats.retried == 0
