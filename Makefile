@@ -25,6 +25,13 @@ test: setup
 test-slow: setup
 	$(BIN)/python -m pytest -m slow
 
+# The reliability suite's long forms (tests/reliability/README.md); `make test` runs the short ones.
+fuzz-long: setup
+	PRECIS_FUZZ_LONG=1 $(BIN)/python -m pytest -n 2 tests/reliability/test_fuzz.py tests/reliability/test_hostile.py
+
+soak-long: setup
+	PRECIS_FUZZ_LONG=1 $(BIN)/python -m pytest tests/reliability/test_soak.py
+
 # Screenshots of the real window for the README (Xvfb gives a real X screen; without it the
 # script falls back to Qt's offscreen platform).
 screenshots: setup

@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks import speed_e2e, speed_report  # noqa: E402
-from benchmarks.speed_child import MARK  # noqa: E402
-from benchmarks.speed_workload import Workload, default_work_dir, ensure_model  # noqa: E402
+from benchmarks import speed_e2e, speed_report
+from benchmarks.speed_child import MARK
+from benchmarks.speed_workload import Workload, default_work_dir
 
 #: (mode, backend, quantization) of every row, in table order.
 ROWS = [("naive", "naive", "float32"), ("backend", "torch", "float32"), ("backend", "torch", "int8"),
@@ -39,7 +39,7 @@ def log(text: str) -> None:
 
 
 def run_child(spec: dict[str, Any], script: str = "speed_child.py", timeout: float = 1800) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(Path(__file__).with_name(script)), json.dumps(spec)],
+    proc = subprocess.run([sys.executable, str(Path(__file__).with_name(script)), json.dumps(spec)], check=False,
                           capture_output=True, text=True, timeout=timeout, cwd=REPO)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(MARK)), None)
     if line is None:
@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     workload = Workload(args.shape, args.chunks, args.input_tokens, args.new_tokens)
     log(f"work folder {work}; model flan-t5-{args.shape} shape with random weights")
-    store, built = ensure_model(work, args.shape)
+    prepared = run_child({"mode": "prepare", "work": str(work), "shape": args.shape})
+    store, built = Path(prepared["store"]), prepared["build_seconds"]
     if built:
         log(f"built and imported the random-weight model in {built:.0f} s")
     rows = measure_speed(args, store, workload)
@@ -174,9 +175,9 @@ def _markdown(args: argparse.Namespace, wl: Workload, rows: list[dict[str, Any]]
     import psutil
 
     cpu = f"{platform.processor() or platform.machine()}, {psutil.cpu_count(logical=False)} cores"
-    parts = [f"## Speed: flan-t5-{args.shape} shape, {wl.chunks} chunks x {wl.input_tokens} tokens -> "
-             f"{wl.new_tokens} tokens (greedy, min = max)\n", f"Machine: {cpu}. Whole benchmark: {total / 60:.1f} min.\n",
-             speed_report.speed_table(rows)]
+    title = (f"## Speed: flan-t5-{args.shape} shape, {wl.chunks} chunks x {wl.input_tokens} tokens -> "
+             f"{wl.new_tokens} tokens (greedy, min = max)\n")
+    parts = [title, f"Machine: {cpu}. Whole benchmark: {total / 60:.1f} min.\n", speed_report.speed_table(rows)]
     auto = next((r for r in rows if r["backend"] == "auto"), None)
     if auto and auto.get("speedup"):
         parts.append(f"\n`auto` ({auto.get('picked')}): **{auto['speedup']:.1f}x** the naive baseline's speed, "

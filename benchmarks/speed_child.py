@@ -2,7 +2,8 @@
 
 Run by ``speed.py`` as ``python benchmarks/speed_child.py '<json spec>'``; prints one line
 ``PRECIS_BENCH_RESULT {...}``. Modes: ``naive`` (plain transformers, one chunk at a time),
-``backend`` (one Precis backend and quantization), ``auto`` (whatever the loader picks), and
+``backend`` (one Precis backend and quantization), ``auto`` (whatever the loader picks),
+``prepare`` (build and import the random-weight model, so the parent never holds torch) and
 ``build`` (load once so derived files exist; reports their one-off build time).
 """
 
@@ -12,18 +13,18 @@ import time
 
 _STARTED = time.perf_counter()  # before the heavy imports: they are part of loading
 
-import json  # noqa: E402
-import resource  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import json
+import resource
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.speed_workload import exact_prompts, model_name  # noqa: E402
+from benchmarks.speed_workload import ensure_model, exact_prompts, model_name
 
 MARK = "PRECIS_BENCH_RESULT "
 #: Chunks in the encoder-only pass (one new token each): enough for a stable per-chunk time.
@@ -33,7 +34,18 @@ Generate = Callable[[Sequence[str], int], None]
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident memory (Linux reports KiB, macOS bytes)."""
+    """This process's peak resident memory since it started.
+
+    On Linux from ``VmHWM``: ``ru_maxrss`` survives ``exec``, so a child of a large parent
+    would report the parent's peak (https://man7.org/linux/man-pages/man2/getrusage.2.html).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
@@ -157,7 +169,11 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
-    result = build(spec) if spec["mode"] == "build" else measure(spec)
+    if spec["mode"] == "prepare":
+        store, seconds = ensure_model(Path(spec["work"]), spec["shape"])
+        result: dict[str, Any] = {"store": str(store), "build_seconds": round(seconds, 1)}
+    else:
+        result = build(spec) if spec["mode"] == "build" else measure(spec)
     print(MARK + json.dumps(result), flush=True)
     return 0
 

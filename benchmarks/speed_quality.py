@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.speed_child import MARK  # noqa: E402
+from benchmarks.speed_child import MARK
 
 RECIPE = 1
 TRAIN_STEPS = 300

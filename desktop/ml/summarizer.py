@@ -138,7 +138,7 @@ class Summarizer:
             on_event(Progress("classifying", total, total, 0.0))
             for d in readable:
                 cancel.raise_if_cancelled()
-                digest.documents[d].labels = classify_document(self.model, self.prompts, docs[d], self.budget)
+                digest.documents[d].labels = classify_document(self.model, self.prompts, docs[d], self.budget, self.cache)
         digest.stats = {
             "chunks": len(chunks),
             "seconds": round(time.monotonic() - started, 3),

@@ -55,3 +55,17 @@ def test_fixed_length_mode_forces_min_equal_max_and_no_retries(model: TextModel,
     assert all(t.settings.min_new_tokens == t.settings.max_new_tokens == 6 for t in tasks)
     # The cached one-word answer is degenerate, yet not retried: the work stays fixed.
     assert tasks[0].output == "Okay" and tasks[0].degenerate and gen.stats.retried == 0
+
+
+def test_labels_are_cached_so_a_rerun_scores_nothing(model: TextModel, corpus: Path) -> None:
+    from desktop.core.ingest import read_document
+    from desktop.core.prompts import PromptLibrary
+    from desktop.ml.classify import classify_document
+
+    doc = read_document(corpus / "pdf" / "scotus-transcript-p1.pdf")
+    cache, prompts = SummaryCache(None), PromptLibrary.load()
+    first = classify_document(model, prompts, doc, 512, cache)
+    misses = cache.misses
+    assert cache.hits == 0 and misses >= 1
+    assert classify_document(model, prompts, doc, 512, cache) == first
+    assert cache.hits == misses and cache.misses == misses  # every label answered from the cache

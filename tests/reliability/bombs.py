@@ -97,9 +97,9 @@ _PARTS = {
                            f'<?xml version="1.0"?><w:footnotes {W_NS}/>'.encode()),
     "docProps/core.xml": ("http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
                           "application/vnd.openxmlformats-package.core-properties+xml",
-                          b'<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
-                          b'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>T</dc:title>'
-                          b'</cp:coreProperties>'),
+                          (b'<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+                           b'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>T</dc:title>'
+                           b'</cp:coreProperties>')),
 }
 
 

@@ -20,6 +20,15 @@ LONG = os.environ.get("PRECIS_FUZZ_LONG", "") not in ("", "0")
 
 
 @pytest.fixture
+def tiny(tiny_model_dir: Path) -> str:
+    """The tiny random T5 imported into this test's model store, as "tiny"."""
+    from desktop.ml.store import ModelStore
+
+    ModelStore().import_folder(tiny_model_dir, "tiny")
+    return "tiny"
+
+
+@pytest.fixture
 def figures(record_property: Callable[[str, object], None], request: pytest.FixtureRequest) -> Callable[..., None]:
     """``figures("fuzz corpus", cases=1972, ...)``: keep a line for the summary (and the report)."""
 

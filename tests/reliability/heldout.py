@@ -19,9 +19,9 @@ import json
 import mailbox
 import tempfile
 import zlib
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 
 MARKER = "Quillfeather"
@@ -114,7 +114,7 @@ def _message(subject: str, sender: str, body: str, html: bool = False) -> EmailM
     msg["From"] = sender
     msg["To"] = "Records Team <records@example.org>"
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2024, 3, 4, 9, 30, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(datetime(2024, 3, 4, 9, 30, tzinfo=UTC))
     msg.set_content(body)
     if html:
         msg.add_alternative(f"<html><body><p>{body.replace(chr(10), '</p><p>')}</p></body></html>", subtype="html")

@@ -137,8 +137,8 @@ def docx_packages(draw: st.DrawFn) -> bytes:
 _OPS = ["BT", "ET", "/F1 12 Tf", "72 700 Td", "(Hello) Tj", "[(A) -50 (B)] TJ", "T*", "q", "Q", "1 0 0 1 0 0 cm",
         "(x) '", "0 0 1 rg", "/Im1 Do", "BI /W 1 /H 1 ID x EI", "<00410042> Tj", "99999 Tz", "-1e308 TL"]
 _OBJECTS = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Pages /Kids [2 0 R] /Count 1 >>", "<< /Type /Page /Parent 2 0 R /Contents 4 0 R "
-            "/Resources << /Font << /F1 5 0 R >> >> /MediaBox [0 0 612 792] >>",
+            "<< /Type /Pages /Kids [2 0 R] /Count 1 >>", ("<< /Type /Page /Parent 2 0 R /Contents 4 0 R "
+                                                          "/Resources << /Font << /F1 5 0 R >> >> /MediaBox [0 0 612 792] >>"),
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", "<< /Type /Font /Subtype /Type0 /ToUnicode 4 0 R >>",
             "[1 0 R 2 0 R", "null", "(unterminated", "<< /Type /Page /Parent 2 0 R /Contents [4 0 R 4 0 R 4 0 R] >>"]
 

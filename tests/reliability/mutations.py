@@ -190,6 +190,8 @@ def pdf_stream_mutations(data: bytes, name: str, count: int) -> Iterator[Mutatio
 
 def all_mutations(data: bytes, name: str, count: int) -> list[Mutation]:
     """About ``count`` mutations of one file: byte-level, renamed, and container-aware ones."""
+    if count <= 0:
+        return []
     structured = max(1, count // 3)
     renames = max(1, count // 6)
     plain = max(1, count - structured - renames)

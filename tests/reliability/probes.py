@@ -20,6 +20,21 @@ PYTHON = sys.executable
 MEMORY_BOUND_MB = 1024
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ``ru_maxrss``: on Linux a child's ru_maxrss starts at its
+    parent's RSS at fork (it survives exec), so a child of a big pytest worker would look big."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def time_bound_s(size_bytes: int) -> float:
     """A few seconds per MB, plus a constant for start-up and a loaded 2-core CI runner."""
     return 8.0 + 4.0 * size_bytes / 2**20
@@ -81,7 +96,8 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment for a child Precis: its own PRECIS_HOME and TMPDIR, the repo importable."""
     env = dict(os.environ)
     env.update(PRECIS_HOME=str(home), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""), **extra)
+               PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""))
+    env.update(extra)
     return env
 
 

@@ -1,51 +1,52 @@
-"""Build one hostile file and read it, in a child process of its own, reporting time and memory.
+"""Read one (hostile) file in a child process of its own, reporting time and memory.
 
-    python -m tests.reliability.read_one BUILDER ARGS_JSON NAME [LIMITS_JSON]
+    python -m tests.reliability.read_one PATH [LIMITS_JSON]
 
-``BUILDER`` is a function of ``tests.reliability.bombs`` (``ARGS_JSON`` its keyword arguments)
-or ``path`` (``ARGS_JSON`` then names a file on disk, read with ``read_document``). Prints one
-JSON object: ``outcome`` (``Document`` or the error name), ``message``, ``warnings``, ``parts``
-(attachment chains), ``seconds``, ``base_mb`` (peak RSS before reading) and ``peak_mb``.
+Every reader module is imported before ``base_mb`` is taken, so ``peak_mb - base_mb`` is what
+reading this file cost (the file's bytes included). Prints one JSON object: ``outcome``
+(``Document`` or the error name), ``message``, ``warnings``, ``parts`` (attachment chains),
+``blocks``, ``text`` (the first 2,000 characters), ``seconds``, ``base_mb`` and ``peak_mb``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 from desktop.core.errors import DocumentError
-from desktop.core.ingest import read_bytes, read_document
-from desktop.core.ingest.context import ReadContext
+from desktop.core.ingest import _READER_MODULES, read_document
 from desktop.core.limits import Limits
-from tests.reliability import bombs
+from tests.reliability.probes import peak_rss_mb
+
+
+def reader_for_name(module: str) -> None:
+    importlib.import_module(f"desktop.core.ingest.{module}")
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb()
 
 
 def main(argv: list[str]) -> int:
-    builder, args, name = argv[0], json.loads(argv[1]), argv[2]
-    limits = Limits(**json.loads(argv[3])) if len(argv) > 3 else Limits()
-    data = None if builder == "path" else getattr(bombs, builder)(**args)
+    path = Path(argv[0])
+    limits = Limits(**json.loads(argv[1])) if len(argv) > 1 else Limits()
+    for module in _READER_MODULES.values():
+        reader_for_name(module)
     base = _peak_mb()
     started = time.perf_counter()
     result: dict = {}
     try:
-        if data is None:
-            doc = read_document(Path(args["path"]), limits=limits)
-        else:
-            doc = read_bytes(data, ReadContext(path=Path("/nonexistent") / name, limits=limits))
+        doc = read_document(path, limits=limits)
         result.update(outcome="Document", blocks=sum(len(d.blocks) for d in doc.walk()),
                       warnings=[w for d in doc.walk() for w in d.warnings], parts=[d.part for d in doc.walk() if d.part],
                       text="\n".join(d.text() for d in doc.walk())[:2000])
     except DocumentError as err:
         result.update(outcome=err.name, message=err.message)
     result.update(seconds=round(time.perf_counter() - started, 3), base_mb=round(base, 1), peak_mb=round(_peak_mb(), 1),
-                  bytes=len(data) if data is not None else Path(args["path"]).stat().st_size)
+                  bytes=path.stat().st_size)
     print(json.dumps(result))
     return 0
 

@@ -28,10 +28,13 @@ from desktop.core.errors import DocumentError
 from desktop.core.ingest import read_bytes, read_document
 from desktop.core.ingest.context import ReadContext
 from tests.reliability.mutations import all_mutations
+from tests.reliability.probes import peak_rss_mb
 
 #: Address-space ceiling that keeps a runaway case from taking the machine down with it; a
 #: case that reaches it shows up as a MemoryError and fails the memory bound.
 ADDRESS_SPACE_LIMIT = 6 * 2**30
+#: The sentences of read_bytes' catch-alls (an exception the reader or the sniffer did not expect).
+NET_PHRASES = ("looks damaged and could not be read as", "is damaged or not a format Precis knows")
 #: Every this many cases the file is written to disk and read with read_document instead.
 DISK_EVERY = 7
 
@@ -46,7 +49,7 @@ def cases_for(size: int, scale: int) -> int:
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb()
 
 
 def _cause_chain(exc: BaseException) -> list[BaseException]:
@@ -65,7 +68,7 @@ def check_document(doc: object) -> None:
     assert isinstance(doc, Document), type(doc)
     for d in doc.walk():
         for block in d.blocks:
-            assert isinstance(block.text, str)
+            assert isinstance(block.text, str) and block.text.strip(), f"an empty block in {d.display_name}"
     json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
@@ -91,7 +94,8 @@ def run_case(case_id: str, name: str, data: bytes, scratch: Path, on_disk: bool)
         if any(isinstance(e, MemoryError) for e in chain):
             record["outcome"] = "FAIL"
             record["detail"] = "MemoryError: " + err.message
-        elif err.__cause__ is not None and not isinstance(err.__cause__, DocumentError) and "looks damaged and could not be read as" in err.message:
+        elif err.__cause__ is not None and not isinstance(err.__cause__, DocumentError) and any(
+                phrase in err.message for phrase in NET_PHRASES):
             record["net"] = True
             frames = traceback.extract_tb(err.__cause__.__traceback__)
             where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames) if "/desktop/" in f.filename), "?")
@@ -108,7 +112,7 @@ def run_case(case_id: str, name: str, data: bytes, scratch: Path, on_disk: bool)
 def main(argv: list[str]) -> int:
     out_path, scale, files = Path(argv[0]), int(argv[1]), [Path(a) for a in argv[2:]]
     try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or hard > ADDRESS_SPACE_LIMIT:
             resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, hard))
     except (ValueError, OSError):

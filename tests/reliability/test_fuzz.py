@@ -2,7 +2,8 @@
 seen, and hypothesis-made inputs give a Document or a typed DocumentError, within a time and a
 memory bound, and never a traceback.
 
-The short form runs in CI; ``make fuzz-long`` (PRECIS_FUZZ_LONG=1) runs ten times the cases.
+The short form runs in CI; ``make fuzz-long`` (PRECIS_FUZZ_LONG=1) runs five times the mutations and
+over ten times the hypothesis examples.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from tests.reliability.mutations import all_mutations
 from tests.reliability.probes import MEMORY_BOUND_MB, PYTHON, REPO, child_env, cli, run_measured, time_bound_s
 from tests.reliability.runner import cases_for, check_document
 
-SCALE = 10 if LONG else 1
+SCALE = 5 if LONG else 1
 EXAMPLES = 2000 if LONG else 150
+pytestmark = pytest.mark.timeout(7200 if LONG else 600)
 CORPUS_FOLDERS = ("pdf", "docx", "email", "transcript")
 
 
@@ -96,64 +98,54 @@ def test_heldout_documents_read_and_survive_mutation(tmp_path: Path, figures) ->
 
 
 # ----- hypothesis -------------------------------------------------------------------------
-CASES: Counter[str] = Counter()
-
-
-def read_one(data: bytes, name: str, kind: str) -> None:
-    CASES[kind] += 1
-    started = time.perf_counter()
-    try:
-        check_document(read_bytes(data, ReadContext(path=Path("/nonexistent") / name)))
-    except DocumentError:
-        pass
-    assert time.perf_counter() - started < time_bound_s(len(data)), (kind, name, len(data))
-
-
 _SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not LONG,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@_SETTINGS
-@given(data=st.binary(max_size=8192), name=hypo.NAMES)
-def test_random_bytes(data: bytes, name: str) -> None:
-    read_one(data, name, "random bytes")
+def fuzz_property(kind: str, strategy: st.SearchStrategy[tuple[bytes, str]], figures) -> None:
+    """Run one property (a Document or a DocumentError, within the time bound) over ``strategy``
+    and report how many examples it tried."""
+    tried = [0]
+
+    @_SETTINGS
+    @given(strategy)
+    def read_one(case: tuple[bytes, str]) -> None:
+        data, name = case
+        tried[0] += 1
+        started = time.perf_counter()
+        try:
+            check_document(read_bytes(data, ReadContext(path=Path("/nonexistent") / name)))
+        except DocumentError:
+            pass
+        assert time.perf_counter() - started < time_bound_s(len(data)), (kind, name, len(data))
+
+    read_one()
+    figures(f"fuzz: hypothesis {kind}", cases=tried[0])
 
 
-@_SETTINGS
-@given(data=hypo.token_soup(), name=hypo.NAMES)
-def test_token_soup(data: bytes, name: str) -> None:
-    read_one(data, name, "format tokens")
+def test_random_bytes(figures) -> None:
+    fuzz_property("random bytes", st.tuples(st.binary(max_size=8192), hypo.NAMES), figures)
 
 
-@_SETTINGS
-@given(data=hypo.emails(), name=st.sampled_from(["m.eml", "m.mbox", "m.txt"]))
-def test_structured_emails(data: bytes, name: str) -> None:
-    read_one(data, name, "emails")
+def test_format_token_soup(figures) -> None:
+    fuzz_property("format tokens", st.tuples(hypo.token_soup(), hypo.NAMES), figures)
 
 
-@_SETTINGS
-@given(data=hypo.docx_packages())
-def test_structured_docx(data: bytes) -> None:
-    read_one(data, "w.docx", "docx packages")
+def test_structured_emails(figures) -> None:
+    fuzz_property("emails", st.tuples(hypo.emails(), st.sampled_from(["m.eml", "m.mbox", "m.txt"])), figures)
 
 
-@_SETTINGS
-@given(data=hypo.pdfs())
-def test_structured_pdfs(data: bytes) -> None:
-    read_one(data, "p.pdf", "pdfs")
+def test_structured_docx(figures) -> None:
+    fuzz_property("docx packages", st.tuples(hypo.docx_packages(), st.just("w.docx")), figures)
 
 
-@_SETTINGS
-@given(data=hypo.transcripts(), name=st.sampled_from(["t.vtt", "t.srt", "t.json", "t.txt"]))
-def test_structured_transcripts(data: bytes, name: str) -> None:
-    read_one(data, name, "transcripts")
+def test_structured_pdfs(figures) -> None:
+    fuzz_property("pdfs", st.tuples(hypo.pdfs(), st.just("p.pdf")), figures)
 
 
-def test_hypothesis_case_count(figures) -> None:
-    """Runs after the property tests in this module (pytest keeps file order) to report them."""
-    if not CASES:
-        pytest.skip("the hypothesis tests did not run in this process")
-    figures("fuzz: hypothesis", cases=sum(CASES.values()), **CASES)
+def test_structured_transcripts(figures) -> None:
+    names = st.sampled_from(["t.vtt", "t.srt", "t.json", "t.txt"])
+    fuzz_property("transcripts", st.tuples(hypo.transcripts(), names), figures)
 
 
 # ----- the CLI ----------------------------------------------------------------------------

@@ -18,12 +18,18 @@ from tests.reliability.conftest import LONG
 from tests.reliability.probes import MEMORY_BOUND_MB, PYTHON, REPO, child_env, cli, file_writes, run_measured, tree
 
 GIB = 2**30
+pytestmark = pytest.mark.timeout(1800 if LONG else 600)
 
 
 def read_hostile(builder: str, tmp_path: Path, name: str = "x", limits: dict | None = None, **kwargs: object) -> dict:
-    args = [PYTHON, "-m", "tests.reliability.read_one", builder, json.dumps(kwargs), name]
-    if limits:
-        args.append(json.dumps(limits))
+    """Build the file here (``bombs.<builder>(**kwargs)``, or ``path=`` an existing one) and read
+    it in a child process; its peak RSS must stay under the memory bound."""
+    if builder == "path":
+        path = Path(str(kwargs["path"]))
+    else:
+        path = tmp_path / name
+        path.write_bytes(getattr(bombs, builder)(**kwargs))
+    args = [PYTHON, "-m", "tests.reliability.read_one", str(path)] + ([json.dumps(limits)] if limits else [])
     done = run_measured(args, timeout=300, cwd=REPO, env=child_env(tmp_path / "home"))
     assert done.rc == 0 and "Traceback" not in done.stderr, done.stderr[-3000:]
     result = json.loads(done.stdout)

@@ -47,7 +47,7 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
         fmt = sniff(data, ctx)
     except DocumentError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the sniffer opens containers (ZIP, OLE) too
+    except Exception as exc:  # the sniffer opens containers (ZIP, OLE) too
         log.warning("format detection failed on %s: %s", ctx.display_name, type(exc).__name__)
         raise UnsupportedFormat(f"{ctx.display_name} is damaged or not a format Precis knows.", ctx.path) from exc
     try:

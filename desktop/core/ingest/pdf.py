@@ -10,7 +10,7 @@ from pathlib import PurePath
 from typing import Any
 
 from pypdf import PageObject, PdfReader, apply_configuration
-from pypdf.errors import DependencyError, EmptyFileError, FileNotDecryptedError, LimitReachedError, PdfReadError
+from pypdf.errors import DependencyError, EmptyFileError, FileNotDecryptedError, LimitReachedError
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from desktop.core.document import Block, DocKind, Document, Locator, Role
@@ -208,10 +208,12 @@ def _page_list(reader: PdfReader, ctx: ReadContext) -> tuple[list[PageObject], l
     """The pages, from the page tree or, when that is broken, by scanning every object."""
     try:
         declared = reader.trailer["/Root"]["/Pages"]["/Count"]  # type: ignore[index]
-        if isinstance(declared, int) and declared > ctx.limits.max_pages:
-            _too_many(declared, ctx)
-    except (KeyError, TypeError, AttributeError, ValueError, FileNotDecryptedError, PdfReadError):
-        pass  # the declared count is only a shortcut; the page tree below is the truth
+    except (MemoryError, RecursionError, LimitReachedError):
+        raise
+    except Exception:  # noqa: BLE001 - pypdf raises anything (even AssertionError) on a broken trailer
+        declared = None  # the declared count is only a shortcut; the page tree below is the truth
+    if isinstance(declared, int) and declared > ctx.limits.max_pages:
+        _too_many(declared, ctx)
     try:
         count = len(reader.pages)
         if count > ctx.limits.max_pages:

@@ -113,7 +113,9 @@ def _parse(lines: list[str], markdown: bool) -> list[_Item]:
         elif stripped.startswith("|") and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]):
             flush()
             end = next((j for j in range(i + 2, len(lines)) if not lines[j].strip().startswith("|")), len(lines))
-            items.append(_Item(_table([lines[i]] + lines[i + 2:end], markdown), Role.TABLE))
+            table = _table([lines[i]] + lines[i + 2:end], markdown)
+            if table.replace("|", "").strip():  # a table of empty cells ("|" over "---") is no text
+                items.append(_Item(table, Role.TABLE))
             i = end - 1
         elif markdown and _QUOTE.match(line):
             flush()
