@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+#: Read before importing desktop, which sets it (see desktop/__init__.py); the naive baseline
+#: runs without it unless the user set it.
+USER_OMP_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY")
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -39,8 +43,11 @@ def log(text: str) -> None:
 
 
 def run_child(spec: dict[str, Any], script: str = "speed_child.py", timeout: float = 1800) -> dict[str, Any]:
+    env = dict(os.environ)
+    if spec.get("mode") == "naive" and USER_OMP_WAIT_POLICY is None:
+        env.pop("OMP_WAIT_POLICY", None)
     proc = subprocess.run([sys.executable, str(Path(__file__).with_name(script)), json.dumps(spec)], check=False,
-                          capture_output=True, text=True, timeout=timeout, cwd=REPO)
+                          capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(MARK)), None)
     if line is None:
         raise RuntimeError(f"{spec.get('mode')} {spec.get('backend')} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -75,7 +82,8 @@ def measure_speed(args: argparse.Namespace, store: Path, workload: Workload) -> 
     for mode, backend, quant in rows:
         log(f"measuring {backend} {quant} ({workload.chunks} chunks x {workload.input_tokens} -> {workload.new_tokens})")
         spec = {"mode": mode, "store": str(store), "shape": args.shape, "backend": backend, "quantization": quant,
-                "threads": args.threads, "token_budget": args.token_budget, "workload": workload.to_dict()}
+                "threads": args.threads, "token_budget": args.token_budget, "workload": workload.to_dict(),
+                "repeat": args.repeat}
         row = run_child(spec)
         key = auto_pick if mode == "auto" else (backend, quant)
         row["build_seconds"] = (builds.get(key) or {}).get("build_seconds")
@@ -95,7 +103,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--input-tokens", type=int, default=512, help="token ids per chunk (exact)")
     p.add_argument("--new-tokens", type=int, default=64, help="generated tokens per chunk (exact: min = max)")
     p.add_argument("--threads", type=int, default=0, help="0 = what the app uses (all physical cores)")
-    p.add_argument("--token-budget", type=int, default=None, help="padded tokens per batch (default: the backend's)")
+    p.add_argument("--token-budget", type=int, default=None,
+                   help="padded tokens in flight, backend rows only (default: the backend's)")
+    p.add_argument("--repeat", type=int, default=1, help="map steps per row; the fastest counts (for busy machines)")
     p.add_argument("--only", help="comma-separated rows, e.g. naive,ctranslate2-int8,auto")
     p.add_argument("--json", action="store_true", help="print the rows as a JSON list instead of Markdown")
     p.add_argument("--out-dir", type=Path, help="also write speed.md and speed.json here")
@@ -177,7 +187,8 @@ def _markdown(args: argparse.Namespace, wl: Workload, rows: list[dict[str, Any]]
     cpu = f"{platform.processor() or platform.machine()}, {psutil.cpu_count(logical=False)} cores"
     title = (f"## Speed: flan-t5-{args.shape} shape, {wl.chunks} chunks x {wl.input_tokens} tokens -> "
              f"{wl.new_tokens} tokens (greedy, min = max)\n")
-    parts = [title, f"Machine: {cpu}. Whole benchmark: {total / 60:.1f} min.\n", speed_report.speed_table(rows)]
+    runs = f", best of {args.repeat} map steps per row" if args.repeat > 1 else ""
+    parts = [title, f"Machine: {cpu}{runs}. Whole benchmark: {total / 60:.1f} min.\n", speed_report.speed_table(rows)]
     auto = next((r for r in rows if r["backend"] == "auto"), None)
     if auto and auto.get("speedup"):
         parts.append(f"\n`auto` ({auto.get('picked')}): **{auto['speedup']:.1f}x** the naive baseline's speed, "

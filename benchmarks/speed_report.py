@@ -22,14 +22,14 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def speed_table(rows: Sequence[dict[str, Any]]) -> str:
     header = ["backend", "quantization", "threads", "batching", "load s", "one-off build s", "encoder s/chunk",
-              "decode tok/s", "map s", "speed-up", "peak RSS MB"]
+              "decode tok/s", "map s", "map CPU s", "speed-up", "peak RSS MB"]
     body = []
     for r in rows:
         name = r["backend"] if r["backend"] != "auto" else f"**auto** ({r.get('picked', '?')})"
         build = r.get("build_seconds")
         body.append([name, r["quantization"], _fmt(r.get("threads")), r.get("batching", ""), _fmt(r.get("load_seconds")),
                      _fmt(build, 1) if build is not None else "–", _fmt(r.get("encoder_seconds_per_chunk"), 3),
-                     _fmt(r.get("decode_tokens_per_s"), 1), _fmt(r.get("map_seconds")),
+                     _fmt(r.get("decode_tokens_per_s"), 1), _fmt(r.get("map_seconds")), _fmt(r.get("map_cpu_seconds"), 1),
                      f"{r['speedup']:.1f}x" if r.get("speedup") else "–", _fmt(r.get("peak_rss_mb"))])
     return _table(header, body)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -69,6 +70,15 @@ class TokenCounter:
         out: list[list[int]] = []
         for start in range(0, len(texts), _ENCODE_SLICE):
             out.extend(e.ids for e in self._tok.encode_batch(texts[start:start + _ENCODE_SLICE]))
+        return out
+
+    def encode_batch_compact(self, texts: Sequence[str]) -> list[array[int]]:
+        """``encode_batch`` as 4-byte arrays: a list of Python ints costs 36 bytes a token, so a
+        job's 6,000 prompts held 90 MB of ids through a whole generate call (the soak's long form)."""
+        texts = list(texts)
+        out: list[array[int]] = []
+        for start in range(0, len(texts), _ENCODE_SLICE):
+            out.extend(array("I", e.ids) for e in self._tok.encode_batch(texts[start:start + _ENCODE_SLICE]))
         return out
 
     def count(self, text: str) -> int:

@@ -22,11 +22,13 @@ BACKENDS: dict[str, str] = {
     "torch": "desktop.ml.backends.torch_backend:TorchBackend",
 }
 
-#: "auto" on CPU picks the first installed backend of this list. Ordered by speed measured at
-#: flan-t5-base shape (random weights), int8, 2 busy cores, 16 prompts of 500 tokens -> 96
-#: tokens: CTranslate2 1.3 prompts/s at 720 MB peak RSS (no torch in the process), ONNX Runtime
-#: 0.7 prompts/s at 1.7 GB, torch dynamic int8 0.14 prompts/s at 2.6 GB. The performance
-#: issue's benchmark confirms or reorders this list; keep the order here and nowhere else.
+#: "auto" on CPU picks the first installed backend of this list. Ordered by the speed benchmark
+#: (benchmarks/speed.py, README "Performance"): flan-t5-base shape, int8, 2 cores, 16 chunks of
+#: 512 tokens -> 64. CTranslate2 was fastest in every run (5.7-12 s, 10-14x the naive baseline)
+#: at ~700 MB peak RSS (no torch in the process) and loads in 0.3 s. ONNX Runtime (15-34 s,
+#: 1.7 GB) comes before torch dynamic int8 although torch was faster on a quiet machine (13 s,
+#: 2.0 GB): with another program busy, torch fell to 77-90 s and ONNX Runtime only to 22-34 s.
+#: Keep the order here and nowhere else.
 CPU_PREFERENCE: tuple[str, ...] = ("ctranslate2", "onnx", "torch")
 
 #: The modules each backend needs, checked without importing them.

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-#: Default budget of padded input tokens per batch (batch size x longest prompt). Measured
-#: with CTranslate2 int8 at flan-t5-base shape, 2 cores, 16 prompts of 500 tokens, 96 new
-#: tokens each (prompts/s, whole-process peak RSS): 1024: 0.89, 440 MB; 2048: 1.21, 535 MB;
-#: 4096: 1.29, 720-760 MB; 8192: 1.34, 1030 MB. Memory grows with the budget (encoder output
-#: and cross-attention cache: budget x d_model x layers x 2 x 4 bytes, ~300 MB at 4096),
-#: speed barely does past 2048 on 2 cores; 4096 keeps the process under 900 MB and leaves
-#: machines with more cores bigger batches to spread over.
+#: Default budget of padded input tokens in flight (batch size x longest prompt, summed over the
+#: batches running at once: CTranslate2 runs two side by side on the CPU, each with half).
+#: Measured with CTranslate2 int8 at flan-t5-base shape, 2 cores, 16 prompts of 500 tokens, 96
+#: new tokens each, one batch at a time (prompts/s, whole-process peak RSS): 1024: 0.89, 440 MB;
+#: 2048: 1.21, 535 MB; 4096: 1.29, 720-760 MB; 8192: 1.34, 1030 MB. Memory grows with the
+#: budget (encoder output and cross-attention cache: budget x d_model x layers x 2 x 4 bytes,
+#: ~300 MB at 4096), speed barely does past 2048 on 2 cores; 4096 keeps the process under 900 MB
+#: (690-720 MB with two batches of 2048) and leaves machines with more cores bigger batches.
 DEFAULT_TOKEN_BUDGET = 4096
 #: Upper bound on prompts per batch whatever their length (short prompts would otherwise make
 #: huge batches whose decoder state, not the input, dominates memory).

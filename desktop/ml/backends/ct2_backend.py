@@ -119,7 +119,7 @@ class CTranslate2Backend(Backend):
         on_result: OnResult | None = None,
     ) -> list[str]:
         self._require_loaded()
-        encoded = self._tok.encode_batch(prompts)
+        encoded = self._tok.encode_batch_compact(prompts)
         greedy = settings.num_beams <= 1
         budget = self.token_budget if greedy else min(self.token_budget, BEAM_TOKEN_BUDGET)
         # The budget bounds the padded tokens of all batches in flight together (memory).

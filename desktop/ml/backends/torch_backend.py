@@ -88,6 +88,7 @@ class TorchBackend(Backend):
         m.eval()
         if quantization == "int8":
             m = _quantize_dynamic_int8(m)
+            _release_weights_file(m)
         self._model = m.to(device)
         self._tok = TokenCounter.for_model(model.path, (derived_dir or default_root()) / "tokenizers")
         self._ref, self._device, self._quant = model, device, quantization
@@ -175,3 +176,17 @@ def _quantize_dynamic_int8(model: Any) -> Any:
         # instead of ~1.3 GB peak at flan-t5-base size). Per-channel weight scales
         # (``per_channel_dynamic_qconfig``) were tried: no better agreement with float32 here.
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+def _release_weights_file(model: Any) -> None:
+    """Copy the float32 tensors int8 left (embeddings, norms) out of the mmapped safetensors file.
+
+    transformers maps the file; quantizing reads every page of it, and the pages stay resident
+    while any tensor still points into the mapping. With the few remaining tensors copied, the
+    mapping goes: 755 MB instead of 1.53 GB resident at flan-t5-base size after loading.
+    """
+    import gc
+
+    for tensor in [*model.parameters(), *model.buffers()]:
+        tensor.data = tensor.data.clone()
+    gc.collect()
