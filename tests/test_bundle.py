@@ -31,14 +31,14 @@ def test_bundle_starts_and_summarizes(tmp_path: Path) -> None:
     sample = REPO / "resources" / "samples" / "product-sync-meeting.vtt"
     out = subprocess.run(
         [str(bundle / "precis-cli"), "summarize", str(sample), "--engine", "extractive", "--format", "json", "--no-progress"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert out.returncode == 0, out.stderr
     digest = json.loads(out.stdout)
     assert "Tom Becker" in json.dumps(digest["points"])
     assert all(p["sources"] for p in digest["points"])
     started = subprocess.run([str(bundle / "precis"), "--quit-after-start"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, timeout=120, check=False)
     assert started.returncode == 0, started.stderr
     report = json.loads(started.stdout.strip().splitlines()[-1])
     assert report["visible"] and report["heavy_modules"] == []

@@ -11,7 +11,7 @@ import importlib
 import logging
 import multiprocessing
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from desktop import __version__
 

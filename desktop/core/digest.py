@@ -32,7 +32,7 @@ class Source:
         return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Source":
+    def from_dict(cls, d: dict[str, Any]) -> Source:
         return cls(d["path"], Locator.from_dict(d.get("locator", {})), d.get("document", ""), d.get("excerpt", ""))
 
 
@@ -53,7 +53,7 @@ class Point:
         return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Point":
+    def from_dict(cls, d: dict[str, Any]) -> Point:
         return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"))
 
 
@@ -81,7 +81,7 @@ class DocumentSummary:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "DocumentSummary":
+    def from_dict(cls, d: dict[str, Any]) -> DocumentSummary:
         return cls(
             d["path"], d.get("document", ""), d.get("kind", ""), d.get("title", ""), d.get("summary", ""),
             dict(d.get("labels", {})), list(d.get("warnings", [])), [Source.from_dict(s) for s in d.get("sources", [])],
@@ -135,7 +135,7 @@ class Digest:
         return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Digest":
+    def from_dict(cls, d: dict[str, Any]) -> Digest:
         digest = cls(
             title=d.get("title", ""),
             overview=d.get("overview", ""),

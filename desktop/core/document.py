@@ -7,10 +7,11 @@ timestamp or a message without going back to the file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 class DocKind(str, Enum):
@@ -60,7 +61,7 @@ class Locator:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Locator":
+    def from_dict(cls, data: dict[str, Any]) -> Locator:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -108,7 +109,7 @@ class Block:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Block":
+    def from_dict(cls, data: dict[str, Any]) -> Block:
         return cls(
             text=data["text"],
             role=Role(data["role"]),
@@ -131,7 +132,7 @@ class Document:
     title: str
     metadata: dict[str, Any] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
-    children: list["Document"] = field(default_factory=list)
+    children: list[Document] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     part: str | None = None
 
@@ -147,7 +148,7 @@ class Document:
     def text(self) -> str:
         return "\n\n".join(b.text for b in self.blocks)
 
-    def walk(self) -> Iterator["Document"]:
+    def walk(self) -> Iterator[Document]:
         """This document, then its attachments depth-first."""
         yield self
         for child in self.children:
@@ -168,7 +169,7 @@ class Document:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Document":
+    def from_dict(cls, data: dict[str, Any]) -> Document:
         return cls(
             path=Path(data["path"]),
             kind=DocKind(data["kind"]),

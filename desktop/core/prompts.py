@@ -59,7 +59,7 @@ class PromptLibrary:
     templates: dict[tuple[str, str], PromptTemplate] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> "PromptLibrary":
+    def load(cls, folder: Path | None = None) -> PromptLibrary:
         return _load(str(folder or paths.resource("prompts")))
 
     def get(self, kind: str, stage: str) -> PromptTemplate:

@@ -4,7 +4,7 @@ languages, no data download)."""
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from sentencex import segment
 

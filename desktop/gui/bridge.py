@@ -11,8 +11,8 @@ the out-of-memory killer) is reported with ``worker_died`` and replaced.
 from __future__ import annotations
 
 import atexit
-import multiprocessing.util  # registers its exit handler now, so ours (registered below) runs first
 import logging
+import multiprocessing.util  # noqa: F401 - registers its exit handler now, so ours (registered below) runs first
 import weakref
 from collections import deque
 from typing import Any

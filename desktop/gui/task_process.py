@@ -7,8 +7,8 @@ that kills the process if it has not stopped by itself within ``CANCEL_GRACE_MS`
 from __future__ import annotations
 
 import atexit
-import multiprocessing.util  # registers its exit handler now, so ours (registered below) runs first
 import logging
+import multiprocessing.util  # noqa: F401 - registers its exit handler now, so ours (registered below) runs first
 import uuid
 import weakref
 from typing import Any

@@ -11,16 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from desktop.core.document import Document, Locator
 from desktop.core.digest import Source
+from desktop.core.document import Document, Locator
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
-    """a an and are as at be but by for from has have he her his i if in into is it its me my no not of on or our
-    she so that the their them they this to us was we were what when which who will with you your been do does did
-    can could would should shall may might must there here than then these those also about over just very any all
-    some more most such only own same too out up down off again further once why how where each both few other nor
-    yes ok okay um uh mm hmm yeah right well like know think going get got""".split()
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "he", "her", "his", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "so", "that", "the", "their", "them", "they", "this", "to", "us", "was", "we", "were", "what", "when", "which", "who", "will", "with", "you", "your", "been", "do", "does", "did", "can", "could", "would", "should", "shall", "may", "might", "must", "there", "here", "than", "then", "these", "those", "also", "about", "over", "just", "very", "any", "all", "some", "more", "most", "such", "only", "own", "same", "too", "out", "up", "down", "off", "again", "further", "once", "why", "how", "where", "each", "both", "few", "other", "nor", "yes", "ok", "okay", "um", "uh", "mm", "hmm", "yeah", "right", "well", "like", "know", "think", "going", "get", "got"]
 )
 
 

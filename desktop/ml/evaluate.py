@@ -7,9 +7,9 @@ the rouge-score package with stemming on, the settings most published numbers us
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from rouge_score import rouge_scorer
 

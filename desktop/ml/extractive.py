@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,57 +36,66 @@ class ExtractiveEngine:
 
     def summarize(
         self,
-        documents: Sequence[Document],
+        documents: Iterable[Document],
         *,
         length: str = "medium",
         query: str | None = None,
         classify: bool = True,
         on_event: EventCallback = ignore_events,
         cancel: CancelToken | None = None,
+        total: int | None = None,
     ) -> Digest:
+        """Documents are ranked one at a time and only their best sentences are kept, so a job of
+        hundreds of files holds one document in memory, not all of them (``documents`` may be a
+        lazy iterator; ``total`` is how many files it will yield, for progress)."""
         started = time.monotonic()
         cancel = cancel or CancelToken()
         p = preset(length)
-        docs = [d for top in documents for d in top.walk() if d.blocks]
-        pools = []
-        for i, doc in enumerate(docs):
-            cancel.raise_if_cancelled()
-            on_event(Progress(f"ranking sentences of {doc.display_name}", i, len(docs)))
-            pools.append(document_sentences(doc, i))
         digest = Digest(title="", overview="", query=query, engine=self.name)
-        all_sentences = [s for pool in pools for s in pool]
-        scores = self._scores(all_sentences, query)
-        offset = 0
-        for doc, pool in zip(docs, pools):
-            local = scores[offset: offset + len(pool)]
-            offset += len(pool)
-            chosen = self._pick(pool, local, p.extractive_doc_sentences, query)
-            summary = " ".join(pool[i].display for i in chosen)
-            digest.documents.append(
-                DocumentSummary(
-                    path=str(doc.path), document=doc.display_name, kind=doc.kind.value, title=doc.title,
-                    summary=summary, labels=heuristic_labels(doc) if classify else {}, warnings=list(doc.warnings),
-                    sources=[source_for(doc, pool[i].block) for i in chosen],
+        candidates: list[_Candidate] = []
+        roots: set[str] = set()
+        first: Document | None = None
+        sentences = 0
+        for top in documents:
+            roots.add(str(top.path))
+            for doc in top.walk():
+                if not doc.blocks:
+                    continue
+                cancel.raise_if_cancelled()
+                index = len(digest.documents)
+                on_event(Progress(f"ranking sentences of {doc.display_name}", index, max(total or 0, index + 1)))
+                first = first or doc
+                pool = document_sentences(doc, index)
+                sentences += len(pool)
+                scores = self._scores(pool, query)
+                chosen = self._pick(pool, scores, p.extractive_doc_sentences, query)
+                summary = " ".join(pool[i].display for i in chosen)
+                digest.documents.append(
+                    DocumentSummary(
+                        path=str(doc.path), document=doc.display_name, kind=doc.kind.value, title=doc.title,
+                        summary=summary, labels=heuristic_labels(doc) if classify else {}, warnings=list(doc.warnings),
+                        sources=[source_for(doc, pool[i].block) for i in chosen],
+                    )
                 )
-            )
-            if summary:
-                on_event(Partial(summary, doc.display_name))
-            if doc.kind is DocKind.TRANSCRIPT and not query:
-                digest.decisions += self._cued(doc, pool, _DECISION.search)
-                digest.action_items += self._actions(doc, pool)
-            if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
-                digest.asks += self._cued(doc, pool, _ASK.search)
-                digest.deadlines += self._cued(doc, pool, find_due)
-        chosen = self._pick(all_sentences, scores, p.max_points, query)
-        digest.points = [Point(all_sentences[i].display, [source_for(docs[all_sentences[i].document], all_sentences[i].block)]) for i in chosen]
-        overview_k = min(len(chosen), p.extractive_overview_sentences)
-        top = sorted(chosen, key=lambda i: -float(scores[i]))[:overview_k]
-        digest.overview = " ".join(all_sentences[i].display for i in sorted(top))
-        if query and not chosen:
+                if summary:
+                    on_event(Partial(summary, doc.display_name))
+                candidates += [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
+                               for i in self._pick(pool, scores, p.max_points, query)]
+                if doc.kind is DocKind.TRANSCRIPT and not query:
+                    digest.decisions += self._cued(doc, pool, _DECISION.search)
+                    digest.action_items += self._actions(doc, pool)
+                if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
+                    digest.asks += self._cued(doc, pool, _ASK.search)
+                    digest.deadlines += self._cued(doc, pool, find_due)
+        chosen_points = _best(candidates, p.max_points)
+        digest.points = [c.point for c in chosen_points]
+        top_k = sorted(chosen_points, key=lambda c: -c.score)[: p.extractive_overview_sentences]
+        digest.overview = " ".join(c.point.text for c in sorted(top_k, key=lambda c: c.order))
+        if query and not chosen_points:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
-        digest.title = _title(docs, query)
-        digest.stats = {"chunks": 0, "sentences": len(all_sentences), "seconds": round(time.monotonic() - started, 3), "cache_hits": 0}
-        on_event(Progress("done", len(docs), len(docs)))
+        digest.title = _title(first, len(roots), len(digest.documents), query)
+        digest.stats = {"chunks": 0, "sentences": sentences, "seconds": round(time.monotonic() - started, 3), "cache_hits": 0}
+        on_event(Progress("done", len(digest.documents), len(digest.documents)))
         return digest
 
     def _scores(self, sentences: list[Sentence], query: str | None) -> np.ndarray:
@@ -143,10 +153,35 @@ def _standalone(pool: list[Sentence], k: int) -> str | None:
     return s.text if s.eligible else None
 
 
-def _title(docs: list[Document], query: str | None) -> str:
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A sentence that may become a key point: its score within its document, and where it stands."""
+
+    score: float
+    order: tuple[int, int]
+    point: Point
+
+
+def _best(candidates: list[_Candidate], k: int) -> list[_Candidate]:
+    """The ``k`` best candidates across documents, near-duplicates dropped, in document order."""
+    chosen: list[_Candidate] = []
+    chosen_words: list[set[str]] = []
+    for c in sorted(candidates, key=lambda c: (-c.score, c.order)):
+        words = content_words(c.point.text)
+        if any(words and len(words & w) / len(words | w) >= 0.6 for w in chosen_words):
+            continue
+        chosen.append(c)
+        chosen_words.append(words)
+        if len(chosen) >= k:
+            break
+    return sorted(chosen, key=lambda c: c.order)
+
+
+def _title(first: Document | None, roots: int, documents: int, query: str | None) -> str:
     if query:
         return f"Answer: {query}"
-    if len(docs) == 1:
-        return docs[0].title or docs[0].display_name
-    roots = {d.path for d in docs}
-    return f"Digest of {len(roots)} documents" if len(roots) > 1 else (docs[0].title or docs[0].display_name)
+    if first is None:
+        return "Digest"
+    if roots > 1:
+        return f"Digest of {roots} documents"
+    return first.title or first.display_name

@@ -13,7 +13,7 @@ from desktop.ml.citations import content_words
 _NONE = re.compile(
     r"^\s*(none|no(ne)?\.?|n/?a|nothing|not mentioned|no (decisions?|action items?|deadlines?|requests?)"
     r"( (were|was) (made|mentioned|given))?|there (are|were|is) no\b.*|it asks nothing|unknown)\W*$",
-    re.I,
+    re.IGNORECASE,
 )
 _ENUM = re.compile(r"(?:^|\s)(?:\d{1,2}[.)]|[-•*])\s+")
 _SPLIT = re.compile(r"\s*;\s*|(?<=[.!?])\s+(?=[A-Z])")
@@ -27,7 +27,7 @@ _DUE = re.compile(
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTHS + r"(?:\s+\d{4})?"
     r"|" + _MONTHS + r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|tomorrow|tonight|today|next week|next month)",
-    re.I,
+    re.IGNORECASE,
 )
 _OWNER = re.compile(r"^\s*(?P<owner>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s*(?::|will|to|should|must|is to|can)\s+(?P<task>.+)$")
 _NOT_OWNERS = {"the", "we", "they", "everyone", "all", "it", "this", "there", "none", "team", "i"}
@@ -89,9 +89,9 @@ def parse_action(text: str) -> tuple[str, str | None, str | None]:
         task = m.group("task").strip()
     due = None
     paren = re.search(r"\(([^)]{2,60})\)\s*$", task)
-    if paren and (find_due("by " + paren.group(1)) or re.search(r"\d|" + _WEEKDAYS + "|" + _MONTHS, paren.group(1), re.I)):
+    if paren and (find_due("by " + paren.group(1)) or re.search(r"\d|" + _WEEKDAYS + "|" + _MONTHS, paren.group(1), re.IGNORECASE)):
         due = paren.group(1).strip()
-        due = re.sub(r"^(due|by)\s+", "", due, flags=re.I)
+        due = re.sub(r"^(due|by)\s+", "", due, flags=re.IGNORECASE)
         task = task[: paren.start()].strip()
     if due is None:
         due = find_due(task)

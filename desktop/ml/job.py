@@ -6,9 +6,12 @@ in the queue and keeps an ``EnginePool`` so the model is loaded once, not per jo
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -59,8 +62,9 @@ class JobResult:
 class Engine(Protocol):
     name: str
 
-    def summarize(self, documents: Sequence[Document], *, length: str = ..., query: str | None = ...,
-                  classify: bool = ..., on_event: EventCallback = ..., cancel: CancelToken | None = ...) -> Digest: ...
+    def summarize(self, documents: Iterable[Document], *, length: str = ..., query: str | None = ...,
+                  classify: bool = ..., on_event: EventCallback = ..., cancel: CancelToken | None = ...,
+                  total: int | None = ...) -> Digest: ...
 
 
 class EnginePool:
@@ -110,19 +114,69 @@ def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, canc
     return Summarizer(model, cache=cache, input_budget=spec.input_budget)
 
 
-def read_all(spec: JobSpec, on_event: EventCallback, cancel: CancelToken) -> tuple[list[Document], list[dict[str, str]]]:
-    files = expand_paths(spec.paths)
-    documents: list[Document] = []
-    errors: list[dict[str, str]] = []
-    for i, outcome in enumerate(iter_documents(files, limits=spec.limits, passwords=spec.passwords, password=spec.password)):
-        cancel.raise_if_cancelled()
-        on_event(Progress(f"reading {outcome.path.name}", i + 1, len(files)))
-        if outcome.error is not None:
-            errors.append({"path": str(outcome.path), "error": outcome.error.name, "message": outcome.error.message})
-            on_event(Notice(outcome.error.message, str(outcome.path), outcome.error.name))
-        elif outcome.document is not None:
-            documents.append(outcome.document)
-    return documents, errors
+#: A job's documents travel back with its digest (the source view shows them) when it has at most
+#: this many files; a bigger job lets each document go once it is summarized, and the app re-reads
+#: the files it needs, so memory stays flat over a folder of hundreds of files.
+KEEP_FILES = 50
+
+
+def release_memory() -> None:
+    """Give freed memory back to the operating system between documents.
+
+    Parsing a large PDF leaves glibc's heap full of free but fragmented space that it keeps; over a
+    folder of hundreds of files the process's footprint then ratchets up although nothing is
+    retained. ``malloc_trim`` returns it (glibc only; elsewhere this does nothing).
+    """
+    gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _load_libc()
+
+
+class DocumentStream:
+    """Reads a job's files one at a time, as the engine asks for them; failures are collected."""
+
+    def __init__(self, spec: JobSpec, on_event: EventCallback, cancel: CancelToken) -> None:
+        self.spec = spec
+        self.files = expand_paths(spec.paths)
+        self.on_event = on_event
+        self.cancel = cancel
+        self.errors: list[dict[str, str]] = []
+        self.kept: list[Document] = []
+        self.read = 0
+        self.complete = len(self.files) <= KEEP_FILES
+
+    def __iter__(self) -> Iterator[Document]:
+        outcomes = iter_documents(self.files, limits=self.spec.limits, passwords=self.spec.passwords,
+                                  password=self.spec.password)
+        for i, outcome in enumerate(outcomes):
+            self.cancel.raise_if_cancelled()
+            self.on_event(Progress(f"reading {outcome.path.name}", i + 1, len(self.files)))
+            if outcome.error is not None:
+                self.errors.append({"path": str(outcome.path), "error": outcome.error.name, "message": outcome.error.message})
+                self.on_event(Notice(outcome.error.message, str(outcome.path), outcome.error.name))
+                continue
+            doc = outcome.document
+            assert doc is not None
+            self.read += 1
+            if self.complete:
+                self.kept.append(doc)
+            yield doc
+            del doc, outcome
+            release_memory()
 
 
 def run_job(
@@ -138,19 +192,20 @@ def run_job(
     pool = pool or EnginePool()
     started = time.monotonic()
     try:
-        documents, errors = read_all(spec, on_event, cancel)
-        if not documents:
+        stream = DocumentStream(spec, on_event, cancel)
+        engine = choose_engine(spec, pool, on_event, cancel)
+        digest = engine.summarize(stream, length=spec.length, query=spec.query, classify=spec.classify,
+                                  on_event=on_event, cancel=cancel, total=len(stream.files))
+        errors = stream.errors
+        if not stream.read:
             digest = Digest(title="Nothing to summarize", overview="None of the files could be read.", errors=errors)
             return JobResult(digest, [], errors)
-        engine = choose_engine(spec, pool, on_event, cancel)
-        digest = engine.summarize(documents, length=spec.length, query=spec.query, classify=spec.classify,
-                                  on_event=on_event, cancel=cancel)
         digest.errors = errors + digest.errors
         digest.stats["seconds_total"] = round(time.monotonic() - started, 3)
         if isinstance(engine, ExtractiveEngine) and spec.engine != EXTRACTIVE and spec.model != EXTRACTIVE:
             digest.warnings.insert(0, "No FLAN-T5 model is installed, so this digest was made by the extractive engine "
                                       "(it quotes the most central sentences). Get FLAN-T5 with: precis-cli models download flan-t5-base")
-        return JobResult(digest, documents, errors)
+        return JobResult(digest, stream.kept if stream.complete else [], errors)
     finally:
         if own_pool:
             pool.close()

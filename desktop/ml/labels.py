@@ -10,12 +10,12 @@ import re
 
 from desktop.core.document import DocKind, Document
 
-_CONTRACT = re.compile(r"\b(agreement|hereby|the parties|shall|terms and conditions|contractor|whereas|indemnif)", re.I)
-_NEWSLETTER = re.compile(r"\b(unsubscribe|newsletter|view (this|it) in your browser|mailing list)\b", re.I)
-_FORM = re.compile(r"(☐|☑|\[ ?\]|_{5,}|\bsignature\b|\bdate of birth\b)", re.I)
-_NOTICE = re.compile(r"\b(notice|announcement|hereby given|public hearing|federal register)\b", re.I)
-_URGENT = re.compile(r"\b(urgent|asap|as soon as possible|immediately|right away|today|tonight|deadline)\b", re.I)
-_ASKS = re.compile(r"\?|\b(please|could you|can you|would you|let me know|need (your|you))\b", re.I)
+_CONTRACT = re.compile(r"\b(agreement|hereby|the parties|shall|terms and conditions|contractor|whereas|indemnif)", re.IGNORECASE)
+_NEWSLETTER = re.compile(r"\b(unsubscribe|newsletter|view (this|it) in your browser|mailing list)\b", re.IGNORECASE)
+_FORM = re.compile(r"(☐|☑|\[ ?\]|_{5,}|\bsignature\b|\bdate of birth\b)", re.IGNORECASE)
+_NOTICE = re.compile(r"\b(notice|announcement|hereby given|public hearing|federal register)\b", re.IGNORECASE)
+_URGENT = re.compile(r"\b(urgent|asap|as soon as possible|immediately|right away|today|tonight|deadline)\b", re.IGNORECASE)
+_ASKS = re.compile(r"\?|\b(please|could you|can you|would you|let me know|need (your|you))\b", re.IGNORECASE)
 
 
 def heuristic_labels(doc: Document) -> dict[str, str]:

@@ -43,7 +43,7 @@ PRESETS = {
 }
 
 #: When output degenerates (empty, repeating), retry once with beam search and a penalty.
-RETRY = dict(num_beams=4, repetition_penalty=1.3, no_repeat_ngram_size=3)
+RETRY = {"num_beams": 4, "repetition_penalty": 1.3, "no_repeat_ngram_size": 3}
 
 
 def preset(name: str) -> LengthPreset:

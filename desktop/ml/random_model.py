@@ -10,14 +10,14 @@ uses), wrapped as ``T5TokenizerFast`` so the saved folder looks exactly like a H
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 #: name -> T5Config keyword arguments. "tiny" follows transformers' own T5ModelTester scale.
 PRESETS: dict[str, dict[str, int]] = {
-    "tiny": dict(d_model=32, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4, d_kv=8),
-    "flan-t5-small": dict(d_model=512, d_ff=1024, num_layers=8, num_decoder_layers=8, num_heads=6, d_kv=64),
-    "flan-t5-base": dict(d_model=768, d_ff=2048, num_layers=12, num_decoder_layers=12, num_heads=12, d_kv=64),
+    "tiny": {"d_model": 32, "d_ff": 64, "num_layers": 2, "num_decoder_layers": 2, "num_heads": 4, "d_kv": 8},
+    "flan-t5-small": {"d_model": 512, "d_ff": 1024, "num_layers": 8, "num_decoder_layers": 8, "num_heads": 6, "d_kv": 64},
+    "flan-t5-base": {"d_model": 768, "d_ff": 2048, "num_layers": 12, "num_decoder_layers": 12, "num_heads": 12, "d_kv": 64},
 }
 SHAPE_ALIASES = {"small": "flan-t5-small", "base": "flan-t5-base"}
 REAL_VOCAB = 32128

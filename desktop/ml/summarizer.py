@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from desktop.core.cache import SummaryCache
-from desktop.core.chunking import Chunk, chunk_document, partition
+from desktop.core.chunking import Chunk, partition
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
-from desktop.core.events import CancelToken, EtaEstimator, EventCallback, Notice, Partial, Progress, ignore_events
+from desktop.core.events import CancelToken, EventCallback, Notice, Partial, Progress, ignore_events
+from desktop.core.prompt_chunks import fit_chunks
 from desktop.core.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
 from desktop.core.sentences import split_sentences
 from desktop.ml.citations import cite, extent_sources
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 UNREADABLE_UNK_RATIO = 0.08
 _ITEM_STAGES = {"meeting": ("decisions", "actions"), "email": ("asks", "deadlines")}
 _SECTION = {"decisions": "decisions", "actions": "action_items", "asks": "asks", "deadlines": "deadlines"}
+#: A window of documents is mapped and merged together (batching across files), then released.
+WINDOW_DOCUMENTS = 32
+WINDOW_CHUNKS = 1024
 
 
 @dataclass(slots=True)
@@ -66,81 +70,61 @@ class Summarizer:
     # ---------------------------------------------------------------- public
     def summarize(
         self,
-        documents: Sequence[Document],
+        documents: Iterable[Document],
         *,
         length: str = "medium",
         query: str | None = None,
         classify: bool = True,
         on_event: EventCallback = ignore_events,
         cancel: CancelToken | None = None,
+        total: int | None = None,
     ) -> Digest:
+        """``documents`` may be a lazy iterator (``total`` says how many files it will yield):
+        they are summarized in windows of up to WINDOW_DOCUMENTS, and only each document's
+        summary, candidate points and items outlive its window, so memory stays flat however
+        many files a job has."""
         started = time.monotonic()
         cancel = cancel or CancelToken()
-        p = preset(length)
-        gen = Generator(self.model, self.cache, cancel)
-        docs = [d for top in documents for d in top.walk() if d.blocks]
+        job = _Job(preset(length), Generator(self.model, self.cache, cancel), query, on_event, cancel, started, total)
         digest = Digest(title="", overview="", query=query, engine=f"{self.name} ({self.model.model.name})")
         for note in self.cache.notices:
             on_event(Notice(note))
             digest.warnings.append(note)
         reported_notices = len(self.cache.notices)
 
-        readable: list[int] = []
-        for i, doc in enumerate(docs):
-            summary = DocumentSummary(str(doc.path), doc.display_name, doc.kind.value, doc.title, "", warnings=list(doc.warnings))
-            digest.documents.append(summary)
-            sample = doc.text()[:20_000]
-            if self.model.unk_ratio(sample) > UNREADABLE_UNK_RATIO:
-                summary.warnings.append(
-                    f"{doc.display_name} is mostly in a language or script this model cannot read, "
-                    "so no summary is given for it (a summary would be unreliable)."
-                )
-                on_event(Notice(summary.warnings[-1], str(doc.path)))
-                continue
-            readable.append(i)
-
-        chunks = self._chunk(docs, readable, query)
-        tasks_map, tasks_items = self._map_tasks(docs, chunks, p, query)
-        total = len(tasks_map) + len(tasks_items)
-        eta = EtaEstimator(total)
-        done = [0]
-
-        def tick(task: Task) -> None:
-            done[0] += 1
-            if id(task) in map_index:
-                chunk = chunks[map_index[id(task)]]
-                on_event(Partial(task.output, docs[chunk.document].display_name, tuple(l.to_dict() for l in chunk.locators[:3]), 0))
-            on_event(Progress(f"summarizing chunk {min(done[0], len(tasks_map))}/{len(tasks_map)}", done[0], total, eta.update(done[0])))
-
-        map_index = {id(t): i for i, t in enumerate(tasks_map)}
-        on_event(Progress(f"summarizing chunk 0/{len(tasks_map)}", 0, total, None))
-        # The first chunk alone first: its summary shows within seconds of the start.
-        gen.run(tasks_map + tasks_items, on_done=tick, first_alone=True)
-
-        leaves = [self._leaf(chunks[i], i, t, query) for i, t in enumerate(tasks_map)]
-        levels_by_doc: dict[int, list[list[Node]]] = {}
-        for d in readable:
-            nodes = [n for n in leaves if n is not None and n.doc == d]
-            if nodes:
+        window: list[tuple[int, Document, list[Chunk]]] = []
+        for top in documents:
+            job.roots.add(str(top.path))
+            for doc in top.walk():
+                if not doc.blocks:
+                    continue
                 cancel.raise_if_cancelled()
-                levels_by_doc[d] = self._reduce(nodes, docs[d].kind, p, gen, query, on_event)
-        for d, levels in levels_by_doc.items():
-            digest.documents[d].summary = levels[-1][0].text
-            digest.documents[d].sources = extent_sources(docs[d], tuple(b for c in levels[-1][0].chunks for b in chunks[c].blocks))[:3]
+                index = len(digest.documents)
+                job.first = job.first or doc
+                digest.documents.append(DocumentSummary(str(doc.path), doc.display_name, doc.kind.value, doc.title, "",
+                                                        warnings=list(doc.warnings)))
+                if self.model.unk_ratio(doc.text()[:20_000]) > UNREADABLE_UNK_RATIO:
+                    digest.documents[index].warnings.append(
+                        f"{doc.display_name} is mostly in a language or script this model cannot read, "
+                        "so no summary is given for it (a summary would be unreliable)."
+                    )
+                    on_event(Notice(digest.documents[index].warnings[-1], str(doc.path)))
+                    continue
+                window.append((index, doc, self.chunk(doc, index, query)))
+            if len(window) >= WINDOW_DOCUMENTS or sum(len(c) for _, _, c in window) >= WINDOW_CHUNKS:
+                self._window(window, digest, job, classify)
+                window = []
+        if window:
+            self._window(window, digest, job, classify)
 
-        digest.overview = self._overview(levels_by_doc, p, gen, query, on_event)
-        digest.points = self._points(docs, chunks, levels_by_doc, p)
-        self._items(digest, docs, chunks, tasks_items)
+        digest.overview = self._overview(job.roots_nodes, job)
+        digest.points = job.points(digest)
         if query and not digest.overview:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
-        digest.title = self._title(docs, digest, gen, p, query)
-        if classify:
-            on_event(Progress("classifying", total, total, 0.0))
-            for d in readable:
-                cancel.raise_if_cancelled()
-                digest.documents[d].labels = classify_document(self.model, self.prompts, docs[d], self.budget, self.cache)
+        digest.title = self._title(job, digest)
+        gen = job.gen
         digest.stats = {
-            "chunks": len(chunks),
+            "chunks": job.chunks,
             "seconds": round(time.monotonic() - started, 3),
             "cache_hits": gen.stats.cache_hits,
             "generated": gen.stats.generated,
@@ -159,34 +143,64 @@ class Summarizer:
             digest.warnings.append(
                 f"{gen.stats.degenerate} model output(s) were unusable after a retry and were replaced by extracted sentences."
             )
-        on_event(Progress("done", total, total, 0.0))
+        on_event(Progress("done", 1, 1, 0.0))
         return digest
+
+    def _window(self, window: list[tuple[int, Document, list[Chunk]]], digest: Digest, job: _Job, classify: bool) -> None:
+        """Map, merge, cite and classify one window of documents, then let them go."""
+        docs = {index: doc for index, doc, _ in window}
+        chunks = [c for _, _, cs in window for c in cs]
+        job.chunks += len(chunks)
+        tasks_map, tasks_items = self._map_tasks(docs, chunks, job.p, job.query)
+        map_index = {id(t): i for i, t in enumerate(tasks_map)}
+        total = len(tasks_map) + len(tasks_items)
+        done = [0]
+
+        def tick(task: Task) -> None:
+            done[0] += 1
+            if id(task) in map_index:
+                chunk = chunks[map_index[id(task)]]
+                job.on_event(Partial(task.output, docs[chunk.document].display_name,
+                                     tuple(loc.to_dict() for loc in chunk.locators[:3]), 0))
+            job.progress(f"summarizing chunk {min(done[0], len(tasks_map))}/{len(tasks_map)}", done[0], total, len(window))
+
+        job.progress(f"summarizing chunk 0/{len(tasks_map)}", 0, total, len(window))
+        # The first chunk alone first: its summary shows within seconds of the start.
+        job.gen.run(tasks_map + tasks_items, on_done=tick, first_alone=job.documents_done == 0)
+
+        leaves = [self._leaf(chunks[i], i, t, job.query) for i, t in enumerate(tasks_map)]
+        for index, doc, _ in window:
+            nodes = [n for n in leaves if n is not None and n.doc == index]
+            if not nodes:
+                continue
+            job.cancel.raise_if_cancelled()
+            levels = self._reduce(nodes, doc.kind, job)
+            root = levels[-1][0]
+            digest.documents[index].summary = root.text
+            digest.documents[index].sources = extent_sources(doc, tuple(b for c in root.chunks for b in chunks[c].blocks))[:3]
+            job.roots_nodes.append(Node(root.text, index, (), 0))
+            job.candidates[index] = self._candidates(doc, chunks, levels, job.p)
+        self._items(digest, docs, chunks, tasks_items)
+        if classify:
+            job.progress("classifying", total, total, len(window))
+            for index, doc, _ in window:
+                if index in job.candidates:
+                    job.cancel.raise_if_cancelled()
+                    digest.documents[index].labels = classify_document(self.model, self.prompts, doc, self.budget, self.cache)
+        job.documents_done += len(window)
 
     # ---------------------------------------------------------------- map
     def _template(self, kind: DocKind | None, stage: str) -> PromptTemplate:
         """The kind's template; ``None`` (a merge across documents) means the generic set."""
         return self.prompts.for_doc(kind, stage) if kind is not None else self.prompts.get("generic", stage)
 
-    def _chunk(self, docs: list[Document], readable: list[int], query: str | None) -> list[Chunk]:
-        out: list[Chunk] = []
-        eos = self.model.count("")
-        for d in readable:
-            kind = docs[d].kind
-            # Every prompt made from a chunk must fit: the map prompt and, without a query, the longer
-            # decisions/actions or asks/deadlines prompts too.
-            stages = ("query_map",) if query else ("map",) + _ITEM_STAGES.get(KIND_FOR_DOC.get(kind, ""), ())
-            templates = [self._template(kind, stage) for stage in stages]
-            fields = {"query": query} if query else {}
-            budget = self.budget - max(t.overhead(self.model.count, **fields) for t in templates) + eos
-            for attempt in range(4):
-                chunks = chunk_document(docs[d], self.model.count, budget, document_index=d)
-                if all(self.model.count(t.render(c.text, **fields).text) <= self.budget for t in templates for c in chunks):
-                    break
-                budget -= 8  # joining text can merge pieces differently; shrink and retry
-            out.extend(chunks)
-        return out
+    def chunk(self, doc: Document, index: int = 0, query: str | None = None) -> list[Chunk]:
+        """The document's chunks, each fitting every prompt made from it within the budget."""
+        stages = ("query_map",) if query else ("map",) + _ITEM_STAGES.get(KIND_FOR_DOC.get(doc.kind, ""), ())
+        return fit_chunks(doc, [self._template(doc.kind, stage) for stage in stages], self.model.count, self.budget,
+                          document_index=index, fields={"query": query} if query else None)
 
-    def _map_tasks(self, docs: list[Document], chunks: list[Chunk], p: LengthPreset, query: str | None) -> tuple[list[Task], list[Task]]:
+    def _map_tasks(self, docs: dict[int, Document], chunks: list[Chunk], p: LengthPreset, query: str | None) -> tuple[list[Task], list[Task]]:
         merge_cap = self._merge_cap(query)
         maps: list[Task] = []
         items: list[Task] = []
@@ -225,8 +239,8 @@ class Summarizer:
         return self.model.truncate(_extract(text), self._merge_cap(query))
 
     # ---------------------------------------------------------------- merge
-    def _reduce(self, nodes: list[Node], kind: DocKind | None, p: LengthPreset, gen: Generator, query: str | None,
-                on_event: EventCallback, final_stage: str = "final") -> list[list[Node]]:
+    def _reduce(self, nodes: list[Node], kind: DocKind | None, job: _Job, final_stage: str = "final") -> list[list[Node]]:
+        p, gen, query, on_event = job.p, job.gen, job.query, job.on_event
         levels = [nodes]
         cap = self._merge_cap(query)
         while len(levels[-1]) > 1:
@@ -258,35 +272,31 @@ class Summarizer:
             levels.append(nxt)
         return levels
 
-    def _overview(self, levels_by_doc: dict[int, list[list[Node]]], p: LengthPreset, gen: Generator, query: str | None,
-                  on_event: EventCallback) -> str:
-        roots = [levels[-1][0] for _, levels in sorted(levels_by_doc.items())]
+    def _overview(self, roots: list[Node], job: _Job) -> str:
         if not roots:
             return ""
         if len(roots) == 1:
             return roots[0].text
-        levels = self._reduce(roots, None, p, gen, query, on_event, final_stage="collection")
-        return levels[-1][0].text
+        return self._reduce(roots, None, job, final_stage="collection")[-1][0].text
 
     # ---------------------------------------------------------------- digest parts
-    def _points(self, docs: list[Document], chunks: list[Chunk], levels_by_doc: dict[int, list[list[Node]]], p: LengthPreset) -> list[Point]:
-        if not levels_by_doc:
-            return []
-        weights = {d: len(levels[0]) for d, levels in levels_by_doc.items()}
-        total = sum(weights.values())
-        points: list[Point] = []
-        for d, levels in sorted(levels_by_doc.items()):
-            quota = max(1, round(p.max_points * weights[d] / total))
-            level = next((lv for lv in levels if len(lv) <= quota), levels[-1])
-            per_node = max(1, quota // len(level))
+    def _candidates(self, doc: Document, chunks: list[Chunk], levels: list[list[Node]], p: LengthPreset) -> _DocPoints:
+        """Cited point sentences of every merge level small enough to serve as key points; which
+        level is used is decided at the end of the job, when every document's weight is known."""
+        out: list[list[list[Point]]] = []
+        for level in levels:
+            if len(level) > p.max_points and level is not levels[-1]:
+                out.append([])
+                continue
+            per_node = max(1, p.max_points // len(level))
+            nodes: list[list[Point]] = []
             for node in level:
                 blocks = tuple(b for c in node.chunks for b in chunks[c].blocks)
-                for sentence in split_sentences(node.text)[:per_node]:
-                    points.append(Point(sentence, cite(sentence, docs[d], blocks)))
-        kept = set(dedupe([pt.text for pt in points]))
-        return [pt for pt in points if pt.text in kept]
+                nodes.append([Point(sentence, cite(sentence, doc, blocks)) for sentence in split_sentences(node.text)[:per_node]])
+            out.append(nodes)
+        return _DocPoints(len(levels[0]), out)
 
-    def _items(self, digest: Digest, docs: list[Document], chunks: list[Chunk], tasks: list[Task]) -> None:
+    def _items(self, digest: Digest, docs: dict[int, Document], chunks: list[Chunk], tasks: list[Task]) -> None:
         for task in tasks:
             ci, stage = self._item_of[id(task)]
             chunk = chunks[ci]
@@ -304,16 +314,77 @@ class Summarizer:
             kept = set(dedupe([pt.text for pt in section]))
             setattr(digest, name, [pt for pt in section if pt.text in kept])
 
-    def _title(self, docs: list[Document], digest: Digest, gen: Generator, p: LengthPreset, query: str | None) -> str:
-        if query:
-            return f"Answer: {query}"
-        if len({d.path for d in docs}) == 1 and docs and docs[0].title and docs[0].title != docs[0].path.stem:
-            return docs[0].title
+    def _title(self, job: _Job, digest: Digest) -> str:
+        first = job.first
+        if job.query:
+            return f"Answer: {job.query}"
+        if len(job.roots) == 1 and first is not None and first.title and first.title != first.path.stem:
+            return first.title
         if not digest.overview:
-            return docs[0].title if docs else "Digest"
-        task = Task(self.prompts.get("common", "title").render(self.model.truncate(digest.overview, self.budget - 32)), p.title_settings())
-        gen.run([task])
-        return task.output.rstrip(".") if not task.degenerate else (docs[0].title or "Digest")
+            return first.title if first is not None and first.title else "Digest"
+        task = Task(self.prompts.get("common", "title").render(self.model.truncate(digest.overview, self.budget - 32)),
+                    job.p.title_settings())
+        job.gen.run([task])
+        return task.output.rstrip(".") if not task.degenerate else ((first.title if first else "") or "Digest")
+
+
+@dataclass(slots=True)
+class _DocPoints:
+    """One document's candidate key points, per merge level and node, and its weight (chunks)."""
+
+    weight: int
+    levels: list[list[list[Point]]]
+
+    def pick(self, quota: int) -> list[Point]:
+        for nodes in self.levels:
+            if nodes and len(nodes) <= quota:
+                per_node = max(1, quota // len(nodes))
+                return [pt for node in nodes for pt in node[:per_node]]
+        last = self.levels[-1] if self.levels else []
+        return [pt for node in last for pt in node[:1]]
+
+
+@dataclass(slots=True)
+class _Job:
+    """What one summarize() call carries from window to window (never the documents themselves)."""
+
+    p: LengthPreset
+    gen: Generator
+    query: str | None
+    on_event: EventCallback
+    cancel: CancelToken
+    started: float
+    total: int | None
+    roots: set[str] = field(default_factory=set)
+    first: Document | None = None
+    chunks: int = 0
+    documents_done: int = 0
+    roots_nodes: list[Node] = field(default_factory=list)
+    candidates: dict[int, _DocPoints] = field(default_factory=dict)
+
+    def progress(self, stage: str, done: int, total: int, window_size: int) -> None:
+        """Chunks of the window for a job of one window; documents of the job for longer ones."""
+        if not self.total or self.total <= WINDOW_DOCUMENTS:
+            elapsed = time.monotonic() - self.started
+            eta = elapsed / done * (total - done) if done else None
+            self.on_event(Progress(stage, done, total, eta))
+            return
+        fraction = (self.documents_done + window_size * (done / total if total else 0)) / max(self.total, 1)
+        eta = (time.monotonic() - self.started) / fraction * (1 - fraction) if fraction > 0 else None
+        docs_done = self.documents_done + round(window_size * (done / total if total else 0))
+        self.on_event(Progress(f"{stage} (documents {self.documents_done + 1}–{self.documents_done + window_size} of "
+                               f"{self.total})", min(docs_done, self.total), self.total, eta))
+
+    def points(self, digest: Digest) -> list[Point]:
+        total = sum(c.weight for c in self.candidates.values())
+        if not total:
+            return []
+        points: list[Point] = []
+        for index in sorted(self.candidates):
+            c = self.candidates[index]
+            points += c.pick(max(1, round(self.p.max_points * c.weight / total)))
+        kept = set(dedupe([pt.text for pt in points]))
+        return [pt for pt in points if pt.text in kept]
 
 
 def _extract(text: str, k: int = 2) -> str:

@@ -6,8 +6,8 @@ cache keys name exactly the weights, backend and quantization that produced an o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from desktop.ml.backends.base import Backend, BackendInfo, GenerationSettings, ModelRef, OnResult, ShouldStop
 from desktop.ml.tokenizer import TokenCounter

@@ -1,8 +1,9 @@
 """Graph-based sentence ranking (TextRank with TF-IDF cosine similarity), numpy only.
 
 The extractive engine's core and the model engine's fallback for degenerate outputs. Large
-documents are ranked in windows and the winners re-ranked, so memory stays bounded whatever
-the document's length.
+documents are ranked in windows of a few hundred sentences and the winners re-ranked, and
+selection and query relevance use sparse vectors, so memory stays small and bounded whatever
+the document's length (a dense document-wide TF-IDF matrix is tens of MB for a long report).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from desktop.ml.citations import content_words
 
-_WINDOW = 1200
+_WINDOW = 400
 _DAMPING = 0.85
 
 
@@ -79,6 +80,27 @@ def rank(texts: list[str]) -> np.ndarray:
     return scores
 
 
+def _sparse(texts: list[str]) -> list[dict[str, float]]:
+    """L2-normalised TF-IDF vectors as {word: weight}, IDF over ``texts``."""
+    bags = [Counter(content_words(t)) for t in texts]
+    df: Counter[str] = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    n = max(1, len(bags))
+    out: list[dict[str, float]] = []
+    for bag in bags:
+        vec = {w: (1 + math.log(c)) * (math.log((1 + n) / (1 + df[w])) + 1.0) for w, c in bag.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        out.append({w: v / norm for w, v in vec.items()})
+    return out
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+
 def select(
     texts: list[str],
     scores: np.ndarray,
@@ -90,13 +112,13 @@ def select(
     """Top-``k`` indices by score, skipping near-duplicates of ones already chosen; doc order."""
     if k <= 0 or not texts:
         return []
-    x, _ = tfidf_matrix(texts) if len(texts) <= 4 * _WINDOW else (None, None)
+    vectors = _sparse(texts)
     chosen: list[int] = []
     for i in np.argsort(-scores, kind="stable"):
         i = int(i)
         if eligible is not None and not eligible[i]:
             continue
-        if x is not None and any(float(x[i] @ x[j]) > redundancy for j in chosen):
+        if any(_cosine(vectors[i], vectors[j]) > redundancy for j in chosen):
             continue
         chosen.append(i)
         if len(chosen) >= k:
@@ -105,7 +127,9 @@ def select(
 
 
 def relevance(texts: list[str], query: str) -> np.ndarray:
-    """Cosine similarity of each text to the query, in TF-IDF space."""
-    x, q = tfidf_matrix(texts, [query])
-    assert q is not None
-    return (x @ q[0]) if len(texts) else np.zeros(0, dtype=np.float32)
+    """Cosine similarity of each text to the query, in TF-IDF space (IDF over the texts)."""
+    if not texts:
+        return np.zeros(0, dtype=np.float32)
+    vectors = _sparse(texts + [query])
+    q = vectors[-1]
+    return np.array([_cosine(v, q) for v in vectors[:-1]], dtype=np.float32)

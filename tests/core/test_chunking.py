@@ -160,7 +160,7 @@ def test_every_map_prompt_of_a_corpus_document_fits(corpus_docs: dict[str, Docum
     doc = corpus_docs[name]
     summarizer = Summarizer(text_model, input_budget=budget)
     for query in (None, "what was decided about the budget?"):
-        chunks = summarizer._chunk([doc], [0], query)
+        chunks = summarizer.chunk(doc, 0, query)
         assert chunks
         stages = ["query_map"] if query else ["map", *ITEM_STAGES.get(doc.kind.value, ())]
         fields = {"query": query} if query else {}

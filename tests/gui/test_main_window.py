@@ -253,7 +253,7 @@ def test_the_event_loop_never_blocks_during_a_job(window: MainWindow, qtbot: QtB
     qtbot.wait(50)
     watch.stop()
     assert watch.ticks > 10
-    assert watch.max_gap_ms < 100, f"event loop blocked for {watch.max_gap_ms} ms"
+    watch.assert_responsive()
 
 
 def test_closing_the_digest_keeps_the_queue(window: MainWindow, qtbot: QtBot) -> None:

@@ -130,7 +130,7 @@ def test_event_loop_never_blocks_during_a_job(queue: JobQueue, view: QueueView, 
     watch.stop()
     assert all(queue.job(i).state == DONE for i in ids), [queue.job(i).error for i in ids]  # type: ignore[union-attr]
     assert watch.ticks > 100
-    assert watch.max_gap_ms < 100, f"the event loop was blocked for {watch.max_gap_ms} ms"
+    watch.assert_responsive()
 
 
 def test_eta_wording() -> None:

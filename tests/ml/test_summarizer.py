@@ -182,7 +182,7 @@ def test_merges_keep_order_fit_the_budget_and_terminate(corpus: Path, torch32: T
     assert all(model.count(p) <= budget for p in model.scored)
 
     outputs = {p: clean_output(o) for p, o in model.prompts}
-    chunks = summarizer._chunk(docs, [0, 1, 2], None)
+    chunks = [c for i, d in enumerate(docs) for c in summarizer.chunk(d, i)]
     roots = []
     for d, doc in enumerate(docs):
         kind = {"mailbox": "email", "transcript": "meeting", "text": "generic"}[doc.kind.value]
@@ -297,7 +297,7 @@ def test_meeting_action_items_and_decisions_are_parsed_and_cited(torch32: TextMo
     doc = read_document(SAMPLES / "product-sync-meeting.vtt")
     cache = SummaryCache(None)
     summarizer = Summarizer(torch32, cache=cache, input_budget=1024)
-    [chunk] = summarizer._chunk([doc], [0], None)
+    [chunk] = summarizer.chunk(doc)
     p = preset("medium")
     answers = {
         "actions": "Tom Becker: fix the export crash on large spreadsheets (Wednesday the 18th); "
@@ -328,7 +328,7 @@ def test_a_question_drops_chunks_that_do_not_mention_it(corpus: Path, torch32: T
     model = RecordingModel.of(torch32)
     summarizer = Summarizer(model, cache=cache, input_budget=256)
     settings = preset("medium").map_settings(summarizer._merge_cap(query))
-    chunks = summarizer._chunk([meeting, thread], [0, 1], query)
+    chunks = summarizer.chunk(meeting, 0, query) + summarizer.chunk(thread, 1, query)
     for c in chunks:
         if c.document == 1:  # the mailing-list thread says nothing about it
             t = summarizer._template(thread.kind, "query_map")

@@ -87,7 +87,8 @@ def main(argv: list[str]) -> int:
         result = run_job(JobSpec(paths=[folder], **fields), on_event=on_event, pool=pool)
         jobs.append({
             "seconds": round(time.monotonic() - started, 1),
-            "documents": [str(d.path) for d in result.documents],
+            # Large jobs do not return their Documents (they are released as they are summarized).
+            "documents": sorted({d.path for d in result.digest.documents}),
             "errors": result.errors,
             "digest_paths": sorted({d.path for d in result.digest.documents}),
             "summarized": sorted({d.path for d in result.digest.documents if d.summary.strip()}),

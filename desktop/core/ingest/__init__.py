@@ -10,9 +10,9 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from desktop.core.document import Document
 from desktop.core.errors import CorruptFile, DocumentError, FileUnreadable, LimitExceeded, UnsupportedFormat
@@ -58,7 +58,7 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
         raise LimitExceeded(f"{ctx.display_name} needs more memory to read than is safe; it was skipped.", ctx.path) from exc
     except RecursionError as exc:
         raise LimitExceeded(f"{ctx.display_name} is nested too deeply to read safely.", ctx.path) from exc
-    except Exception as exc:  # noqa: BLE001 - the promise is: bad input never yields a traceback
+    except Exception as exc:
         # The exception's text can quote the document (pypdf shows the bytes around a parse
         # error), so it goes to the debug log only: logs hold no document text unless asked.
         log.warning("reader for %s failed on %s: %s", fmt.value, ctx.display_name, type(exc).__name__)
@@ -154,10 +154,10 @@ def iter_documents(
 
 
 __all__ = [
+    "SUPPORTED_EXTENSIONS",
     "Format",
     "ReadContext",
     "ReadOutcome",
-    "SUPPORTED_EXTENSIONS",
     "expand_paths",
     "iter_documents",
     "read_bytes",

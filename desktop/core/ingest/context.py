@@ -30,7 +30,7 @@ class ReadContext:
     def display_name(self) -> str:
         return f"{self.path.name} › {self.part}" if self.part else self.path.name
 
-    def child(self, name: str) -> "ReadContext":
+    def child(self, name: str) -> ReadContext:
         """Context for an attachment; refuses to go deeper than ``limits.max_depth``."""
         if self.depth + 1 > self.limits.max_depth:
             raise LimitExceeded(

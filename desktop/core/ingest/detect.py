@@ -59,8 +59,8 @@ _OTHER_MAGIC = (
 )
 
 _PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
-_SRT_TIMING = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}", re.M)
-_VTT_TIMING = re.compile(r"^\s*(?:\d{1,2}:)?\d{1,2}:\d{1,2}\.\d{1,3}\s*-->", re.M)
+_SRT_TIMING = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}", re.MULTILINE)
+_VTT_TIMING = re.compile(r"^\s*(?:\d{1,2}:)?\d{1,2}:\d{1,2}\.\d{1,3}\s*-->", re.MULTILINE)
 _HEADER_LINE = re.compile(r"^[!-9;-~]+:[ \t]?.*$")
 _MAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "received", "mime-version", "return-path",
                  "delivered-to", "x-mailer", "content-type", "reply-to", "cc", "sender", "in-reply-to"}
@@ -79,7 +79,7 @@ def sniff(data: bytes, ctx: ReadContext) -> Format:
     # Readers accept junk before the header; text that merely mentions "%PDF-" has no objects.
     if pdf_at == 0 or (pdf_at > 0 and _PDF_OBJECT.search(data, pdf_at, pdf_at + 65536)):
         return Format.PDF
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _sniff_zip(data, ctx)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _sniff_ole(data, ctx)

@@ -23,11 +23,13 @@ BACKENDS: dict[str, str] = {
 }
 
 #: "auto" on CPU picks the first installed backend of this list. Ordered by the speed benchmark
-#: (benchmarks/speed.py, README "Performance"): flan-t5-base shape, int8, 2 cores, 16 chunks of
-#: 512 tokens -> 64. CTranslate2 was fastest in every run (5.7-12 s, 10-14x the naive baseline)
-#: at ~700 MB peak RSS (no torch in the process) and loads in 0.3 s. ONNX Runtime (15-34 s,
-#: 1.7 GB) comes before torch dynamic int8 although torch was faster on a quiet machine (13 s,
-#: 2.0 GB): with another program busy, torch fell to 77-90 s and ONNX Runtime only to 22-34 s.
+#: (benchmarks/speed.py; benchmarks/README.md has the tables): flan-t5-base shape, int8, 2 cores,
+#: 16 chunks of 512 tokens -> 64. CTranslate2 was the fastest in every run (9.6-11.8 s and ~10
+#: CPU-seconds on a busy machine, 5.1x the naive baseline per core) at 690-740 MB peak RSS (no
+#: torch in the process), loads in 0.3 s and builds its files in 5 s. ONNX Runtime int8 and
+#: torch dynamic int8 tie on speed since the thread fixes (12.2-12.8 s against 10.8-12.4 s) at
+#: ~1.7 GB each; ONNX Runtime stays ahead because its int8 outputs agree more with float32 (60%
+#: of tokens against 38% on the random tiny model; 94% for both on a trained one).
 #: Keep the order here and nowhere else.
 CPU_PREFERENCE: tuple[str, ...] = ("ctranslate2", "onnx", "torch")
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, ClassVar, Sequence
+from typing import ClassVar
 
 ShouldStop = Callable[[], bool]
 OnResult = Callable[[int, str], None]

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from desktop.core.chunking import chunk_document
 from desktop.core.document import Document
+from desktop.core.prompt_chunks import fit_chunks
 from desktop.core.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
 from desktop.core.sentences import TokenCount
 from desktop.ml.finetune.pairset import PairItem
@@ -52,17 +52,8 @@ def chunk_templates(library: PromptLibrary, doc: Document) -> list[PromptTemplat
 
 def first_chunk(doc: Document, templates: Sequence[PromptTemplate], count: TokenCount, budget: int) -> tuple[str, int]:
     """The text of the document's first chunk and the number of chunks inference would make."""
-    eos = count("")
-    room = budget - max(t.overhead(count) for t in templates) + eos
-    chunks = []
-    for _attempt in range(4):
-        chunks = chunk_document(doc, count, max(8, room))
-        if all(count(t.render(c.text).text) <= budget for t in templates for c in chunks[:1]):
-            break
-        room -= 8  # joining text can merge pieces differently; shrink and retry (as inference does)
-    if not chunks:
-        return "", 0
-    return chunks[0].text, len(chunks)
+    chunks = fit_chunks(doc, templates, count, budget)
+    return (chunks[0].text, len(chunks)) if chunks else ("", 0)
 
 
 @dataclass(slots=True)
