@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from desktop.core.digest import Digest, Source
 from desktop.core.document import Document
 from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
+from desktop.gui.elided_label import ElidedLabel
 
 _CITES = re.compile(r" — ((?:\[[^\]]+\]\(cite:[^)]+\)(?:; )?)+)")
 _LINK = re.compile(r"\[([^\]]+)\]\(cite:[^)]+\)")
@@ -93,10 +93,10 @@ class DigestView(QWidget):
         self.entry_id: str | None = None
         self.job_id: str | None = None
 
-        self.status_label = QLabel("")
+        # Long stage texts must not widen the pane: the label gives way, ends in "…" and shows the
+        # whole text as a tip.
+        self.status_label = ElidedLabel("")
         self.status_label.setObjectName("digestStatus")
-        # Long stage texts must not widen the pane: the label gives way and shows the rest as a tip.
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status_label.setMinimumWidth(40)
         self.chips = QHBoxLayout()
         self.chips.setSpacing(4)
@@ -212,7 +212,6 @@ class DigestView(QWidget):
             text += f" · about {_duration(eta_s)} left"
         self._stage = text
         self.status_label.setText(text[:1].upper() + text[1:] if text else "")
-        self.status_label.setToolTip(self.status_label.text())
 
     def add_partial(self, text: str, source: str) -> None:
         if self._digest is not None:
@@ -248,7 +247,6 @@ class DigestView(QWidget):
         self._render()
         self._set_chips(digest.labels())
         self.status_label.setText(_describe(digest))
-        self.status_label.setToolTip(self.status_label.text())
         self._update_buttons()
 
     def refresh_style(self) -> None:

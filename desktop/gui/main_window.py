@@ -2,7 +2,9 @@
 Ask field above it, the source text on the right; toolbar, menus and status bar around them.
 
 The window only wires views to the job queue and to History; all model work happens in the
-worker process behind the queue, so nothing here blocks the event loop.
+worker process behind the queue, so nothing here blocks the event loop. Its widgets, actions and
+saved layout are built in ``window_layout``; what it does with a digest (History, export, copy)
+is in ``digest_actions``; this module follows jobs.
 """
 
 from __future__ import annotations
@@ -11,50 +13,26 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QTextDocument
-from PySide6.QtWidgets import (
-    QApplication,
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QPushButton,
-    QSplitter,
-    QStyle,
-    QTabWidget,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from desktop import __version__
 from desktop.core import paths
 from desktop.core.digest import Digest
-from desktop.core.export import ExportError, export_digest, markdown_to_text
 from desktop.core.history import History
 from desktop.core.render import to_markdown
-from desktop.core.settings import LENGTHS, Settings, load_settings, save_settings
+from desktop.core.settings import Settings, load_settings, save_settings
 from desktop.gui import messages
-from desktop.gui.banner import Banner
-from desktop.gui.digest_view import DigestView
+from desktop.gui.digest_actions import DigestActions, digest_files
 from desktop.gui.drop_filter import DropFilter, split_supported, unsupported_message
-from desktop.gui.export_pdf import export_pdf
-from desktop.gui.file_panel import FilePanel
-from desktop.gui.history_view import HistoryView
 from desktop.gui.job_queue import CANCELLED, DONE, FAILED, Job, JobQueue
-from desktop.gui.model_picker import EXTRACTIVE, ModelPicker
+from desktop.gui.model_picker import EXTRACTIVE
 from desktop.gui.password_prompt import PasswordPrompt
-from desktop.gui.queue_view import QueueView
-from desktop.gui.source_view import SourceView
-from desktop.gui.status_bar import StatusBar
 from desktop.gui.theme import apply_theme
 
 log = logging.getLogger(__name__)
 
-EXPORT_FILTERS = "Markdown (*.md);;Plain text (*.txt);;Word document (*.docx);;PDF (*.pdf)"
 OPEN_FILTER = ("Documents Precis reads (*.pdf *.docx *.eml *.mbox *.msg *.vtt *.srt *.json *.txt *.md *.markdown *.text *.log)"
                ";;All files (*)")
 NO_MODEL_BANNER = ("No FLAN-T5 model is installed, so this digest was made by the built-in extractive engine: it quotes "
@@ -62,7 +40,7 @@ NO_MODEL_BANNER = ("No FLAN-T5 model is installed, so this digest was made by th
                    "for written summaries.")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(DigestActions):
     def __init__(self, queue: JobQueue, settings: Settings | None = None, history: History | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,166 +78,6 @@ class MainWindow(QMainWindow):
         self.restore_state()
         for notice in self.history.notices:
             QTimer.singleShot(0, self, lambda n=notice: messages.warning(n))
-
-    # ------------------------------------------------------------------ building
-    def _build_views(self) -> None:
-        self.file_panel = FilePanel()
-        self.tree = self.file_panel.tree
-        self.queue_view = QueueView(self.queue)
-        self.history_view = HistoryView(self.history)
-        self.side_tabs = QTabWidget()
-        self.side_tabs.setObjectName("sideTabs")
-        self.side_tabs.setDocumentMode(True)
-        self.side_tabs.addTab(self.queue_view, "Queue")
-        self.side_tabs.addTab(self.history_view, "History")
-        self.left_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.left_splitter.setObjectName("leftSplitter")
-        self.left_splitter.addWidget(self.file_panel)
-        self.left_splitter.addWidget(self.side_tabs)
-        self.left_splitter.setChildrenCollapsible(False)
-        self.left_splitter.setSizes([420, 340])
-
-        self.banner = Banner()
-        self.ask_field = QLineEdit()
-        self.ask_field.setObjectName("askField")
-        self.ask_field.setPlaceholderText("Ask about these documents…")
-        self.ask_field.setClearButtonEnabled(True)
-        self.ask_button = QPushButton("Ask")
-        self.ask_button.setObjectName("askButton")
-        self.ask_button.setToolTip("Make a digest of the same documents that answers this question, with citations")
-        ask_row = QHBoxLayout()
-        ask_row.setContentsMargins(0, 0, 0, 0)
-        ask_row.setSpacing(6)
-        ask_row.addWidget(self.ask_field, 1)
-        ask_row.addWidget(self.ask_button)
-        self.digest_view = DigestView()
-        centre = QWidget()
-        centre.setObjectName("centrePane")
-        centre_layout = QVBoxLayout(centre)
-        centre_layout.setContentsMargins(10, 8, 10, 8)
-        centre_layout.setSpacing(8)
-        centre_layout.addWidget(self.banner)
-        centre_layout.addLayout(ask_row)
-        centre_layout.addWidget(self.digest_view, 1)
-
-        self.source_view = SourceView()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.left_splitter)
-        self.splitter.addWidget(centre)
-        self.splitter.addWidget(self.source_view)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([300, 560, 420])
-        self.setCentralWidget(self.splitter)
-        self.status = StatusBar()
-        self.setStatusBar(self.status)
-
-    def _action(self, text: str, name: str, shortcut: Any = None, slot: Any = None, icon: QStyle.StandardPixmap | None = None,
-                tip: str = "") -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            keys: list[QKeySequence] = []
-            for s in shortcuts:
-                found = QKeySequence.keyBindings(s) if isinstance(s, QKeySequence.StandardKey) else [QKeySequence(s)]
-                keys += [k for k in found if not k.isEmpty() and k not in keys]
-            action.setShortcuts(keys)
-        if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        if slot is not None:
-            action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work even while the menu bar is hidden
-        return action
-
-    def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
-        self.open_action = self._action("&Open…", "openAction", QKeySequence.StandardKey.Open, self.open_dialog,
-                                        sp.SP_DialogOpenButton, "Open documents to summarize (Ctrl+O)")
-        self.folder_action = self._action("Choose &Folder…", "folderAction", "Ctrl+Shift+O", self.file_panel.choose_folder,
-                                          sp.SP_DirOpenIcon, "Show another folder in the file tree")
-        self.summarize_action = self._action("&Summarize", "summarizeAction", ["Ctrl+Return", "Ctrl+Enter"],
-                                             self.summarize_selected, sp.SP_MediaPlay,
-                                             "Summarize the selected files, or the open digest's documents again (Ctrl+Enter)")
-        self.cancel_action = self._action("&Cancel", "cancelAction", "Esc", self.cancel_current, sp.SP_BrowserStop,
-                                          "Cancel the running job (Esc)")
-        self.export_action = self._action("&Export…", "exportAction", QKeySequence.StandardKey.Save, self.export_dialog,
-                                          sp.SP_DialogSaveButton, "Save the digest as Markdown, text, Word or PDF (Ctrl+S)")
-        self.copy_action = self._action("Cop&y Digest", "copyAction", "Ctrl+Shift+C", self.copy_digest, None,
-                                        "Copy the digest to the clipboard")
-        self.close_digest_action = self._action("Close &Digest", "closeDigestAction", QKeySequence.StandardKey.Close,
-                                                self.close_digest, None, "Close the digest; queued jobs keep running")
-        self.edit_action = self._action("&Edit Digest", "editAction", "Ctrl+E", None, None, "Edit the digest's text")
-        self.edit_action.setCheckable(True)
-        self.edit_action.toggled.connect(self.digest_view.set_editing)
-        self.models_action = self._action("&Models…", "modelsAction", "Ctrl+M", self.open_model_manager, None,
-                                          "Download, import and remove models")
-        self.finetune_action = self._action("&Fine-tune…", "finetuneAction", None, self.open_finetune_panel, None,
-                                            "Adapt a model to your own documents and summaries")
-        # Not every platform defines Preferences and Quit keys: name the usual ones as well.
-        self.settings_action = self._action("Se&ttings…", "settingsAction", [QKeySequence.StandardKey.Preferences, "Ctrl+,"],
-                                            self.open_settings, None, "Model store, threads, device, length and theme")
-        self.quit_action = self._action("&Quit", "quitAction", [QKeySequence.StandardKey.Quit, "Ctrl+Q"], self.close, None)
-        self.ask_action = self._action("&Ask About These Documents", "askAction", "Ctrl+L", self._focus_ask, None)
-        self.logs_action = self._action("Open &Log Folder", "logsAction", None,
-                                        lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir()))))
-        self.about_action = self._action("&About Precis", "aboutAction", None, self.about)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        for a in (self.open_action, self.folder_action, None, self.export_action, self.copy_action, self.close_digest_action,
-                  None, self.quit_action):
-            file_menu.addSeparator() if a is None else file_menu.addAction(a)
-        edit_menu = bar.addMenu("&Edit")
-        for a in (self.copy_action, self.edit_action, None, self.settings_action):
-            edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
-        job_menu = bar.addMenu("&Summarize")
-        for a in (self.summarize_action, self.ask_action, self.cancel_action):
-            job_menu.addAction(a)
-        models_menu = bar.addMenu("&Models")
-        models_menu.addAction(self.models_action)
-        models_menu.addAction(self.finetune_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.logs_action)
-        help_menu.addAction(self.about_action)
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Main toolbar")
-        bar.setObjectName("mainToolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        bar.addAction(self.open_action)
-        bar.addSeparator()
-        bar.addAction(self.summarize_action)
-        bar.addAction(self.cancel_action)
-        bar.addSeparator()
-        self.model_picker = ModelPicker()
-        self.length_combo = QComboBox()
-        self.length_combo.setObjectName("lengthCombo")
-        self.length_combo.setToolTip("How long the digest should be")
-        for value in LENGTHS:
-            self.length_combo.addItem(value.capitalize(), value)
-        self.length_combo.setCurrentIndex(max(0, self.length_combo.findData(self.settings.length)))
-        bar.addWidget(_caption("Model"))
-        bar.addWidget(self.model_picker)
-        bar.addWidget(_caption("Length"))
-        bar.addWidget(self.length_combo)
-        bar.addSeparator()
-        bar.addAction(self.export_action)
-        bar.addAction(self.copy_action)
-        spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
-        bar.addWidget(spacer)
-        bar.addAction(self.models_action)
-        self.toolbar = bar
-        self.addToolBar(bar)
 
     def _connect(self) -> None:
         q = self.queue
@@ -442,7 +260,12 @@ class MainWindow(QMainWindow):
         documents = job.documents()
         self.digest_view.show_digest(digest, paths=job.paths, documents=documents, entry_id=self.entries.get(job.id),
                                      job_id=job.id)
-        self.source_view.set_documents(documents)
+        if documents or not digest.documents:
+            self.source_view.set_documents(documents)
+        else:
+            # A job of many files lets its documents go as it summarizes them (job.KEEP_FILES) so the
+            # worker's memory stays flat; the source view reads them again here, off the GUI thread.
+            self.source_view.load_paths(digest_files(digest))
         self._update_actions()
 
     def _ask_passwords(self, job: Job, files: list[tuple[str, str]]) -> None:
@@ -486,97 +309,6 @@ class MainWindow(QMainWindow):
         if self.settings.tree_root != folder:
             self.settings.tree_root = folder
             save_settings(self.settings)
-
-    # ------------------------------------------------------------------ history
-    def open_history_entry(self, entry_id: str) -> None:
-        try:
-            digest, markdown = self.history.load(entry_id)
-        except (OSError, ValueError, KeyError) as exc:
-            messages.error(f"This digest could not be opened: {exc}")
-            return
-        entry = next((e for e in self.history.list() if e.id == entry_id), None)
-        source_paths = list(entry.paths) if entry else []
-        self.followed = None
-        self.digest_view.show_digest(digest, paths=source_paths, markdown=markdown or None, entry_id=entry_id)
-        files = list(dict.fromkeys(d.path for d in digest.documents if d.path))
-        self.source_view.load_paths(files or source_paths)
-        self.status.show_digest(digest, self.settings)
-        self._update_actions()
-
-    def _on_entry_deleted(self, entry_id: str) -> None:
-        self.entries = {j: e for j, e in self.entries.items() if e != entry_id}
-        if self.digest_view.entry_id == entry_id:
-            self.digest_view.entry_id = None
-
-    def _on_digest_edited(self, markdown: str) -> None:
-        digest, entry_id = self.digest_view.digest, self.digest_view.entry_id
-        if digest is None or entry_id is None:
-            return
-        try:
-            self.history.update(entry_id, digest, markdown)
-        except (OSError, ValueError) as exc:
-            messages.error(f"Your edit could not be saved to history: {exc}. Export the digest to keep it.")
-        self.history_view.refresh()
-
-    # ------------------------------------------------------------------ digest actions
-    def close_digest(self) -> None:
-        """Back to the welcome page; the queue (and a running job) carries on."""
-        self.followed = None
-        self.digest_view.show_welcome()
-        self.source_view.clear()
-        self._update_actions()
-
-    def export_dialog(self) -> None:
-        digest = self.digest_view.digest
-        if digest is None:
-            return
-        name = "".join(c if c.isalnum() or c in " -_" else "_" for c in (digest.title or "digest")).strip()[:80] or "digest"
-        folder = Path(self.tree.root or Path.home())
-        path, chosen = QFileDialog.getSaveFileName(self, "Export digest", str(folder / f"{name}.md"), EXPORT_FILTERS)
-        if not path:
-            return
-        target = Path(path)
-        if not target.suffix:
-            target = target.with_suffix("." + chosen.rsplit("*.", 1)[-1].rstrip(")"))
-        self.export_to(target)
-
-    def export_to(self, target: Path) -> Path | None:
-        digest = self.digest_view.digest
-        if digest is None:
-            return None
-        markdown = self.digest_view.export_markdown()
-        try:
-            if target.suffix.lower() == ".pdf":
-                export_pdf(markdown, target, title=digest.title)
-            else:
-                export_digest(digest, target, markdown=markdown if self.digest_view.is_edited else None)
-        except ExportError as exc:
-            messages.error(exc.message)
-            return None
-        self.status.showMessage(f"Saved {target.name}", 6000)
-        return target
-
-    def copy_digest(self) -> None:
-        markdown = self.digest_view.export_markdown()
-        if not markdown:
-            return
-        mime = QMimeData()
-        mime.setText(markdown_to_text(markdown))
-        html = QTextDocument()
-        html.setMarkdown(markdown)
-        mime.setHtml(html.toHtml())
-        QGuiApplication.clipboard().setMimeData(mime)
-        self.status.showMessage("Digest copied to the clipboard", 4000)
-
-    def _focus_ask(self) -> None:
-        self.ask_field.setFocus()
-        self.ask_field.selectAll()
-
-    def _sync_edit_action(self, on: bool) -> None:
-        if self.edit_action.isChecked() != on:
-            self.edit_action.blockSignals(True)
-            self.edit_action.setChecked(on)
-            self.edit_action.blockSignals(False)
 
     # ------------------------------------------------------------------ models and settings
     def open_model_manager(self) -> None:
@@ -653,30 +385,6 @@ class MainWindow(QMainWindow):
         self.ask_field.setEnabled(bool(self.digest_view.paths))
         self.ask_button.setEnabled(bool(self.digest_view.paths) and bool(self.ask_field.text().strip()))
 
-    # ------------------------------------------------------------------ window state
-    def window_settings(self) -> QSettings:
-        return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
-
-    def save_state(self) -> None:
-        store = self.window_settings()
-        store.setValue("geometry", self.saveGeometry())
-        store.setValue("windowState", self.saveState())
-        store.setValue("mainSplitter", self.splitter.saveState())
-        store.setValue("leftSplitter", self.left_splitter.saveState())
-        store.setValue("sideTab", self.side_tabs.currentIndex())
-        store.sync()
-
-    def restore_state(self) -> None:
-        store = self.window_settings()
-        for key, restore in (("geometry", self.restoreGeometry), ("windowState", self.restoreState),
-                             ("mainSplitter", self.splitter.restoreState), ("leftSplitter", self.left_splitter.restoreState)):
-            value = store.value(key)
-            if isinstance(value, QByteArray) and not value.isEmpty():
-                restore(value)
-        tab = store.value("sideTab")
-        if tab is not None:
-            self.side_tabs.setCurrentIndex(int(tab))
-
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         if self.digest_view.is_editing:
@@ -685,10 +393,3 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self.drop_filter)
         super().closeEvent(event)
-
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("toolbarCaption")
-    return label
-

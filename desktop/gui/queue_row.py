@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
 
+from desktop.gui.elided_label import ElidedLabel
 from desktop.gui.job_queue import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 
 #: The bar counts in thousandths, so a job of 7 steps moves as smoothly as one of 700.
@@ -54,18 +55,14 @@ class QueueRow(QWidget):
         self.job_id = job.id
         self.setObjectName("queueRow")
         self.setStyleSheet(_STYLE)
-        self.title = _named(QLabel(), "queueRowTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title = _named(ElidedLabel(tip_when_elided=False), "queueRowTitle")
         self.labels = _named(QLabel(), "queueRowLabels")
         self.labels.setTextFormat(Qt.TextFormat.PlainText)
         self.bar = _named(QProgressBar(), "queueRowBar")
         self.bar.setRange(0, BAR_MAX)
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(8)
-        self.stage = _named(QLabel(), "queueRowStage")
-        self.stage.setTextFormat(Qt.TextFormat.PlainText)
-        self.stage.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stage = _named(ElidedLabel(), "queueRowStage")
         self.eta = _named(QLabel(), "queueRowEta")
         self.eta.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.error = _named(QLabel(), "queueRowError")

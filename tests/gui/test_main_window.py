@@ -22,6 +22,7 @@ from desktop.core.history import History
 from desktop.gui.job_queue import CANCELLED, DONE
 from desktop.gui.main_window import MainWindow
 from desktop.gui.model_picker import EXTRACTIVE
+from desktop.ml.job import KEEP_FILES
 from tests.gui._jobs import LoopWatch
 from tests.gui._window import (
     OFFSCREEN_NOISE,
@@ -311,6 +312,24 @@ def test_history_lists_the_job_and_reopens_it(window: MainWindow, qtbot: QtBot) 
     window.digest_view.set_editing(False)
     _digest, markdown = History().load(entry_id)
     assert "Checked by the team lead." in markdown
+
+
+def test_a_job_of_many_files_still_opens_its_citations(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+    # Over job.KEEP_FILES files the worker lets each document go once summarized; the window
+    # reads the files again for the source view, so citations still open their passage.
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(KEEP_FILES + 5):
+        sample = Path(SAMPLE_FILES[i % len(SAMPLE_FILES)])
+        (folder / f"{i:03d}-{sample.name}").write_bytes(sample.read_bytes())
+    _use_extractive(window)
+    with qtbot.waitSignal(window.source_view.documents_changed, timeout=120_000,
+                          check_params_cb=lambda docs: len(docs) == KEEP_FILES + 5):
+        window.summarize([str(folder)])
+    assert len(window.digest_view.digest.documents) == KEEP_FILES + 5  # type: ignore[union-attr]
+    href = window.digest_view.citation_hrefs()[0]
+    assert window.digest_view.activate_link(href)
+    assert window.source_view.text.marked_blocks
 
 
 # ---------------------------------------------------------------------- problem files

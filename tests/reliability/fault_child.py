@@ -6,7 +6,8 @@
 full disk (or a FAT32 stick's 4 GB limit) makes it fail, and SIGXFSZ is ignored so the write
 returns the error instead of killing the process. ``OP``: ``export`` (a digest to ``target``),
 ``history`` (add an entry in ``folder``), ``download`` (a catalog entry from ``endpoint`` into
-``store``) or ``cli`` (``precis-cli`` with ``argv``). Prints ``{"ok": ...}`` or
+``store``), ``finetune`` (a fine-tuning run, usually ``resume``d) or ``cli`` (``precis-cli`` with
+``argv``). Prints ``{"ok": ...}`` or
 ``{"error": name, "message": sentence}``; exit status 0 unless the operation itself crashed.
 """
 
@@ -45,6 +46,13 @@ def run(op: str, args: dict) -> dict:
 
         entry = CatalogEntry(**args["entry"])
         return {"ok": str(download(entry, ModelStore(args["store"]), endpoint=args["endpoint"]).path)}
+    if op == "finetune":
+        from desktop.ml.finetune import FinetuneRequest, run_finetune
+        from desktop.ml.finetune.settings import FinetuneSettings
+
+        request = FinetuneRequest(args["model"], args["pairs"], args["out"], FinetuneSettings.from_dict(args["settings"]),
+                                  resume=args["resume"], store_root=args["store"])
+        return {"ok": str(run_finetune(request).result_dir)}
     if op == "cli":
         from desktop.cli import main
 

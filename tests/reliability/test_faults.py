@@ -4,8 +4,8 @@ destination during export, history and model download, a half-downloaded model.
 Covered elsewhere and not repeated here: the window's side of a killed worker (reported,
 restarted, Retry) in tests/gui/test_bridge.py; a corrupt or in-process-locked cache and history
 index in tests/core/test_cache.py and test_history.py; interrupted, resumed and corrupted
-downloads (checksums) and ENOSPC through /dev/full in tests/ml/test_download.py. Fine-tune
-checkpoints under a full disk are not tested yet: desktop/ml/finetune/ is still being written.
+downloads (checksums) and ENOSPC through /dev/full in tests/ml/test_download.py; Cancel and
+Resume of fine-tuning in tests/ml/test_finetune.py.
 """
 
 from __future__ import annotations
@@ -26,13 +26,18 @@ import pytest
 from desktop.core import paths
 from desktop.core.cache import SummaryCache
 from desktop.core.digest import Digest
-from desktop.core.events import Partial
+from desktop.core.errors import Cancelled
+from desktop.core.events import CancelToken, Event, Loss, Partial
 from desktop.core.history import History
+from desktop.ml.finetune import FinetuneRequest, preset, run_finetune
+from desktop.ml.finetune.model import file_hashes
+from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.job import JobSpec, run_job
 from desktop.ml.manifest import MARKER
 from desktop.ml.store import ModelStore
 from desktop.ml.worker import CancelFlag, worker_main
 from tests.fake_hub import FakeHub
+from tests.ml._finetune_data import toy_pairs, write_jsonl
 from tests.reliability.probes import PYTHON, REPO, child_env
 
 TINY = {"engine": "flan-t5", "model": "tiny", "backend": "ctranslate2", "quantization": "int8", "device": "cpu",
@@ -288,3 +293,43 @@ def test_a_half_downloaded_or_half_installed_model_is_never_offered(tiny_model_d
     assert picker.names() == ["tiny", "extractive"]
     assert [m.name for m in store.installed()] == ["tiny"]
     assert store.get("half-installed") is None and store.get("flan-t5-small") is None
+
+
+# ----- fine-tune checkpoints --------------------------------------------------------------------
+def test_a_checkpoint_the_disk_refuses_keeps_the_previous_one(tiny_model_dir: Path, corpus: Path, tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "store")
+    store.import_folder(tiny_model_dir, "tiny-t5")
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", toy_pairs(corpus, n=32))
+    settings = preset("tiny").with_overrides(threads=1, val_share=0.25, steps=12, checkpoint_every=4, eval_every=4,
+                                             replay=0.0)
+    request = FinetuneRequest("tiny-t5", [str(pairs)], "tuned", settings, store_root=str(store.root))
+    cancel = CancelToken()
+
+    def stop_at_6(event: Event) -> None:
+        if isinstance(event, Loss) and event.step == 6:
+            cancel.cancel()
+
+    with pytest.raises(Cancelled):  # the user stopped it after its first checkpoint
+        run_finetune(request, on_event=stop_at_6, cancel=cancel)
+    run = RunFolder.for_name(store.root, "tuned")
+    kept = run.latest_checkpoint()
+    assert kept is not None and kept.step == 4
+    kept_files = file_hashes(kept.path)
+
+    # Resumed on a "full disk": the step-8 checkpoint cannot be written.
+    args = {"model": "tiny-t5", "pairs": [str(pairs)], "out": "tuned", "settings": settings.to_dict(), "resume": True,
+            "store": str(store.root)}
+    result = fault_child("finetune", args, fsize=FSIZE)
+    assert result["error"] == "FinetuneError", result
+    assert result["message"].startswith("Training stopped because Precis could not write to ")
+    assert "(File too large)" in result["message"]
+    assert result["message"].endswith("The checkpoint at step 4 is kept: free some space and resume the run.")
+    after = run.latest_checkpoint()
+    assert after is not None and after.step == 4 and file_hashes(after.path) == kept_files
+    assert not run.result.exists()
+    assert [p for p in store.root.rglob("*") if p.name.startswith(".tmp-")] == []
+
+    # With room again, Resume continues from step 4 and finishes.
+    finished = run_finetune(FinetuneRequest("tiny-t5", [str(pairs)], "tuned", settings, resume=True,
+                                            store_root=str(store.root)))
+    assert finished.resumed_from == 4 and finished.result_dir.is_dir()

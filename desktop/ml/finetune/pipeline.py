@@ -56,6 +56,28 @@ class FinetuneRequest:
 
 def run_finetune(request: FinetuneRequest, *, on_event: EventCallback = ignore_events, cancel: CancelToken | None = None,
                  pause: PauseToken | None = None) -> FinetuneResult:
+    """Train, evaluate and stage the result; a write the disk refuses (full, read-only, a file-size
+    limit) ends the run with one sentence, and what was written before it stays usable."""
+    try:
+        return _run_finetune(request, on_event=on_event, cancel=cancel, pause=pause)
+    except OSError as exc:
+        raise FinetuneError(_write_failed(request, exc)) from exc
+
+
+def _write_failed(request: FinetuneRequest, exc: OSError) -> str:
+    run = RunFolder.for_name(ModelStore(request.store_root).root, request.out)
+    reason = exc.strerror or str(exc)
+    where = Path(exc.filename).parent if isinstance(exc.filename, str) else run.path
+    while not where.exists() and where != where.parent:  # a staged folder that is gone again
+        where = where.parent
+    checkpoint = run.latest_checkpoint()
+    kept = (f"The checkpoint at step {checkpoint.step} is kept: free some space and resume the run."
+            if checkpoint is not None else "Free some space and start the run again.")
+    return f"Training stopped because Precis could not write to {where} ({reason}). Nothing was left half-written. {kept}"
+
+
+def _run_finetune(request: FinetuneRequest, *, on_event: EventCallback, cancel: CancelToken | None,
+                  pause: PauseToken | None) -> FinetuneResult:
     started = time.monotonic()
     control = TrainingControl(cancel, pause, on_pause=lambda p: on_event(Progress("paused" if p else "training", 0, 0)))
     settings = request.settings.checked()

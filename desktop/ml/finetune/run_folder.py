@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -93,7 +94,13 @@ class RunFolder:
         tmp = final.parent / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
-            yield tmp
+            try:
+                yield tmp
+            except Exception as exc:
+                disk = _as_os_error(exc)
+                if disk is exc:
+                    raise
+                raise disk from exc
             _fsync_tree(tmp)
             old = None
             if final.exists():
@@ -129,7 +136,8 @@ class RunFolder:
                 "python_rng": list(random.getstate()[1]),
                 "python_rng_version": random.getstate()[0],
             }
-            torch.save(state, tmp / STATE)
+            with open(tmp / STATE, "wb") as f:  # a file object: a refused write stays an OSError
+                torch.save(state, f)
             (tmp / META).write_text(json.dumps({**meta, "step": step}), encoding="utf-8")
         atomic_write_text(self.checkpoints / "latest", name)
         for old in self.checkpoints.iterdir():
@@ -172,6 +180,27 @@ class RunFolder:
         if state["cuda_rng"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["cuda_rng"])
         random.setstate((state["python_rng_version"], tuple(state["python_rng"]), None))
+
+
+def _as_os_error(exc: Exception) -> Exception:
+    """The disk's own error behind a serializer's failure, so the run can say "File too large" or
+    "No space left on device" rather than a serializer's internals.
+
+    torch.save wraps the OSError of a refused write in a RuntimeError (the OSError is its
+    context); safetensors writes from Rust and only quotes the OS error number in its message.
+    """
+    if isinstance(exc, OSError):
+        return exc
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    found = re.search(r"os error (\d+)", str(exc))
+    if found:
+        code = int(found.group(1))
+        return OSError(code, os.strerror(code))
+    return exc
 
 
 def _fsync_tree(folder: Path) -> None:
