@@ -261,7 +261,7 @@ class MainWindow(DigestActions):
         self.digest_view.show_digest(digest, paths=job.paths, documents=documents, entry_id=self.entries.get(job.id),
                                      job_id=job.id)
         if documents or not digest.documents:
-            self.source_view.set_documents(documents)
+            self.source_view.set_documents_soon(documents)
         else:
             # A job of many files lets its documents go as it summarizes them (job.KEEP_FILES) so the
             # worker's memory stays flat; the source view reads them again here, off the GUI thread.

@@ -7,7 +7,7 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -118,6 +118,18 @@ class SourceView(QWidget):
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.show_source(pending)
+
+    def set_documents_soon(self, documents: list[Document]) -> None:
+        """``set_documents`` on the next turn of the event loop, so laying out a long source text
+        does not add to the same turn's work (the digest's own layout) and freeze the window. A
+        citation clicked meanwhile is kept and shown once the text is in."""
+        self._generation += 1
+        self._loading = True
+        QTimer.singleShot(0, self, lambda g=self._generation, docs=list(documents): self._apply(g, docs))
+
+    def _apply(self, generation: int, docs: list[Document]) -> None:
+        if generation == self._generation:
+            self.set_documents(docs)
 
     def load_paths(self, paths: list[str]) -> None:
         """Read the files in a background thread (a reopened digest), then offer them."""

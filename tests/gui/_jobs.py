@@ -45,23 +45,36 @@ def zombies() -> list[psutil.Process]:
     return out
 
 
-class LoopWatch(QObject):
-    """A 10 ms timer that records the longest gap between its ticks: how long the event loop
-    was blocked at worst.
+def _runqueue_ns() -> int | None:
+    """Nanoseconds this thread has spent ready to run but waiting for a CPU (Linux schedstat)."""
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as f:
+            return int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
-    Two measures, because CI machines are shared: `max_gap_ms` is wall time (what a user sees,
-    which includes time the OS gave our CPU to another process) and `max_busy_ms` is the GUI
-    thread's own CPU time within one gap (work we put on the GUI thread, which is the bug this
-    guards against). A gap longer than `slowest` is kept with its CPU share for the message."""
+
+class LoopWatch(QObject):
+    """A 10 ms timer on the GUI thread that records the longest gap between its ticks.
+
+    A gap is time the event loop did not get round to the timer. On a shared CI machine part of
+    it can be time the kernel kept the GUI thread waiting for a CPU that other processes held,
+    which no code of ours can block or cause. So the measure held to the issue's 100 ms is
+    ``max_blocked_ms``: the gap less that run-queue wait (from /proc/thread-self/schedstat; where
+    that is missing, the whole gap). What is left is time the thread ran our code or sat blocked
+    in a call: exactly a frozen window. ``max_busy_ms`` is the GUI thread's CPU time in one gap."""
 
     def __init__(self, interval_ms: int = 10) -> None:
         super().__init__()
         self.max_gap_ms = 0
+        self.max_blocked_ms = 0.0
         self.max_busy_ms = 0.0
         self.ticks = 0
-        self.slowest: tuple[int, float] = (0, 0.0)
+        #: (gap, blocked, busy) of the gap with the most blocked time
+        self.worst: tuple[int, float, float] = (0, 0.0, 0.0)
         self._clock = QElapsedTimer()
         self._cpu = 0.0
+        self._waited: int | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
@@ -69,6 +82,7 @@ class LoopWatch(QObject):
     def start(self) -> None:
         self._clock.start()
         self._cpu = time.thread_time()
+        self._waited = _runqueue_ns()
         self._timer.start()
 
     def stop(self) -> None:
@@ -80,22 +94,26 @@ class LoopWatch(QObject):
         now = time.thread_time()
         busy = (now - self._cpu) * 1000
         self._cpu = now
-        if gap > self.max_gap_ms:
-            self.slowest = (gap, busy)
+        waited = _runqueue_ns()
+        queued = (waited - self._waited) / 1e6 if waited is not None and self._waited is not None else 0.0
+        self._waited = waited
+        blocked = max(0.0, gap - queued)
+        if blocked > self.max_blocked_ms:
+            self.worst = (gap, blocked, busy)
         self.max_gap_ms = max(self.max_gap_ms, gap)
+        self.max_blocked_ms = max(self.max_blocked_ms, blocked)
         self.max_busy_ms = max(self.max_busy_ms, busy)
 
     def assert_responsive(self) -> None:
-        """No more than 80 ms of our own work on the GUI thread between two ticks, and no wall
-        gap a user would call a freeze (300 ms: room for a shared CI machine's scheduler)."""
+        """The event loop was never blocked for 100 ms or more (the app issue's bound)."""
+        print(self.report())  # shown with the failure, or with -s
         assert self.ticks > 10, self.report()
-        assert self.max_busy_ms < 80, f"the GUI thread was busy: {self.report()}"
-        assert self.max_gap_ms < 300, f"the event loop was blocked: {self.report()}"
+        assert self.max_blocked_ms < 100, f"the event loop was blocked: {self.report()}"
 
     def report(self) -> str:
-        gap, busy = self.slowest
-        return (f"longest gap {gap} ms ({busy:.0f} ms of it GUI-thread CPU); "
-                f"most GUI-thread CPU in one gap {self.max_busy_ms:.0f} ms over {self.ticks} ticks")
+        gap, blocked, busy = self.worst
+        return (f"worst gap {gap} ms: {blocked:.0f} ms blocked (the rest waiting for a CPU), {busy:.0f} ms of it "
+                f"GUI-thread CPU; longest wall gap {self.max_gap_ms} ms over {self.ticks} ticks")
 
 
 def wait_until(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]

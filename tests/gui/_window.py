@@ -82,5 +82,5 @@ def message_boxes(win: QWidget) -> list[QMessageBox]:
 
 
 def wait_digest(qtbot: QtBot, win: MainWindow, timeout: int = 30_000) -> None:
-    qtbot.waitUntil(lambda: win.digest_view.digest is not None, timeout=timeout)
+    qtbot.waitUntil(lambda: win.digest_view.digest is not None and not win.source_view.loading, timeout=timeout)
 
