@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.digest import Source
 from desktop.core.document import Locator
 from desktop.core.ingest import read_document
-from desktop.gui.source_text import margin_label, matches
+from desktop.gui.source_text import SLICE, margin_label, matches
 from desktop.gui.source_view import SourceView
 from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES
 
@@ -129,3 +129,25 @@ def test_locator_matching() -> None:
     assert matches(Locator(start=10.0, end=12.0), Locator(start=9.5, end=20.0))
     assert not matches(Locator(start=30.0), Locator(start=9.5, end=20.0))
     assert not matches(Locator(paragraph=2), Locator())
+
+
+def test_a_long_document_is_laid_out_a_slice_at_a_time(qtbot: QtBot, corpus: Path) -> None:
+    # The corpus's longest PDF (65 pages, 516 blocks): the first slice shows at once, the rest
+    # follows over later turns of the event loop, and a citation of the last page works at any
+    # moment (it lays out the rest first).
+    doc = read_document(corpus / "pdf" / "chelsea_pdta.pdf")
+    assert len(doc.blocks) > 2 * SLICE
+    view = SourceView()
+    qtbot.addWidget(view)
+    view.resize(460, 600)
+    view.show()
+    view.set_documents([doc])
+    assert not view.text.complete and view.text.document().blockCount() == SLICE
+    qtbot.waitUntil(lambda: view.text.complete, timeout=5000)
+    assert view.text.document().blockCount() == len(doc.blocks)
+
+    view.set_documents([doc])
+    assert not view.text.complete
+    last = doc.blocks[-1]
+    assert view.show_source(Source(str(doc.path), last.locator, doc.display_name, last.text[:60]))
+    assert view.text.complete and view.text.marked_blocks and max(view.text.marked_blocks) >= SLICE
