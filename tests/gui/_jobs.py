@@ -45,13 +45,21 @@ def zombies() -> list[psutil.Process]:
     return out
 
 
-def _runqueue_ns() -> int | None:
+def runqueue_ns() -> int | None:
     """Nanoseconds this thread has spent ready to run but waiting for a CPU (Linux schedstat)."""
     try:
         with open("/proc/thread-self/schedstat", encoding="ascii") as f:
             return int(f.read().split()[1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def blocked_seconds(started_wall: float, started_queue: int | None) -> float:
+    """Wall seconds since ``started_wall`` (perf_counter) less this thread's run-queue wait since
+    ``started_queue`` (``runqueue_ns()``): the time the thread ran or blocked."""
+    wall = time.perf_counter() - started_wall
+    now = runqueue_ns()
+    return wall - ((now - started_queue) / 1e9 if now is not None and started_queue is not None else 0.0)
 
 
 class LoopWatch(QObject):
@@ -82,7 +90,7 @@ class LoopWatch(QObject):
     def start(self) -> None:
         self._clock.start()
         self._cpu = time.thread_time()
-        self._waited = _runqueue_ns()
+        self._waited = runqueue_ns()
         self._timer.start()
 
     def stop(self) -> None:
@@ -94,7 +102,7 @@ class LoopWatch(QObject):
         now = time.thread_time()
         busy = (now - self._cpu) * 1000
         self._cpu = now
-        waited = _runqueue_ns()
+        waited = runqueue_ns()
         queued = (waited - self._waited) / 1e6 if waited is not None and self._waited is not None else 0.0
         self._waited = waited
         blocked = max(0.0, gap - queued)

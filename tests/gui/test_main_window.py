@@ -74,7 +74,9 @@ def test_precis_shows_the_window_in_under_two_seconds(tmp_path: Path) -> None:
     report = json.loads(line)
     assert report["visible"] is True
     assert report["heavy_modules"] == []
-    assert shown_after < 2.0, f"window shown after {shown_after:.2f} s"
+    # The two seconds, less any time a busy (CI) machine kept the process waiting for a CPU.
+    waited = report["waited_for_cpu_s"] or 0.0
+    assert shown_after - waited < 2.0, f"window shown after {shown_after:.2f} s ({waited:.2f} s of it waiting for a CPU)"
     assert proc.returncode == 0, proc.stderr.read()  # type: ignore[union-attr]
     assert (tmp_path / "home" / "logs" / "precis.log").is_file()
 
