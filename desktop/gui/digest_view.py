@@ -3,8 +3,6 @@ streaming in while a job runs, and an Edit mode whose result can be saved as a t
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
@@ -20,16 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import paths
-from desktop.core.atomic import atomic_write_text
 from desktop.core.digest import Digest, Source
 from desktop.core.document import Document
 from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
+from desktop.gui.digest_text import chip_texts, describe, duration, plain_citations, without_citations
 from desktop.gui.elided_label import ElidedLabel
-
-_CITES = re.compile(r" — ((?:\[[^\]]+\]\(cite:[^)]+\)(?:; )?)+)")
-_LINK = re.compile(r"\[([^\]]+)\]\(cite:[^)]+\)")
+from desktop.ml.finetune.pairs_io import append_saved_pair
 
 WELCOME = """# Welcome to Precis
 
@@ -39,36 +34,6 @@ the tree on the left and press **Summarize** (Ctrl+Enter).
 Every point in a digest links to the passage it came from: click a citation to read it in the
 source view.
 """
-
-
-def plain_citations(markdown: str) -> str:
-    """Citation links as plain references: "- point — [a.pdf, p. 3](cite:..)" -> "- point (a.pdf, p. 3)"."""
-    return _CITES.sub(lambda m: " (" + "; ".join(_LINK.findall(m.group(1))) + ")", markdown)
-
-
-def without_citations(markdown: str) -> str:
-    """The digest text a model should learn to write: no citation links, no Notes section."""
-    text = _CITES.sub("", markdown)
-    return re.sub(r"\n## Notes\n.*", "\n", text, flags=re.DOTALL).rstrip() + "\n"
-
-
-def pairs_file() -> Path:
-    return paths.data_dir() / "pairs" / "saved-pairs.jsonl"
-
-
-def append_training_pair(document: str, summary: str, path: Path | None = None) -> Path:
-    """Add one ``{"document", "summary"}`` line to the pairs file, atomically (read + rewrite)."""
-    path = path or pairs_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        existing = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        existing = ""
-    if existing and not existing.endswith("\n"):
-        existing += "\n"
-    line = json.dumps({"document": document, "summary": summary}, ensure_ascii=False)
-    atomic_write_text(path, existing + line + "\n")
-    return path
 
 
 class DigestView(QWidget):
@@ -209,7 +174,7 @@ class DigestView(QWidget):
             return
         text = stage
         if eta_s is not None and eta_s >= 1:
-            text += f" · about {_duration(eta_s)} left"
+            text += f" · about {duration(eta_s)} left"
         self._stage = text
         self.status_label.setText(text[:1].upper() + text[1:] if text else "")
 
@@ -246,7 +211,7 @@ class DigestView(QWidget):
         self._leave_editor()
         self._render()
         self._set_chips(digest.labels())
-        self.status_label.setText(_describe(digest))
+        self.status_label.setText(describe(digest))
         self._update_buttons()
 
     def refresh_style(self) -> None:
@@ -394,7 +359,7 @@ class DigestView(QWidget):
         if not document:
             raise ValueError("The source documents are still being read; try again in a moment.")
         summary = markdown_to_text(without_citations(self._markdown)).strip()
-        saved = append_training_pair(document, summary, path)
+        saved = append_saved_pair(document, summary, path)
         self.pair_saved.emit(str(saved))
         return saved
 
@@ -407,42 +372,3 @@ class DigestView(QWidget):
             messages.warning(str(exc) if isinstance(exc, ValueError) else f"The pair could not be saved: {exc}")
             return
         messages.info(f"Saved as a training pair in {saved}. The fine-tune panel will offer it.")
-
-
-def chip_texts(labels: dict[str, str]) -> list[tuple[str, str]]:
-    """What a person reads from the engine's labels: the type, an urgency worth saying, "asks you"."""
-    out: list[tuple[str, str]] = []
-    if labels.get("type"):
-        out.append(("type", labels["type"]))
-    urgency = labels.get("urgency", "")
-    if urgency and urgency not in ("normal", "not urgent", "no", "low"):
-        out.append(("urgency", urgency))
-    if labels.get("asks_reader") == "yes":
-        out.append(("asks_reader", "asks you"))
-    for key, value in labels.items():
-        if key not in ("type", "urgency", "asks_reader") and value:
-            out.append((key, str(value)))
-    return out
-
-
-def _duration(value: float) -> str:
-    seconds = round(value)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    return f"{minutes} min {s:02d} s" if minutes < 10 else f"{minutes} min"
-
-
-def _describe(digest: Digest) -> str:
-    engine = {"extractive": "Extractive engine"}.get(digest.engine, digest.engine or "")
-    model = digest.stats.get("model")
-    parts = [f"{engine}{f' · {model}' if model and model not in engine else ''}".strip(" ·")]
-    seconds = digest.stats.get("seconds_total") or digest.stats.get("seconds")
-    if seconds:
-        seconds = float(seconds)
-        parts.append(f"{seconds:.1f} s" if seconds >= 0.1 else "under 0.1 s")
-    docs = len(digest.documents)
-    if docs:
-        parts.append(f"{docs} document{'s' if docs != 1 else ''}")
-    return " · ".join(p for p in parts if p)
-

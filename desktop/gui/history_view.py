@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.history import History, HistoryEntry
-from desktop.gui.digest_view import chip_texts
+from desktop.gui.digest_text import chip_texts
 
 ENTRY_ID = Qt.ItemDataRole.UserRole + 1
 ALL_LABELS = "All labels"

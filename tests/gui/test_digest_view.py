@@ -10,7 +10,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.core.digest import Source
-from desktop.gui.digest_view import DigestView, chip_texts, pairs_file, plain_citations, without_citations
+from desktop.gui.digest_text import chip_texts, plain_citations, without_citations
+from desktop.gui.digest_view import DigestView
+from desktop.ml.finetune import saved_pairs_file
 from desktop.ml.job import JobResult, JobSpec, run_job
 from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES
 
@@ -89,7 +91,7 @@ def test_edit_and_save_as_training_pair(view: DigestView, result: JobResult, qtb
     assert view.citation_hrefs()  # links survive an edit
 
     saved = view.save_training_pair()
-    assert saved == pairs_file() and saved.parent.name == "pairs"
+    assert saved == saved_pairs_file() and saved.parent.name == "pairs"
     view.save_training_pair()
     lines = saved.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
@@ -105,7 +107,7 @@ def test_pair_needs_the_source_text(view: DigestView, result: JobResult) -> None
     view.set_documents([])
     with pytest.raises(ValueError, match="still being read"):
         view.save_training_pair()
-    assert not pairs_file().exists()
+    assert not saved_pairs_file().exists()
 
 
 def test_export_markdown_has_plain_citations(view: DigestView, result: JobResult) -> None:

@@ -18,11 +18,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.events import Loss
 from desktop.core.settings import Settings, save_settings
-from desktop.gui.digest_view import append_training_pair
 from desktop.gui.finetune import FinetunePanel
 from desktop.gui.finetune.finetune_settings_form import parameter_count
 from desktop.gui.finetune.loss_chart import TRAIN_COLOR, VAL_COLOR, LossChart, nice_ticks
 from desktop.gui.finetune.pairs_table_model import FLAGS
+from desktop.ml.finetune import append_saved_pair
 from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.store import ModelStore
 from tests.gui._window import OFFSCREEN_NOISE, make_window
@@ -117,7 +117,7 @@ def test_imports_pairs_from_files_folders_and_saved_digests(qtbot: QtBot, panel:
     (folder / "q3.txt").write_text("Revenue grew in the third quarter while costs stayed flat.", encoding="utf-8")
     (folder / "q3.summary.txt").write_text("Q3: revenue up, costs flat.", encoding="utf-8")
     _load(qtbot, panel, folder)
-    append_training_pair("The printer on floor two is fixed.", "Printer fixed.")
+    append_saved_pair("The printer on floor two is fixed.", "Printer fixed.")
     _load(qtbot, panel, None)
     assert model.rowCount() == 18
     assert [model.row_texts(r)[0] for r in (14, 16, 17)] == ["line 2 · more.csv", "q3.txt", "line 1 · saved-pairs.jsonl"]

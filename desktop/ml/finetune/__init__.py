@@ -11,7 +11,7 @@ No Qt and no torch at import time. The GUI panel and ``precis-cli finetune`` use
 
 from desktop.ml.finetune.card import EvaluationCard, Sample
 from desktop.ml.finetune.control import PauseToken, TrainingControl
-from desktop.ml.finetune.pairs_io import PairRecord, read_pairs, saved_pairs_file
+from desktop.ml.finetune.pairs_io import PairRecord, append_saved_pair, read_pairs, saved_pairs_file
 from desktop.ml.finetune.pairset import PairItem, PairSet
 from desktop.ml.finetune.pipeline import FinetuneRequest, run_finetune
 from desktop.ml.finetune.result import FinetuneResult, discard_result, keep_result
@@ -29,6 +29,7 @@ __all__ = [
     "PauseToken",
     "Sample",
     "TrainingControl",
+    "append_saved_pair",
     "discard_result",
     "keep_result",
     "preset",

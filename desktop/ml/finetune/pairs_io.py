@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core import paths
+from desktop.core.atomic import atomic_write_text
 from desktop.core.errors import PairsError
 from desktop.core.ingest import SUPPORTED_EXTENSIONS
 
@@ -37,6 +38,22 @@ class PairRecord:
 def saved_pairs_file() -> Path:
     """Where the app appends pairs the user saved from edited digests (see ``gui.digest_view``)."""
     return paths.data_dir() / "pairs" / "saved-pairs.jsonl"
+
+
+def append_saved_pair(document: str, summary: str, path: Path | None = None) -> Path:
+    """Add one ``{"document", "summary"}`` line to the saved pairs file (an edited digest kept for
+    fine-tuning), atomically: read, append, write to a temporary file and rename."""
+    path = path or saved_pairs_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        existing = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    line = json.dumps({"document": document, "summary": summary}, ensure_ascii=False)
+    atomic_write_text(path, existing + line + "\n")
+    return path
 
 
 def read_pairs(source: Path | str) -> list[PairRecord]:
