@@ -25,10 +25,18 @@ from desktop.ml.presets import preset
 from desktop.ml.sentence_pool import Sentence, document_sentences
 from desktop.ml.textrank import rank, relevance, select
 
-_DECISION = re.compile(r"\b(agreed|we agree|decided|decision|approved?|let'?s (do|go|ship|move)|we('ll| will) (ship|go with)|resolved|concluded)\b", re.IGNORECASE)
+_DECISION = re.compile(r"\b(agreed|we agree|decided|approved?|let'?s (do|go|ship|move)|we('ll| will) (ship|go with)|resolved|concluded)\b", re.IGNORECASE)
+#: Talk about deciding is not a decision: "we have to come to a decision", "what are the decision
+#: variables", "once we've made the decision", what has not been agreed, and questions.
+_NOT_DECIDED = re.compile(r"\?\s*$|\b(have to|need to|going to|gonna|should|will|once|if|when|whether|before)\b[^.]*\b(decide|agree|approve)"
+                          r"|\b(not|never|no)\b[^.]{0,30}\b(decided|agreed|approved|resolved)\b", re.IGNORECASE)
 _ACTION = re.compile(r"\b(i'?ll|i will|will do|can you|could you|please|action item|take (it|that|care)|own (that|it)|follow up|send (me|you|us)|write|prepare)\b", re.IGNORECASE)
 _ASK = re.compile(r"\?|\b(please|could you|can you|would you|let me know|tell me|send me|need (a|your|you)|kindly|i('d| would) appreciate)\b", re.IGNORECASE)
 _ADDRESSED = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)\s*,\s*(can|could|would|please)\b")
+
+
+def _is_decision(text: str) -> bool:
+    return bool(_DECISION.search(text)) and not _NOT_DECIDED.search(text)
 
 
 class ExtractiveEngine:
@@ -82,7 +90,7 @@ class ExtractiveEngine:
                 candidates += [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
                                for i in self._pick(pool, scores, p.max_points, query)]
                 if doc.kind is DocKind.TRANSCRIPT and not query:
-                    digest.decisions += self._cued(doc, pool, _DECISION.search)
+                    digest.decisions += self._cued(doc, pool, _is_decision)
                     digest.action_items += self._actions(doc, pool)
                 if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
                     digest.asks += self._cued(doc, pool, _ASK.search)

@@ -154,3 +154,16 @@ def test_cancel_stops_the_engine(engine: ExtractiveEngine, meeting: Document) ->
     token.cancel()
     with pytest.raises(Cancelled):
         engine.summarize([meeting], cancel=token)
+
+
+def test_talk_about_deciding_is_not_a_decision(engine: ExtractiveEngine, corpus: Path) -> None:
+    # A research meeting (QMSum/ICSI) full of "decision nodes" and "we have to decide": those are
+    # not decisions; what the meeting did agree stays.
+    doc = read_document(corpus / "transcript" / "qmsum-Bed004-icsi-research.txt")
+    decisions = [p.text for p in engine.summarize([doc], length="long").decisions]
+    talk = re.compile(r"\?\s*$|decision (variables|node)|come to a decision|make this decision|made the decision|"
+                      r"have to decide|not (been )?(agreed|decided)", re.IGNORECASE)
+    assert [d for d in decisions if talk.search(d)] == []
+    council = read_document(corpus / "transcript" / "oakland-council-2022-08-09.cdp-transcript.json")
+    kept = [p.text for p in engine.summarize([council], length="long").decisions]
+    assert any("motion is approved" in d for d in kept)
