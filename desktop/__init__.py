@@ -12,3 +12,9 @@ __version__ = "0.1.0"
 # loads its OpenMP runtime, hence here, the first module any Precis process imports. A value
 # the user set is kept.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# glibc allocator settings (an arena cap, for flat memory over long jobs): before any thread
+# starts, and in the environment of every process Precis starts. See desktop/core/memory.py.
+from desktop.core.memory import limit_malloc_arenas as _limit_malloc_arenas
+
+_limit_malloc_arenas()

@@ -6,10 +6,7 @@ in the queue and keeps an ``EnginePool`` so the model is loaded once, not per jo
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import logging
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +21,7 @@ from desktop.core.errors import ModelNotFound
 from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
 from desktop.core.ingest import expand_paths, iter_documents
 from desktop.core.limits import DEFAULT_LIMITS, Limits
+from desktop.core.memory import release_memory
 from desktop.ml.extractive import ExtractiveEngine
 
 log = logging.getLogger(__name__)
@@ -118,32 +116,6 @@ def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, canc
 #: this many files; a bigger job lets each document go once it is summarized, and the app re-reads
 #: the files it needs, so memory stays flat over a folder of hundreds of files.
 KEEP_FILES = 50
-
-
-def release_memory() -> None:
-    """Give freed memory back to the operating system between documents.
-
-    Parsing a large PDF leaves glibc's heap full of free but fragmented space that it keeps; over a
-    folder of hundreds of files the process's footprint then ratchets up although nothing is
-    retained. ``malloc_trim`` returns it (glibc only; elsewhere this does nothing).
-    """
-    gc.collect()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _load_libc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        return libc
-    except (OSError, AttributeError):
-        return None
-
-
-_LIBC = _load_libc()
 
 
 class DocumentStream:
