@@ -35,6 +35,14 @@ _ASK = re.compile(r"\?|\b(please|could you|can you|would you|let me know|tell me
 _ADDRESSED = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)\s*,\s*(can|could|would|please)\b")
 
 
+#: A date that frees people from something is not a deadline: "Nobody needs to come in on Saturday."
+_NO_OBLIGATION = re.compile(r"\b(nobody|no one|no need|(do|does|did)n'?t (need|have) to|(need|have) not)\b", re.IGNORECASE)
+
+
+def _is_deadline(text: str) -> bool:
+    return find_due(text) is not None and not _NO_OBLIGATION.search(text)
+
+
 def _is_decision(text: str) -> bool:
     return bool(_DECISION.search(text)) and not _NOT_DECIDED.search(text)
 
@@ -94,7 +102,7 @@ class ExtractiveEngine:
                     digest.action_items += self._actions(doc, pool)
                 if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
                     digest.asks += self._cued(doc, pool, _ASK.search)
-                    digest.deadlines += self._cued(doc, pool, find_due)
+                    digest.deadlines += self._cued(doc, pool, _is_deadline)
         chosen_points = _best(candidates, p.max_points)
         digest.points = [c.point for c in chosen_points]
         top_k = sorted(chosen_points, key=lambda c: -c.score)[: p.extractive_overview_sentences]

@@ -128,6 +128,7 @@ def test_email_asks_and_deadlines(engine: ExtractiveEngine, thread: Document) ->
     _find(digest.asks, "tell me by Friday")
     _find(digest.deadlines, "packs its own desks", "Thursday 3 December")
     _find(digest.deadlines, "tell me by Friday")
+    assert not [p.text for p in digest.deadlines if "Nobody needs to come in" in p.text]  # no obligation, no deadline
     everything = " ".join(p.text for p in digest.all_points()) + digest.overview + digest.documents[0].summary
     assert "Daniel, attached is the revised floor plan" not in everything  # the quoted reply
     assert "+31 20 555 0142" not in everything  # the signature
