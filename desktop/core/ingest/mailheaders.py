@@ -37,7 +37,7 @@ def decode_8bit(raw: bytes, hint: str | None = None) -> str:
     if hint and hint.lower() not in ("utf-8", "utf8"):
         try:
             return raw.decode(_codec(hint))
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the charset name
             pass
     high = sum(1 for b in raw if b >= 0x80)
     letters = high + sum(1 for b in raw if b < 0x80 and chr(b).isalpha())
@@ -110,7 +110,7 @@ def _word_bytes(encoding: str, text: str) -> bytes | None:
 def _decode_word_bytes(data: bytes, charset: str) -> str:
     try:
         return data.decode(_codec(charset))
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the charset name
         return decode_8bit(data)
 
 

@@ -102,6 +102,17 @@ def test_encoded_recipient_and_sender_names(corpus: Path) -> None:
     assert _body(swiss) == [(Role.PARAGRAPH, "Test email *********************************************************")]
 
 
+def test_a_nul_in_an_encoded_words_charset_is_not_a_crash() -> None:
+    # Found by the damaged-email property (a flipped byte in "=?Windows-1252?Q?...?="): Python's
+    # codec lookup raises ValueError, not LookupError, for a name with a NUL in it.
+    raw = (b"From: =?\x00indows-1252?Q?M=FCller_Peter?= <peter@example.ch>\n"
+           b"To: =?Windows-1252?Q?M=FCller_Peter?= <peter@example.ch>\n"
+           b"Subject: =?\x00tf-8?Q?caf=C3=A9?=\n\nThe body.\n")
+    doc = _read(raw, "damaged.eml")
+    assert doc.metadata["from"] == "Müller Peter <peter@example.ch>"
+    assert decode_words("=?\x00indows-1252?Q?M=FCller?=") == "Müller"
+
+
 def test_signed_message_ignores_the_signature_blob(corpus: Path) -> None:
     doc = read_document(corpus / E / "smime-signed.eml")
     assert doc.metadata["attachments"] == [] and doc.children == [] and doc.warnings == []
