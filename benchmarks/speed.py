@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: Read before importing desktop, which sets it (see desktop/__init__.py); the naive baseline
-#: runs without it unless the user set it.
+#: Read before importing desktop, which sets both (desktop/__init__.py, desktop/core/memory.py);
+#: the naive baseline runs without Precis's values unless the user set them.
 USER_OMP_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY")
+USER_MALLOC_ARENA_MAX = os.environ.get("MALLOC_ARENA_MAX")
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -44,8 +45,13 @@ def log(text: str) -> None:
 
 def run_child(spec: dict[str, Any], script: str = "speed_child.py", timeout: float = 1800) -> dict[str, Any]:
     env = dict(os.environ)
-    if spec.get("mode") == "naive" and USER_OMP_WAIT_POLICY is None:
-        env.pop("OMP_WAIT_POLICY", None)
+    if spec.get("mode") == "naive":
+        if USER_OMP_WAIT_POLICY is None:
+            env.pop("OMP_WAIT_POLICY", None)
+        if USER_MALLOC_ARENA_MAX is None:
+            # glibc's own default (8 arenas per core on 64-bit), named so that the child's late
+            # import of desktop sees a user value and leaves the allocator alone.
+            env["MALLOC_ARENA_MAX"] = str(8 * (os.cpu_count() or 1))
     proc = subprocess.run([sys.executable, str(Path(__file__).with_name(script)), json.dumps(spec)], check=False,
                           capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(MARK)), None)

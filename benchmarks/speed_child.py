@@ -14,7 +14,6 @@ import time
 _STARTED = time.perf_counter()  # before the heavy imports: they are part of loading
 
 import json
-import resource
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,23 +30,6 @@ MARK = "PRECIS_BENCH_RESULT "
 ENCODER_CHUNKS = 4
 
 Generate = Callable[[Sequence[str], int], None]
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory since it started.
-
-    On Linux from ``VmHWM``: ``ru_maxrss`` survives ``exec``, so a child of a large parent
-    would report the parent's peak (https://man7.org/linux/man-pages/man2/getrusage.2.html).
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _settings(new_tokens: int, ngram: int) -> Any:
@@ -138,6 +120,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         # Before anything imports desktop (which sets OMP_WAIT_POLICY): the baseline runs with
         # torch's defaults, as plain transformers code would.
         import torch  # noqa: F401
+    from desktop.core.memory import peak_rss_mb
     from desktop.ml.store import ModelStore
 
     model_dir = ModelStore(store_root).resolve(model_name(shape)).path

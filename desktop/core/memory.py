@@ -49,6 +49,25 @@ def limit_malloc_arenas() -> None:
         _LIBC.mallopt(_M_ARENA_MAX, ARENAS)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (benchmarks, reliability probes).
+
+    On Linux the kernel's ``VmHWM``: ``ru_maxrss`` survives ``exec``, so a child of a large parent
+    would report the parent's peak (https://man7.org/linux/man-pages/man2/getrusage.2.html).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
 def release_memory() -> None:
     """Give freed memory back to the operating system (between the documents of a job)."""
     gc.collect()

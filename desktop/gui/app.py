@@ -117,15 +117,16 @@ def _report_start_and_quit(window: object, started: float | None) -> None:
         heavy = sorted(m for m in ("torch", "transformers", "ctranslate2", "onnxruntime") if m in sys.modules)
         elapsed = time.perf_counter() - started if started is not None else None
         print(json.dumps({"shown_s": elapsed, "visible": bool(window.isVisible()), "heavy_modules": heavy,  # type: ignore[attr-defined]
-                          "waited_for_cpu_s": _runqueue_wait_s()}), flush=True)
+                          "waited_for_cpu_s": runqueue_wait_s()}), flush=True)
         QCoreApplication.quit()
 
     QTimer.singleShot(0, report)
 
 
-def _runqueue_wait_s() -> float | None:
-    """Seconds the main thread spent ready to run while other processes held the CPUs (Linux
-    schedstat): on a busy machine this is part of the start-up time that no code of ours causes."""
+def runqueue_wait_s() -> float | None:
+    """Seconds the calling thread has spent ready to run while other processes held the CPUs
+    (Linux schedstat; None elsewhere): on a busy machine, time that no code of ours causes. The
+    start-up report and the GUI responsiveness tests subtract it."""
     try:
         with open("/proc/thread-self/schedstat", encoding="ascii") as f:
             return int(f.read().split()[1]) / 1e9

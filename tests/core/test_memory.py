@@ -33,6 +33,11 @@ def test_a_users_own_setting_wins() -> None:
     assert _arena_setting("4") == "4"
 
 
-def test_release_memory_can_run_between_documents() -> None:
-    release_memory()
-    release_memory()
+def test_peak_rss_counts_this_process_not_its_parent() -> None:
+    # A child of this (large) test process starts small: VmHWM is its own, ru_maxrss would not be.
+    code = ("from desktop.core.memory import peak_rss_mb; a = peak_rss_mb(); "
+            "block = bytearray(200 * 2**20); block[::4096] = b'x' * len(block[::4096]); print(a, peak_rss_mb())")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    before, after = (float(x) for x in done.stdout.split())
+    assert after - before > 150  # the 200 MB it touched
+    release_memory()  # and giving memory back is safe to call at any time

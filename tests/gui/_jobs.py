@@ -8,6 +8,7 @@ from pathlib import Path
 import psutil
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer
 
+from desktop.gui.app import runqueue_wait_s
 from desktop.ml.store import ModelStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,21 +46,12 @@ def zombies() -> list[psutil.Process]:
     return out
 
 
-def runqueue_ns() -> int | None:
-    """Nanoseconds this thread has spent ready to run but waiting for a CPU (Linux schedstat)."""
-    try:
-        with open("/proc/thread-self/schedstat", encoding="ascii") as f:
-            return int(f.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def blocked_seconds(started_wall: float, started_queue: int | None) -> float:
+def blocked_seconds(started_wall: float, started_queue: float | None) -> float:
     """Wall seconds since ``started_wall`` (perf_counter) less this thread's run-queue wait since
-    ``started_queue`` (``runqueue_ns()``): the time the thread ran or blocked."""
+    ``started_queue`` (``runqueue_wait_s()``): the time the thread ran or blocked."""
     wall = time.perf_counter() - started_wall
-    now = runqueue_ns()
-    return wall - ((now - started_queue) / 1e9 if now is not None and started_queue is not None else 0.0)
+    now = runqueue_wait_s()
+    return wall - (now - started_queue if now is not None and started_queue is not None else 0.0)
 
 
 class LoopWatch(QObject):
@@ -82,7 +74,7 @@ class LoopWatch(QObject):
         self.worst: tuple[int, float, float] = (0, 0.0, 0.0)
         self._clock = QElapsedTimer()
         self._cpu = 0.0
-        self._waited: int | None = None
+        self._waited: float | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
@@ -90,7 +82,7 @@ class LoopWatch(QObject):
     def start(self) -> None:
         self._clock.start()
         self._cpu = time.thread_time()
-        self._waited = runqueue_ns()
+        self._waited = runqueue_wait_s()
         self._timer.start()
 
     def stop(self) -> None:
@@ -102,8 +94,8 @@ class LoopWatch(QObject):
         now = time.thread_time()
         busy = (now - self._cpu) * 1000
         self._cpu = now
-        waited = runqueue_ns()
-        queued = (waited - self._waited) / 1e6 if waited is not None and self._waited is not None else 0.0
+        waited = runqueue_wait_s()
+        queued = (waited - self._waited) * 1000 if waited is not None and self._waited is not None else 0.0
         self._waited = waited
         blocked = max(0.0, gap - queued)
         if blocked > self.max_blocked_ms:

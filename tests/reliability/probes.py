@@ -20,21 +20,6 @@ PYTHON = sys.executable
 MEMORY_BOUND_MB = 1024
 
 
-def peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM, not ``ru_maxrss``: on Linux a child's ru_maxrss starts at its
-    parent's RSS at fork (it survives exec), so a child of a big pytest worker would look big."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def time_bound_s(size_bytes: int) -> float:
     """A few seconds per MB, plus a constant for start-up and a loaded 2-core CI runner."""
     return 8.0 + 4.0 * size_bytes / 2**20

@@ -19,7 +19,7 @@ from pathlib import Path
 from desktop.core.errors import DocumentError
 from desktop.core.ingest import _READER_MODULES, read_document
 from desktop.core.limits import Limits
-from tests.reliability.probes import peak_rss_mb
+from desktop.core.memory import peak_rss_mb
 
 
 def reader_for_name(module: str) -> None:

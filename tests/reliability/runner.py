@@ -27,8 +27,8 @@ from pathlib import Path
 from desktop.core.errors import DocumentError
 from desktop.core.ingest import read_bytes, read_document
 from desktop.core.ingest.context import ReadContext
+from desktop.core.memory import peak_rss_mb
 from tests.reliability.mutations import all_mutations
-from tests.reliability.probes import peak_rss_mb
 
 #: Address-space ceiling that keeps a runaway case from taking the machine down with it; a
 #: case that reaches it shows up as a MemoryError and fails the memory bound.

@@ -21,8 +21,8 @@ from pathlib import Path
 import psutil
 
 from desktop.core.events import Event, Partial, Progress
+from desktop.core.memory import peak_rss_mb
 from desktop.ml.job import EnginePool, JobSpec, run_job
-from tests.reliability.probes import peak_rss_mb
 
 
 class RssProbe:
