@@ -63,7 +63,7 @@ def naive_runner(model_dir: Path, threads: int, ngram: int) -> tuple[Generate, d
 def backend_runner(store_root: Path, shape: str, name: str, quant: str, threads: int, budget: int | None,
                    ngram: int) -> tuple[Generate, dict[str, Any]]:
     from desktop.ml.backends import create_backend
-    from desktop.ml.store import ModelStore
+    from desktop.ml.models.store import ModelStore
 
     store = ModelStore(store_root)
     ref = store.resolve(model_name(shape))
@@ -81,7 +81,7 @@ def backend_runner(store_root: Path, shape: str, name: str, quant: str, threads:
 
 def auto_runner(store_root: Path, shape: str, threads: int, ngram: int) -> tuple[Generate, dict[str, Any]]:
     """The app's default: ``load_text_model`` with backend, quantization and device all "auto"."""
-    from desktop.ml.loader import load_text_model
+    from desktop.ml.engine.loader import load_text_model
 
     model = load_text_model(model_name(shape), backend="auto", quantization="int8", device="auto",
                             threads=threads, store_root=store_root)
@@ -98,7 +98,7 @@ def auto_runner(store_root: Path, shape: str, threads: int, ngram: int) -> tuple
 def build(spec: dict[str, Any]) -> dict[str, Any]:
     """Load once so the derived files exist; report their one-off build time from the manifest."""
     from desktop.ml.backends.derived import folder_name, read_manifest
-    from desktop.ml.store import ModelStore
+    from desktop.ml.models.store import ModelStore
 
     store = ModelStore(Path(spec["store"]))
     ref = store.resolve(model_name(spec["shape"]))
@@ -121,7 +121,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         # torch's defaults, as plain transformers code would.
         import torch  # noqa: F401
     from desktop.core.memory import peak_rss_mb
-    from desktop.ml.store import ModelStore
+    from desktop.ml.models.store import ModelStore
 
     model_dir = ModelStore(store_root).resolve(model_name(shape)).path
     prompts = exact_prompts(model_dir, n, wl["input_tokens"])

@@ -1,7 +1,7 @@
 """End-to-end and cold-start rows: the real CLI on the largest PDF of the shared corpus.
 
 Both run with ``PRECIS_BENCH_FIXED_LENGTH=1`` (every generation exactly its preset's maximum
-length, no retries; see ``desktop/ml/generation.py``) so the work does not depend on when a
+length, no retries; see ``desktop/ml/engine/generation.py``) so the work does not depend on when a
 random-weight model happens to stop, and with a fresh ``PRECIS_HOME`` whose settings point at
 the benchmark's model store, so the summary cache starts empty.
 """
@@ -118,7 +118,7 @@ def _cold_child(pdf: str, model: str, store: str, threads: str) -> None:
     """The cold-start process: the same job the CLI runs, stopped at the first chunk summary."""
     marks: dict[str, float] = {}
     from desktop.core.events import Partial, Progress
-    from desktop.ml.job import JobSpec, run_job
+    from desktop.ml.engine.job import JobSpec, run_job
 
     marks["imported"] = time.time()
 

@@ -62,7 +62,7 @@ def _stamp_ok(folder: Path, recipe: dict[str, Any]) -> bool:
 
 
 def tiny_model(root: Path) -> Path:
-    from desktop.ml.random_model import build_random_t5
+    from desktop.ml.models.random_model import build_random_t5
 
     folder, recipe = root / "tiny", {"recipe": RECIPE, "kind": "tiny"}
     if not _stamp_ok(folder, recipe):
@@ -79,7 +79,7 @@ def trained_model(root: Path, tiny: Path) -> tuple[Path, dict[str, Any]]:
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from desktop.ml.tokenizer import TokenCounter
+    from desktop.ml.backends.tokenizer import TokenCounter
 
     folder = root / "trained"
     recipe = {"recipe": RECIPE, "kind": "trained", "steps": TRAIN_STEPS}
@@ -127,7 +127,7 @@ def _pad(rows: list[list[int]]) -> Any:
 
 
 def _default_texts() -> list[str]:
-    from desktop.ml.random_model import default_training_texts
+    from desktop.ml.models.random_model import default_training_texts
 
     return default_training_texts()
 
@@ -159,7 +159,7 @@ def compare(label: str, name: str, folder: Path, derived: Path, prompts: list[st
             targets: list[str] | None) -> list[dict[str, Any]]:
     from desktop.ml.backends import available_backends, create_backend
     from desktop.ml.backends.base import GenerationSettings, ModelRef
-    from desktop.ml.tokenizer import TokenCounter
+    from desktop.ml.backends.tokenizer import TokenCounter
 
     tok = TokenCounter.for_model(folder)
     ref = ModelRef(name, folder, f"bench-{RECIPE}")

@@ -53,8 +53,8 @@ def model_name(shape: str) -> str:
 
 def ensure_model(work: Path, shape: str) -> tuple[Path, float]:
     """The model imported into ``work/store``; returns (store root, seconds spent building now)."""
-    from desktop.ml.random_model import build_random_t5
-    from desktop.ml.store import ModelStore
+    from desktop.ml.models.random_model import build_random_t5
+    from desktop.ml.models.store import ModelStore
 
     started = time.monotonic()
     store_root = work / "store"
@@ -76,8 +76,8 @@ def exact_prompts(model_dir: Path, count: int, length: int) -> list[str]:
     Words are taken in order from the shipped sample texts and added one at a time while the
     count stays within ``length``; a word that would overshoot is skipped.
     """
-    from desktop.ml.random_model import default_training_texts
-    from desktop.ml.tokenizer import TokenCounter
+    from desktop.ml.backends.tokenizer import TokenCounter
+    from desktop.ml.models.random_model import default_training_texts
 
     tok = TokenCounter.for_model(model_dir)
     words = " ".join(default_training_texts()).split()

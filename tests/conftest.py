@@ -49,7 +49,7 @@ def _tokenizer_texts() -> list[str]:
             p = CORPUS / name
             if p.is_file():
                 texts.append(p.read_text(encoding="utf-8", errors="replace"))
-    from desktop.ml.random_model import default_training_texts
+    from desktop.ml.models.random_model import default_training_texts
 
     return texts + default_training_texts()
 
@@ -58,7 +58,7 @@ def _tokenizer_texts() -> list[str]:
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random-weight T5 with the real architecture and a SentencePiece tokenizer, saved like a
     Hub download (safetensors). Built once per test session; treat it as read-only."""
-    from desktop.ml.random_model import build_random_t5
+    from desktop.ml.models.random_model import build_random_t5
 
     out = tmp_path_factory.mktemp("tiny-t5") / "tiny-t5"
     return build_random_t5(out, "tiny", texts=_tokenizer_texts(), vocab_size=2000)

@@ -12,8 +12,8 @@ from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
 from desktop.core.document import Document
 from desktop.core.errors import PrecisError
 from desktop.core.events import CancelToken, Progress
-from desktop.ml.evaluate import METRICS, evaluate, read_pairs_jsonl
-from desktop.ml.job import EnginePool, choose_engine
+from desktop.ml.engine.evaluate import METRICS, evaluate, read_pairs_jsonl
+from desktop.ml.engine.job import EnginePool, choose_engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:

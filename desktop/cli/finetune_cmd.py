@@ -14,6 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from desktop.cli.progress import StderrBar
 from desktop.core.errors import Cancelled, PrecisError
 from desktop.core.events import CancelToken, Event, Loss, Notice, Progress
 from desktop.core.settings import load_settings
@@ -45,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from desktop.ml.finetune import FinetuneRequest, keep_result, preset, run_finetune
-    from desktop.ml.store import ModelStore
+    from desktop.ml.models.store import ModelStore
 
     try:
         settings = preset(args.preset).with_overrides(
@@ -107,24 +108,23 @@ def _first_interrupt_cancels(cancel: CancelToken) -> Any:
     return handler
 
 
-class LossBar:
+class LossBar(StderrBar):
     """Training progress on stderr: a tqdm bar with step, loss and ETA; other stages as lines."""
 
     def __init__(self, enabled: bool | None = None) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._bar: Any = None
+        super().__init__(enabled)
         self._stage = ""
         self._val: float | None = None
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Notice):
-            self._write(event.text)
+            self.write(event.text)
         elif isinstance(event, Loss):
             self._loss(event)
         elif isinstance(event, Progress) and self.enabled and event.stage != self._stage \
                 and not event.stage.startswith("training"):
             self._stage = event.stage
-            self._write(f"{event.stage}...")
+            self.write(f"{event.stage}...")
 
     def _loss(self, event: Loss) -> None:
         if event.val is not None:
@@ -146,14 +146,3 @@ class LossBar:
         self._bar.refresh()
         if event.total_steps is not None and event.step >= event.total_steps:
             self.close()
-
-    def _write(self, text: str) -> None:
-        if self._bar is not None:
-            self._bar.write(text, file=sys.stderr)
-        else:
-            print(text, file=sys.stderr)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None

@@ -9,9 +9,9 @@ from typing import Any
 
 from desktop.core.errors import PrecisError
 from desktop.core.events import Event, Progress
-from desktop.ml.catalog import Catalog
-from desktop.ml.manifest import human_bytes
-from desktop.ml.store import ModelStore
+from desktop.ml.models.catalog import Catalog
+from desktop.ml.models.manifest import human_bytes
+from desktop.ml.models.store import ModelStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -108,7 +108,7 @@ def _list_data(catalog: Catalog, store: ModelStore) -> dict[str, Any]:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from desktop.ml.download import download
+    from desktop.ml.models.download import download
 
     try:
         catalog = Catalog.load()

@@ -10,10 +10,30 @@ from tqdm import tqdm
 from desktop.core.events import Event, Notice, Progress
 
 
-class ProgressBar:
+class StderrBar:
+    """A tqdm bar on stderr (only on a terminal) that lines of text can be written above."""
+
     def __init__(self, enabled: bool | None = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self._bar: Any = None
+
+    def write(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class ProgressBar(StderrBar):
+    """Engine events: one bar per kind of stage, with the stage text and the ETA."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        super().__init__(enabled)
         self._stage_kind = ""
 
     def __call__(self, event: Event) -> None:
@@ -30,14 +50,3 @@ class ProgressBar:
             if event.eta_s is not None:
                 self._bar.set_postfix_str(f"ETA {int(event.eta_s)}s", refresh=False)
             self._bar.refresh()
-
-    def write(self, text: str) -> None:
-        if self._bar is not None:
-            self._bar.write(text, file=sys.stderr)
-        else:
-            print(text, file=sys.stderr)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None

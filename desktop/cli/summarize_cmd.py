@@ -12,7 +12,7 @@ from desktop.core.errors import Cancelled, PrecisError
 from desktop.core.export import ExportError, export_digest
 from desktop.core.render import RENDERERS
 from desktop.core.settings import load_settings
-from desktop.ml.job import JobSpec, run_job
+from desktop.ml.engine.job import JobSpec, run_job
 
 
 def add_engine_options(p: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.gui.bridge import WorkerBridge
-from desktop.ml.job import JobSpec
+from desktop.ml.engine.job import JobSpec
 
 log = logging.getLogger(__name__)
 

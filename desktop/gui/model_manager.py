@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import PrecisError
 from desktop.gui.queue_row import format_eta
 from desktop.gui.task_process import TaskProcess
-from desktop.ml.catalog import Catalog, CatalogEntry, CatalogError
-from desktop.ml.manifest import human_bytes
-from desktop.ml.store import ModelStore
+from desktop.ml.models.catalog import Catalog, CatalogEntry, CatalogError
+from desktop.ml.models.manifest import human_bytes
+from desktop.ml.models.store import ModelStore
 from desktop.ml.worker import built_versions
 
 log = logging.getLogger(__name__)

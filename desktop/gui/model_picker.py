@@ -34,7 +34,7 @@ class ModelPicker(QComboBox):
 
     def refresh(self, settings: Settings) -> None:
         """List what is installed now; keep the settings' choice selected (marked if missing)."""
-        from desktop.ml.store import ModelStore
+        from desktop.ml.models.store import ModelStore
 
         self.blockSignals(True)
         self.clear()

@@ -1,1 +1,2 @@
-"""The Qt-free machine-learning side: model catalog and store, backends, summarizer, fine-tuning."""
+"""The Qt-free machine-learning side, one room per concern: models/ (store, download), backends/
+(running a loaded model), engine/ (map-merge summarizer), points/, extractive/, finetune/, worker."""

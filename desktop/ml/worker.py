@@ -199,7 +199,7 @@ def worker_main(requests: Any, events: Any, cancel_flag: Any) -> None:
     outlives its window by more than the job it is running.
     """
     _setup_child("worker")
-    from desktop.ml.job import EnginePool
+    from desktop.ml.engine.job import EnginePool
 
     outbox = Outbox(events)
     receive = _receiver(requests)
@@ -237,7 +237,7 @@ def _fast_exit() -> None:
 
 
 def _run_one(job_id: str, spec: Any, outbox: Outbox, cancel_flag: Any, pool: Any) -> None:
-    from desktop.ml.job import run_job
+    from desktop.ml.engine.job import run_job
 
     cancel_flag.clear()
     outbox.put(("started", job_id))
@@ -296,7 +296,7 @@ def run_task(kind: str, params: dict[str, Any], *, on_event: EventCallback, canc
     import: ``src``, optional ``name`` and ``replace``;
     quantize: ``name``, optional ``backend``, ``quantization``, ``threads``.
     """
-    from desktop.ml.store import ModelStore
+    from desktop.ml.models.store import ModelStore
 
     store = ModelStore(params.get("store_root"))
 
@@ -304,7 +304,7 @@ def run_task(kind: str, params: dict[str, Any], *, on_event: EventCallback, canc
         return cancel.cancelled
 
     if kind == "download":
-        from desktop.ml.download import download
+        from desktop.ml.models.download import download
 
         entry = params.get("entry") or _catalog_entry(store, params["name"])
         model = download(entry, store, on_progress=on_event, should_stop=should_stop, endpoint=params.get("endpoint"))
@@ -353,7 +353,7 @@ def build_quantized(store: Any, name: str, *, backend: str = "auto", quantizatio
                           "build; the CTranslate2 or ONNX engine keeps a quantized copy.")
     stage = f"building the {quantization} version for {backend}"
     on_event(Progress(stage, 0, 0, None))
-    from desktop.ml.loader import load_text_model
+    from desktop.ml.engine.loader import load_text_model
 
     started = time.monotonic()
     # Exactly what a job does, so the job finds the files this builds (in the store, beside the model).

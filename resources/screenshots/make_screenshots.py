@@ -55,8 +55,8 @@ def _finetune_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
         print(f"skipped the fine-tune screenshots: no corpus at {corpus} (set PRECIS_CORPUS)")
         return
     from desktop.gui.finetune import FinetunePanel
-    from desktop.ml.random_model import build_random_t5, default_training_texts
-    from desktop.ml.store import ModelStore
+    from desktop.ml.models.random_model import build_random_t5, default_training_texts
+    from desktop.ml.models.store import ModelStore
 
     home = Path(os.environ["PRECIS_HOME"])
     texts = default_training_texts() + [p.read_text(encoding="utf-8", errors="replace")

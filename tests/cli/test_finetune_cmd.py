@@ -9,7 +9,7 @@ import pytest
 
 from desktop.cli import main
 from desktop.ml.finetune.card import rouge
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 from tests.ml._finetune_data import toy_pairs, write_jsonl
 
 FAST = ["--preset", "tiny", "--threads", "1"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from desktop.ml.catalog import Catalog
+from desktop.ml.models.catalog import Catalog
 from tests.fake_hub import FakeHub
 
 SMALL = Catalog.load().get("flan-t5-small")

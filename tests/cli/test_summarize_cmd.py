@@ -14,7 +14,7 @@ from desktop.cli import main
 from desktop.core.digest import Source
 from desktop.core.document import Document
 from desktop.core.ingest import expand_paths, iter_documents
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 from tests.ml._digest_checks import assert_valid_source
 
 REPO = Path(__file__).resolve().parents[2]

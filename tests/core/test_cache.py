@@ -10,8 +10,8 @@ import pytest
 
 from desktop.core import paths
 from desktop.core.cache import SummaryCache, cache_key
-from desktop.ml.job import JobSpec, run_job
-from desktop.ml.store import ModelStore
+from desktop.ml.engine.job import JobSpec, run_job
+from desktop.ml.models.store import ModelStore
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 

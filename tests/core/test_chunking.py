@@ -9,14 +9,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from desktop.core.chunking import Chunk, chunk_document, content_blocks, make_units, partition, render_block
 from desktop.core.document import Block, DocKind, Document, Locator, Role
 from desktop.core.ingest import read_document
+from desktop.core.prompting.chunking import Chunk, chunk_document, content_blocks, make_units, partition, render_block
 from desktop.ml.backends import create_backend
 from desktop.ml.backends.base import ModelRef
-from desktop.ml.summarizer import Summarizer
-from desktop.ml.textmodel import TextModel
-from desktop.ml.tokenizer import TokenCounter
+from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.backends.tokenizer import TokenCounter
+from desktop.ml.engine.summarizer import Summarizer
 
 WORDS = ["budget", "committee", "meeting", "agreed", "decision", "export", "crash", "release", "review", "vote", "March", "Tuesday", "Alice", "Bob", "the", "a", "of", "to", "and", "in", "for", "with", "on", "council", "report", "figures", "deadline", "hiring", "support", "backlog", "ticket", "page", "invoice", "button", "design", "finance", "audit", "remote", "control", "elderly", "market", "research", "quarter", "revenue", "energy"]
 

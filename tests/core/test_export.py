@@ -18,7 +18,7 @@ from desktop.core.atomic import atomic_open
 from desktop.core.digest import Digest
 from desktop.core.export import ExportError, export_digest, markdown_to_text
 from desktop.core.render import to_markdown
-from desktop.ml.job import JobSpec, run_job
+from desktop.ml.engine.job import JobSpec, run_job
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 

@@ -12,7 +12,7 @@ import pytest
 from desktop.core.digest import Digest
 from desktop.core.history import History
 from desktop.core.render import to_markdown
-from desktop.ml.job import JobSpec, run_job
+from desktop.ml.engine.job import JobSpec, run_job
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 FILES = ["product-sync-meeting.vtt", "office-move-thread.eml", "quarterly-energy-report.md"]

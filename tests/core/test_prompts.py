@@ -9,8 +9,8 @@ import pytest
 
 from desktop.core import paths
 from desktop.core.document import DocKind
-from desktop.core.prompts import KIND_FOR_DOC, PromptLibrary
-from desktop.ml.tokenizer import TokenCounter
+from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary
+from desktop.ml.backends.tokenizer import TokenCounter
 
 KINDS = ("meeting", "email", "report", "generic")
 STAGES = ("map", "merge", "final", "query_map", "query_merge")

@@ -48,6 +48,6 @@ def test_core_ml_and_cli_import_without_qt() -> None:
     lines = proc.stdout.splitlines()
     modules = set(lines[1:])
     assert int(lines[0]) == len(modules)
-    for expected in ("desktop.core.chunking", "desktop.core.ingest.pdf", "desktop.ml.summarizer", "desktop.ml.worker",
+    for expected in ("desktop.core.prompting.chunking", "desktop.core.ingest.pdf", "desktop.ml.engine.summarizer", "desktop.ml.worker",
                      "desktop.ml.backends.torch_backend", "desktop.cli.summarize_cmd", "desktop.cli.eval_cmd"):
         assert expected in modules

@@ -12,7 +12,7 @@ import pytest
 from desktop.core.digest import Digest, DocumentSummary, Point, Source
 from desktop.core.document import Locator
 from desktop.core.render import citation_labels, parse_cite_href, to_json, to_markdown, to_text
-from desktop.ml.job import JobSpec, run_job
+from desktop.ml.engine.job import JobSpec, run_job
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 LINK = re.compile(r"\[([^\]]+)\]\((cite:[^)]+)\)")

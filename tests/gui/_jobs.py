@@ -9,7 +9,7 @@ import psutil
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer
 
 from desktop.gui.app import runqueue_wait_s
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "resources" / "samples"

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.digest import Digest
 from desktop.gui.app import runqueue_wait_s
 from desktop.gui.bridge import WorkerBridge
-from desktop.ml.job import JobSpec
+from desktop.ml.engine.job import JobSpec
 from tests.gui._jobs import (
     SAMPLE_FILES,
     blocked_seconds,

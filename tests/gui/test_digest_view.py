@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from desktop.core.digest import Source
 from desktop.gui.digest_text import chip_texts, plain_citations, without_citations
 from desktop.gui.digest_view import DigestView
+from desktop.ml.engine.job import JobResult, JobSpec, run_job
 from desktop.ml.finetune import saved_pairs_file
-from desktop.ml.job import JobResult, JobSpec, run_job
 from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES
 
 pytestmark = OFFSCREEN_NOISE

@@ -24,7 +24,7 @@ from desktop.gui.finetune.loss_chart import TRAIN_COLOR, VAL_COLOR, LossChart, n
 from desktop.gui.finetune.pairs_table_model import FLAGS
 from desktop.ml.finetune import append_saved_pair
 from desktop.ml.finetune.run_folder import RunFolder
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 from tests.gui._window import OFFSCREEN_NOISE, make_window
 from tests.ml._finetune_data import toy_pairs, write_jsonl
 

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.history import History
 from desktop.core.render import to_markdown
 from desktop.gui.history_view import ALL_LABELS, HistoryView, when
-from desktop.ml.job import JobSpec, run_job
+from desktop.ml.engine.job import JobSpec, run_job
 from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES
 
 pytestmark = OFFSCREEN_NOISE

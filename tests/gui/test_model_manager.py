@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.errors import InvalidModel
 from desktop.gui.model_manager import CATALOG, IMPORTED, ModelManagerDialog
-from desktop.ml.catalog import Catalog
-from desktop.ml.store import ModelStore
-from desktop.ml.validate import validate_model_dir
+from desktop.ml.models.catalog import Catalog
+from desktop.ml.models.store import ModelStore
+from desktop.ml.models.validate import validate_model_dir
 from tests.fake_hub import FakeHub
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -184,7 +184,7 @@ def test_adapters_are_listed_and_removable(dialog: ModelManagerDialog, qtbot: Qt
     from transformers import T5ForConditionalGeneration
 
     from desktop.gui.model_manager import ADAPTER
-    from desktop.ml.adapters import AdapterManifest
+    from desktop.ml.models.adapters import AdapterManifest
 
     store = ModelStore()
     base = store.import_folder(tiny_model_dir, "tiny")
@@ -204,7 +204,7 @@ def test_adapters_are_listed_and_removable(dialog: ModelManagerDialog, qtbot: Qt
 
 def test_store_names_from_folder_names() -> None:
     from desktop.gui.model_manager import store_name
-    from desktop.ml.store import check_name
+    from desktop.ml.models.store import check_name
 
     for folder, expected in [("tiny-t5", "tiny-t5"), ("My T5 (v2)", "My-T5-v2"), ("...", "imported-model"), ("flan_t5.base+ft", "flan_t5.base+ft")]:
         assert store_name(folder) == expected

@@ -16,7 +16,7 @@ from desktop.gui.main_window import MainWindow
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.settings_dialog import SettingsDialog
 from desktop.gui.theme import apply_theme
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 from tests.gui._jobs import install_tiny
 from tests.gui._window import OFFSCREEN_NOISE, open_window
 

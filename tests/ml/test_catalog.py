@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core import paths
-from desktop.ml.catalog import Catalog, CatalogError
+from desktop.ml.models.catalog import Catalog, CatalogError
 
 
 def _raw() -> dict:

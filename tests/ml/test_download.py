@@ -13,10 +13,10 @@ import pytest
 
 from desktop.core.errors import Cancelled, DownloadError, HubUnreachable
 from desktop.core.events import Progress
-from desktop.ml.catalog import CatalogEntry
-from desktop.ml.download import download
-from desktop.ml.manifest import MANIFEST
-from desktop.ml.store import ModelStore
+from desktop.ml.models.catalog import CatalogEntry
+from desktop.ml.models.download import download
+from desktop.ml.models.manifest import MANIFEST
+from desktop.ml.models.store import ModelStore
 from tests.fake_hub import FakeHub
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"

@@ -13,8 +13,8 @@ from desktop.core.document import Document
 from desktop.core.errors import Cancelled
 from desktop.core.events import CancelToken, Partial, Progress
 from desktop.core.ingest import read_document
-from desktop.ml.citations import content_words
-from desktop.ml.extractive import ExtractiveEngine
+from desktop.ml.extractive.engine import ExtractiveEngine
+from desktop.ml.points.citations import content_words
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 CORPUS_FILES = [

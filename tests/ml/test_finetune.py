@@ -12,6 +12,8 @@ import pytest
 
 from desktop.core.errors import Cancelled, FinetuneError
 from desktop.core.events import CancelToken, Event, Loss, Progress
+from desktop.ml.engine.loader import load_text_model
+from desktop.ml.engine.presets import preset as length_preset
 from desktop.ml.finetune import (
     FinetuneRequest,
     FinetuneResult,
@@ -24,9 +26,7 @@ from desktop.ml.finetune import (
 from desktop.ml.finetune.card import rouge
 from desktop.ml.finetune.model import file_hashes
 from desktop.ml.finetune.run_folder import RunFolder
-from desktop.ml.loader import load_text_model
-from desktop.ml.presets import preset as length_preset
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 from tests.ml._finetune_data import toy_pairs, write_jsonl
 
 #: The tiny preset on one thread (other tests share the cores), a quarter held out for validation.

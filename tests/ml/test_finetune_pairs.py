@@ -12,11 +12,11 @@ import pytest
 
 from desktop.core import paths
 from desktop.core.errors import PairsError
-from desktop.core.prompts import PromptLibrary
+from desktop.core.prompting.prompts import PromptLibrary
+from desktop.ml.backends.tokenizer import TokenCounter
 from desktop.ml.finetune import PairSet, read_pairs, saved_pairs_file
 from desktop.ml.finetune.examples import summary_examples
 from desktop.ml.finetune.replay import load_general, plan_replay
-from desktop.ml.tokenizer import TokenCounter
 from tests.ml._finetune_data import toy_pairs, write_jsonl
 
 

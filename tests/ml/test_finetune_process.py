@@ -13,7 +13,7 @@ from desktop.core.events import Loss
 from desktop.ml.finetune import FinetuneRequest, FinetuneResult, keep_result, preset
 from desktop.ml.finetune.process import FinetuneProcess
 from desktop.ml.finetune.run_folder import RunFolder
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 from tests.ml._finetune_data import toy_pairs, write_jsonl
 
 

@@ -9,12 +9,12 @@ import pytest
 
 from desktop.core.cache import SummaryCache
 from desktop.core.events import CancelToken
-from desktop.core.prompts import Prompt
+from desktop.core.prompting.prompts import Prompt
 from desktop.ml.backends.base import GenerationSettings
-from desktop.ml.generation import FIXED_LENGTH_ENV, Generator, Task
-from desktop.ml.loader import load_text_model
-from desktop.ml.store import ModelStore
-from desktop.ml.textmodel import TextModel
+from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.engine.generation import FIXED_LENGTH_ENV, Generator, Task
+from desktop.ml.engine.loader import load_text_model
+from desktop.ml.models.store import ModelStore
 
 SHORT = "The board approved the heating schedule."
 LONG = "Alice will send the revised figures to Bob by Friday, and Carol asked for a summary of the risks. " * 4
@@ -59,8 +59,8 @@ def test_fixed_length_mode_forces_min_equal_max_and_no_retries(model: TextModel,
 
 def test_labels_are_cached_so_a_rerun_scores_nothing(model: TextModel, corpus: Path) -> None:
     from desktop.core.ingest import read_document
-    from desktop.core.prompts import PromptLibrary
-    from desktop.ml.classify import classify_document
+    from desktop.core.prompting.prompts import PromptLibrary
+    from desktop.ml.engine.classify import classify_document
 
     doc = read_document(corpus / "pdf" / "scotus-transcript-p1.pdf")
     cache, prompts = SummaryCache(None), PromptLibrary.load()

@@ -12,9 +12,9 @@ import pytest
 
 from desktop.core.errors import EngineError, InvalidModel, ModelNotFound
 from desktop.core.events import Progress
-from desktop.ml.adapters import AdapterManifest
-from desktop.ml.manifest import MANIFEST, MARKER
-from desktop.ml.store import ModelStore
+from desktop.ml.models.adapters import AdapterManifest
+from desktop.ml.models.manifest import MANIFEST, MARKER
+from desktop.ml.models.store import ModelStore
 
 
 @pytest.fixture

@@ -23,15 +23,15 @@ from desktop.core.document import Document
 from desktop.core.errors import Cancelled
 from desktop.core.events import CancelToken, Notice, Partial, Progress
 from desktop.core.ingest import read_document
-from desktop.core.prompts import PromptLibrary
+from desktop.core.prompting.prompts import PromptLibrary
 from desktop.ml.backends.base import GenerationSettings, OnResult, ShouldStop
-from desktop.ml.generation import Generator, Task
-from desktop.ml.loader import load_text_model
-from desktop.ml.presets import preset
-from desktop.ml.quality import clean_output, is_degenerate
-from desktop.ml.store import ModelStore
-from desktop.ml.summarizer import Summarizer
-from desktop.ml.textmodel import TextModel
+from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.engine.generation import Generator, Task
+from desktop.ml.engine.loader import load_text_model
+from desktop.ml.engine.presets import preset
+from desktop.ml.engine.quality import clean_output, is_degenerate
+from desktop.ml.engine.summarizer import Summarizer
+from desktop.ml.models.store import ModelStore
 from tests.ml._digest_checks import assert_valid_citations
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
@@ -287,7 +287,7 @@ def test_cancel_mid_job_stops_within_a_second_and_the_cache_stays_usable(corpus:
 def _seed(model: TextModel, cache: SummaryCache, prompt_text: str, template_id: str, settings: GenerationSettings,
           output: str) -> None:
     """Store ``output`` under the key the engine will compute for this prompt."""
-    from desktop.core.prompts import Prompt
+    from desktop.core.prompting.prompts import Prompt
 
     task = Task(Prompt(prompt_text, template_id), settings)
     cache.put(Generator(model, cache, CancelToken()).key(task), output, template_id)
@@ -375,8 +375,8 @@ def test_a_cached_degenerate_output_is_retried_like_a_fresh_one(torch32: TextMod
     reported done exactly once."""
     from dataclasses import replace
 
-    from desktop.core.prompts import Prompt
-    from desktop.ml.presets import RETRY
+    from desktop.core.prompting.prompts import Prompt
+    from desktop.ml.engine.presets import RETRY
 
     cache = SummaryCache(None)
     gen = Generator(torch32, cache, CancelToken())

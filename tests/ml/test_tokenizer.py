@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.ml.tokenizer import TokenCounter
+from desktop.ml.backends.tokenizer import TokenCounter
 from tests.conftest import CORPUS
 
 SAMPLES = [
@@ -112,7 +112,7 @@ def test_builds_tokenizer_json_for_a_spiece_only_folder(tiny_model_dir: Path, tm
 def test_counting_does_not_import_torch(tiny_model_dir: Path) -> None:
     code = (
         "import sys\n"
-        "from desktop.ml.tokenizer import TokenCounter\n"
+        "from desktop.ml.backends.tokenizer import TokenCounter\n"
         f"c = TokenCounter.for_model({str(tiny_model_dir)!r})\n"
         "assert c.count('hello world') > 1\n"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'\n"

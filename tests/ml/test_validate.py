@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import InvalidModel
-from desktop.ml.validate import validate_model_dir
+from desktop.ml.models.validate import validate_model_dir
 
 
 @pytest.fixture

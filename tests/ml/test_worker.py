@@ -15,8 +15,8 @@ import pytest
 from desktop.core.digest import Digest
 from desktop.core.document import Document
 from desktop.core.events import CancelToken, Notice, Partial, Progress
-from desktop.ml.job import JobSpec
-from desktop.ml.store import ModelStore
+from desktop.ml.engine.job import JobSpec
+from desktop.ml.models.store import ModelStore
 from desktop.ml.worker import CancelFlag, Outbox, run_task, task_main, worker_main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"

@@ -22,7 +22,7 @@ LONG = os.environ.get("PRECIS_FUZZ_LONG", "") not in ("", "0")
 @pytest.fixture
 def tiny(tiny_model_dir: Path) -> str:
     """The tiny random T5 imported into this test's model store, as "tiny"."""
-    from desktop.ml.store import ModelStore
+    from desktop.ml.models.store import ModelStore
 
     ModelStore().import_folder(tiny_model_dir, "tiny")
     return "tiny"

@@ -40,9 +40,9 @@ def run(op: str, args: dict) -> dict:
         entry = history.add(big_digest(args.get("points", 2000)), ["/docs/a.pdf"], "# Quarterly review\n")
         return {"ok": entry.id, "notices": history.notices}
     if op == "download":
-        from desktop.ml.catalog import CatalogEntry
-        from desktop.ml.download import download
-        from desktop.ml.store import ModelStore
+        from desktop.ml.models.catalog import CatalogEntry
+        from desktop.ml.models.download import download
+        from desktop.ml.models.store import ModelStore
 
         entry = CatalogEntry(**args["entry"])
         return {"ok": str(download(entry, ModelStore(args["store"]), endpoint=args["endpoint"]).path)}

@@ -22,7 +22,7 @@ import psutil
 
 from desktop.core.events import Event, Partial, Progress
 from desktop.core.memory import peak_rss_mb
-from desktop.ml.job import EnginePool, JobSpec, run_job
+from desktop.ml.engine.job import EnginePool, JobSpec, run_job
 
 
 class RssProbe:

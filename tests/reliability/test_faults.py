@@ -29,12 +29,12 @@ from desktop.core.digest import Digest
 from desktop.core.errors import Cancelled
 from desktop.core.events import CancelToken, Event, Loss, Partial
 from desktop.core.history import History
+from desktop.ml.engine.job import JobSpec, run_job
 from desktop.ml.finetune import FinetuneRequest, preset, run_finetune
 from desktop.ml.finetune.model import file_hashes
 from desktop.ml.finetune.run_folder import RunFolder
-from desktop.ml.job import JobSpec, run_job
-from desktop.ml.manifest import MARKER
-from desktop.ml.store import ModelStore
+from desktop.ml.models.manifest import MARKER
+from desktop.ml.models.store import ModelStore
 from desktop.ml.worker import CancelFlag, worker_main
 from tests.fake_hub import FakeHub
 from tests.ml._finetune_data import toy_pairs, write_jsonl

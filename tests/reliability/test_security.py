@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import HubUnreachable, InvalidModel
-from desktop.ml.job import JobSpec, run_job
-from desktop.ml.store import ModelStore
+from desktop.ml.engine.job import JobSpec, run_job
+from desktop.ml.models.store import ModelStore
 from tests.fake_hub import FakeHub
 from tests.reliability.heldout import write_heldout
 from tests.reliability.probes import PYTHON, REPO, child_env, cli, run_measured
@@ -129,8 +129,8 @@ def test_cli_jobs_in_processes_with_sockets_blocked(tiny: str, tmp_path: Path) -
 
 def test_offline_mode_means_not_one_request(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """With HF_HUB_OFFLINE=1 the downloader sends nothing, even with a Hub reachable."""
-    from desktop.ml.catalog import CatalogEntry
-    from desktop.ml.download import download
+    from desktop.ml.models.catalog import CatalogEntry
+    from desktop.ml.models.download import download
 
     entry = CatalogEntry(name="tiny-t5", hub_id="precis-test/tiny-t5", revision="0" * 40, parameters=1,
                          download_bytes=1, license="Apache-2.0", description="test")
@@ -156,7 +156,7 @@ class _Payload:
 def test_pickle_weights_are_never_unpickled(tiny_model_dir: Path, tmp_path: Path) -> None:
     """A folder with pickle weights is refused before anything is unpickled: no ``pickle.find_class``
     audit event (PEP 578) fires while Precis validates, imports or loads it."""
-    from desktop.ml.loader import load_text_model
+    from desktop.ml.engine.loader import load_text_model
 
     folder = tmp_path / "pickled"
     folder.mkdir()

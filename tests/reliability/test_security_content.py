@@ -16,7 +16,7 @@ import pytest
 
 from desktop.core.ingest import read_bytes
 from desktop.core.ingest.context import ReadContext
-from desktop.ml.job import JobSpec, run_job
+from desktop.ml.engine.job import JobSpec, run_job
 from tests.reliability.heldout import MARKER, write_heldout
 from tests.reliability.mutations import all_mutations
 from tests.reliability.probes import child_env, cli, run_measured

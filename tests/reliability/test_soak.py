@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import DocumentError
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 from tests.reliability.conftest import LONG
 from tests.reliability.probes import PYTHON, REPO, child_env, run_measured
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import PrecisError
-from desktop.ml.manifest import human_bytes
-from desktop.ml.store import ModelStore
+from desktop.ml.models.manifest import human_bytes
+from desktop.ml.models.store import ModelStore
 
 log = logging.getLogger(__name__)
 

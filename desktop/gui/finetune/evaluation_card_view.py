@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ml.evaluate import METRICS
+from desktop.ml.engine.evaluate import METRICS
 from desktop.ml.finetune import FinetuneResult
 
 METRIC_TITLES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L"}

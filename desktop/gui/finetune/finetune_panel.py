@@ -31,7 +31,7 @@ from desktop.gui.finetune.finetune_task import FinetuneTask
 from desktop.gui.finetune.pairs_view import PairsView
 from desktop.gui.finetune.training_view import TrainingView
 from desktop.ml.finetune import FinetuneRequest, FinetuneResult, discard_result, keep_result
-from desktop.ml.store import ModelStore
+from desktop.ml.models.store import ModelStore
 
 log = logging.getLogger(__name__)
 

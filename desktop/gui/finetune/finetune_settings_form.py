@@ -30,7 +30,7 @@ from desktop.ml.finetune import PRESETS, FinetuneSettings, preset
 from desktop.ml.finetune.model import FULL_MAX_PARAMS
 from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.finetune.settings import DEFAULT_LR
-from desktop.ml.store import ModelStore, check_name
+from desktop.ml.models.store import ModelStore, check_name
 
 log = logging.getLogger(__name__)
 

@@ -88,8 +88,8 @@ class PairsLoader(QObject):
         with self._lock:
             if model in self._counters:
                 return self._counters[model], True
-        from desktop.ml.store import ModelStore
-        from desktop.ml.tokenizer import TokenCounter
+        from desktop.ml.backends.tokenizer import TokenCounter
+        from desktop.ml.models.store import ModelStore
 
         self._emit(self.progress, generation, "preparing the tokenizer")
         store = ModelStore(self.store_root)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import EngineError
 from desktop.ml.backends.base import Backend
+from desktop.ml.backends.installed import _installed
 
 #: name -> "module:Class", imported only when that backend is created.
 BACKENDS: dict[str, str] = {
@@ -32,32 +32,6 @@ BACKENDS: dict[str, str] = {
 #: of tokens against 38% on the random tiny model; 94% for both on a trained one).
 #: Keep the order here and nowhere else.
 CPU_PREFERENCE: tuple[str, ...] = ("ctranslate2", "onnx", "torch")
-
-#: The modules each backend needs, checked without importing them.
-_REQUIRES: dict[str, tuple[str, ...]] = {
-    "ctranslate2": ("ctranslate2", "tokenizers"),
-    "onnx": ("onnxruntime", "optimum", "torch", "transformers", "tokenizers"),
-    "torch": ("torch", "transformers", "tokenizers"),
-}
-
-
-def _installed(name: str) -> bool:
-    if not all(importlib.util.find_spec(m) is not None for m in _REQUIRES[name]):
-        return False
-    if name == "onnx":
-        return _has_optimum_onnxruntime()
-    return True
-
-
-def _has_optimum_onnxruntime() -> bool:
-    """optimum's ONNX Runtime half comes from the separate optimum-onnx package.
-
-    Looked up on disk: ``find_spec("optimum.onnxruntime")`` would import the ``optimum`` package.
-    """
-    spec = importlib.util.find_spec("optimum")
-    locations = spec.submodule_search_locations if spec else None
-    return any((Path(loc) / "onnxruntime" / "__init__.py").is_file() for loc in locations or ())
-
 
 def available_backends() -> list[str]:
     """Installed backends, fastest CPU choice first."""

@@ -84,7 +84,9 @@ class Backend(abc.ABC):
     @classmethod
     def is_installed(cls) -> bool:
         """True when the libraries it needs import; checked without loading a model."""
-        return True
+        from desktop.ml.backends.installed import _installed
+
+        return _installed(cls.name)
 
     @abc.abstractmethod
     def load(

@@ -54,12 +54,6 @@ class CTranslate2Backend(Backend):
         self._inter = 1
         self.folder: Path | None = None
 
-    @classmethod
-    def is_installed(cls) -> bool:
-        from desktop.ml.backends import _installed
-
-        return _installed(cls.name)
-
     def load(
         self,
         model: ModelRef,
@@ -72,7 +66,7 @@ class CTranslate2Backend(Backend):
     ) -> None:
         import ctranslate2
 
-        from desktop.ml.tokenizer import TokenCounter
+        from desktop.ml.backends.tokenizer import TokenCounter
 
         device = "cuda" if device.startswith("cuda") else "cpu"
         if device == "cuda" and ctranslate2.get_cuda_device_count() == 0:

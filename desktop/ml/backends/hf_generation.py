@@ -16,7 +16,7 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 from desktop.core.errors import Cancelled
 from desktop.ml.backends.base import GenerationSettings, OnResult, ShouldStop
 from desktop.ml.backends.batching import DEFAULT_TOKEN_BUDGET, plan_batches
-from desktop.ml.tokenizer import TokenCounter
+from desktop.ml.backends.tokenizer import TokenCounter
 
 #: Options scored per forward pass in ``score``.
 _SCORE_BATCH = 32

@@ -44,12 +44,6 @@ class OnnxBackend(Backend):
         self._threads = 1
         self.folder: Path | None = None
 
-    @classmethod
-    def is_installed(cls) -> bool:
-        from desktop.ml.backends import _installed
-
-        return _installed(cls.name)
-
     def load(
         self,
         model: ModelRef,
@@ -73,7 +67,7 @@ class OnnxBackend(Backend):
         self.folder = self._ensure_files(model, quantization, root, should_stop)
         self._threads = resolve_threads(threads)
         self._model = _load_ort(self.folder, quantization, self._threads)
-        from desktop.ml.tokenizer import TokenCounter
+        from desktop.ml.backends.tokenizer import TokenCounter
 
         self._tok = TokenCounter.for_model(model.path, root / "tokenizers")
         self._ref, self._quant = model, quantization

@@ -41,12 +41,6 @@ class TorchBackend(Backend):
         self._quant = "float32"
         self._threads = 1
 
-    @classmethod
-    def is_installed(cls) -> bool:
-        from desktop.ml.backends import _installed
-
-        return _installed(cls.name)
-
     def load(
         self,
         model: ModelRef,
@@ -60,7 +54,7 @@ class TorchBackend(Backend):
         import torch
         from transformers import AutoModelForSeq2SeqLM
 
-        from desktop.ml.tokenizer import TokenCounter
+        from desktop.ml.backends.tokenizer import TokenCounter
 
         device = "cuda" if device.startswith("cuda") and torch.cuda.is_available() else _cpu_or_fail(device)
         allowed = self.cuda_quantizations if device == "cuda" else self.cpu_quantizations

@@ -10,8 +10,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from desktop.ml.backends.tokenizer import TokenCounter
 from desktop.ml.finetune.examples import Example
-from desktop.ml.tokenizer import TokenCounter
 
 #: Examples are sorted by length inside windows of this many batches: batches with little
 #: padding, yet still a different mix every epoch.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from desktop.ml.evaluate import METRICS, score
+from desktop.ml.engine.evaluate import METRICS, score
 from desktop.ml.finetune.examples import Example
 
 #: Characters of a document shown in a side-by-side sample.

@@ -13,13 +13,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from desktop.core.document import Document
-from desktop.core.prompt_chunks import fit_chunks
-from desktop.core.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
-from desktop.core.sentences import TokenCount
+from desktop.core.prompting.prompt_chunks import fit_chunks
+from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
+from desktop.core.prompting.sentences import TokenCount
 from desktop.ml.finetune.pairset import PairItem
 
 #: Stages whose prompts inference renders from every chunk of a document of that kind; a chunk
-#: must fit the longest of them (mirrors ``desktop.ml.summarizer._ITEM_STAGES``).
+#: must fit the longest of them (mirrors ``desktop.ml.engine.summarizer._ITEM_STAGES``).
 CHUNK_STAGES = {"meeting": ("map", "decisions", "actions"), "email": ("map", "asks", "deadlines")}
 
 SUMMARY_TASK = "summary"

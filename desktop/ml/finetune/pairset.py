@@ -14,7 +14,7 @@ from desktop.core.document import Document
 from desktop.core.errors import DocumentError, PairsError
 from desktop.core.ingest import ReadContext, read_bytes, read_document
 from desktop.core.limits import DEFAULT_LIMITS, Limits
-from desktop.core.sentences import TokenCount
+from desktop.core.prompting.sentences import TokenCount
 from desktop.ml.finetune.pairs_io import PairRecord, read_pairs
 
 #: With this many usable pairs or more, at least one is held out for validation.

@@ -16,6 +16,8 @@ from typing import Any
 from desktop.core.errors import FinetuneError, PairsError
 from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
 from desktop.ml.backends.base import GenerationSettings, ModelRef
+from desktop.ml.backends.tokenizer import TokenCounter
+from desktop.ml.engine.quality import clean_output
 from desktop.ml.finetune.batches import encode
 from desktop.ml.finetune.card import EvaluationCard
 from desktop.ml.finetune.control import PauseToken, TrainingControl
@@ -34,9 +36,7 @@ from desktop.ml.finetune.result import FinetuneResult, check_free_name
 from desktop.ml.finetune.run_folder import Checkpoint, RunFolder
 from desktop.ml.finetune.settings import FinetuneSettings
 from desktop.ml.finetune.trainer import Trainer
-from desktop.ml.quality import clean_output
-from desktop.ml.store import ModelStore
-from desktop.ml.tokenizer import TokenCounter
+from desktop.ml.models.store import ModelStore
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.core.events import EventCallback, Notice, ignore_events
-from desktop.core.prompts import PromptLibrary
+from desktop.core.prompting.prompts import PromptLibrary
 from desktop.ml.backends.base import GenerationSettings
+from desktop.ml.backends.tokenizer import TokenCounter
+from desktop.ml.engine.presets import preset
 from desktop.ml.finetune.examples import Example, dump_examples, load_examples, summary_examples
 from desktop.ml.finetune.pairset import PairSet
 from desktop.ml.finetune.replay import answer, generate_answers, plan_replay
 from desktop.ml.finetune.settings import FinetuneSettings
-from desktop.ml.presets import preset
-from desktop.ml.tokenizer import TokenCounter
 
 #: generate(prompts, settings, stage) -> outputs; ``stage`` is the phrase shown while it runs.
 StageGenerate = Callable[[list[str], GenerationSettings, str], list[str]]

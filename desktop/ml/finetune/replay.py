@@ -19,11 +19,11 @@ from pathlib import Path
 
 from desktop.core import paths
 from desktop.core.document import Document
-from desktop.core.prompts import KIND_FOR_DOC, PromptLibrary
+from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary
 from desktop.ml.backends.base import GenerationSettings
+from desktop.ml.backends.tokenizer import TokenCounter
+from desktop.ml.engine.quality import clean_output, is_degenerate
 from desktop.ml.finetune.examples import Example
-from desktop.ml.quality import clean_output, is_degenerate
-from desktop.ml.tokenizer import TokenCounter
 
 REPLAY_KIND = "replay"
 DOC_STAGES = ("key_points", "title", "question")

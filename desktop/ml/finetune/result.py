@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import FinetuneError
-from desktop.ml.adapters import AdapterManifest
 from desktop.ml.finetune.card import EvaluationCard
 from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.finetune.trainer import History
-from desktop.ml.importer import content_revision
-from desktop.ml.manifest import ModelManifest, is_model_file, sha256_file
-from desktop.ml.store import ModelStore, check_name
+from desktop.ml.models.adapters import AdapterManifest
+from desktop.ml.models.importer import content_revision
+from desktop.ml.models.manifest import ModelManifest, is_model_file, sha256_file
+from desktop.ml.models.store import ModelStore, check_name
 
 #: Written into a fully fine-tuned model's folder: what it was made from and how it scored.
 FINETUNE_INFO = "precis-finetune.json"

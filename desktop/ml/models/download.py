@@ -22,8 +22,8 @@ from typing import IO, Any
 
 from desktop.core.errors import Cancelled, DownloadError, HubUnreachable, InvalidModel
 from desktop.core.events import EventCallback, Progress, ignore_events
-from desktop.ml.catalog import CatalogEntry
-from desktop.ml.hub_api import (
+from desktop.ml.models.catalog import CatalogEntry
+from desktop.ml.models.hub_api import (
     NETWORK_ERRORS,
     RemoteFile,
     content_range_start,
@@ -35,9 +35,9 @@ from desktop.ml.hub_api import (
     open_url,
     unreachable,
 )
-from desktop.ml.manifest import ModelManifest, human_bytes, sha256_file
-from desktop.ml.store import InstalledModel, ModelStore
-from desktop.ml.validate import validate_model_dir
+from desktop.ml.models.manifest import ModelManifest, human_bytes, sha256_file
+from desktop.ml.models.store import InstalledModel, ModelStore
+from desktop.ml.models.validate import validate_model_dir
 
 TIMEOUT_S = 30.0
 CHUNK = 64 * 1024

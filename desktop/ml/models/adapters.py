@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop.core.atomic import atomic_write_text
 from desktop.core.errors import EngineError, ModelNotFound
-from desktop.ml.manifest import utc_now
+from desktop.ml.models.manifest import utc_now
 
 ADAPTER_MANIFEST = "precis-adapter.json"
 PEFT_CONFIG = "adapter_config.json"

@@ -22,7 +22,7 @@ from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ig
 from desktop.core.ingest import expand_paths, iter_documents
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 from desktop.core.memory import release_memory
-from desktop.ml.extractive import ExtractiveEngine
+from desktop.ml.extractive.engine import ExtractiveEngine
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class EnginePool:
         self._model = None
 
     def text_model(self, spec: JobSpec, on_event: EventCallback, cancel: CancelToken):  # -> TextModel
-        from desktop.ml.loader import load_text_model
+        from desktop.ml.engine.loader import load_text_model
 
         key = (spec.model, spec.backend, spec.quantization, spec.device, spec.threads, spec.model_store)
         if self._model is None or key != self._key:
@@ -96,7 +96,7 @@ class EnginePool:
 def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, cancel: CancelToken) -> Engine:
     if spec.engine == EXTRACTIVE or spec.model == EXTRACTIVE:
         return ExtractiveEngine()
-    from desktop.ml.summarizer import Summarizer
+    from desktop.ml.engine.summarizer import Summarizer
 
     try:
         model = pool.text_model(spec, on_event, cancel)

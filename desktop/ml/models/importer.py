@@ -9,7 +9,7 @@ from typing import Any
 
 from desktop.core.errors import EngineError
 from desktop.core.events import EtaEstimator, EventCallback, Progress
-from desktop.ml.manifest import copy_hashed, is_model_file
+from desktop.ml.models.manifest import copy_hashed, is_model_file
 
 
 def copy_model_files(

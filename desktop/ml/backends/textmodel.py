@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop.ml.backends.base import Backend, BackendInfo, GenerationSettings, ModelRef, OnResult, ShouldStop
-from desktop.ml.tokenizer import TokenCounter
+from desktop.ml.backends.tokenizer import TokenCounter
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from desktop.core.chunking import content_blocks
 from desktop.core.document import Document, Role
-from desktop.core.sentences import split_sentences
+from desktop.core.prompting.chunking import content_blocks
+from desktop.core.prompting.sentences import split_sentences
 
 _MIN_WORDS = 4
 _MAX_WORDS = 90

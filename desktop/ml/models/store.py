@@ -23,7 +23,8 @@ from pathlib import Path
 from desktop.core.atomic import atomic_write_text
 from desktop.core.errors import EngineError, ModelNotFound
 from desktop.core.events import EventCallback, ignore_events
-from desktop.ml.adapters import (
+from desktop.ml.backends.base import ModelRef
+from desktop.ml.models.adapters import (
     AdapterInfo,
     AdapterManifest,
     adapter_id,
@@ -32,17 +33,16 @@ from desktop.ml.adapters import (
     is_adapter_dir,
     peft_base_name,
 )
-from desktop.ml.backends.base import ModelRef
-from desktop.ml.catalog import Catalog, CatalogError
-from desktop.ml.importer import content_revision, copy_model_files
-from desktop.ml.manifest import (
+from desktop.ml.models.catalog import Catalog, CatalogError
+from desktop.ml.models.importer import content_revision, copy_model_files
+from desktop.ml.models.manifest import (
     ModelManifest,
     folder_fingerprint,
     human_bytes,
     is_complete,
     mark_complete,
 )
-from desktop.ml.validate import validate_model_dir
+from desktop.ml.models.validate import validate_model_dir
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 RESERVED = frozenset({"derived", "adapters"})

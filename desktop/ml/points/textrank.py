@@ -13,7 +13,7 @@ from collections import Counter
 
 import numpy as np
 
-from desktop.ml.citations import content_words
+from desktop.ml.points.citations import content_words
 
 _WINDOW = 400
 _DAMPING = 0.85

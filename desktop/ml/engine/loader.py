@@ -12,9 +12,9 @@ from pathlib import Path
 
 from desktop.core.events import CancelToken, EventCallback, Progress, ignore_events
 from desktop.ml.backends import create_backend, resolve_auto
-from desktop.ml.store import ModelStore
-from desktop.ml.textmodel import TextModel
-from desktop.ml.tokenizer import TokenCounter
+from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.backends.tokenizer import TokenCounter
+from desktop.ml.models.store import ModelStore
 
 log = logging.getLogger(__name__)
 

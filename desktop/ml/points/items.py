@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from desktop.ml.citations import content_words
+from desktop.ml.points.citations import content_words
 
 _NONE = re.compile(
     r"^\s*(none|no(ne)?\.?|n/?a|nothing|not mentioned|no (decisions?|action items?|deadlines?|requests?)"

@@ -5,10 +5,10 @@ generation could answer anything)."""
 from __future__ import annotations
 
 from desktop.core.cache import SummaryCache, cache_key
-from desktop.core.chunking import content_blocks, render_block
 from desktop.core.document import DocKind, Document
-from desktop.core.prompts import PromptLibrary
-from desktop.ml.textmodel import TextModel
+from desktop.core.prompting.chunking import content_blocks, render_block
+from desktop.core.prompting.prompts import PromptLibrary
+from desktop.ml.backends.textmodel import TextModel
 
 #: label name -> template stage in common.toml; email-only labels listed separately.
 _ALL = {"type": "doc_type"}

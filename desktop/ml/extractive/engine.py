@@ -18,12 +18,12 @@ import numpy as np
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Partial, Progress, ignore_events
-from desktop.ml.citations import content_words, source_for
-from desktop.ml.items import dedupe, find_due, parse_action
-from desktop.ml.labels import heuristic_labels
-from desktop.ml.presets import preset
-from desktop.ml.sentence_pool import Sentence, document_sentences
-from desktop.ml.textrank import rank, relevance, select
+from desktop.ml.engine.presets import preset
+from desktop.ml.extractive.labels import heuristic_labels
+from desktop.ml.points.citations import content_words, source_for
+from desktop.ml.points.items import dedupe, find_due, parse_action
+from desktop.ml.points.sentence_pool import Sentence, document_sentences
+from desktop.ml.points.textrank import rank, relevance, select
 
 _DECISION = re.compile(r"\b(agreed|we agree|decided|approved?|let'?s (do|go|ship|move)|we('ll| will) (ship|go with)|resolved|concluded)\b", re.IGNORECASE)
 #: Talk about deciding is not a decision: "we have to come to a decision", "what are the decision

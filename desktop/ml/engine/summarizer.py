@@ -15,20 +15,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from desktop.core.cache import SummaryCache
-from desktop.core.chunking import Chunk, partition
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Notice, Partial, Progress, ignore_events
-from desktop.core.prompt_chunks import fit_chunks
-from desktop.core.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
-from desktop.core.sentences import split_sentences
-from desktop.ml.citations import cite, extent_sources
-from desktop.ml.classify import classify_document
-from desktop.ml.generation import Generator, Task
-from desktop.ml.items import dedupe, is_none, parse_action, split_items
-from desktop.ml.presets import LengthPreset, preset
-from desktop.ml.textmodel import TextModel
-from desktop.ml.textrank import rank, select
+from desktop.core.prompting.chunking import Chunk, partition
+from desktop.core.prompting.prompt_chunks import fit_chunks
+from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
+from desktop.core.prompting.sentences import split_sentences
+from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.engine.classify import classify_document
+from desktop.ml.engine.generation import Generator, Task
+from desktop.ml.engine.presets import LengthPreset, preset
+from desktop.ml.points.citations import cite, extent_sources
+from desktop.ml.points.items import dedupe, is_none, parse_action, split_items
+from desktop.ml.points.textrank import rank, select
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from desktop.core import paths
 from desktop.core.document import DocKind
-from desktop.core.sentences import TokenCount
+from desktop.core.prompting.sentences import TokenCount
 
 #: Which template set serves which kind of document.
 KIND_FOR_DOC = {

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from desktop.core.chunking import Chunk, chunk_document
 from desktop.core.document import Document
-from desktop.core.prompts import PromptTemplate
-from desktop.core.sentences import TokenCount
+from desktop.core.prompting.chunking import Chunk, chunk_document
+from desktop.core.prompting.prompts import PromptTemplate
+from desktop.core.prompting.sentences import TokenCount
 
 
 def fit_chunks(

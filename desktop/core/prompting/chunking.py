@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from desktop.core.document import SECONDARY_ROLES, Block, Document, Locator, Role
-from desktop.core.sentences import TokenCount, split_sentences, split_words
+from desktop.core.prompting.sentences import TokenCount, split_sentences, split_words
 
 #: Cost of breaking a chunk before a unit, by the strength of the boundary there.
 _BREAK_COST = {3: 0.0, 2: 4.0, 1: 12.0, 0: 60.0}

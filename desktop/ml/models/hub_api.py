@@ -19,8 +19,8 @@ from typing import Any, cast
 
 from desktop import __version__
 from desktop.core.errors import DownloadError, HubUnreachable, PrecisError
-from desktop.ml.catalog import CatalogEntry
-from desktop.ml.manifest import is_model_file
+from desktop.ml.models.catalog import CatalogEntry
+from desktop.ml.models.manifest import is_model_file
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 USER_AGENT = f"precis/{__version__}"

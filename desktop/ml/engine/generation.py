@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 
 from desktop.core.cache import SummaryCache, cache_key
 from desktop.core.events import CancelToken
-from desktop.core.prompts import Prompt
+from desktop.core.prompting.prompts import Prompt
 from desktop.ml.backends.base import GenerationSettings
-from desktop.ml.presets import RETRY
-from desktop.ml.quality import clean_output, is_degenerate
-from desktop.ml.textmodel import TextModel
+from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.engine.presets import RETRY
+from desktop.ml.engine.quality import clean_output, is_degenerate
 
 #: Benchmarks only (``benchmarks/speed.py``): "1" makes every generation exactly its maximum
 #: length (min = max new tokens) and turns retries off, so the work done does not depend on
