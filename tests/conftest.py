@@ -41,24 +41,21 @@ def corpus() -> Path:
     return CORPUS
 
 
-def _tokenizer_texts() -> list[str]:
-    """Real meeting and email text for the tiny tokenizer, so it has whole-word pieces."""
-    texts: list[str] = []
-    if CORPUS.is_dir():
-        for name in ("transcript/qmsum-TS3003c-product-meeting.txt", "transcript/qmsum-covid_7-canada-committee.txt"):
-            p = CORPUS / name
-            if p.is_file():
-                texts.append(p.read_text(encoding="utf-8", errors="replace"))
-    from desktop.ml.models.random_model import default_training_texts
+@pytest.fixture(scope="session")
+def flan_t5_files() -> Path:
+    """The real FLAN-T5 tokenizer and configurations ($PRECIS_SHARED/models/flan-t5, no weights)."""
+    from desktop.ml.models.random_model import flan_t5_dir, real_tokenizer_available
 
-    return texts + default_training_texts()
+    if not real_tokenizer_available():
+        pytest.skip(f"the real FLAN-T5 tokenizer is not at {flan_t5_dir()} (set PRECIS_SHARED)")
+    return flan_t5_dir()
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random-weight T5 with the real architecture and a SentencePiece tokenizer, saved like a
-    Hub download (safetensors). Built once per test session; treat it as read-only."""
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, flan_t5_files: Path) -> Path:
+    """A random-weight T5 with flan-t5-small's architecture at test scale and the real FLAN-T5
+    tokenizer, saved like a Hub download (safetensors). Built once per test session; read-only."""
     from desktop.ml.models.random_model import build_random_t5
 
     out = tmp_path_factory.mktemp("tiny-t5") / "tiny-t5"
-    return build_random_t5(out, "tiny", texts=_tokenizer_texts(), vocab_size=2000)
+    return build_random_t5(out, "tiny")

@@ -1,48 +1,108 @@
-"""Random-weight T5 models with real architectures, built locally with no download.
+"""Random-weight FLAN-T5 models with the real tokenizer and configurations, built with no download.
 
 Tests need a model and the Hub is unreachable; benchmarks need the real flan-t5-small/base
-shapes, and speed does not depend on weight values. Both come from here. The tokenizer is a
-SentencePiece unigram model trained on the text given (the same kind of tokenizer FLAN-T5
-uses), wrapped as ``T5TokenizerFast`` so the saved folder looks exactly like a Hub download:
-``config.json``, ``model.safetensors``, ``spiece.model``, ``tokenizer.json``.
+shapes, and speed does not depend on weight values. Both come from here. The tokenizer and the
+configurations are the real FLAN-T5 files kept in ``$PRECIS_SHARED/models/flan-t5`` (default
+``../shared`` beside the repository), so a user's first download is never the first time the
+pipeline meets FLAN-T5's vocabulary (newlines normalised away, ``{ } < ~ ^`` unknown...). The
+folder written is laid out exactly as a Hub download: ``model.safetensors``, ``config.json``,
+``generation_config.json``, ``spiece.model``, ``tokenizer.json``, ``tokenizer_config.json``,
+``special_tokens_map.json``. A self-trained SentencePiece tokenizer (``texts=``) remains for the
+few callers that need a tokenizer other than FLAN-T5's, and they say why.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-#: name -> T5Config keyword arguments. "tiny" follows transformers' own T5ModelTester scale.
-PRESETS: dict[str, dict[str, int]] = {
-    "tiny": {"d_model": 32, "d_ff": 64, "num_layers": 2, "num_decoder_layers": 2, "num_heads": 4, "d_kv": 8},
-    "flan-t5-small": {"d_model": 512, "d_ff": 1024, "num_layers": 8, "num_decoder_layers": 8, "num_heads": 6, "d_kv": 64},
-    "flan-t5-base": {"d_model": 768, "d_ff": 2048, "num_layers": 12, "num_decoder_layers": 12, "num_heads": 12, "d_kv": 64},
-}
-SHAPE_ALIASES = {"small": "flan-t5-small", "base": "flan-t5-base"}
+#: The files of a Hub FLAN-T5 download that describe the tokenizer (shared by every size).
+TOKENIZER_FILES = ("spiece.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+#: Sizes whose real config.json and generation_config.json are kept in the shared folder.
+REAL_SIZES = ("flan-t5-small", "flan-t5-base", "flan-t5-large")
+#: "tiny" is flan-t5-small's config (gated-gelu, untied, 32,128 ids) at transformers' own
+#: T5ModelTester scale, so tests run in seconds with the real vocabulary and architecture.
+TINY_SHAPE: dict[str, int] = {"d_model": 32, "d_ff": 64, "num_layers": 2, "num_decoder_layers": 2, "num_heads": 4, "d_kv": 8}
+PRESETS = ("tiny", *REAL_SIZES)
+SHAPE_ALIASES = {"small": "flan-t5-small", "base": "flan-t5-base", "large": "flan-t5-large"}
 REAL_VOCAB = 32128
+_REPO = Path(__file__).resolve().parents[3]
+
+
+def shared_dir() -> Path:
+    """The shared read-only data folder: ``$PRECIS_SHARED``, else ``../shared`` beside the repository."""
+    return Path(os.environ.get("PRECIS_SHARED", _REPO.parent / "shared")).resolve()
+
+
+def flan_t5_dir() -> Path:
+    """The real FLAN-T5 tokenizer and configurations (no weights)."""
+    return shared_dir() / "models" / "flan-t5"
+
+
+def real_tokenizer_available() -> bool:
+    folder = flan_t5_dir()
+    return all((folder / name).is_file() for name in TOKENIZER_FILES) and all(
+        (folder / size.removeprefix("flan-t5-") / "config.json").is_file() for size in REAL_SIZES)
+
+
+def real_config(size: str) -> dict[str, Any]:
+    """The Hub's config.json of ``size`` (flan-t5-small, -base or -large), as a dict."""
+    size = SHAPE_ALIASES.get(size, size)
+    path = flan_t5_dir() / size.removeprefix("flan-t5-") / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"The real {size} configuration is not at {path} (set PRECIS_SHARED).")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def model_config(preset: str = "tiny", vocab_size: int | None = None) -> Any:
+    """The T5Config of ``preset``: a real size's own config, or "tiny" (small's, scaled down)."""
+    from transformers import T5Config
+
+    preset = SHAPE_ALIASES.get(preset, preset)
+    if preset not in PRESETS:
+        raise ValueError(f"unknown model preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    values = real_config("flan-t5-small" if preset == "tiny" else preset)
+    if preset == "tiny":
+        values.update(TINY_SHAPE)
+        values.pop("task_specific_params", None)
+    if vocab_size is not None:
+        values["vocab_size"] = vocab_size
+    for key in ("architectures", "transformers_version", "torch_dtype", "_name_or_path"):
+        values.pop(key, None)
+    return T5Config(**values)
+
+
+def copy_real_tokenizer(out_dir: Path) -> None:
+    """Copy FLAN-T5's tokenizer files into ``out_dir`` unchanged, as a Hub download has them."""
+    src = flan_t5_dir()
+    missing = [name for name in TOKENIZER_FILES if not (src / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"The real FLAN-T5 tokenizer is not at {src} (missing {', '.join(missing)}; "
+                                "set PRECIS_SHARED to the shared data folder).")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in TOKENIZER_FILES:
+        shutil.copyfile(src / name, out_dir / name)
 
 
 def train_tokenizer(texts: Iterable[str], out_dir: Path, vocab_size: int = 2000) -> None:
-    """Train a SentencePiece unigram tokenizer with T5's special ids and save it as T5TokenizerFast."""
+    """Train a SentencePiece unigram tokenizer with T5's special ids and save it as T5TokenizerFast.
+
+    Only for tests that need a tokenizer unlike FLAN-T5's (a small vocabulary, a tokenizer
+    that knows newlines); everything else uses the real one."""
     import sentencepiece as spm
     from transformers import T5TokenizerFast
 
     lines = [ln for t in texts for ln in t.splitlines() if ln.strip()]
     buf = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_writer=buf,
-        vocab_size=vocab_size,
-        model_type="unigram",
-        pad_id=0,
-        eos_id=1,
-        unk_id=2,
-        bos_id=-1,
-        character_coverage=1.0,
-        hard_vocab_limit=False,
-        num_threads=1,
-        minloglevel=2,
+        sentence_iterator=iter(lines), model_writer=buf, vocab_size=vocab_size, model_type="unigram",
+        pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0, hard_vocab_limit=False,
+        num_threads=1, minloglevel=2,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     spiece = out_dir / "spiece.model"
@@ -59,29 +119,32 @@ def build_random_t5(
     vocab_size: int | None = None,
     seed: int = 0,
 ) -> Path:
-    """Write a random-weight T5ForConditionalGeneration (safetensors) plus tokenizer to ``out_dir``."""
+    """Write a random-weight T5ForConditionalGeneration (safetensors) with FLAN-T5's tokenizer,
+    config.json and generation_config.json to ``out_dir``. ``texts`` trains a tokenizer of
+    ``vocab_size`` pieces on them instead of using FLAN-T5's (see ``train_tokenizer``)."""
     import torch
-    from transformers import T5Config, T5ForConditionalGeneration, T5TokenizerFast
+    from transformers import GenerationConfig, T5ForConditionalGeneration
 
     preset = SHAPE_ALIASES.get(preset, preset)
-    shape = PRESETS[preset]
     out = Path(out_dir)
-    train_tokenizer(texts if texts is not None else default_training_texts(), out,
-                    vocab_size=vocab_size or (2000 if preset == "tiny" else 8000))
-    tok = T5TokenizerFast.from_pretrained(out)
-    vocab = len(tok) if preset == "tiny" else max(REAL_VOCAB, len(tok))
-    config = T5Config(
-        vocab_size=vocab,
-        feed_forward_proj="gated-gelu",
-        decoder_start_token_id=0,
-        pad_token_id=0,
-        eos_token_id=1,
-        tie_word_embeddings=False,
-        **shape,
-    )
+    if texts is None:
+        copy_real_tokenizer(out)
+        vocab = REAL_VOCAB
+    else:
+        train_tokenizer(texts, out, vocab_size=vocab_size or 2000)
+        from transformers import T5TokenizerFast
+
+        n = len(T5TokenizerFast.from_pretrained(out))
+        vocab = n if preset == "tiny" else max(REAL_VOCAB, n)
+    config = model_config(preset, vocab)
     torch.manual_seed(seed)
     model = T5ForConditionalGeneration(config).eval()
     model.save_pretrained(out, safe_serialization=True)
+    generation = flan_t5_dir() / ("small" if preset == "tiny" else preset.removeprefix("flan-t5-")) / "generation_config.json"
+    if generation.is_file():
+        shutil.copyfile(generation, out / "generation_config.json")
+    else:  # pragma: no cover - the real folder is checked by copy_real_tokenizer / real_config
+        GenerationConfig.from_model_config(config).save_pretrained(out)
     return out
 
 
