@@ -14,14 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
 from desktop.core import paths
 from desktop.gui import messages
+from desktop.gui.handoff_receiver import HandoffReceiver
 from desktop.gui.theme import apply_theme
+from desktop.integration import handoff
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +83,10 @@ def install_excepthook() -> None:
     threading.excepthook = _thread_excepthook
 
 
-def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: float | None = None) -> int:
-    """Create the app and the window, queue ``files``, and run the event loop."""
+def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: float | None = None,
+        action: str = "open", listen: bool = False) -> int:
+    """Create the app and the window, queue ``files`` as ``action`` asks, listen for later launches
+    (``listen``), and run the event loop."""
     from desktop.core.settings import load_settings
 
     app = create_application(sys.argv[:1])
@@ -98,14 +102,41 @@ def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: f
     queue = JobQueue(bridge)
     window = MainWindow(queue, settings)
     window.show()
-    window.start([str(Path(f)) for f in files])
+    receiver = HandoffReceiver(window)
+    server = _start_server(receiver) if listen else None
+    if action == "open":
+        window.start([str(Path(f)) for f in files])
+    else:
+        message = handoff.make(files, action)
+        window.start(then=lambda: receiver.accept(message, raise_window=False))
     if quit_after_start:
         _report_start_and_quit(window, started)
     try:
         return app.exec()
     finally:
+        if server is not None:
+            server.close()
         window.close()
         bridge.shutdown()
+
+
+def _start_server(receiver: HandoffReceiver) -> QObject | None:
+    """Listen for later ``precis`` launches; their files go to ``receiver``, queued like a drop."""
+    from desktop.gui.single_instance import InstanceServer
+    from desktop.integration.instance_socket import UnsafeSocketFolder, release_start_lock, server_name
+
+    try:
+        name = server_name()
+        server = InstanceServer(name, receiver)
+        if not server.listen():
+            return None
+    except UnsafeSocketFolder as exc:
+        log.warning("%s Later launches will open their own window.", exc.message)
+        return None
+    finally:
+        release_start_lock()
+    server.received.connect(receiver.accept)
+    return server
 
 
 def _report_start_and_quit(window: object, started: float | None) -> None:

@@ -1,6 +1,10 @@
 """Drag and drop anywhere on a window: files and folders dropped on any of its widgets (the
 tree, the digest, a text field) arrive as one ``dropped`` signal instead of being pasted as
-text or ignored."""
+text or ignored.
+
+File managers drop ``text/uri-list``: percent-encoded ``file://`` URIs (non-ASCII names too),
+folders, many at once. Remote URIs (sftp://, smb://, http://) are dropped along and each gets
+one sentence in the left-out list; they are never read."""
 
 from __future__ import annotations
 
@@ -11,14 +15,24 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
 from desktop.core.ingest import SUPPORTED_EXTENSIONS, expand_paths
+from desktop.integration.uris import display_name, not_local_reason, scheme
 
 READABLE = "PDF, Word (.docx), email (.eml, .mbox, .msg), transcripts (.vtt, .srt, .json) and text (.txt, .md)"
 
 
 def local_paths(mime: QMimeData | None) -> list[str]:
+    """Local paths of the dropped URIs (decoded), and the other URIs as they are, to be named
+    in the left-out list."""
     if mime is None or not mime.hasUrls():
         return []
-    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
+    out: list[str] = []
+    for url in mime.urls():
+        if url.isLocalFile():
+            if url.toLocalFile():
+                out.append(url.toLocalFile())
+        elif url.isValid() and url.scheme():
+            out.append(url.toString())
+    return out
 
 
 def split_supported(paths: list[str]) -> tuple[list[str], list[str]]:
@@ -26,6 +40,9 @@ def split_supported(paths: list[str]) -> tuple[list[str], list[str]]:
     supported: list[str] = []
     unsupported: list[str] = []
     for raw in paths:
+        if scheme(raw) and not Path(raw).exists():
+            unsupported.append(f"{display_name(raw)} ({not_local_reason(raw)})")
+            continue
         p = Path(raw)
         if p.is_dir():
             if any(f.suffix.lower() in SUPPORTED_EXTENSIONS for f in expand_paths([p])):

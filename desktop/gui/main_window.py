@@ -10,6 +10,7 @@ is in ``digest_actions``; this module follows jobs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,9 @@ class MainWindow(DigestActions):
         messages.bridge().shown.connect(self._show_message)
 
     # ------------------------------------------------------------------ start
-    def start(self, files: list[str] | None = None) -> None:
-        """After ``show()``: root the tree, queue ``files`` (``precis FILE...``), or greet a new user."""
+    def start(self, files: list[str] | None = None, then: Callable[[], object] | None = None) -> None:
+        """After ``show()``: root the tree, queue ``files`` (``precis FILE...``) or run ``then`` (a
+        hand-over action, ``precis --summarize``), or greet a new user."""
         samples = paths.resource("samples")
         first_run = self.settings.tree_root is None and not self.history.list()
         root = self.settings.tree_root
@@ -116,7 +118,9 @@ class MainWindow(DigestActions):
             self.tree.set_root(samples)
         else:
             self.tree.set_root(Path.home())
-        if files:
+        if then is not None:
+            then()
+        elif files:
             self.open_paths(files)
         elif first_run and samples.is_dir():
             sample_files = [str(p) for p in sorted(samples.iterdir()) if p.is_file()]

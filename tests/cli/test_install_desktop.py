@@ -1,4 +1,5 @@
-"""precis-cli install-desktop writes the menu entry and icons under XDG_DATA_HOME, and removes them."""
+"""precis-cli install-desktop writes the menu entry, icons and file-manager actions under XDG_DATA_HOME,
+and removes exactly them."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_install_and_uninstall(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
     assert main(["install-desktop", "--uninstall"]) == 0
     assert not entry.exists() and not svg.exists()
-    assert "Removed 8 file(s)" in capsys.readouterr().out
+    assert "Removed 13 file(s)" in capsys.readouterr().out  # entry, 7 icons, 2 scripts, 2 Nemo actions, 1 service menu
 
 
 def test_entry_in_resources_is_valid() -> None:

@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent(
 
     sys.meta_path.insert(0, BlockQt())
     imported = []
-    for package in ("desktop.core", "desktop.ml", "desktop.cli"):
+    for package in ("desktop.core", "desktop.ml", "desktop.cli", "desktop.integration"):
         pkg = importlib.import_module(package)
         imported.append(package)
         for info in pkgutil.walk_packages(pkg.__path__, package + "."):
