@@ -95,3 +95,11 @@ class PairsError(PrecisError):
 
 class FinetuneError(EngineError):
     """Fine-tuning could not start or finish (settings, a model too large, a name taken); the reason is in the message."""
+
+
+class BatchError(PrecisError):
+    """A batch run cannot start or go on (its output folder is locked or unwritable, a cluster unreachable)."""
+
+
+class WorkerCrashed(EngineError):
+    """The process summarizing a file died (killed, out of memory) more often than a batch retries it."""

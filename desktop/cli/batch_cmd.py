@@ -1,0 +1,90 @@
+"""precis-cli batch: one digest per file (or per folder) into a mirrored output folder, resumable
+through DIR/manifest.jsonl, on local worker processes or a Ray cluster."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from desktop.cli.batch_view import BatchView
+from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
+from desktop.core.errors import PrecisError
+from desktop.ml.batch.plan import FORMATS, TOGETHER
+from desktop.ml.batch.runner import BatchOptions, run_batch
+
+
+def _add_ocr_options(p: argparse.ArgumentParser) -> None:
+    """The OCR options of summarize, once that feature provides its helper (it is optional here)."""
+    for module in ("desktop.cli.ocr_options", "desktop.cli.summarize_cmd"):
+        try:
+            helper = getattr(importlib.import_module(module), "add_ocr_options", None)
+        except ImportError:
+            continue
+        if helper is not None:
+            helper(p)
+            return
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "batch", help="summarize many files into a folder of digests; rerun to resume",
+        description="One digest per file (or per folder) written into DIR, mirroring the sources. "
+                    "DIR/manifest.jsonl records every file; running the same command again skips what is "
+                    "done, retries failures and redoes changed files.")
+    p.add_argument("srcs", nargs="+", metavar="SRC", help="files and folders to summarize")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if needed)")
+    p.add_argument("--recursive", action="store_true", help="include subfolders of SRC folders")
+    p.add_argument("--together", choices=TOGETHER, default="none",
+                   help="folder: one digest per folder of the files directly in it; none: one per file")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes, each with its own model (default: one per core, as many as fit in memory)")
+    p.add_argument("--format", dest="fmt", choices=tuple(FORMATS), default="md", help="md, json or both")
+    p.add_argument("--cluster", metavar="ray|ray://HOST:PORT",
+                   help="run on Ray: 'ray' starts a local Ray for this run; an address joins a cluster")
+    p.add_argument("--shared-fs", action="store_true",
+                   help="with --cluster: every node sees the sources at the same paths (else their bytes are sent)")
+    add_engine_options(p)
+    _add_ocr_options(p)
+    p.add_argument("--query", help="ask each file a question instead of summarizing it")
+    p.add_argument("--password", help="password for encrypted PDFs")
+    p.add_argument("--no-progress", action="store_true", help="no live bar (one line per file is still written)")
+    p.add_argument("--quiet", action="store_true", help="only failures and the summary table on stderr")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        print("precis-cli: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.shared_fs and not args.cluster:
+        print("precis-cli: --shared-fs only applies with --cluster", file=sys.stderr)
+        return 2
+    missing = [s for s in args.srcs if not Path(s).exists()]
+    if missing:
+        print(f"precis-cli: {missing[0]} does not exist", file=sys.stderr)
+        return 2
+    spec = spec_from_args(args, [])
+    options = BatchOptions(srcs=list(args.srcs), out_dir=args.out, recursive=args.recursive, together=args.together,
+                           fmt=args.fmt, workers=args.workers, cluster=args.cluster, shared_fs=args.shared_fs)
+    view = BatchView(False if args.no_progress else None, quiet=args.quiet)
+    try:
+        summary = run_batch(options, spec, on_row=view.on_row, on_plan=view.on_plan, on_event=view)
+    except KeyboardInterrupt:
+        view.close()
+        print("Cancelled; the manifest is consistent: run the same command to go on.", file=sys.stderr)
+        return 130
+    except PrecisError as exc:
+        view.close()
+        print(f"precis-cli: {exc.message}", file=sys.stderr)
+        return 1
+    if summary.total == 0:
+        hint = "" if args.recursive else " (add --recursive to include subfolders)"
+        print(f"precis-cli: no files Precis reads were found in {', '.join(args.srcs)}{hint}.", file=sys.stderr)
+        return 1
+    print(view.summary_table(summary), file=sys.stderr)
+    if summary.cancelled:
+        print("Cancelled; the manifest is consistent: run the same command to go on.", file=sys.stderr)
+        return 130
+    return 1 if summary.failed else 0

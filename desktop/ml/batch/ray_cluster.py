@@ -1,0 +1,156 @@
+"""Run batch units on a Ray cluster with Ray Data: the unit list is a dataset, ``map_batches`` runs
+an actor class that loads the model once per actor, and the rows stream back to the driver, which
+alone writes outputs and the manifest (so resuming works exactly as on one machine).
+
+Ray is an optional extra (``pip install '.[cluster]'``), imported only here. Security: token
+authentication stays on (``RAY_AUTH_MODE=token`` unless the user set it), and the local cluster
+starts without a dashboard; Ray's own dashboard default host is 127.0.0.1, never 0.0.0.0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from desktop.core.errors import BatchError, Cancelled
+from desktop.core.events import CancelToken, EventCallback, Notice, ignore_events
+from desktop.ml.batch.task import TaskSettings, UnitResult, UnitTask, run_unit
+
+log = logging.getLogger(__name__)
+
+#: A unit whose actor dies is retried this many times by Ray (its default, -1, retries forever:
+#: a file that crashes the process every time would never let the batch finish).
+MAX_TASK_RETRIES = 3
+
+
+class UnitActor:
+    """A Ray Data callable class: one model load per actor (``EnginePool`` in ``__init__``)."""
+
+    def __init__(self, settings: TaskSettings) -> None:
+        from desktop.core.memory import limit_malloc_arenas
+        from desktop.ml.engine.job import EnginePool
+
+        limit_malloc_arenas()
+        self.settings = settings
+        self.pool = EnginePool()
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        import ray
+
+        node = ray.get_runtime_context().get_node_id()[:8]
+        out: dict[str, list[Any]] = {k: [] for k in ("key", "status", "error", "message", "seconds", "texts",
+                                                     "file_errors", "worker")}
+        for i, key in enumerate(batch["key"]):
+            paths = json.loads(str(batch["paths"][i]))
+            blobs = None
+            if "blobs" in batch:
+                blobs = [bytes(b) for b in batch["blobs"][i]]
+            try:
+                res = run_unit(UnitTask(str(key), paths, blobs), self.settings, self.pool)
+            except Cancelled:
+                res = UnitResult(str(key), "failed", "Cancelled", "Cancelled.")
+            out["key"].append(res.key)
+            out["status"].append(res.status)
+            out["error"].append(res.error or "")
+            out["message"].append(res.message or "")
+            out["seconds"].append(float(res.seconds))
+            out["texts"].append(json.dumps(res.texts))
+            out["file_errors"].append(json.dumps(res.file_errors))
+            out["worker"].append(f"node {node} {res.worker}")
+        return out
+
+
+def _init_ray(address: str, workers: int | None) -> int:
+    """Connect to (or start) Ray; returns the number of actors to run."""
+    # Before Ray is first imported: it reads the mode once, and the processes it starts inherit it.
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
+    try:
+        import ray
+    except ImportError as exc:
+        raise BatchError("Running on a cluster needs Ray: pip install 'precis-desktop[cluster]' "
+                         "(or .venv/bin/pip install -e '.[cluster]' in a checkout).") from exc
+    if os.environ["RAY_AUTH_MODE"].lower() != "token":
+        log.warning("Ray token authentication is off (RAY_AUTH_MODE=%s): anyone who can reach the "
+                    "cluster can run code on it.", os.environ["RAY_AUTH_MODE"])
+    kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": False}
+    try:
+        if address == "ray":  # a local Ray for this run only, stopped at the end
+            from desktop.ml.batch.sizing import cpu_count
+
+            ray.init(num_cpus=workers or cpu_count(), include_dashboard=False, **kwargs)
+        else:
+            ray.init(address=address, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise BatchError(f"Precis could not connect to the Ray cluster at {address}: {exc}") from exc
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # its INFO lines would bury our progress
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    return max(1, min(workers or cpus, cpus))
+
+
+def _items(tasks: list[UnitTask], shared_fs: bool) -> Iterator[dict[str, Any]]:
+    for t in tasks:
+        item: dict[str, Any] = {"key": t.key, "paths": json.dumps(t.paths)}
+        if not shared_fs:
+            blobs = []
+            for p in t.paths:
+                try:
+                    with open(p, "rb") as fh:
+                        blobs.append(fh.read())
+                except OSError:
+                    blobs.append(b"")  # the reader then reports the file as empty on the node
+            item["blobs"] = blobs
+        yield item
+
+
+def _map_units(ray: Any, ds: Any, settings: TaskSettings, actors: int) -> Any:
+    """``map_batches`` with the actor class; retries bounded while Ray still takes the argument
+    (it is deprecated for removal in Ray 2.64, whose default then retries without a bound)."""
+    args: dict[str, Any] = {
+        "fn_constructor_args": (settings,),
+        "compute": ray.data.ActorPoolStrategy(size=actors),
+        "num_cpus": 1,
+        "batch_size": 1,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return ds.map_batches(UnitActor, **args, max_task_retries=MAX_TASK_RETRIES)
+        except TypeError:
+            return ds.map_batches(UnitActor, **args)
+
+
+def run_on_ray(tasks: list[UnitTask], settings: TaskSettings, on_result: Callable[[UnitResult, int], None], *,
+               address: str, workers: int | None = None, shared_fs: bool = False,
+               on_event: EventCallback = ignore_events, cancel: CancelToken | None = None) -> bool:
+    """Run every unit on Ray; returns False when cancelled (Ctrl-C), after recording what finished."""
+    started = time.monotonic()
+    actors = _init_ray(address, workers)
+    import ray
+
+    on_event(Notice(f"Ray ready in {time.monotonic() - started:.1f} s: {actors} actor(s) on "
+                    f"{int(ray.cluster_resources().get('CPU', 0))} CPU(s)."))
+    try:
+        ds = ray.data.from_items(list(_items(tasks, shared_fs)), override_num_blocks=max(1, len(tasks)))
+        ds = _map_units(ray, ds, settings, actors)
+        for row in ds.iter_rows():
+            if cancel is not None and cancel.cancelled:
+                return False
+            if row["error"] == "Cancelled":
+                continue
+            on_result(UnitResult(
+                key=row["key"], status=row["status"], error=row["error"] or None, message=row["message"] or None,
+                seconds=float(row["seconds"]), texts=json.loads(row["texts"]),
+                file_errors=json.loads(row["file_errors"]), worker=row["worker"],
+            ), 1)
+        return True
+    except KeyboardInterrupt:
+        return False
+    finally:
+        ray.shutdown()
