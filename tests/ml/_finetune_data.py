@@ -23,3 +23,16 @@ def toy_pairs(corpus: Path, n: int = 24, lines: int = 4, start: int = 0) -> list
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+#: An instructed task with fixed answers whose instruction names a label the app classifies
+#: (urgency); its answers are words the shipped urgency prompt never offers, so a label of
+#: "high" or "low" can only come from the adapter's own task.
+URGENCY_INSTRUCTION = "How urgent is this for its reader? Answer high or low."
+
+
+def urgency_pairs(corpus: Path, n: int = 12, start: int = 80) -> list[dict[str, str]]:
+    """``n`` instructed rows: "high" when the dialogue opens with a question, else "low"."""
+    rows = toy_pairs(corpus, n=n, start=start)
+    return [{"id": f"u-{r['id']}", "instruction": URGENCY_INSTRUCTION, "document": r["document"],
+             "answer": "high" if "?" in r["summary"] else "low"} for r in rows]

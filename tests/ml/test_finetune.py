@@ -97,7 +97,7 @@ def test_kept_adapter_is_listed_and_used_by_the_engine(trained: tuple[FinetuneRe
     assert info.base_model == "tiny-t5" and info.metrics["val_after"] == result.card.val_after
     assert info.metrics["steps"] == 60
     assert sorted(p.name for p in dest.iterdir()) == ["adapter_config.json", "adapter_model.safetensors",
-                                                      "precis-adapter.json"]
+                                                      "precis-adapter.json", "precis-pairs.json"]
     prompts = [s.document_start for s in result.card.samples]
     refs = [s.reference for s in result.card.samples]
     settings = length_preset("medium").map_settings(48)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from desktop.core.cache import SummaryCache, cache_key
 from desktop.core.document import DocKind, Document
 from desktop.core.prompting.chunking import content_blocks, render_block
-from desktop.core.prompting.prompts import PromptLibrary
+from desktop.core.prompting.prompts import PromptLibrary, PromptTemplate
 from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.models.adapters import LabelTask, label_tasks
 
 #: label name -> template stage in common.toml; email-only labels listed separately.
 _ALL = {"type": "doc_type"}
@@ -25,21 +26,30 @@ def classify_document(model: TextModel, prompts: PromptLibrary, doc: Document, b
     stages = dict(_ALL)
     if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX):
         stages.update(_EMAIL)
+    # A fine-tuned adapter that learned one of these labels as its own task answers it instead.
+    own = label_tasks(model.model.adapter_path)
     for label, stage in stages.items():
-        template = prompts.get("common", stage)
+        task = own.get(label)
+        template = _task_template(task) if task is not None else prompts.get("common", stage)
         room = budget - template.overhead(model.count)
         prompt = template.render(model.truncate(text, max(16, room)))
         key = cache_key(model.identity, prompt.template_id, "score", "\x1f".join(template.options), prompt.text)
         cached = cache.get(key) if cache is not None else None
         if cached in template.options:
-            labels[label] = cached
-            continue
-        scores = model.score(prompt.text, list(template.options))
-        best = max(range(len(scores)), key=lambda i: scores[i])
-        labels[label] = template.options[best]
-        if cache is not None:
-            cache.put(key, labels[label], prompt.template_id)
+            answer = cached
+        else:
+            scores = model.score(prompt.text, list(template.options))
+            answer = template.options[max(range(len(scores)), key=lambda i: scores[i])]
+            if cache is not None:
+                cache.put(key, answer, prompt.template_id)
+        labels[label] = task.label_value(answer) if task is not None else answer
     return labels
+
+
+def _task_template(task: LabelTask) -> PromptTemplate:
+    """The adapter's own task as a template, worded as it was trained (instruction, blank line, text)."""
+    return PromptTemplate("adapter", task.label, 1, task.instruction.replace("{", "{{").replace("}", "}}") + "\n\n{text}",
+                          task.choices)
 
 
 def _opening(doc: Document) -> str:

@@ -17,12 +17,14 @@ from desktop.core.prompting.prompt_chunks import fit_chunks
 from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
 from desktop.core.prompting.sentences import TokenCount
 from desktop.ml.finetune.pairset import PairItem
+from desktop.ml.finetune.tasks import INSTRUCTION_TEMPLATE, SUMMARY_TASK, is_pair_task, task_of
+
+__all__ = ["SUMMARY_TASK", "Example", "SummaryExamples", "summary_examples"]
 
 #: Stages whose prompts inference renders from every chunk of a document of that kind; a chunk
 #: must fit the longest of them (mirrors ``desktop.ml.engine.summarizer._ITEM_STAGES``).
 CHUNK_STAGES = {"meeting": ("map", "decisions", "actions"), "email": ("map", "asks", "deadlines")}
 
-SUMMARY_TASK = "summary"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,15 @@ class Example:
     template_id: str
     origin: str
     reference: str | None = None
+    #: Content hash of the user's pair it came from (``PairItem.key``); "" for replay examples.
+    key: str = ""
+    #: A pair an earlier version of a continued adapter was trained on (replayed, not new).
+    earlier: bool = False
+
+    @property
+    def is_new(self) -> bool:
+        """One of the user's new pairs: what a progressive schedule brings in gradually."""
+        return is_pair_task(self.task) and not self.earlier
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,9 +61,10 @@ def chunk_templates(library: PromptLibrary, doc: Document) -> list[PromptTemplat
     return [library.for_doc(doc.kind, stage) for stage in CHUNK_STAGES.get(kind, ("map",))]
 
 
-def first_chunk(doc: Document, templates: Sequence[PromptTemplate], count: TokenCount, budget: int) -> tuple[str, int]:
+def first_chunk(doc: Document, templates: Sequence[PromptTemplate], count: TokenCount, budget: int,
+                fields: dict[str, str] | None = None) -> tuple[str, int]:
     """The text of the document's first chunk and the number of chunks inference would make."""
-    chunks = fit_chunks(doc, templates, count, budget)
+    chunks = fit_chunks(doc, templates, count, budget, fields=fields)
     return (chunks[0].text, len(chunks)) if chunks else ("", 0)
 
 
@@ -74,13 +86,21 @@ def summary_examples(items: Sequence[PairItem], library: PromptLibrary, count: T
         doc = item.document
         if doc is None:
             continue
-        text, n_chunks = first_chunk(doc, chunk_templates(library, doc), count, max_source_len)
+        instruction = " ".join((item.record.instruction or "").split())
+        if instruction:
+            text, n_chunks = first_chunk(doc, [library.get(*INSTRUCTION_TEMPLATE)], count, max_source_len,
+                                         {"instruction": instruction})
+        else:
+            text, n_chunks = first_chunk(doc, chunk_templates(library, doc), count, max_source_len)
         if not text:
             continue
         cut += n_chunks > 1
-        prompt = library.for_doc(doc.kind, "map").render(text)
-        examples.append(Example(prompt.text, item.record.summary.strip(), SUMMARY_TASK, prompt.template_id,
-                                item.record.origin))
+        if instruction:
+            prompt = library.get(*INSTRUCTION_TEMPLATE).render(text, instruction=instruction)
+        else:
+            prompt = library.for_doc(doc.kind, "map").render(text)
+        examples.append(Example(prompt.text, item.record.summary.strip(), task_of(instruction), prompt.template_id,
+                                item.record.origin, key=item.key))
         chunks.append((doc, text))
     return SummaryExamples(examples, chunks, cut)
 

@@ -142,3 +142,16 @@ def file_hashes(folder: Path) -> dict[str, str]:
                 digest.update(block)
         out[str(path.relative_to(folder))] = digest.hexdigest()
     return out
+
+
+def load_adapter_trainable(model: Any, folder: Path) -> Any:
+    """A kept LoRA adapter on ``model``, its weights trainable: "Continue training" starts here."""
+    from peft import PeftModel
+
+    try:
+        peft_model = PeftModel.from_pretrained(model, str(folder), is_trainable=True)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise FinetuneError(f"The adapter {folder.name} does not fit its base model, so training cannot continue "
+                            f"from it ({exc}).") from exc
+    peft_model.train()
+    return peft_model

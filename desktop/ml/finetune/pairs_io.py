@@ -19,6 +19,9 @@ from desktop.core.ingest import SUPPORTED_EXTENSIONS
 TEXT_KEYS = ("document", "text", "source")
 FILE_KEYS = ("path", "file", "document_path")
 SUMMARY_KEY = "summary"
+#: A row's own task ("Is this email urgent? yes/no"); its answer may be called "answer" or "output".
+INSTRUCTION_KEY = "instruction"
+ANSWER_KEYS = (SUMMARY_KEY, "answer", "output")
 #: ``report.summary.txt`` (or ``.md``) beside ``report.pdf`` in a pairs folder.
 SUMMARY_SUFFIXES = (".summary.txt", ".summary.md")
 
@@ -33,6 +36,8 @@ class PairRecord:
     text: str | None = None
     file: Path | None = None
     line: int | None = None
+    #: The task of this row; None or "" for a summary (the app's own summary prompts).
+    instruction: str | None = None
 
 
 def saved_pairs_file() -> Path:
@@ -86,6 +91,7 @@ def _read_text(path: Path) -> str:
 
 def read_pairs_jsonl(path: Path) -> list[PairRecord]:
     records = []
+    given = False
     for n, line in enumerate(_read_text(path).splitlines(), 1):
         if not line.strip():
             continue
@@ -96,9 +102,19 @@ def read_pairs_jsonl(path: Path) -> list[PairRecord]:
         if not isinstance(rec, dict):
             raise PairsError(f"Line {n} of {path.name} is not a JSON object with \"document\" and \"summary\".")
         records.append(_record(rec, path, n))
+        given = given or INSTRUCTION_KEY in rec
     if not records:
         raise PairsError(f"{path.name} is empty; it holds no pairs.")
+    _check_instructions(path, records, any_given=given)
     return records
+
+
+def _check_instructions(path: Path, records: list[PairRecord], any_given: bool) -> None:
+    """A file that names instructions but leaves every one empty was meant to carry tasks: say so
+    rather than silently train summaries."""
+    if any_given and not any((r.instruction or "").strip() for r in records):
+        raise PairsError(f"Every \"instruction\" in {path.name} is empty; write the task of each row there "
+                         "(rows meant as summaries can leave it empty), or remove the field to train summaries.")
 
 
 def read_pairs_csv(path: Path) -> list[PairRecord]:
@@ -107,7 +123,7 @@ def read_pairs_csv(path: Path) -> list[PairRecord]:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     reader.fieldnames = columns
-    if SUMMARY_KEY not in columns:
+    if not any(k in columns for k in ANSWER_KEYS):
         raise PairsError(f"{path.name} has no \"summary\" column (its first line names: {', '.join(columns) or 'nothing'}).")
     if not any(k in columns for k in TEXT_KEYS + FILE_KEYS):
         raise PairsError(f"{path.name} has no \"document\" or \"path\" column (its first line names: {', '.join(columns)}).")
@@ -123,28 +139,31 @@ def read_pairs_csv(path: Path) -> list[PairRecord]:
         raise PairsError(f"Line {reader.line_num} of {path.name} is not valid CSV ({exc}).") from None
     if not records:
         raise PairsError(f"{path.name} has a header but no pairs.")
+    _check_instructions(path, records, any_given=INSTRUCTION_KEY in columns)
     return records
 
 
 def _record(rec: dict[str, Any], path: Path, n: int) -> PairRecord:
     where = f"Line {n} of {path.name}"
-    summary = rec.get(SUMMARY_KEY)
+    instruction = rec.get(INSTRUCTION_KEY)
+    instruction = " ".join(instruction.split()) if isinstance(instruction, str) else None
+    summary = next((rec[k] for k in ANSWER_KEYS if isinstance(rec.get(k), str) and rec[k].strip()), rec.get(SUMMARY_KEY))
     if not isinstance(summary, str):
-        raise PairsError(f"{where} has no text \"summary\".")
+        raise PairsError(f"{where} has no text \"{'answer' if instruction else 'summary'}\".")
     ident = str(rec.get("id") or f"{path.stem}-{n}")
     origin = f"{path.name}, line {n}"
     text = next((rec[k] for k in TEXT_KEYS if isinstance(rec.get(k), str) and rec[k].strip()), None)
     if text is not None:
-        return PairRecord(ident, summary, origin, text=text, line=n)
+        return PairRecord(ident, summary, origin, text=text, line=n, instruction=instruction or None)
     name = next((rec[k] for k in FILE_KEYS if isinstance(rec.get(k), str) and rec[k].strip()), None)
     if name is None:
         if any(isinstance(rec.get(k), str) for k in TEXT_KEYS):  # present but blank: an empty pair
-            return PairRecord(ident, summary, origin, text="", line=n)
+            return PairRecord(ident, summary, origin, text="", line=n, instruction=instruction or None)
         raise PairsError(f"{where} needs the document, as text (\"document\") or as a file (\"path\").")
     file = (path.parent / name.strip()).expanduser()
     if not file.is_file():
         raise PairsError(f"{where} names the file {name.strip()}, which does not exist (paths are relative to {path.name}).")
-    return PairRecord(ident, summary, origin, file=file, line=n)
+    return PairRecord(ident, summary, origin, file=file, line=n, instruction=instruction or None)
 
 
 def read_pairs_folder(folder: Path) -> list[PairRecord]:

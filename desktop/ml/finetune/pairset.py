@@ -16,9 +16,12 @@ from desktop.core.ingest import ReadContext, read_bytes, read_document
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 from desktop.core.prompting.sentences import TokenCount
 from desktop.ml.finetune.pairs_io import PairRecord, read_pairs
+from desktop.ml.finetune.tasks import SUMMARY_TASK, task_label, task_of
 
 #: With this many usable pairs or more, at least one is held out for validation.
 MIN_PAIRS_FOR_VALIDATION = 4
+#: An instruction task needs this many usable examples: fewer teach nothing and leave none to test on.
+MIN_TASK_EXAMPLES = 4
 
 
 @dataclass(slots=True)
@@ -38,7 +41,12 @@ class PairItem:
     def key(self) -> str:
         """Content hash of document and summary: the split and resume checks depend on content, not order."""
         text = self.document.text() if self.document is not None else ""
-        return hashlib.sha256(f"{_norm(text)}\0{_norm(self.record.summary)}".encode()).hexdigest()
+        task = f"{_norm(self.record.instruction)}\0" if self.record.instruction else ""
+        return hashlib.sha256(f"{task}{_norm(text)}\0{_norm(self.record.summary)}".encode()).hexdigest()
+
+    @property
+    def task(self) -> str:
+        return task_of(self.record.instruction)
 
 
 @dataclass(slots=True)
@@ -78,16 +86,36 @@ class PairSet:
         return {"document_mean": sum(docs) // len(docs), "document_max": max(docs),
                 "summary_mean": sum(sums) // len(sums), "summary_max": max(sums)}
 
+    def tasks(self) -> dict[str, int]:
+        """Usable examples per task ("summary", or "instruction:<text>"), in order of appearance."""
+        out: dict[str, int] = {}
+        for item in self.usable:
+            out[item.task] = out.get(item.task, 0) + 1
+        return out
+
+    def check_tasks(self) -> None:
+        """PairsError for an instruction task with too few examples to learn or to test."""
+        for task, n in self.tasks().items():
+            if task != SUMMARY_TASK and n < MIN_TASK_EXAMPLES:
+                raise PairsError(f"The task \"{task_label(task)}\" has only {n} usable example{'s' if n != 1 else ''}; "
+                                 f"give it at least {MIN_TASK_EXAMPLES}, or remove its rows.")
+
     def split(self, val_share: float = 0.1, seed: int = 42) -> tuple[list[PairItem], list[PairItem]]:
-        """(train, validation): the same pairs in any file order; at least one validation pair
-        from ``MIN_PAIRS_FOR_VALIDATION`` usable pairs on, and always at least one to train on."""
-        usable = sorted(self.usable, key=lambda i: i.key)
-        random.Random(seed).shuffle(usable)
-        n = len(usable)
-        n_val = 0
-        if n >= MIN_PAIRS_FOR_VALIDATION:
-            n_val = min(n - 1, max(1, round(n * val_share)))
-        return usable[n_val:], usable[:n_val]
+        """(train, validation), split task by task so each task is tested: the same pairs in any
+        file order; at least one validation pair of a task from ``MIN_PAIRS_FOR_VALIDATION``
+        usable pairs on, and always at least one to train on."""
+        train: list[PairItem] = []
+        val: list[PairItem] = []
+        for task in self.tasks():
+            usable = sorted((i for i in self.usable if i.task == task), key=lambda i: i.key)
+            random.Random(seed).shuffle(usable)
+            n = len(usable)
+            n_val = 0
+            if n >= MIN_PAIRS_FOR_VALIDATION:
+                n_val = min(n - 1, max(1, round(n * val_share)))
+            train += usable[n_val:]
+            val += usable[:n_val]
+        return train, val
 
     def fingerprint(self) -> str:
         return hashlib.sha256("\n".join(sorted(i.key for i in self.usable)).encode()).hexdigest()[:16]
@@ -136,7 +164,7 @@ def _flag_duplicates(items: list[PairItem]) -> None:
     for item in items:
         if not item.usable or item.document is None:
             continue
-        key = _norm(item.document.text())
+        key = f"{_norm(item.record.instruction or '')}\0{_norm(item.document.text())}"
         first = seen.get(key)
         if first is None:
             seen[key] = item

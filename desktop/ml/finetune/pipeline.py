@@ -15,16 +15,25 @@ from typing import Any
 
 from desktop.core.errors import FinetuneError, PairsError
 from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
+from desktop.core.prompting.prompts import PromptLibrary
 from desktop.ml.backends.base import GenerationSettings, ModelRef
 from desktop.ml.backends.tokenizer import TokenCounter
 from desktop.ml.engine.quality import clean_output
 from desktop.ml.finetune.batches import encode
-from desktop.ml.finetune.card import EvaluationCard
+from desktop.ml.finetune.card import EvaluationCard, Previous, task_kinds
+from desktop.ml.finetune.continual import (
+    earlier_pairs,
+    open_prior,
+    pairs_record,
+    read_pairs_record,
+    write_pairs_record,
+)
 from desktop.ml.finetune.control import PauseToken, TrainingControl
 from desktop.ml.finetune.model import (
     check_method,
     file_hashes,
     generation_model,
+    load_adapter_trainable,
     load_base,
     make_trainable,
     save_adapter,
@@ -32,7 +41,7 @@ from desktop.ml.finetune.model import (
 )
 from desktop.ml.finetune.pairset import PairSet
 from desktop.ml.finetune.prepare import Prepared, StageGenerate, card_settings, prepare
-from desktop.ml.finetune.result import FinetuneResult, check_free_name
+from desktop.ml.finetune.result import FinetuneResult, adapter_tasks, check_free_name
 from desktop.ml.finetune.run_folder import Checkpoint, RunFolder
 from desktop.ml.finetune.settings import FinetuneSettings
 from desktop.ml.finetune.trainer import Trainer
@@ -52,6 +61,9 @@ class FinetuneRequest:
     #: Continue the run of this ``out`` name from its last checkpoint (its saved settings win).
     resume: bool = False
     store_root: str | None = None
+    #: "Continue training": start from this kept adapter (``model`` may then be "", its base);
+    #: ``out`` equal to it writes its next version, another name a new adapter.
+    continue_from: str | None = None
 
 
 def run_finetune(request: FinetuneRequest, *, on_event: EventCallback = ignore_events, cancel: CancelToken | None = None,
@@ -82,17 +94,26 @@ def _run_finetune(request: FinetuneRequest, *, on_event: EventCallback, cancel: 
     control = TrainingControl(cancel, pause, on_pause=lambda p: on_event(Progress("paused" if p else "training", 0, 0)))
     settings = request.settings.checked()
     store = ModelStore(request.store_root)
-    check_free_name(store, request.out)
-    ref = store.resolve(request.model)
-    if ref.adapter_path is not None:
-        raise FinetuneError(f"{request.model} is an adapter; fine-tune its base model ({ref.name}) instead.")
+    prior = open_prior(store, request.continue_from, request.model) if request.continue_from else None
+    if prior is None or request.out != prior.name:
+        check_free_name(store, request.out)
+    if prior is not None:
+        ref, settings = prior.base, prior.adapt(settings)
+    else:
+        ref = store.resolve(request.model)
+        if ref.adapter_path is not None:
+            raise FinetuneError(f"{request.model} is an adapter; fine-tune its base model ({ref.name}) instead, or "
+                                "continue training it.")
     counter = TokenCounter.for_model(ref.path, store.derived_root(ref) / "tokenizers")
     on_event(Progress("reading pairs", 0, 1))
     pairs = PairSet.load(request.pairs, counter.count)
     if not pairs.usable:
         raise PairsError("None of the pairs can be used for training: every one is empty, a duplicate or unreadable.")
+    pairs.check_tasks()
     run = RunFolder.for_name(store.root, request.out)
     identity = {"base": ref.identity, "method": settings.method, "pairs": pairs.fingerprint()}
+    if prior is not None:
+        identity["continue"] = f"{prior.name}@{prior.version}"
     prepared, checkpoint, settings = _resume_point(run, request, identity, settings, on_event)
     hashes = file_hashes(ref.path)
     device = _device(settings)
@@ -101,28 +122,49 @@ def _run_finetune(request: FinetuneRequest, *, on_event: EventCallback, cancel: 
     model = model.to(device).eval()
     control.cancel.raise_if_cancelled()
     generate = _generator(model, counter, device, control, on_event)
+    library = PromptLibrary.load()
+    earlier = None
+    fresh = prepared is None
     if prepared is None:
-        prepared = prepare(pairs, settings, counter, generate, on_event=on_event)
+        if prior is not None:
+            train_items, _ = pairs.split(settings.val_share, settings.seed)
+            earlier = earlier_pairs(prior, {i.key for i in pairs.usable}, library, counter, settings, len(train_items),
+                                    request.pairs)
+        prepared = prepare(pairs, settings, counter, generate, library=library, on_event=on_event, earlier=earlier)
+    _seed(settings.seed)  # LoRA's initial weights and dropout: the same run twice gives the same adapter
+    model = load_adapter_trainable(model, prior.path) if prior is not None else make_trainable(model, settings)
+    generate = _generator(model, counter, device, control, on_event)
+    if prior is not None and prepared.previous is None:
+        prepared.previous = _outputs(prepared, generate, settings, f"version {prior.version}")
+    if fresh:
+        if earlier is not None:
+            run.write_json("earlier.json", earlier.rows)
         run.write_json("prepared.json", prepared.to_dict())
         run.write_json("run.json", {**identity, "settings": settings.to_dict()})
-    _seed(settings.seed)  # LoRA's initial weights and dropout: the same run twice gives the same adapter
-    model = make_trainable(model, settings)
     trainer = Trainer(model, encode(prepared.train, counter, settings.max_source_len, settings.max_target_len),
                       encode(prepared.val, counter, settings.max_source_len, settings.max_target_len), settings,
-                      device=device, pad_id=counter.pad_id, control=control, run=run, on_event=on_event)
+                      device=device, pad_id=counter.pad_id, control=control, run=run, on_event=on_event,
+                      is_new=[e.is_new for e in prepared.train])
     on_event(Progress("training", 0, trainer.total_steps))
     history = trainer.fit(checkpoint)
     model.eval()
-    val_after = generate([e.source for e in prepared.val], card_settings(settings), "testing the fine-tuned model on your pairs")
-    held_after = _held_after(prepared, generate, settings)
-    card = EvaluationCard.build(prepared.val, prepared.val_before, val_after, prepared.heldout, prepared.held_before,
-                                held_after, settings.samples)
+    after = _outputs(prepared, generate, settings, "the fine-tuned model")
+    kinds = task_kinds(prepared.train + prepared.val)
+    previous = None
+    if prior is not None and prepared.previous is not None:
+        previous = Previous(prior.version, prepared.previous["val"], prepared.previous["held"], prepared.earlier,
+                            prepared.earlier_before, prepared.previous["earlier"], after["earlier"])
+    card = EvaluationCard.build(prepared.val, prepared.val_before, after["val"], prepared.heldout, prepared.held_before,
+                                after["held"], settings.samples, kinds=kinds, previous=previous)
     on_event(Progress("saving", 0, 1))
-    base_label = ref.name if _in_store(store, ref) else str(Path(ref.path).resolve())
+    base_label = prior.manifest.base_model if prior is not None else \
+        ref.name if _in_store(store, ref) else str(Path(ref.path).resolve())
+    record = pairs_record(prepared.train, prepared.val, run.read_json("earlier.json") or [], request.pairs,
+                          settings.keep_pairs, (read_pairs_record(prior.path) or {}).get("sources", []) if prior else [])
     if settings.method == "full":
         run.write_result(lambda out: save_full(generation_model(model), out, Path(ref.path)))
     else:
-        run.write_result(lambda out: save_adapter(model, out, base_label))
+        run.write_result(lambda out: (save_adapter(model, out, base_label), write_pairs_record(out, record)))
     if file_hashes(ref.path) != hashes:  # never expected: say so loudly rather than keep quiet
         raise FinetuneError(f"The files of the base model {ref.name} changed during training; reinstall it.")
     on_event(Progress("done", 1, 1, 0.0))
@@ -130,7 +172,9 @@ def _run_finetune(request: FinetuneRequest, *, on_event: EventCallback, cancel: 
         name=request.out, method=settings.method, run_dir=run.path, result_dir=run.result, base_model=base_label,
         base_revision=ref.revision, card=card, history=history, steps=trainer.total_steps,
         resumed_from=trainer.resumed_from, counts=prepared.counts, notes=prepared.notes, settings=settings.to_dict(),
-        seconds=time.monotonic() - started,
+        seconds=time.monotonic() - started, continued_from=prior.name if prior else None,
+        version=prior.version + 1 if prior is not None and request.out == prior.name else 1,
+        parent_version=prior.version if prior is not None else None, tasks=adapter_tasks(prepared.train + prepared.val),
     )
 
 
@@ -150,7 +194,8 @@ def _resume_point(run: RunFolder, request: FinetuneRequest, identity: dict[str, 
         return None, None, settings
     changed = [k for k in identity if saved.get(k) != identity[k]]
     if changed:
-        what = {"base": "another model", "method": "another method", "pairs": "other pairs"}
+        what = {"base": "another model", "method": "another method", "pairs": "other pairs",
+                "continue": "another adapter version"}
         raise FinetuneError(f"The interrupted run {request.out} used {', '.join(what[k] for k in changed)}; "
                             "start it again without resuming.")
     checkpoint = run.latest_checkpoint()
@@ -210,12 +255,17 @@ def _generator(model: Any, counter: TokenCounter, device: str, control: Training
     return generate
 
 
-def _held_after(prepared: Prepared, generate: Any, settings: FinetuneSettings) -> list[str]:
+def _outputs(prepared: Prepared, generate: StageGenerate, settings: FinetuneSettings, who: str) -> dict[str, list[str]]:
+    """The model's outputs as it is now on the card's items: validation pairs ("val"), held-out
+    other instructions ("held") and held-out earlier pairs ("earlier")."""
     from desktop.ml.finetune.replay import ReplayPrompt, generate_answers
 
+    val = generate([e.source for e in prepared.val], card_settings(settings), f"testing {who} on your pairs")
     prompts = [ReplayPrompt(e.source, e.task, e.template_id, e.origin, e.reference) for e in prepared.heldout]
-    stage = "testing the fine-tuned model on other instructions"
-    return generate_answers(prompts, lambda p, s: generate(p, s, stage), settings.max_target_len)
+    stage = f"testing {who} on other instructions"
+    held = generate_answers(prompts, lambda p, s: generate(p, s, stage), settings.max_target_len)
+    earlier = generate([e.source for e in prepared.earlier], card_settings(settings), f"testing {who} on earlier pairs")
+    return {"val": val, "held": held, "earlier": earlier}
 
 
 def _in_store(store: ModelStore, ref: ModelRef) -> bool:

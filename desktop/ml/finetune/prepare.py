@@ -12,6 +12,7 @@ from desktop.core.prompting.prompts import PromptLibrary
 from desktop.ml.backends.base import GenerationSettings
 from desktop.ml.backends.tokenizer import TokenCounter
 from desktop.ml.engine.presets import preset
+from desktop.ml.finetune.continual import Earlier
 from desktop.ml.finetune.examples import Example, dump_examples, load_examples, summary_examples
 from desktop.ml.finetune.pairset import PairSet
 from desktop.ml.finetune.replay import answer, generate_answers, plan_replay
@@ -36,6 +37,11 @@ class Prepared:
     val_before: list[str]
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: A continued adapter: earlier pairs held out of training, the base model's outputs on them,
+    #: and the previous version's outputs ("val", "held", "earlier") once the adapter is loaded.
+    earlier: list[Example] = field(default_factory=list)
+    earlier_before: list[str] = field(default_factory=list)
+    previous: dict[str, list[str]] | None = None
 
     @property
     def held_before(self) -> list[str]:
@@ -43,16 +49,19 @@ class Prepared:
 
     def to_dict(self) -> dict[str, Any]:
         return {"train": dump_examples(self.train), "val": dump_examples(self.val), "heldout": dump_examples(self.heldout),
-                "val_before": self.val_before, "counts": self.counts, "notes": self.notes}
+                "val_before": self.val_before, "counts": self.counts, "notes": self.notes,
+                "earlier": dump_examples(self.earlier), "earlier_before": self.earlier_before, "previous": self.previous}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Prepared:
         return cls(load_examples(data["train"]), load_examples(data["val"]), load_examples(data["heldout"]),
-                   list(data["val_before"]), dict(data.get("counts", {})), list(data.get("notes", [])))
+                   list(data["val_before"]), dict(data.get("counts", {})), list(data.get("notes", [])),
+                   load_examples(data.get("earlier", [])), list(data.get("earlier_before", [])), data.get("previous"))
 
 
 def prepare(pairs: PairSet, settings: FinetuneSettings, counter: TokenCounter, generate: StageGenerate, *,
-            library: PromptLibrary | None = None, on_event: EventCallback = ignore_events) -> Prepared:
+            library: PromptLibrary | None = None, on_event: EventCallback = ignore_events,
+            earlier: Earlier | None = None) -> Prepared:
     library = library or PromptLibrary.load()
     notes: list[str] = []
     train_items, val_items = pairs.split(settings.val_share, settings.seed)
@@ -82,8 +91,13 @@ def prepare(pairs: PairSet, settings: FinetuneSettings, counter: TokenCounter, g
                                     settings.max_target_len)
     heldout = [Example(p.source, a, p.task, p.template_id, p.origin, p.reference) for p, a in zip(plan.heldout, held_answers)]
     val_before = generate([e.source for e in val.examples], card_settings(settings), "testing the base model on your pairs")
+    earlier = earlier or Earlier()
+    notes += earlier.notes
+    earlier_before = generate([e.source for e in earlier.held], card_settings(settings),
+                              "testing the base model on earlier pairs")
     for note in notes:
         on_event(Notice(note))
     counts.update(train=len(train.examples), val=len(val.examples), replay=len(replay), heldout=len(heldout),
-                  truncated=cut)
-    return Prepared(train.examples + replay, val.examples, heldout, [str(t) for t in val_before], counts, notes)
+                  truncated=cut, earlier_replay=len(earlier.replay), earlier_held=len(earlier.held))
+    return Prepared(train.examples + earlier.replay + replay, val.examples, heldout, [str(t) for t in val_before], counts,
+                    notes, earlier.held, [str(t) for t in earlier_before])

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import FinetuneError
 from desktop.ml.finetune.card import EvaluationCard
+from desktop.ml.finetune.examples import Example
 from desktop.ml.finetune.run_folder import RunFolder
+from desktop.ml.finetune.tasks import SUMMARY_TASK, choices, is_pair_task, task_label
 from desktop.ml.finetune.trainer import History
+from desktop.ml.models.adapter_versions import add_version
 from desktop.ml.models.adapters import AdapterManifest
 from desktop.ml.models.importer import content_revision
 from desktop.ml.models.manifest import ModelManifest, is_model_file, sha256_file
@@ -38,6 +42,12 @@ class FinetuneResult:
     notes: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: "Continue training": the adapter it started from, and the version this result becomes.
+    continued_from: str | None = None
+    version: int = 1
+    parent_version: int | None = None
+    #: The user's instructed tasks (``AdapterManifest.tasks``).
+    tasks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def train_loss_first(self) -> float | None:
@@ -63,6 +73,8 @@ class FinetuneResult:
             "resumed_from": self.resumed_from, "train_loss_first": self.train_loss_first,
             "train_loss_last": self.train_loss_last, **self.card.to_dict(), "history": self.history.to_dict(),
             "counts": self.counts, "notes": self.notes, "settings": self.settings, "seconds": round(self.seconds, 1),
+            "continued_from": self.continued_from, "version": self.version, "parent_version": self.parent_version,
+            "tasks": self.tasks,
         }
 
     @classmethod
@@ -74,8 +86,25 @@ class FinetuneResult:
             card=EvaluationCard.from_dict({k: v for k, v in data.items() if k in card_fields}),
             history=History.from_dict(data["history"]), steps=int(data["steps"]), resumed_from=int(data["resumed_from"]),
             counts=dict(data.get("counts", {})), notes=list(data.get("notes", [])), settings=dict(data.get("settings", {})),
-            seconds=float(data.get("seconds", 0.0)),
+            seconds=float(data.get("seconds", 0.0)), continued_from=data.get("continued_from"),
+            version=int(data.get("version", 1)), parent_version=data.get("parent_version"),
+            tasks=list(data.get("tasks", [])),
         )
+
+
+def adapter_tasks(examples: Sequence[Example]) -> list[dict[str, Any]]:
+    """The instructed tasks among the user's pairs, with their fixed answers when they have them
+    (what the app can use in place of a shipped label prompt)."""
+    answers: dict[str, list[str]] = {}
+    for e in examples:
+        if is_pair_task(e.task) and e.task != SUMMARY_TASK:
+            answers.setdefault(e.task, []).append(e.target)
+    out = []
+    for task, values in answers.items():
+        options = choices(values)
+        out.append({"instruction": task_label(task), "kind": "text" if options is None else "choice",
+                    "choices": options or [], "examples": len(values)})
+    return out
 
 
 def check_free_name(store: ModelStore, name: str) -> str:
@@ -90,17 +119,25 @@ def keep_result(result: FinetuneResult, store: ModelStore | None = None, name: s
     """Move the result into the store: an adapter into ``adapters/<name>``, a full fine-tune in
     as an installed model. The run folder (checkpoints) is removed afterwards."""
     store = store or ModelStore(result.run_dir.parent.parent)  # the store the run lives in
-    name = check_free_name(store, name or result.name)
+    name = name or result.name
+    if name != result.continued_from:  # a new version keeps its adapter's name
+        check_free_name(store, name)
     if not result.result_dir.is_dir():
         raise FinetuneError("This fine-tuning result is gone (discarded, or kept already).")
     if result.method == "full":
         dest = _install_full(store, result, name)
     else:
         dest = store.adapter_dir(name)
-        AdapterManifest(name, result.base_model, result.base_revision, method=result.method,
-                        metrics=result.metrics()).write(result.result_dir)
+        new_version = result.continued_from == name
+        AdapterManifest(name, result.base_model, result.base_revision, method=result.method, metrics=result.metrics(),
+                        version=result.version if new_version else 1,
+                        parent_version=result.parent_version if new_version else None, tasks=result.tasks,
+                        card=result.card.to_dict()).write(result.result_dir)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(result.result_dir, dest)
+        if new_version:
+            add_version(dest.parent, name, result.result_dir)
+        else:
+            os.replace(result.result_dir, dest)
     RunFolder(result.run_dir).remove()
     return dest
 

@@ -9,6 +9,10 @@ from typing import Any
 from desktop.core.errors import FinetuneError
 
 METHODS = ("lora", "full")
+#: ``fixed``: every batch draws from the whole mix. ``progressive``: the share of the user's new
+#: pairs in each batch starts low (close to what the model already does) and rises to its final
+#: value over the first ``ramp_ratio`` of the run, the learning-rate warm-up spanning the same steps.
+SCHEDULES = ("fixed", "progressive")
 
 #: Learning rates that work for FLAN-T5 when none is given: LoRA trains few weights from zero
 #: and takes a larger rate than full fine-tuning, which moves pretrained weights directly.
@@ -54,6 +58,14 @@ class FinetuneSettings:
     device: str = "auto"
     #: Side-by-side samples on the evaluation card.
     samples: int = 3
+    schedule: str = "fixed"
+    #: Progressive schedule: the share of new pairs in the first batch, and the share of the run
+    #: over which it rises to its final value (the learning rate warms up over the same steps).
+    progressive_start: float = 0.2
+    ramp_ratio: float = 0.3
+    #: Keep a copy of the training pairs with the adapter, so "Continue training" can replay
+    #: them; off: only their content hashes are kept, and the pairs are found again by content.
+    keep_pairs: bool = True
 
     @property
     def learning_rate(self) -> float:
@@ -63,7 +75,8 @@ class FinetuneSettings:
         return self.steps if self.steps > 0 else max(1, self.epochs * batches_per_epoch)
 
     def warmup_steps(self, total: int) -> int:
-        return math.ceil(total * self.warmup_ratio)
+        ratio = self.ramp_ratio if self.schedule == "progressive" else self.warmup_ratio
+        return math.ceil(total * ratio)
 
     def checked(self) -> FinetuneSettings:
         """Itself, or a FinetuneError naming the first value that cannot work."""
@@ -80,6 +93,9 @@ class FinetuneSettings:
             (not 0 <= self.replay <= 0.9, "the replay share must be between 0 and 0.9"),
             (not 0 <= self.val_share <= 0.5, "the validation share must be between 0 and 0.5"),
             (not self.target_modules, "LoRA needs at least one target module"),
+            (self.schedule not in SCHEDULES, f"the schedule must be one of {', '.join(SCHEDULES)}"),
+            (not 0 < self.progressive_start <= 1, "the progressive start share must be above 0 and at most 1"),
+            (not 0 < self.ramp_ratio <= 1, "the progressive ramp must be above 0 and at most the whole run"),
         ]
         for bad, sentence in problems:
             if bad:

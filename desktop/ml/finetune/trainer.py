@@ -15,6 +15,7 @@ from desktop.core.events import EventCallback, Loss, Progress, ignore_events
 from desktop.ml.finetune.batches import BatchOrder, Encoded, micro_batches
 from desktop.ml.finetune.control import TrainingControl
 from desktop.ml.finetune.run_folder import Checkpoint, RunFolder
+from desktop.ml.finetune.schedule import ProgressiveOrder
 from desktop.ml.finetune.settings import FinetuneSettings
 
 log = logging.getLogger(__name__)
@@ -28,15 +29,18 @@ class History:
     val: list[tuple[int, float]] = field(default_factory=list)
     tokens: int = 0
     seconds: float = 0.0
+    #: (step, share of the user's new pairs in the batch the trainer actually ran at that step).
+    mix: list[tuple[int, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"train": self.train, "val": self.val, "tokens": self.tokens, "seconds": self.seconds}
+        return {"train": self.train, "val": self.val, "tokens": self.tokens, "seconds": self.seconds, "mix": self.mix}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
         return cls([(int(s), float(v)) for s, v in data.get("train", [])],
                    [(int(s), float(v)) for s, v in data.get("val", [])],
-                   int(data.get("tokens", 0)), float(data.get("seconds", 0.0)))
+                   int(data.get("tokens", 0)), float(data.get("seconds", 0.0)),
+                   [(int(s), float(v)) for s, v in data.get("mix", [])])
 
     def events(self, total: int) -> list[Loss]:
         """The curve as Loss events, to redraw it after a resume."""
@@ -49,7 +53,8 @@ class History:
 class Trainer:
     def __init__(self, model: Any, train: Sequence[Encoded], val: Sequence[Encoded], settings: FinetuneSettings, *,
                  device: str, pad_id: int, control: TrainingControl | None = None, run: RunFolder | None = None,
-                 on_event: EventCallback = ignore_events, meta: dict[str, Any] | None = None) -> None:
+                 on_event: EventCallback = ignore_events, meta: dict[str, Any] | None = None,
+                 is_new: Sequence[bool] | None = None) -> None:
         import torch
 
         self.model = model
@@ -62,8 +67,13 @@ class Trainer:
         self.run = run
         self.on_event = on_event
         self.meta = dict(meta or {})
-        self.order = BatchOrder([e.tokens for e in self.train_data], settings.batch_size, settings.seed)
+        #: Which training examples are the user's new pairs (the rest: replay, earlier pairs).
+        self.is_new = list(is_new) if is_new is not None else [True] * len(self.train_data)
+        self.order: BatchOrder | ProgressiveOrder = BatchOrder([e.tokens for e in self.train_data],
+                                                               settings.batch_size, settings.seed)
         self.total_steps = settings.total_steps(self.order.batches_per_epoch)
+        if settings.schedule == "progressive":
+            self.order = ProgressiveOrder(self.is_new, settings.batch_size, settings.seed, self.total_steps, settings)
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=settings.learning_rate, weight_decay=settings.weight_decay)
         warmup = settings.warmup_steps(self.total_steps)
@@ -108,8 +118,10 @@ class Trainer:
         try:
             while step < self.total_steps:
                 self.control.checkpoint()
-                loss, tokens = self._step(self.order.batch(step))
+                batch = self.order.batch(step)
+                loss, tokens = self._step(batch)
                 step += 1
+                self.history.mix.append((step, sum(self.is_new[i] for i in batch) / len(batch)))
                 window.append(loss)
                 self.history.tokens += tokens
                 active = max(1e-6, time.monotonic() - started - (self.control.paused_seconds - paused0))

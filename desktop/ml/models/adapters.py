@@ -29,6 +29,13 @@ class AdapterManifest:
     created_at: str = field(default_factory=utc_now)
     method: str = "lora"
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: 1 for a new adapter; "Continue training" keeps the name and writes the next version.
+    version: int = 1
+    parent_version: int | None = None
+    #: The user's instructed tasks it learned: {"instruction", "kind": "text"|"choice", "choices"}.
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    #: The evaluation card of the run that made this version (``EvaluationCard.to_dict``).
+    card: dict[str, Any] = field(default_factory=dict)
 
     def write(self, folder: Path) -> None:
         atomic_write_text(folder / ADAPTER_MANIFEST, json.dumps(asdict(self), indent=2, sort_keys=True))
@@ -44,6 +51,10 @@ class AdapterManifest:
                 created_at=str(data.get("created_at", "")),
                 method=str(data.get("method", "lora")),
                 metrics=dict(data.get("metrics") or {}),
+                version=int(data.get("version") or 1),
+                parent_version=int(data["parent_version"]) if data.get("parent_version") else None,
+                tasks=[dict(t) for t in data.get("tasks") or []],
+                card=dict(data.get("card") or {}),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -58,6 +69,43 @@ class AdapterInfo:
     created_at: str
     metrics: dict[str, Any]
     size_bytes: int
+    version: int = 1
+
+
+#: Labels the app classifies that an adapter's own task can answer instead of the shipped prompt,
+#: found by words of the task's instruction.
+LABEL_WORDS = {"urgency": ("urgent", "urgency")}
+#: A yes/no answer to "is it urgent?" as the urgency label the app shows and filters by.
+YES_NO_LABELS = {"urgency": {"yes": "urgent", "no": "not urgent"}}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelTask:
+    """An adapter's task that answers one of the app's labels: its instruction and fixed answers."""
+
+    label: str
+    instruction: str
+    choices: tuple[str, ...]
+
+    def label_value(self, choice: str) -> str:
+        return YES_NO_LABELS.get(self.label, {}).get(choice.strip().casefold(), choice)
+
+
+def label_tasks(folder: Path | None) -> dict[str, LabelTask]:
+    """label -> the adapter's task for it (a choice task whose instruction names the label);
+    empty without an adapter or without such a task."""
+    manifest = AdapterManifest.read(folder) if folder is not None else None
+    if manifest is None:
+        return {}
+    out: dict[str, LabelTask] = {}
+    for task in manifest.tasks:
+        instruction, choices = str(task.get("instruction", "")), tuple(str(c) for c in task.get("choices") or ())
+        if task.get("kind") != "choice" or len(choices) < 2:
+            continue
+        for label, words in LABEL_WORDS.items():
+            if label not in out and any(w in instruction.casefold() for w in words):
+                out[label] = LabelTask(label, instruction, choices)
+    return out
 
 
 def is_adapter_dir(folder: Path) -> bool:
@@ -91,6 +139,7 @@ def adapter_info(folder: Path) -> AdapterInfo | None:
         created_at=manifest.created_at,
         metrics=manifest.metrics,
         size_bytes=size,
+        version=manifest.version,
     )
 
 

@@ -24,6 +24,7 @@ from desktop.core.atomic import atomic_write_text
 from desktop.core.errors import EngineError, ModelNotFound
 from desktop.core.events import EventCallback, ignore_events
 from desktop.ml.backends.base import ModelRef
+from desktop.ml.models.adapter_versions import versions_root
 from desktop.ml.models.adapters import (
     AdapterInfo,
     AdapterManifest,
@@ -343,6 +344,9 @@ class ModelStore:
         if manifest is not None:
             manifest.name = new
             manifest.write(dst)
+        versions = versions_root(dst.parent, old)
+        if versions.is_dir():  # earlier versions follow the name
+            os.replace(versions, versions_root(dst.parent, new))
         return dst
 
     def delete_adapter(self, name: str) -> None:
@@ -352,6 +356,7 @@ class ModelStore:
         if ident is not None:
             self._remove_derived(lambda ref: ref.get("adapter_id") == ident)
         shutil.rmtree(trashed, ignore_errors=True)
+        shutil.rmtree(versions_root(folder.parent, name), ignore_errors=True)
 
     def export_adapter(self, name: str, dest: Path | str) -> Path:
         return export_adapter_dir(self._existing_adapter(name), Path(dest))
