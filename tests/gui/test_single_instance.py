@@ -200,3 +200,29 @@ def test_second_launch_hands_over_and_the_first_window_makes_the_digests(
     entries = History().list()
     assert sorted(Path(p).name for e in entries for p in e.paths) == sorted(p.name for p in docs.iterdir())
     assert first_window.poll() is None  # still running, the one window
+
+
+def test_the_gnome_files_script_reaches_the_running_window(
+        first_window: subprocess.Popen[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installed Nautilus script, run the way Nautilus runs it from a desktop session: the
+    selection in NAUTILUS_SCRIPT_SELECTED_FILE_PATHS, one name with a space, one non-ASCII."""
+    from desktop.integration import installer
+    from desktop.integration.launcher import default_launcher
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    installer.install(installer.plan_for("linux", default_launcher()))
+    script = tmp_path / "share" / "nautilus" / "scripts" / "Summarize together with Precis"
+    picked = [tmp_path / "Weekly sync.vtt", tmp_path / "Büro-Umzug.eml"]
+    for src, dst in zip(SAMPLE_FILES, picked):
+        shutil.copy(src, dst)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "NAUTILUS_SCRIPT_SELECTED_FILE_PATHS": "".join(f"{p}\n" for p in picked)}
+    run = subprocess.run([str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    deadline = time.monotonic() + 90
+    while not History().list():
+        assert first_window.poll() is None, first_window.stderr.read()  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the running window did not make the digest"
+        time.sleep(0.3)
+    [entry] = History().list()  # together: one digest of both
+    assert sorted(entry.paths) == sorted(map(str, picked))
