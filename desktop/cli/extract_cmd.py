@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.core.document import Document
 from desktop.core.ingest import iter_documents
 from desktop.core.settings import load_settings
@@ -16,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are read recursively)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--password", help="password for encrypted PDFs")
+    add_ocr_options(p)
     p.set_defaults(func=run)
 
 
@@ -24,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
     limits = settings.limits()
     docs: list[dict] = []
     errors: list[dict] = []
-    for outcome in iter_documents(args.paths, limits=limits, password=args.password):
+    ocr = ocr_options(args)
+    for outcome in iter_documents(args.paths, limits=limits, password=args.password, ocr=ocr):
         if outcome.error is not None:
             errors.append({"path": str(outcome.path), "error": outcome.error.name, "message": outcome.error.message})
             print(f"{outcome.path}: {outcome.error.message}", file=sys.stderr)
@@ -48,7 +51,8 @@ def _print_text(doc: Document, indent: str = "") -> None:
     for warning in doc.warnings:
         out.write(f"{indent}  ! {warning}\n")
     for block in doc.blocks:
-        out.write(f"{indent}[{block.locator.label()}] ({block.role.value}) {block.text}\n")
+        role = f"{block.role.value}, ocr" if block.ocr else block.role.value
+        out.write(f"{indent}[{block.locator.label()}] ({role}) {block.text}\n")
     for child in doc.children:
         _print_text(child, indent + "    ")
     out.write("\n")

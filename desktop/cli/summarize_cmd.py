@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.cli.progress import ProgressBar
 from desktop.core.atomic import atomic_write_text
 from desktop.core.errors import Cancelled, PrecisError
@@ -37,11 +38,13 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
         raise SystemExit("precis-cli: --input-budget must be between 128 and 2048")
     settings = load_settings()
     quant = "float32" if args.quantization == "none" else args.quantization
+    ocr = ocr_options(args) if hasattr(args, "ocr") else settings.ocr_options()
     return JobSpec(
         paths=paths, engine=args.engine, model=args.model, backend=args.backend, quantization=quant,
         device=args.device, threads=args.threads, length=args.length, input_budget=args.input_budget,
         use_cache=not args.no_cache, model_store=settings.model_store, limits=settings.limits(),
         query=getattr(args, "query", None), password=getattr(args, "password", None),
+        ocr=ocr.mode, ocr_lang=ocr.lang,
     )
 
 
@@ -53,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="write the digest to FILE (default: stdout); .docx writes a Word document")
     p.add_argument("--format", choices=tuple(RENDERERS), default=None, help="md, json or txt (default: from --out, else md)")
     p.add_argument("--password", help="password for encrypted PDFs")
+    add_ocr_options(p)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 

@@ -21,6 +21,7 @@ class DocKind(str, Enum):
     MAILBOX = "mailbox"
     TRANSCRIPT = "transcript"
     TEXT = "text"
+    IMAGE = "image"  # a photographed or scanned page (PNG, JPEG, TIFF...), read by OCR
 
 
 class Role(str, Enum):
@@ -101,11 +102,15 @@ class Block:
     role: Role
     locator: Locator
     level: int | None = None  # heading level (1 = top) or list nesting depth
+    #: Recognized from a page image (OCR), not read from a text layer: shown as such, cited the same.
+    ocr: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "role": self.role.value, "locator": self.locator.to_dict()}
         if self.level is not None:
             out["level"] = self.level
+        if self.ocr:
+            out["ocr"] = True
         return out
 
     @classmethod
@@ -115,6 +120,7 @@ class Block:
             role=Role(data["role"]),
             locator=Locator.from_dict(data.get("locator", {})),
             level=data.get("level"),
+            ocr=bool(data.get("ocr", False)),
         )
 
 

@@ -24,6 +24,12 @@ class Limits:
     max_mime_parts: int = 1000
     max_messages: int = 20_000
     max_attachment_bytes: int = 50 * 1024 * 1024
+    #: OCR: pages recognized per document, pixels one image may decode to (a 600 dpi Letter scan
+    #: is 34 million; a 30000 x 30000 PNG, 900 million, is refused before it is decoded), and the
+    #: time one page may take.
+    max_ocr_pages: int = 500
+    max_image_pixels: int = 64_000_000
+    ocr_page_seconds: float = 60.0
 
 
 DEFAULT_LIMITS = Limits()

@@ -14,6 +14,8 @@ from typing import Any
 
 from desktop.core import paths
 from desktop.core.atomic import atomic_write_text
+from desktop.core.ingest.ocr.options import MODES as OCR_MODES
+from desktop.core.ingest.ocr.options import OcrOptions
 from desktop.core.limits import Limits
 
 log = logging.getLogger(__name__)
@@ -41,12 +43,18 @@ class Settings:
     max_file_mb: int = 100
     max_pages: int = 2000
     recent_files: list[str] = field(default_factory=list)
+    #: OCR of pages and images without a text layer: "auto", "always" or "never"; Tesseract languages.
+    ocr: str = "auto"
+    ocr_lang: str = "eng"
 
     def store_path(self) -> Path:
         return Path(self.model_store).expanduser() if self.model_store else paths.default_model_store()
 
     def limits(self) -> Limits:
         return Limits(max_file_bytes=self.max_file_mb * 1024 * 1024, max_pages=self.max_pages)
+
+    def ocr_options(self) -> OcrOptions:
+        return OcrOptions(mode=self.ocr, lang=self.ocr_lang)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +68,12 @@ class Settings:
         if s.theme not in THEMES:
             s.theme = "system"
         s.input_budget = max(128, min(2048, int(s.input_budget)))
+        if s.ocr not in OCR_MODES:
+            s.ocr = "auto"
+        try:
+            OcrOptions(lang=s.ocr_lang)
+        except ValueError:
+            s.ocr_lang = "eng"
         return s
 
 

@@ -125,6 +125,7 @@ def spec_from_settings(paths: list[str], *, query: str | None = None, **override
         engine="extractive" if s.model == "extractive" else "auto",
         model=s.model, backend=s.backend, quantization=s.quantization, device=s.device, threads=s.threads,
         length=s.length, query=query, input_budget=s.input_budget, model_store=s.model_store, limits=s.limits(),
+        ocr=s.ocr, ocr_lang=s.ocr_lang,
     )
     for key, value in overrides.items():
         setattr(spec, key, value)

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core import paths
+from desktop.core.ingest.ocr.options import OcrOptions
 from desktop.core.settings import LENGTHS, THEMES, Settings, save_settings
 
 DEVICES = (("auto", "Automatic (GPU if available)"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
+OCR_CHOICES = (("auto", "Pages without a text layer"), ("always", "Every page"), ("never", "Never"))
 
 
 class SettingsDialog(QDialog):
@@ -70,6 +72,13 @@ class SettingsDialog(QDialog):
             self.theme.addItem({"system": "Follow the system"}.get(value, value.capitalize()), value)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
 
+        self.ocr = QComboBox()
+        for value, text in OCR_CHOICES:
+            self.ocr.addItem(text, value)
+        self.ocr.setCurrentIndex(max(0, self.ocr.findData(settings.ocr)))
+        self.ocr_lang = QLineEdit(settings.ocr_lang)
+        self.ocr_lang.setPlaceholderText("eng")
+
         form = QFormLayout()
         form.setSpacing(10)
         form.addRow("Model store folder:", store_row)
@@ -78,6 +87,9 @@ class SettingsDialog(QDialog):
         form.addRow("Device:", self.device)
         form.addRow("Default length:", self.length)
         form.addRow("Theme:", self.theme)
+        form.addRow("Recognize text (OCR):", self.ocr)
+        form.addRow("OCR languages:", self.ocr_lang)
+        form.addRow("", _hint("Tesseract languages joined with +, for example eng+fra; each must be installed."))
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -97,6 +109,8 @@ class SettingsDialog(QDialog):
             device=self.device.currentData(),
             length=self.length.currentData(),
             theme=self.theme.currentData(),
+            ocr=self.ocr.currentData(),
+            ocr_lang=_ocr_lang(self.ocr_lang.text(), self._settings.ocr_lang),
         )
 
     def accept(self) -> None:
@@ -110,6 +124,15 @@ class SettingsDialog(QDialog):
         folder = QFileDialog.getExistingDirectory(self, "Model store folder", self.store_field.text() or str(paths.data_dir()))
         if folder:
             self.store_field.setText(folder)
+
+
+def _ocr_lang(text: str, fallback: str) -> str:
+    """The languages typed, if well formed (eng, eng+fra), else the previous value."""
+    value = "+".join(part.strip() for part in text.strip().split("+") if part.strip())
+    try:
+        return OcrOptions(lang=value).lang
+    except ValueError:
+        return fallback
 
 
 def _hint(text: str) -> QLabel:

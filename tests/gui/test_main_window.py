@@ -127,8 +127,8 @@ def test_shortcuts_exist(window: MainWindow) -> None:
 def test_drop_queues_supported_files_and_lists_the_rest_once(window: MainWindow, samples_copy: Path, qtbot: QtBot) -> None:
     sheet = samples_copy / "budget.xlsx"
     sheet.write_bytes(b"PK\x03\x04 not really a workbook")
-    photo = samples_copy / "whiteboard.png"
-    photo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    photo = samples_copy / "voice-memo.m4a"  # images are documents (OCR); a recording is not
+    photo.write_bytes(b"\x00\x00\x00\x20ftypM4A ")
     vtt = samples_copy / "product-sync-meeting.vtt"
     eml = samples_copy / "office-move-thread.eml"
     _use_extractive(window)
@@ -140,7 +140,7 @@ def test_drop_queues_supported_files_and_lists_the_rest_once(window: MainWindow,
     assert job.paths == [str(vtt), str(eml)]
     qtbot.waitUntil(lambda: len(message_boxes(window)) == 1)
     [box] = message_boxes(window)
-    assert "budget.xlsx" in box.text() and "whiteboard.png" in box.text()
+    assert "budget.xlsx" in box.text() and "voice-memo.m4a" in box.text()
     assert "2 files" in box.text() and "queued" in box.text()
     wait_digest(qtbot, window)
     assert sorted(d.path.name for d in window.source_view.documents) == ["office-move-thread.eml", "product-sync-meeting.vtt"]
@@ -360,7 +360,7 @@ def test_scanned_pdf_says_it_has_no_text_layer(window: MainWindow, corpus: Path,
     window.summarize([str(corpus / "pdf" / "grayscale-image.pdf"), SAMPLE_FILES[2]])
     qtbot.waitUntil(lambda: len(message_boxes(window)) == 1, timeout=30_000)
     [box] = message_boxes(window)
-    assert "grayscale-image.pdf has no text layer" in box.text()
+    assert "grayscale-image.pdf is a scan with no readable text" in box.text()  # OCR ran and found none
     wait_digest(qtbot, window)  # the readable file is still summarized
 
 

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.document import Document
-from desktop.core.errors import CorruptFile, DocumentError, FileUnreadable, LimitExceeded, UnsupportedFormat
+from desktop.core.errors import Cancelled, CorruptFile, DocumentError, FileUnreadable, LimitExceeded, UnsupportedFormat
+from desktop.core.events import CancelToken, EventCallback
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.detect import SUPPORTED_EXTENSIONS, Format, sniff
+from desktop.core.ingest.ocr.options import DEFAULT_OCR, OcrOptions
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ _READER_MODULES: dict[Format, str] = {
     Format.TRANSCRIPT_JSON: "transcript_json",
     Format.SPEAKER_TEXT: "speaker_text",
     Format.TEXT: "text",
+    Format.IMAGE: "image",
 }
 
 
@@ -52,7 +55,7 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
         raise UnsupportedFormat(f"{ctx.display_name} is damaged or not a format Precis knows.", ctx.path) from exc
     try:
         return reader_for(fmt)(data, ctx)
-    except (DocumentError, ImportError):
+    except (DocumentError, ImportError, Cancelled):
         raise
     except MemoryError as exc:
         raise LimitExceeded(f"{ctx.display_name} needs more memory to read than is safe; it was skipped.", ctx.path) from exc
@@ -77,13 +80,19 @@ _FORMAT_NAMES = {
     Format.TRANSCRIPT_JSON: "a transcript",
     Format.SPEAKER_TEXT: "a transcript",
     Format.TEXT: "text",
+    Format.IMAGE: "an image",
 }
 
 
-def read_document(path: Path | str, *, password: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Read one file from disk. Raises a ``DocumentError`` subclass for anything it cannot read."""
+def read_document(path: Path | str, *, password: str | None = None, limits: Limits = DEFAULT_LIMITS,
+                  ocr: OcrOptions = DEFAULT_OCR, on_event: EventCallback | None = None,
+                  cancel: CancelToken | None = None) -> Document:
+    """Read one file from disk. Raises a ``DocumentError`` subclass for anything it cannot read.
+
+    ``on_event`` and ``cancel`` reach the readers that take long (OCR reports each page).
+    """
     path = Path(path)
-    ctx = ReadContext(path=path, limits=limits, password=password)
+    ctx = ReadContext(path=path, limits=limits, password=password, ocr=ocr, on_event=on_event, cancel=cancel)
     try:
         if path.is_dir():
             raise FileUnreadable(f"{path.name} is a folder, not a file.", path)
@@ -139,6 +148,9 @@ def iter_documents(
     limits: Limits = DEFAULT_LIMITS,
     passwords: dict[str, str] | None = None,
     password: str | None = None,
+    ocr: OcrOptions = DEFAULT_OCR,
+    on_event: EventCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> Iterator[ReadOutcome]:
     """Read files and folders one by one; a failure is reported and the next file goes on.
 
@@ -147,7 +159,8 @@ def iter_documents(
     passwords = passwords or {}
     for path in expand_paths(paths, recursive=recursive):
         try:
-            doc = read_document(path, password=passwords.get(str(path), password), limits=limits)
+            doc = read_document(path, password=passwords.get(str(path), password), limits=limits, ocr=ocr,
+                                on_event=on_event, cancel=cancel)
             yield ReadOutcome(path, document=doc)
         except DocumentError as err:
             yield ReadOutcome(path, error=err)
@@ -156,6 +169,7 @@ def iter_documents(
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "Format",
+    "OcrOptions",
     "ReadContext",
     "ReadOutcome",
     "expand_paths",

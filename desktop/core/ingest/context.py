@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop.core.errors import LimitExceeded
+from desktop.core.events import CancelToken, Event, EventCallback
+from desktop.core.ingest.ocr.options import DEFAULT_OCR, OcrOptions
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 
 
@@ -18,6 +20,19 @@ class ReadContext:
     password: str | None = None
     part: str | None = None
     depth: int = 0
+    #: OCR choices, and where a long read (recognizing pages) reports progress and sees Cancel.
+    ocr: OcrOptions = DEFAULT_OCR
+    on_event: EventCallback | None = None
+    cancel: CancelToken | None = None
+
+    def report(self, event: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def cancel_check(self) -> None:
+        """Raise ``Cancelled`` if the job was cancelled (readers call it between pages)."""
+        if self.cancel is not None:
+            self.cancel.raise_if_cancelled()
 
     @property
     def name(self) -> str:

@@ -30,22 +30,26 @@ class Format(str, Enum):
     TRANSCRIPT_JSON = "transcript_json"
     SPEAKER_TEXT = "speaker_text"
     TEXT = "text"
+    IMAGE = "image"
 
 
 #: Extensions offered in file dialogs and the file tree, and walked in folders.
 SUPPORTED_EXTENSIONS = frozenset(
-    {".pdf", ".docx", ".eml", ".mbox", ".msg", ".vtt", ".srt", ".txt", ".md", ".markdown", ".json", ".text", ".log"}
+    {".pdf", ".docx", ".eml", ".mbox", ".msg", ".vtt", ".srt", ".txt", ".md", ".markdown", ".json", ".text", ".log",
+     ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 )
 
+#: Page images, read by OCR (desktop/core/ingest/image.py).
 _IMAGE_MAGIC = (
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"BM", None),  # too short a magic to trust alone; checked below
+    b"\xff\xd8\xff",  # JPEG
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"II*\x00",  # TIFF, little- and big-endian
+    b"MM\x00*",
 )
+#: Sizes of the BMP info headers Windows and OS/2 wrote; "BM" alone is too short a magic to trust.
+_BMP_INFO_SIZES = (12, 16, 40, 52, 56, 64, 108, 124)
 _OTHER_MAGIC = (
     (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
@@ -83,12 +87,9 @@ def sniff(data: bytes, ctx: ReadContext) -> Format:
         return _sniff_zip(data, ctx)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _sniff_ole(data, ctx)
-    for magic, what in _IMAGE_MAGIC:
-        if what and head.startswith(magic):
-            raise UnsupportedFormat(
-                f"{ctx.display_name} is {what}, not a document with text; Precis does not read images.", ctx.path
-            )
-    if head.startswith(b"RIFF") and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+    if head.startswith(_IMAGE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP") or _is_bmp(head):
+        return Format.IMAGE
+    if head.startswith(b"RIFF") and head[8:12] in (b"WAVE", b"AVI "):
         raise UnsupportedFormat(f"{ctx.display_name} is an image, audio or video file, not a document.", ctx.path)
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
@@ -98,6 +99,10 @@ def sniff(data: bytes, ctx: ReadContext) -> Format:
             f"{ctx.display_name} is not a text file or a document format Precis knows.", ctx.path
         )
     return _sniff_text(data, ctx)
+
+
+def _is_bmp(head: bytes) -> bool:
+    return len(head) >= 26 and head.startswith(b"BM") and int.from_bytes(head[14:18], "little") in _BMP_INFO_SIZES
 
 
 def _looks_binary(head: bytes) -> bool:

@@ -23,6 +23,7 @@ from desktop.core.errors import (
     UnsupportedFormat,
 )
 from desktop.core.ingest import pdf_layout as layout
+from desktop.core.ingest import pdf_ocr
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.pdf_meta import document_info
 from desktop.core.ingest.pdf_pages import extract
@@ -98,15 +99,29 @@ def _read(data: bytes, ctx: ReadContext, notes: list[str]) -> Document:
     text = extract(reader, pages, ctx)
     page_lines, middles = text.lines, text.middles
     warns += text.warnings
-    if not any(page_lines):
+    ocr = pdf_ocr.recognize(data, ctx, pages, page_lines, text.images, text.garbled)
+    if ocr.attempted:  # the pages those notes were about have been recognized
+        warns = [w for w in warns if w not in text.ocr_notes]
+    warns += ocr.warnings
+    for number in ocr.blocks:
+        page_lines[number - 1] = []  # the recognized text stands for the page
+    if not any(page_lines) and not any(ocr.blocks.values()):
+        if ocr.attempted:
+            why = " ".join(w for w in ocr.warnings if "script" in w or "rendered" in w)
+            raise EmptyDocument(f"{ctx.display_name} is a scan with no readable text on its pages. {why}".strip(),
+                                ctx.path)
         if text.damaged and not text.images:
             raise CorruptFile(f"{ctx.display_name} is damaged: none of its pages could be read.", ctx.path)
         if not text.images:
             raise EmptyDocument(f"{ctx.display_name} has pages but no text on them.", ctx.path)
         raise NoTextLayer(
-            f"{ctx.display_name} has no text layer (it looks like a scanned image), so there is nothing to read without OCR.",
-            ctx.path,
+            f"{ctx.display_name} has no text layer (it looks like a scanned image), so there is nothing to read "
+            "with OCR turned off.", ctx.path,
         )
+    if ocr.blocks:
+        metadata.update(ocr_pages=sorted(n for n, b in ocr.blocks.items() if b), ocr_lang=ctx.ocr.lang)
+        if ocr.confidence is not None:
+            metadata["ocr_confidence"] = ocr.confidence
     early = " ".join(line.text for lines in page_lines[:3] for line in lines).lower()
     layout.remove_running_lines(page_lines)
     vocab = layout.vocabulary(page_lines)
@@ -123,6 +138,7 @@ def _read(data: bytes, ctx: ReadContext, notes: list[str]) -> Document:
                 blocks.append(Block(para.text, Role.LIST_ITEM, Locator(page=number), 1))
             else:
                 blocks.append(Block(para.text, Role.PARAGRAPH, Locator(page=number)))
+    blocks = pdf_ocr.merge(blocks, ocr.blocks)
     if not blocks:
         raise EmptyDocument(f"{ctx.display_name} holds no readable text.", ctx.path)
     if _cap(blocks, ctx.limits.max_chars) and not any("characters" in w for w in warns):

@@ -30,6 +30,9 @@ class PageText:
     warnings: list[str] = field(default_factory=list)
     images: list[int] = field(default_factory=list)
     damaged: list[int] = field(default_factory=list)
+    garbled: list[int] = field(default_factory=list)
+    #: The warnings about pages OCR could read instead (dropped when it did).
+    ocr_notes: list[str] = field(default_factory=list)
 
 
 def extract(reader: PdfReader, pages: list[PageObject], ctx: ReadContext) -> PageText:
@@ -75,12 +78,14 @@ def extract(reader: PdfReader, pages: list[PageObject], ctx: ReadContext) -> Pag
     if failed:
         warns.append(f"{_pages_label(failed)} of {ctx.display_name} could not be read (damaged) and {_were(failed)} skipped.")
     if undecodable:
-        warns.append(f"{_pages_label(undecodable)} of {ctx.display_name} use fonts whose text cannot be decoded "
+        result.ocr_notes.append(f"{_pages_label(undecodable)} of {ctx.display_name} use fonts whose text cannot be decoded "
                      f"and {_were(undecodable)} skipped.")
     if images and any(out):
-        warns.append(f"No text layer on {_pages_label(images).lower()} (scanned or image-only), so "
+        result.ocr_notes.append(f"No text layer on {_pages_label(images).lower()} (scanned or image-only), so "
                      f"{'it was' if len(images) == 1 else 'they were'} skipped.")
+    warns += result.ocr_notes
     result.damaged = failed + undecodable
+    result.garbled = undecodable
     return result
 
 

@@ -24,6 +24,7 @@ KIND_FOR_DOC = {
     DocKind.PDF: "report",
     DocKind.DOCX: "report",
     DocKind.TEXT: "generic",
+    DocKind.IMAGE: "report",
 }
 
 

