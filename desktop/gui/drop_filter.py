@@ -15,7 +15,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
 from desktop.core.ingest import SUPPORTED_EXTENSIONS, expand_paths
-from desktop.integration.uris import display_name, not_local_reason, scheme
+from desktop.integration.uris import display_name, local_path, not_local_reason, scheme
 
 READABLE = "PDF, Word (.docx), email (.eml, .mbox, .msg), transcripts (.vtt, .srt, .json) and text (.txt, .md)"
 
@@ -27,11 +27,11 @@ def local_paths(mime: QMimeData | None) -> list[str]:
         return []
     out: list[str] = []
     for url in mime.urls():
-        if url.isLocalFile():
-            if url.toLocalFile():
-                out.append(url.toLocalFile())
-        elif url.isValid() and url.scheme():
-            out.append(url.toString())
+        if not url.isValid() or not url.scheme():
+            continue
+        # Not Qt's toLocalFile: it reads file://localhost/x (RFC 8089) as a network share.
+        path = local_path(bytes(url.toEncoded().data()).decode("ascii", "replace")) if url.isLocalFile() else None
+        out.append(path or url.toString())
     return out
 
 

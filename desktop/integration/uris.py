@@ -7,6 +7,7 @@ from __future__ import annotations
 import ntpath
 import os
 import re
+import socket
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -34,7 +35,7 @@ def local_path(text: str, cwd: str | None = None) -> str | None:
         return None
     parts = urlsplit(text)
     path = unquote(parts.path, encoding="utf-8", errors="surrogateescape")
-    if parts.netloc and parts.netloc.lower() != "localhost":
+    if parts.netloc and parts.netloc.lower() not in ("localhost", socket.gethostname().lower()):
         return f"//{parts.netloc}{path}"  # a UNC share, as Qt's toLocalFile gives it
     if re.match(r"^/[A-Za-z]:", path):
         path = path[1:]  # file:///C:/x on Windows
