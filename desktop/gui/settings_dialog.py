@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.core import paths
 from desktop.core.ingest.ocr.options import OcrOptions
 from desktop.core.settings import LENGTHS, THEMES, Settings, save_settings
+from desktop.gui.file_manager_toggle import FileManagerToggle
 
 DEVICES = (("auto", "Automatic (GPU if available)"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
 OCR_CHOICES = (("auto", "Pages without a text layer"), ("always", "Every page"), ("never", "Never"))
@@ -90,6 +91,8 @@ class SettingsDialog(QDialog):
         form.addRow("Recognize text (OCR):", self.ocr)
         form.addRow("OCR languages:", self.ocr_lang)
         form.addRow("", _hint("Tesseract languages joined with +, for example eng+fra; each must be installed."))
+        self.file_manager = FileManagerToggle()
+        form.addRow("File manager:", self.file_manager)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -118,6 +121,7 @@ class SettingsDialog(QDialog):
         save_settings(settings)
         self._settings = settings
         self.settings_saved.emit(settings)
+        self.file_manager.apply()
         super().accept()
 
     def _browse(self) -> None:
