@@ -226,3 +226,29 @@ def test_the_gnome_files_script_reaches_the_running_window(
         time.sleep(0.3)
     [entry] = History().list()  # together: one digest of both
     assert sorted(entry.paths) == sorted(map(str, picked))
+
+
+def test_launches_at_once_make_one_window_and_one_digest(tmp_path: Path, runtime: Path) -> None:
+    """Explorer starts a "together" verb once per selected file, all at the same moment: the
+    first launch opens the window, the others wait for it, and the window joins the three."""
+    save_settings(Settings(tree_root=str(tmp_path), model="extractive"))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    procs = [subprocess.Popen([sys.executable, "-m", "desktop", "--summarize-together", f], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for f in SAMPLE_FILES]
+    try:
+        deadline = time.monotonic() + 90
+        while not History().list():
+            assert time.monotonic() < deadline, "no digest"
+            time.sleep(0.3)
+        running = [p for p in procs if p.poll() is None]
+        assert len(running) == 1, [p.stderr.read() for p in procs if p.poll() is not None and p.returncode]  # type: ignore[union-attr]
+        assert all(p.returncode == 0 for p in procs if p is not running[0])
+        [entry] = History().list()
+        assert sorted(entry.paths) == sorted(SAMPLE_FILES)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                for child in psutil.Process(p.pid).children(recursive=True):
+                    child.kill()
+                p.kill()
+                p.wait(timeout=10)
