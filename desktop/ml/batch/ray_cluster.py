@@ -3,8 +3,8 @@ an actor class that loads the model once per actor, and the rows stream back to 
 alone writes outputs and the manifest (so resuming works exactly as on one machine).
 
 Ray is an optional extra (``pip install '.[cluster]'``), imported only here. Security: token
-authentication stays on (``RAY_AUTH_MODE=token`` unless the user set it), and the local cluster
-starts without a dashboard; Ray's own dashboard default host is 127.0.0.1, never 0.0.0.0.
+authentication stays on (Ray's default for a local cluster since 2.59; a warning if the user turned
+it off), and the local cluster starts without a dashboard (Ray's default host is 127.0.0.1 anyway).
 """
 
 from __future__ import annotations
@@ -67,16 +67,18 @@ class UnitActor:
 
 def _init_ray(address: str, workers: int | None) -> int:
     """Connect to (or start) Ray; returns the number of actors to run."""
-    # Before Ray is first imported: it reads the mode once, and the processes it starts inherit it.
-    os.environ.setdefault("RAY_AUTH_MODE", "token")
     try:
         import ray
     except ImportError as exc:
         raise BatchError("Running on a cluster needs Ray: pip install 'precis-desktop[cluster]' "
                          "(or .venv/bin/pip install -e '.[cluster]' in a checkout).") from exc
-    if os.environ["RAY_AUTH_MODE"].lower() != "token":
+    # Ray >= 2.59 turns token authentication on by itself for a local cluster (and generates the
+    # token) when RAY_AUTH_MODE is unset; setting the variable here instead would not reach a Ray
+    # already imported in this process, whose driver would then lack the token its servers demand.
+    mode = os.environ.get("RAY_AUTH_MODE", "")
+    if mode and mode.lower() != "token":
         log.warning("Ray token authentication is off (RAY_AUTH_MODE=%s): anyone who can reach the "
-                    "cluster can run code on it.", os.environ["RAY_AUTH_MODE"])
+                    "cluster can run code on it.", mode)
     kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": False}
     try:
         if address == "ray":  # a local Ray for this run only, stopped at the end

@@ -1,0 +1,124 @@
+"""Batch runs over real documents: typed failures recorded and the rest done, a changed file redone,
+a vanished one reported with its digest kept, a killed worker retried, settings that change redo."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop.core.errors import BatchError
+from desktop.ml.batch.manifest import Manifest
+from desktop.ml.batch.runner import BatchOptions, run_batch
+from desktop.ml.batch.sizing import plan_workers
+from desktop.ml.engine.job import JobSpec
+from tests.batch._helpers import copy_corpus, latest, manifest_lines, run_cli, temp_files
+
+EXTRACTIVE = JobSpec(paths=[], engine="extractive")
+
+
+def test_batch_over_the_corpus_records_typed_failures_and_does_the_rest(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    srcs = [corpus / "docx", corpus / "transcript", corpus / "email" / "false-multipart.eml",
+            corpus / "email" / "forwarded-rfc822-with-pdf.eml", corpus / "pdf" / "empty.pdf",
+            corpus / "pdf" / "r4-aes-user-password.pdf", corpus / "pdf" / "scotus-transcript-p1.pdf"]
+    args = (*map(str, srcs), "--out", str(out), "--engine", "extractive", "--workers", "2", "--format", "both",
+            "--no-progress")
+    result = run_cli(*args)
+    assert result.returncode == 1, result.stderr  # some files failed; the rest is done
+    rows = latest(out)
+    expected = {p.relative_to(corpus).as_posix() for s in srcs for p in ([s] if s.is_file() else s.iterdir())
+                if p.suffix.lower() in {".pdf", ".docx", ".doc", ".eml", ".vtt", ".srt", ".txt", ".json"}}
+    assert set(rows) == expected
+    failures = {k: r["error"] for k, r in rows.items() if r["status"] == "failed"}
+    assert failures["docx/legacy-word97-multi-page.doc"] == "UnsupportedFormat"
+    assert failures["pdf/r4-aes-user-password.pdf"] == "PasswordRequired"
+    assert failures["pdf/empty.pdf"] == "EmptyDocument"
+    assert failures["docx/blank-word-document.docx"] == "EmptyDocument"
+    assert failures["email/false-multipart.eml"] == "EmptyDocument"
+    for key, row in rows.items():
+        if row["status"] == "failed":
+            assert row["message"] and row["message"].endswith(".") and not row["outputs"], key
+        else:
+            assert row["outputs"] == [f"{key}.md", f"{key}.json"]
+    assert len(failures) <= 6 and len(rows) - len(failures) >= 20
+    # The Supreme Court transcript's digest quotes its own first page.
+    assert "SUPREME COURT" in (out / "pdf/scotus-transcript-p1.pdf.md").read_text(encoding="utf-8")
+    assert "UnsupportedFormat" in result.stderr and "files/min" in result.stderr
+
+    again = run_cli(*args)  # done files are skipped; failures are tried again (and fail again)
+    assert again.returncode == 1
+    assert f"{len(rows) - len(failures)} already done" in again.stderr
+    rerun = manifest_lines(out)[len(rows):]
+    assert sorted(r["key"] for r in rerun) == sorted(failures)
+
+
+def test_changed_file_redone_vanished_reported_settings_change_redoes(corpus: Path, tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    txt, vtt, srt = copy_corpus(corpus, src, ("transcript/qmsum-TS3003c-product-meeting.txt",
+                                              "transcript/teams-voice-tags.vtt", "transcript/utf16le-bom.srt"))
+    options = BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, workers=1)
+    first = run_batch(options, EXTRACTIVE)
+    assert (first.done, first.failed, first.skipped) == (3, 0, 0)
+
+    with txt.open("a", encoding="utf-8") as fh:
+        fh.write("\nProject Manager: We decided to ship the remote control in March.\n")
+    srt.unlink()
+    second = run_batch(options, EXTRACTIVE)
+    assert (second.done, second.skipped) == (1, 1)
+    assert [r.key for r in second.missing] == ["transcript/utf16le-bom.srt"]
+    rows = latest(out)
+    changed = rows["transcript/qmsum-TS3003c-product-meeting.txt"]
+    assert changed["run"] == second.run and changed["sha256"] == hashlib.sha256(txt.read_bytes()).hexdigest()
+    assert rows["transcript/teams-voice-tags.vtt"]["run"] == first.run
+    gone = rows["transcript/utf16le-bom.srt"]
+    assert gone["status"] == "skipped" and gone["error"] == "FileUnreadable"
+    assert (out / "transcript/utf16le-bom.srt.md").is_file()  # never deleted
+
+    third = run_batch(BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, workers=1),
+                      JobSpec(paths=[], engine="extractive", length="short"))
+    assert third.done == 2 and third.skipped == 0
+    assert vtt.exists() and not temp_files(out)
+
+
+def test_a_killed_worker_is_retried_and_a_file_that_always_kills_it_fails_typed(corpus: Path, tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    copy_corpus(corpus, src, ("pdf/WARN-Report-2015-2016.pdf", "docx/tender-document-zh.docx"))
+    starts: dict[str, int] = {}
+
+    def kill_worker(key: str, pid: int) -> None:
+        starts[key] = starts.get(key, 0) + 1
+        if key.endswith(".pdf") and starts[key] == 1:
+            time.sleep(0.5)  # well into reading the 30-page report
+            os.kill(pid, signal.SIGKILL)
+        elif key.endswith(".docx"):  # every time, long before its 0.3 s of work is done
+            os.kill(pid, signal.SIGKILL)
+
+    summary = run_batch(BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, workers=2), EXTRACTIVE,
+                        on_start=kill_worker)
+    rows = latest(out)
+    pdf, docx = rows["pdf/WARN-Report-2015-2016.pdf"], rows["docx/tender-document-zh.docx"]
+    assert pdf["status"] == "done" and pdf["attempts"] == 2
+    assert (out / "pdf/WARN-Report-2015-2016.pdf.md").is_file()
+    assert docx["status"] == "failed" and docx["error"] == "WorkerCrashed" and docx["attempts"] == 3
+    assert starts == {"pdf/WARN-Report-2015-2016.pdf": 2, "docx/tender-document-zh.docx": 3}
+    assert summary.retried == 3 and (summary.done, summary.failed) == (1, 1)
+
+
+def test_two_runs_cannot_share_an_output_folder(tmp_path: Path) -> None:
+    with Manifest(tmp_path), pytest.raises(BatchError, match="Another batch run"):
+        Manifest(tmp_path).open()
+
+
+def test_worker_count_comes_from_cores_and_memory() -> None:
+    flan = JobSpec(paths=[], model="flan-t5-base", quantization="float32")
+    assert plan_workers(EXTRACTIVE, None, "extractive", cores=4, free_mb=16000).workers == 4
+    roomy = plan_workers(flan, None, "flan-t5", cores=4, free_mb=64000)
+    assert (roomy.workers, roomy.threads, roomy.note) == (4, 1, None)
+    tight = plan_workers(flan, 4, "flan-t5", cores=4, free_mb=5000)
+    assert tight.workers == 2 and tight.threads == 2 and "running 2 instead" in (tight.note or "")
+    assert plan_workers(flan, None, "flan-t5", cores=8, free_mb=500).workers == 1

@@ -1,0 +1,44 @@
+"""The Ray Data path on a local 2-CPU Ray: same per-file task, same outputs and manifest, so a run
+on the cluster resumes on one machine and back. Needs the cluster extra (``pip install -e '.[cluster]'``,
+which ``make test`` installs)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from desktop.ml.batch.runner import BatchOptions, run_batch
+from desktop.ml.engine.job import JobSpec
+from tests.batch._helpers import copy_corpus, latest, temp_files
+
+pytest.importorskip("ray", reason="the cluster extra is not installed (pip install -e '.[cluster]')")
+
+FILES = ("transcript/teams-voice-tags.vtt", "transcript/utf16le-bom.srt", "email/missing-final-boundary.eml",
+         "docx/va-notice-of-intent-pws.docx", "docx/legacy-word97-multi-page.doc")
+
+
+@pytest.mark.xdist_group("ray")
+def test_ray_local_cluster_runs_the_batch_and_resumes_like_one_machine(corpus: Path, tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    copy_corpus(corpus, src, FILES)
+    spec = JobSpec(paths=[], engine="extractive")
+    # Sources sent as bytes (the default): the actors read temp copies, the digests cite the originals.
+    options = BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, fmt="both", cluster="ray", workers=2)
+    summary = run_batch(options, spec)
+    assert (summary.done, summary.failed) == (4, 1)
+    assert os.environ.get("RAY_AUTH_MODE") == "token"
+    rows = latest(out)
+    assert set(rows) == set(FILES)
+    assert rows["docx/legacy-word97-multi-page.doc"]["error"] == "UnsupportedFormat"
+    for key in FILES[:4]:
+        assert rows[key]["status"] == "done"
+        digest = json.loads((out / f"{key}.json").read_text(encoding="utf-8"))
+        assert digest["documents"][0]["path"] == str(src / key)
+    assert not temp_files(out)
+
+    # The same manifest on one machine: nothing done again, the failure retried.
+    again = run_batch(BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, fmt="both", workers=1), spec)
+    assert (again.skipped, again.done, again.failed) == (4, 0, 1)
