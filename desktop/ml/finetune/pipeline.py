@@ -174,7 +174,7 @@ def _run_finetune(request: FinetuneRequest, *, on_event: EventCallback, cancel: 
         resumed_from=trainer.resumed_from, counts=prepared.counts, notes=prepared.notes, settings=settings.to_dict(),
         seconds=time.monotonic() - started, continued_from=prior.name if prior else None,
         version=prior.version + 1 if prior is not None and request.out == prior.name else 1,
-        parent_version=prior.version if prior is not None else None, tasks=adapter_tasks(prepared.train + prepared.val),
+        parent_version=prior.version if prior is not None else None, tasks=adapter_tasks(prepared.train + prepared.val, prior.manifest.tasks if prior else ()),
     )
 
 

@@ -14,7 +14,7 @@ from desktop.core.errors import FinetuneError
 from desktop.ml.finetune.card import EvaluationCard
 from desktop.ml.finetune.examples import Example
 from desktop.ml.finetune.run_folder import RunFolder
-from desktop.ml.finetune.tasks import SUMMARY_TASK, choices, is_pair_task, task_label
+from desktop.ml.finetune.tasks import SUMMARY_TASK, choices, is_pair_task, task_label, task_of
 from desktop.ml.finetune.trainer import History
 from desktop.ml.models.adapter_versions import add_version
 from desktop.ml.models.adapters import AdapterManifest
@@ -92,14 +92,15 @@ class FinetuneResult:
         )
 
 
-def adapter_tasks(examples: Sequence[Example]) -> list[dict[str, Any]]:
+def adapter_tasks(examples: Sequence[Example], earlier: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """The instructed tasks among the user's pairs, with their fixed answers when they have them
-    (what the app can use in place of a shipped label prompt)."""
+    (what the app can use in place of a shipped label prompt). A continued adapter keeps the
+    tasks of its earlier versions that its new pairs do not bring again."""
     answers: dict[str, list[str]] = {}
     for e in examples:
-        if is_pair_task(e.task) and e.task != SUMMARY_TASK:
+        if is_pair_task(e.task) and e.task != SUMMARY_TASK and not e.earlier:
             answers.setdefault(e.task, []).append(e.target)
-    out = []
+    out = [dict(t) for t in earlier if task_of(str(t.get("instruction", ""))) not in answers]
     for task, values in answers.items():
         options = choices(values)
         out.append({"instruction": task_label(task), "kind": "text" if options is None else "choice",
