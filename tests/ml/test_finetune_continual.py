@@ -6,6 +6,7 @@ with the adapter's own task; bad continues are one sentence and touch no adapter
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def test_progressive_share_of_new_pairs_rises_in_the_batches_the_trainer_ran(lin
     new = sum(1 for e in lineage.prepared["train"] if e["task"] == "summary" and not e["earlier"])
     final = new / len(lineage.prepared["train"])
     assert shares[0] == pytest.approx(0.25)  # 0.2 of a batch of 8, rounded: 2 new pairs
-    assert all(a <= b for a, b in zip(shares, shares[1:])) and shares[-1] > shares[0] + 0.2
+    assert all(a <= b for a, b in pairwise(shares)) and shares[-1] > shares[0] + 0.2
     assert shares[-1] == pytest.approx(round(8 * final) / 8)
     # The fixed schedule of version 1 drew from the whole mix: no rise, shares scattered around its mean.
     fixed = [v for _, v in lineage.first.history.mix]
