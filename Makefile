@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CLUSTER := $(VENV)/.cluster-installed
 
 .PHONY: setup run test test-slow fuzz-long soak-long bench screenshots bundle install-desktop clean
 
@@ -19,7 +20,13 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/precis
 
-test: setup
+# The cluster extra (Ray Data, for precis-cli batch --cluster) is optional for users but tested:
+# tests/batch/test_ray.py runs a local 2-CPU Ray. About 40 s to install on the development machine.
+$(CLUSTER): $(STAMP)
+	$(BIN)/python -m pip install -e ".[cluster]"
+	touch $(CLUSTER)
+
+test: setup $(CLUSTER)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-slow: setup
