@@ -22,11 +22,24 @@ from desktop.core.settings import load_settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("finetune", help="fine-tune a model on your own document/summary pairs")
-    p.add_argument("--model", required=True, help="the base model: an installed model's name or a model folder")
-    p.add_argument("--pairs", required=True, nargs="+", metavar="FILE|DIR",
-                   help="JSONL or CSV pairs (document text or a file path, and summary), or a folder of "
-                        "documents each with a NAME.summary.txt beside it")
-    p.add_argument("--out", required=True, metavar="NAME", help="name of the new adapter (or model, with --method full)")
+    p.add_argument("--model", help="the base model: an installed model's name or a model folder (with --continue: "
+                                   "the adapter's own base, the default)")
+    p.add_argument("--pairs", nargs="+", metavar="FILE|DIR",
+                   help="JSONL or CSV pairs (document text or a file path, and summary; an optional \"instruction\" "
+                        "per row trains that task), or a folder of documents each with a NAME.summary.txt beside it")
+    p.add_argument("--out", metavar="NAME", help="name of the new adapter (or model, with --method full); with "
+                                                  "--continue, the default writes the adapter's next version")
+    p.add_argument("--continue", dest="continue_from", metavar="ADAPTER",
+                   help="continue training this kept adapter on new pairs, replaying a sample of its earlier pairs")
+    p.add_argument("--schedule", choices=("fixed", "progressive"),
+                   help="fixed: every batch mixes pairs and replay alike (default); progressive: the share of your "
+                        "new pairs rises from a low start over the first part of the run")
+    p.add_argument("--no-pair-copies", action="store_true",
+                   help="keep only content hashes of the training pairs with the adapter, not copies (a later "
+                        "--continue then finds them again in their files)")
+    p.add_argument("--versions", metavar="ADAPTER", help="list the versions of an adapter with their cards, and exit")
+    p.add_argument("--use-version", nargs=2, metavar=("ADAPTER", "N"),
+                   help="make version N of an adapter the one in use, and exit")
     p.add_argument("--method", choices=("lora", "full"), default=None, help="LoRA adapter (default) or all weights")
     p.add_argument("--preset", default="standard", help="tiny, quick, standard or thorough (default: standard)")
     p.add_argument("--epochs", type=int)
@@ -48,17 +61,29 @@ def run(args: argparse.Namespace) -> int:
     from desktop.ml.finetune import FinetuneRequest, keep_result, preset, run_finetune
     from desktop.ml.models.store import ModelStore
 
+    store_root = load_settings().model_store
+    if args.versions or args.use_version:
+        from desktop.cli.finetune_versions import run_versions
+
+        return run_versions(args, ModelStore(store_root))
+    missing = [flag for flag, value in (("--pairs", args.pairs), ("--model", args.model or args.continue_from),
+                                        ("--out", args.out or args.continue_from)) if not value]
+    if missing:
+        print(f"precis-cli: finetune needs {', '.join(missing)} (or --continue ADAPTER in place of --model and --out).",
+              file=sys.stderr)
+        return 2
     try:
         settings = preset(args.preset).with_overrides(
             method=args.method, epochs=args.epochs, steps=args.steps, lr=args.lr, replay=args.replay,
             batch_size=args.batch_size, val_share=args.val_share, lora_r=args.lora_r, device=args.device, threads=args.threads,
+            schedule=args.schedule, keep_pairs=False if args.no_pair_copies else None,
         ).checked()
     except PrecisError as exc:
         print(f"precis-cli: {exc.message}", file=sys.stderr)
         return 2
-    store_root = load_settings().model_store
-    request = FinetuneRequest(args.model, [str(Path(p)) for p in args.pairs], args.out, settings, resume=args.resume,
-                              store_root=store_root)
+    args.out = args.out or args.continue_from
+    request = FinetuneRequest(args.model or "", [str(Path(p)) for p in args.pairs], args.out, settings, resume=args.resume,
+                              store_root=store_root, continue_from=args.continue_from)
     cancel = CancelToken()
     bar = LossBar(False if args.no_progress else None)
     main_thread = threading.current_thread() is threading.main_thread()
@@ -89,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"Trained {result.steps} steps in {result.seconds:.0f} s; train loss {_fmt(result.train_loss_first)} "
               f"-> {_fmt(result.train_loss_last)}.")
         print(result.card.table())
-        print(f"\nKept the {what} {args.out} ({dest}). Use it with: precis-cli summarize --model {args.out} FILE")
+        version = f" as version {result.version}" if result.version > 1 else ""
+        print(f"\nKept the {what} {args.out}{version} ({dest}). Use it with: precis-cli summarize --model {args.out} FILE")
     return 0
 
 

@@ -87,3 +87,29 @@ def test_finetune_bad_pairs_file_names_the_line(store: ModelStore, tmp_path: Pat
     err = capsys.readouterr().err
     assert rc == 1 and "Line 2 of pairs.jsonl is not valid JSON." in err
     assert store.list_adapters() == []
+
+
+def test_continue_writes_the_next_version_and_versions_switch_back(store: ModelStore, corpus: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    first = write_jsonl(tmp_path / "first.jsonl", toy_pairs(corpus, n=8))
+    assert main(["finetune", "--model", "tiny-t5", "--pairs", str(first), "--out", "mine", "--steps", "3",
+                 "--no-pair-copies", *FAST, "--no-progress"]) == 0
+    assert "Kept the adapter mine (" in capsys.readouterr().out
+    new = write_jsonl(tmp_path / "new.jsonl", toy_pairs(corpus, n=6, start=40))
+    rc = main(["finetune", "--continue", "mine", "--pairs", str(new), "--schedule", "progressive", "--steps", "4",
+               *FAST, "--json"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    data = json.loads(captured.out)
+    assert data["version"] == 2 and data["continued_from"] == "mine" and data["settings"]["schedule"] == "progressive"
+    assert data["previous_version"] == 1 and data["earlier_items"] >= 1  # earlier pairs found again by content hash
+    assert main(["finetune", "--versions", "mine", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(v["version"], v["active"]) for v in listed["versions"]] == [(1, False), (2, True)]
+    assert listed["versions"][1]["card"]["previous_version"] == 1
+    assert main(["finetune", "--use-version", "mine", "1"]) == 0
+    assert "now uses version 1" in capsys.readouterr().out
+    assert main(["finetune", "--versions", "mine"]) == 0
+    assert "Version 1 (in use)" in capsys.readouterr().out
+    assert main(["finetune", "--pairs", str(new), "--out", "x"]) == 2
+    assert "finetune needs --model" in capsys.readouterr().err
