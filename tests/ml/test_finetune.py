@@ -195,7 +195,9 @@ def test_pause_holds_training_until_resumed(workspace: tuple[ModelStore, Path]) 
 
 def test_full_fine_tuning_installs_a_new_model(workspace: tuple[ModelStore, Path]) -> None:
     store, _ = workspace
-    result = run_finetune(_request(workspace, "tiny-full", method="full", lr=3e-3, steps=30, replay=0.1))
+    # 1e-2: with FLAN-T5's 32,128-id vocabulary the tiny model needs a larger step to learn the
+    # toy task in 30 steps (3e-3 left ROUGE at 0 for both; measured 0.10 after at 1e-2).
+    result = run_finetune(_request(workspace, "tiny-full", method="full", lr=1e-2, steps=30, replay=0.1))
     assert result.train_loss_last is not None and result.train_loss_first is not None
     assert result.train_loss_last < result.train_loss_first * 0.6
     assert result.card.val_after["rouge1"] > result.card.val_before["rouge1"]

@@ -29,12 +29,26 @@ def check_adapter(adapter_dir: str | Path) -> None:
 
 
 def write_tokenizer_json(model_dir: str, target: str) -> None:
-    """Convert ``spiece.model`` to ``tokenizer.json`` with transformers' own T5 conversion."""
+    """Convert ``spiece.model`` to ``tokenizer.json`` with transformers' own T5 conversion.
+
+    FLAN-T5's tokenizer_config.json (as transformers 4.54 saves it) says ``"add_prefix_space":
+    null``, and 4.57's converter reads that as "never prepend ▁": "Hello" then encodes as ▁ +
+    Hello (566, 7126) instead of ▁Hello (8774), ids the model never saw in training. SentencePiece
+    itself always prepends, so unless the folder says otherwise the conversion is told so."""
+    import json
+
     from transformers import T5TokenizerFast
 
     from desktop.core.atomic import atomic_open
 
-    tok = T5TokenizerFast.from_pretrained(model_dir, local_files_only=True)
+    kwargs: dict[str, bool] = {}
+    try:
+        config = json.loads((Path(model_dir) / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    if config.get("add_prefix_space") is None:
+        kwargs["add_prefix_space"] = True
+    tok = T5TokenizerFast.from_pretrained(model_dir, local_files_only=True, **kwargs)
     with atomic_open(target, "w", encoding="utf-8") as fh:
         fh.write(tok.backend_tokenizer.to_str())
 

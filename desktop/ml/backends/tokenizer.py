@@ -35,6 +35,7 @@ class TokenCounter:
         self._tok.no_padding()
         self._tok.no_truncation()
         self._clean_up_spaces = clean_up_spaces
+        self._unknown_chars: dict[str, bool] = {}
         self.unk_id: int = _required_id(tokenizer, "<unk>")
         self.eos_id: int = _required_id(tokenizer, "</s>")
         self.pad_id: int = _required_id(tokenizer, "<pad>")
@@ -90,6 +91,14 @@ class TokenCounter:
         if not ids:
             return 0.0
         return sum(1 for i in ids if i == self.unk_id) / len(ids)
+
+    def is_unknown(self, char: str) -> bool:
+        """Whether the vocabulary lacks ``char`` (it encodes to ``<unk>``): what the text
+        normaliser rewrites. Cached per character; a document has a few hundred distinct ones."""
+        known = self._unknown_chars.get(char)
+        if known is None:
+            known = self._unknown_chars[char] = self.unk_id in self._tok.encode(char, add_special_tokens=False).ids
+        return known
 
     def truncate(self, text: str, max_tokens: int) -> str:
         """The longest prefix of ``text`` (cut at a token boundary) that encodes to at most ``max_tokens`` ids, EOS included."""
