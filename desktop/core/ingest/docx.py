@@ -82,11 +82,18 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     part = document.part
     walker = Walker(styles=read_styles(_styles_root(document)))
     body = list(walker.blocks(root))
-    if not body:
-        raise EmptyDocument(f"{ctx.display_name} holds no text.", ctx.path)
     headers, footers = _headers_footers(part, walker)
     notes = [*_notes(part, walker, "footnote"), *_notes(part, walker, "endnote")]
+    only_margins = not body and bool(headers or footers or notes)
+    if not body and not only_margins:
+        raise EmptyDocument(f"{ctx.display_name} holds no text.", ctx.path)
+    if only_margins:  # a letterhead or a form whose text sits in headers and footers: that text is the document
+        body = [Item(item.text, Role.PARAGRAPH) for item in (*headers, *notes, *footers)]
+        headers, notes, footers = [], [], []
     blocks, warnings = _locate(headers, body, notes, footers, ctx)
+    if only_margins:
+        warnings.insert(0, f"{ctx.display_name} has text only in its headers, footers or notes; that is what "
+                           "Precis read.")
     metadata = _core_properties(document)
     declared = clean_title(metadata.pop("title", None))
     early = " ".join(item.text for item in body[:80])

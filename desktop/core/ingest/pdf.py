@@ -22,8 +22,8 @@ from desktop.core.errors import (
     PasswordRequired,
     UnsupportedFormat,
 )
+from desktop.core.ingest import pdf_forms, pdf_ocr
 from desktop.core.ingest import pdf_layout as layout
-from desktop.core.ingest import pdf_ocr
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.pdf_meta import document_info
 from desktop.core.ingest.pdf_pages import extract
@@ -99,13 +99,14 @@ def _read(data: bytes, ctx: ReadContext, notes: list[str]) -> Document:
     text = extract(reader, pages, ctx)
     page_lines, middles = text.lines, text.middles
     warns += text.warnings
+    forms = pdf_forms.form_blocks(pages[: len(page_lines)], [" ".join(ln.text for ln in lines) for lines in page_lines])
     ocr = pdf_ocr.recognize(data, ctx, pages, page_lines, text.images, text.garbled)
     if ocr.attempted:  # the pages those notes were about have been recognized
         warns = [w for w in warns if w not in text.ocr_notes]
     warns += ocr.warnings
     for number in ocr.blocks:
         page_lines[number - 1] = []  # the recognized text stands for the page
-    if not any(page_lines) and not any(ocr.blocks.values()):
+    if not any(page_lines) and not any(ocr.blocks.values()) and not forms:
         if ocr.attempted:
             why = " ".join(w for w in ocr.warnings if "script" in w or "rendered" in w)
             raise EmptyDocument(f"{ctx.display_name} is a scan with no readable text on its pages. {why}".strip(),
@@ -138,7 +139,7 @@ def _read(data: bytes, ctx: ReadContext, notes: list[str]) -> Document:
                 blocks.append(Block(para.text, Role.LIST_ITEM, Locator(page=number), 1))
             else:
                 blocks.append(Block(para.text, Role.PARAGRAPH, Locator(page=number)))
-    blocks = pdf_ocr.merge(blocks, ocr.blocks)
+    blocks = sorted(pdf_ocr.merge(blocks, ocr.blocks) + forms, key=lambda b: b.locator.page or 0)
     if not blocks:
         raise EmptyDocument(f"{ctx.display_name} holds no readable text.", ctx.path)
     if _cap(blocks, ctx.limits.max_chars) and not any("characters" in w for w in warns):

@@ -132,7 +132,10 @@ class Recognizer:
             iterator = api.GetIterator()
             if iterator is not None:
                 for para in iterate_level(iterator, RIL.PARA):
-                    text = para.GetUTF8Text(RIL.PARA) or ""
+                    try:
+                        text = para.GetUTF8Text(RIL.PARA) or ""
+                    except RuntimeError:  # tesserocr's "No text returned" for an empty region
+                        continue
                     text = _HYPHEN_BREAK.sub(r"\1\2", text.strip())
                     text = " ".join(text.split())
                     if text:
