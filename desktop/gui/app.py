@@ -13,8 +13,9 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -24,6 +25,9 @@ from desktop.gui import messages
 from desktop.gui.handoff_receiver import HandoffReceiver
 from desktop.gui.theme import apply_theme
 from desktop.integration import handoff
+
+if TYPE_CHECKING:
+    from desktop.gui.single_instance import InstanceServer
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +124,7 @@ def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: f
         bridge.shutdown()
 
 
-def _start_server(receiver: HandoffReceiver) -> QObject | None:
+def _start_server(receiver: HandoffReceiver) -> InstanceServer | None:
     """Listen for later ``precis`` launches; their files go to ``receiver``, queued like a drop."""
     from desktop.gui.single_instance import InstanceServer
     from desktop.integration.instance_socket import UnsafeSocketFolder, release_start_lock, server_name

@@ -14,7 +14,7 @@ import logging
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
 from desktop.integration import handoff as protocol
 from desktop.integration.handoff import Handoff, HandoffRejected
@@ -81,17 +81,18 @@ class InstanceServer(QObject):
         self.clients: set[_Client] = set()
 
     def listen(self) -> bool:
-        """Take the name. A socket file left by a crashed instance is removed first; a live
-        instance on the name is never taken over (False: that one owns it)."""
+        """Take the name, unless a live instance answers on it (False: that one owns it). Qt's
+        ``listen`` with socket options replaces an existing socket file even when a live server
+        owns it, so a connection probe comes first; a file left by a crashed instance is removed."""
+        probe = QLocalSocket()
+        probe.connectToServer(self.name)
+        if probe.waitForConnected(300):
+            probe.abort()
+            log.warning("another Precis window already listens on %s", self.name)
+            return False
         if self.server.listen(self.name):
             return True
-        if self.server.serverError() == QLocalSocket.LocalSocketError.AddressInUseError:
-            probe = QLocalSocket()
-            probe.connectToServer(self.name)
-            if probe.waitForConnected(300):
-                probe.abort()
-                log.warning("another Precis window already listens on %s", self.name)
-                return False
+        if self.server.serverError() == QAbstractSocket.SocketError.AddressInUseError:
             log.info("removing the stale socket %s left by an instance that stopped", self.name)
             QLocalServer.removeServer(self.name)
             if self.server.listen(self.name):

@@ -12,6 +12,8 @@ The registry is written through the small ``Registry`` interface: ``WinRegistry`
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -56,8 +58,6 @@ def entries(launcher: str, sendto_dir: Path | None) -> Plan:
 
 
 def sendto_dir() -> Path | None:
-    import os
-
     appdata = os.environ.get("APPDATA")
     return Path(appdata) / "Microsoft" / "Windows" / "SendTo" if appdata else None
 
@@ -86,23 +86,29 @@ class WinRegistry:
     """The real HKEY_CURRENT_USER (Windows only; not run on the Linux development machine)."""
 
     def set_value(self, key: str, name: str, value: str) -> None:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
+        if sys.platform != "win32":
+            raise OSError("The Windows registry exists only on Windows.")
+        else:  # the else (not an early return) is how mypy checks winreg on every platform
+            import winreg
 
-        with winreg.CreateKeyEx(winreg.HKEY_CURRENT_USER, key, 0, winreg.KEY_SET_VALUE) as handle:
-            winreg.SetValueEx(handle, name, 0, winreg.REG_SZ, value)
+            with winreg.CreateKeyEx(winreg.HKEY_CURRENT_USER, key, 0, winreg.KEY_SET_VALUE) as handle:
+                winreg.SetValueEx(handle, name, 0, winreg.REG_SZ, value)
 
     def delete_tree(self, key: str) -> bool:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
+        if sys.platform != "win32":
+            raise OSError("The Windows registry exists only on Windows.")
+        else:
+            import winreg
 
-        try:
-            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key, 0, winreg.KEY_ALL_ACCESS) as handle:
-                while True:
-                    try:
-                        child = winreg.EnumKey(handle, 0)
-                    except OSError:
-                        break
-                    self.delete_tree(rf"{key}\{child}")
-            winreg.DeleteKey(winreg.HKEY_CURRENT_USER, key)
-            return True
-        except FileNotFoundError:
-            return False
+            try:
+                with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key, 0, winreg.KEY_ALL_ACCESS) as handle:
+                    while True:
+                        try:
+                            child = winreg.EnumKey(handle, 0)
+                        except OSError:
+                            break
+                        self.delete_tree(rf"{key}\{child}")
+                winreg.DeleteKey(winreg.HKEY_CURRENT_USER, key)
+                return True
+            except FileNotFoundError:
+                return False

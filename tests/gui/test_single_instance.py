@@ -81,6 +81,8 @@ def test_server_takes_over_a_stale_socket_and_answers(qtbot: QtBot, runtime: Pat
     _stale_socket(name)
     server = InstanceServer(name)
     assert server.listen()
+    # A second listen on a live name must not take it over (Qt's own listen would).
+    assert not InstanceServer(name).listen()
     got: list[handoff.Handoff] = []
     server.received.connect(got.append)
     message = handoff.make(["/tmp/a b.pdf", "/tmp/Ärger.md", "/tmp/new\nline.txt"], "summarize", cwd="/tmp")
