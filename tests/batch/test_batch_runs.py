@@ -122,3 +122,18 @@ def test_worker_count_comes_from_cores_and_memory() -> None:
     tight = plan_workers(flan, 4, "flan-t5", cores=4, free_mb=5000)
     assert tight.workers == 2 and tight.threads == 2 and "running 2 instead" in (tight.note or "")
     assert plan_workers(flan, None, "flan-t5", cores=8, free_mb=500).workers == 1
+
+
+def test_together_folder_makes_one_digest_per_folder(corpus: Path, tmp_path: Path) -> None:
+    src, out = tmp_path / "minutes", tmp_path / "out"
+    copy_corpus(corpus, src, ("transcript/teams-voice-tags.vtt", "transcript/utf16le-bom.srt",
+                              "email/missing-final-boundary.eml"))
+    (src / "notes.txt").write_text("Budget review. We agreed to cut travel costs by a tenth.\n", encoding="utf-8")
+    summary = run_batch(BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, together="folder", workers=1),
+                        EXTRACTIVE)
+    assert summary.done == 3
+    rows = latest(out)
+    assert set(rows) == {"./", "transcript/", "email/"}
+    assert rows["transcript/"]["outputs"] == ["transcript.digest.md"] and len(rows["transcript/"]["sources"]) == 2
+    assert "travel costs" in (out / "minutes.digest.md").read_text(encoding="utf-8")
+    assert (out / "email.digest.md").is_file()

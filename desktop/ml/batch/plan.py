@@ -84,7 +84,7 @@ def make_units(srcs: list[str], *, recursive: bool, together: str) -> tuple[Path
     for folder in sorted(groups):
         rel = _rel(folder, root)
         stem = f"{root.name or 'root'}.digest" if rel == "." else f"{rel}.digest"
-        units.append(Unit(key=("" if rel == "." else rel) + "/", sources=sorted(groups[folder]), stem=stem))
+        units.append(Unit(key=("." if rel == "." else rel) + "/", sources=sorted(groups[folder]), stem=stem))
     return root, units
 
 
