@@ -11,7 +11,6 @@ import sys
 import threading
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from desktop.gui import messages
 from desktop.gui.handoff_receiver import HandoffReceiver
 from desktop.gui.theme import apply_theme
 from desktop.integration import handoff
+from desktop.integration.uris import local_path
 
 if TYPE_CHECKING:
     from desktop.gui.single_instance import InstanceServer
@@ -109,7 +109,7 @@ def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: f
     receiver = HandoffReceiver(window)
     server = _start_server(receiver) if listen else None
     if action == "open":
-        window.start([str(Path(f)) for f in files])
+        window.start([local_path(f) or f for f in files])  # file:// URIs too (a launcher's %U)
     else:
         message = handoff.make(files, action)
         window.start(then=lambda: receiver.accept(message, raise_window=False))
