@@ -31,7 +31,6 @@ def action_file(action: FileAction, launcher: str) -> str:
         "Selection=notnone",
         f"Extensions={exts}",
         "Quote=double",
-        "Dependencies=",
     ]
     return "\n".join(lines) + "\n"
 

@@ -254,3 +254,15 @@ def test_launches_at_once_make_one_window_and_one_digest(tmp_path: Path, runtime
                     child.kill()
                 p.kill()
                 p.wait(timeout=10)
+
+
+def test_command_line_actions() -> None:
+    from desktop.__main__ import parse_args
+
+    assert parse_args(["a.pdf"]).action == "open"
+    args = parse_args(["--summarize", "--", "-odd name.pdf", "b.docx"])
+    assert args.action == "summarize" and args.files == ["-odd name.pdf", "b.docx"] and not args.new_instance
+    args = parse_args(["--summarize-together", "--new-instance", "x.md"])
+    assert args.action == "summarize-together" and args.new_instance
+    with pytest.raises(SystemExit):
+        parse_args(["--summarize", "--summarize-together", "x.md"])
