@@ -37,9 +37,29 @@ def test_bundle_starts_and_summarizes(tmp_path: Path) -> None:
     digest = json.loads(out.stdout)
     assert "Tom Becker" in json.dumps(digest["points"])
     assert all(p["sources"] for p in digest["points"])
+    _summarizes_a_scan(bundle, env, tmp_path)
     started = subprocess.run([str(bundle / "precis"), "--quit-after-start"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=120, check=False)
     assert started.returncode == 0, started.stderr
     report = json.loads(started.stdout.strip().splitlines()[-1])
     assert report["visible"] and report["heavy_modules"] == []
     assert os.access(bundle / "precis", os.X_OK)
+
+
+def _summarizes_a_scan(bundle: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """The bundle carries the OCR engine and its English model: a scanned PDF is read and cited by page."""
+    from tests.conftest import CORPUS
+    from tests.core.ingest._scans import image_pdf, render
+
+    source = CORPUS / "pdf" / "google-doc-document.pdf"
+    if not source.is_file():
+        return
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(image_pdf([render(source, 0)]))
+    out = subprocess.run(
+        [str(bundle / "precis-cli"), "summarize", str(scan), "--engine", "extractive", "--format", "json", "--no-progress"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    digest = json.loads(out.stdout)
+    assert digest["points"] and all(s["locator"].get("page") == 1 for p in digest["points"] for s in p["sources"])

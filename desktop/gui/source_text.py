@@ -38,8 +38,10 @@ def margin_label(block: Block, previous: Block | None) -> str:
     loc, prev = block.locator, previous.locator if previous is not None else None
     if loc.start is not None:
         return format_timestamp(loc.start)
-    if loc.page is not None:
-        return f"p. {loc.page}" if prev is None or prev.page != loc.page else ""
+    if loc.page is not None:  # a page read by OCR says so, so a reader knows to expect recognition errors
+        if prev is None or prev.page != loc.page or (block.ocr and not previous.ocr):  # type: ignore[union-attr]
+            return f"p. {loc.page} · OCR" if block.ocr else f"p. {loc.page}"
+        return ""
     if loc.message is not None:
         return f"message {loc.message}" if prev is None or prev.message != loc.message else ""
     if loc.paragraph is not None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.core.digest import Source
 from desktop.core.document import Document
 from desktop.core.ingest import iter_documents
+from desktop.core.settings import load_settings
 from desktop.gui.source_text import PLACEHOLDER, SourceText
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,8 @@ class SourceView(QWidget):
         def work() -> None:
             docs: list[Document] = []
             try:
-                for outcome in iter_documents([Path(p) for p in paths]):
+                ocr = load_settings().ocr_options()  # the job's OCR choice, so its cached pages are reused
+                for outcome in iter_documents([Path(p) for p in paths], ocr=ocr):
                     if outcome.document is not None:
                         docs.append(outcome.document)
                     elif outcome.error is not None:
