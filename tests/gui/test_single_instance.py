@@ -81,6 +81,7 @@ def test_server_takes_over_a_stale_socket_and_answers(qtbot: QtBot, runtime: Pat
     _stale_socket(name)
     server = InstanceServer(name)
     assert server.listen()
+    assert os.stat(name).st_mode & 0o077 == 0 and os.stat(Path(name).parent).st_mode & 0o077 == 0  # owner only
     # A second listen on a live name must not take it over (Qt's own listen would).
     assert not InstanceServer(name).listen()
     got: list[handoff.Handoff] = []
