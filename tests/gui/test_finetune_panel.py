@@ -301,3 +301,114 @@ def test_full_run_shows_the_card_and_keep_reaches_the_model_picker(qtbot: QtBot,
         if win.finetune_panel is not None:
             win.finetune_panel.shutdown()  # type: ignore[attr-defined]
         queue.shutdown()
+
+
+def _keep_version(store: ModelStore, name: str, version: int, card: object, tasks: list[dict]) -> None:
+    """A real LoRA adapter (random A, seeded by the version) kept as ``version`` of ``name``."""
+    import torch
+
+    from desktop.ml.finetune import preset
+    from desktop.ml.finetune.model import load_base, make_trainable, save_adapter
+    from desktop.ml.models.adapter_versions import add_version
+    from desktop.ml.models.adapters import AdapterManifest
+
+    torch.manual_seed(version)
+    model = make_trainable(load_base(store.model_dir(BASE)), preset("tiny").with_overrides(lora_r=2, target_modules=("q",)))
+    folder = store.root / f"made-v{version}"
+    save_adapter(model, folder, BASE)
+    installed = store.get(BASE)
+    assert installed is not None
+    AdapterManifest(name, BASE, installed.revision, version=version, parent_version=version - 1 or None,
+                    card=card.to_dict(), tasks=tasks, metrics={"steps": 10}).write(folder)  # type: ignore[attr-defined]
+    if version == 1:
+        store.adapter_dir(name).parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(store.adapter_dir(name))
+    else:
+        add_version(store.root / "adapters", name, folder)
+
+
+def _cards() -> tuple[object, object]:
+    from desktop.ml.finetune.card import EvaluationCard, Previous
+    from desktop.ml.finetune.examples import Example
+    from desktop.ml.finetune.tasks import task_of
+
+    urgent = task_of("Is this email urgent? yes/no")
+    val = [Example("Summarize: the board met", "the board approved the budget", "summary", "t@1", "a.txt"),
+           Example("Is this email urgent? yes/no\n\nServer down", "yes", urgent, "t@1", "b.txt"),
+           Example("Is this email urgent? yes/no\n\nLunch menu", "no", urgent, "t@1", "c.txt")]
+    held = [Example("Write a title.\n\nx", "Budget", "general", "t@1", "general:1", reference="The budget")]
+    earlier = [Example("Summarize: old", "an old summary of the plan", "summary", "t@1", "old.txt", key="k", earlier=True)]
+    first = EvaluationCard.build(val, ["nothing", "no", "no"], ["the board approved it", "yes", "no"], held, ["Budget"],
+                                 ["Budget"], 1, kinds={"summary": "text", urgent: "choice"})
+    previous = Previous(1, ["the board approved it", "yes", "no"], ["Budget"], earlier, ["x"], ["an old summary"],
+                        ["an old summary of the plan"])
+    second = EvaluationCard.build(val, ["nothing", "no", "no"], ["the board approved the budget", "yes", "no"], held,
+                                  ["Budget"], ["The budget"], 1, kinds={"summary": "text", urgent: "choice"},
+                                  previous=previous)
+    return first, second
+
+
+def test_schedule_and_continue_training_shape_the_request(qtbot: QtBot, panel: FinetunePanel, store: ModelStore,
+                                                          pairs_file: Path) -> None:
+    first, second = _cards()
+    tasks = [{"instruction": "Is this email urgent? yes/no", "kind": "choice", "choices": ["yes", "no"]}]
+    _keep_version(store, "mine", 1, first, tasks)
+    _keep_version(store, "mine", 2, second, tasks)
+    panel.refresh()
+    form = panel.form
+    assert form.plan.continue_from is None and form.plan.schedule == "fixed" and form.settings().schedule == "fixed"
+    combo = form.plan.start_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["A new adapter",
+                                                                 f"Continue training mine (version 2, on {BASE})"]
+    form.plan.set_schedule("progressive")
+    form.plan.copies_box.setChecked(False)
+    form.name_edit.setText("mine")
+    assert "exists already" in (form.name_problem() or "")  # a new adapter cannot take a kept one's name
+
+    # "Continue training…" under the adapter's versions sets the Train tab up for its next version.
+    panel.tabs.setCurrentIndex(1)
+    panel.adapters_view.select("mine")
+    qtbot.mouseClick(panel.adapters_view.versions.continue_button, Qt.MouseButton.LeftButton)
+    assert panel.tabs.currentIndex() == 0 and form.plan.continue_from == "mine"
+    assert form.name == "mine" and form.name_problem() is None and not form.name_edit.isEnabled()
+    assert form.base_model == BASE and not form.base_combo.isEnabled() and form.method == "lora"
+    _load(qtbot, panel, pairs_file)
+    assert panel.train_blocker() == ""
+    request = panel.request()
+    assert (request.continue_from, request.out, request.model) == ("mine", "mine", BASE)
+    assert request.settings.schedule == "progressive" and request.settings.keep_pairs is False
+    form.plan.set_continue(None)
+    assert form.name != "mine" and form.name_edit.isEnabled() and panel.request().continue_from is None
+
+
+def test_versions_are_listed_with_their_cards_and_switch_back(qtbot: QtBot, panel: FinetunePanel,
+                                                             store: ModelStore) -> None:
+    from desktop.gui.finetune.evaluation_card_view import extras_html
+    from desktop.ml.models.adapters import adapter_id
+
+    first, second = _cards()
+    _keep_version(store, "mine", 1, first, [])
+    v1_id = adapter_id(store.adapter_dir("mine"))
+    _keep_version(store, "mine", 2, second, [])
+    panel.refresh()
+    adapters = panel.adapters_view
+    assert adapters.names() == ["mine"] and adapters.tree.topLevelItem(0).text(0) == "mine (version 2)"
+    adapters.select("mine")
+    versions = adapters.versions
+    rows = [versions.tree.topLevelItem(i) for i in range(versions.tree.topLevelItemCount())]
+    assert [(r.text(0), r.text(5)) for r in rows] == [("1", ""), ("2", "in use")]
+    assert rows[1].text(3) == "0.667 → 1.000" and rows[0].text(3) == ""  # earlier pairs: version 1 → version 2
+    card = versions.card_text()
+    assert "earlier pairs, version 1 (1)" in card and "Is this email urgent? yes/no (2): accuracy 0.500 -> 1.000" in card
+    assert not versions.use_button.isEnabled()  # the version in use
+    versions.tree.setCurrentItem(rows[0])
+    with qtbot.waitSignal(adapters.adapters_changed, timeout=5_000):
+        qtbot.mouseClick(versions.use_button, Qt.MouseButton.LeftButton)
+    assert adapter_id(store.adapter_dir("mine")) == v1_id
+    assert adapters.tree.topLevelItem(0).text(0) == "mine"
+    rows = [versions.tree.topLevelItem(i) for i in range(versions.tree.topLevelItemCount())]
+    assert [r.text(5) for r in rows] == ["in use", ""]
+    # The evaluation card of a continued run: each task, and base / version 1 / new side by side.
+    text = extras_html(second)
+    assert "Is this email urgent? yes/no (2)</td><td align='right'>accuracy 0.500 → 1.000" in text
+    assert "Against the base model and version 1" in text and "Earlier pairs (1, not replayed)" in text

@@ -1,5 +1,5 @@
 """The adapters the user kept: name, base model, when it was made, how it scored; rename, delete
-(after a confirmation) and export as a folder."""
+(after a confirmation) and export as a folder; below, the selected adapter's versions."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import PrecisError
+from desktop.gui.finetune.adapter_versions_view import AdapterVersionsView
 from desktop.ml.models.manifest import human_bytes
 from desktop.ml.models.store import ModelStore
 
@@ -69,7 +70,7 @@ class AdaptersView(QWidget):
         for col in range(len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.tree.currentItemChanged.connect(lambda *_: self._on_selection())
         self.tree.itemDoubleClicked.connect(lambda *_: self._rename_selected())
         self.empty = QLabel("No adapters yet: train one on the Train tab and press Keep.")
         self.empty.setObjectName("hint")
@@ -98,7 +99,15 @@ class AdaptersView(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(self.message)
         layout.addLayout(actions)
+        self.versions = AdapterVersionsView(store)
+        self.versions.version_changed.connect(lambda _name: (self.refresh(), self.adapters_changed.emit()))
+        layout.addWidget(self.versions, 2)
         self.refresh()
+
+    def _on_selection(self) -> None:
+        self._update_buttons()
+        if hasattr(self, "versions"):
+            self.versions.show_adapter(self.selected())
 
     # ----- the list --------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -110,7 +119,8 @@ class AdaptersView(QWidget):
             self.show_message(f"The adapters could not be listed ({exc}).", error=True)
             adapters = []
         for a in adapters:
-            item = QTreeWidgetItem([a.name, a.base_model, a.created_at[:16].replace("T", " "),
+            label = a.name if a.version == 1 else f"{a.name} (version {a.version})"
+            item = QTreeWidgetItem([label, a.base_model, a.created_at[:16].replace("T", " "),
                                     _before_after(a.metrics, "val"), _before_after(a.metrics, "replay"),
                                     human_bytes(a.size_bytes)])
             item.setData(0, Qt.ItemDataRole.UserRole, a.name)
@@ -123,7 +133,7 @@ class AdaptersView(QWidget):
             self.select(selected)
         elif adapters and (first := self.tree.topLevelItem(0)) is not None:
             self.tree.setCurrentItem(first)
-        self._update_buttons()
+        self._on_selection()
 
     def names(self) -> list[str]:
         items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))

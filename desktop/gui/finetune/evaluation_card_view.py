@@ -59,6 +59,9 @@ class EvaluationCardView(QGroupBox):
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(22)
         self.grid.setVerticalSpacing(4)
+        self.extras = QLabel()
+        self.extras.setObjectName("cardExtras")
+        self.extras.setWordWrap(True)
         self.agreement = QLabel()
         self.agreement.setObjectName("hint")
         self.agreement.setWordWrap(True)
@@ -94,6 +97,7 @@ class EvaluationCardView(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(self.grid)
+        layout.addWidget(self.extras)
         layout.addWidget(self.agreement)
         layout.addWidget(self.notes)
         layout.addWidget(self.samples, 1)
@@ -114,6 +118,8 @@ class EvaluationCardView(QGroupBox):
         self.summary.setText(f"<b>{html.escape(result.name)}</b>: {method} on {html.escape(result.base_model)}, "
                              f"{result.steps} steps in {_duration(result.seconds)}{resumed}{loss}")
         self._fill_grid(card)
+        self.extras.setText(extras_html(card))
+        self.extras.setVisible(bool(self.extras.text()))
         agree = card.replay_agreement.get("rougeL")
         self.agreement.setText(
             f"Agreement with the base model on other instructions: {agree:.0%} (ROUGE-L of its answers after "
@@ -200,6 +206,32 @@ class EvaluationCardView(QGroupBox):
         if cell is None:
             return ""
         return re.sub(r"<[^>]+>", "", cell.text().replace("<br>", " "))
+
+
+def extras_html(card: Any) -> str:
+    """Each task on its own (ROUGE-L for text, accuracy for fixed answers) and, for a continued
+    adapter, the base model, the previous version and the new one side by side (ROUGE-L)."""
+    parts = []
+    if len(card.tasks) > 1 or any(t.kind == "choice" for t in card.tasks):
+        rows = []
+        for t in card.tasks:
+            metric = "rougeL" if t.kind == "text" else "accuracy"
+            name = "ROUGE-L" if t.kind == "text" else "accuracy"
+            rows.append(f"<tr><td>{html.escape(t.task)} ({t.items})</td><td align='right'>{name} "
+                        f"{t.before[metric]:.3f} → {t.after[metric]:.3f}</td></tr>")
+        parts.append("<b>Each task</b><table cellspacing='0' cellpadding='2'>" + "".join(rows) + "</table>")
+    if card.previous_version is not None:
+        v = card.previous_version
+        rows = [("Your new pairs", card.val_before, card.val_previous, card.val_after),
+                (f"Earlier pairs ({card.earlier_items}, not replayed)", card.earlier_before, card.earlier_previous,
+                 card.earlier_after),
+                ("Other skills", card.replay_before, card.replay_previous, card.replay_after)]
+        head = f"<tr><td></td><td align='right'>base</td><td align='right'>version {v}</td><td align='right'>new</td></tr>"
+        body = "".join(f"<tr><td>{label}</td>" + "".join(f"<td align='right'>{(s or {}).get('rougeL', 0.0):.3f}</td>"
+                                                        for s in (b, p, a)) + "</tr>" for label, b, p, a in rows)
+        parts.append(f"<b>Against the base model and version {v}</b> (ROUGE-L)"
+                     f"<table cellspacing='0' cellpadding='2'>{head}{body}</table>")
+    return "".join(parts)
 
 
 def _duration(seconds: float) -> str:

@@ -103,6 +103,7 @@ class FinetunePanel(QDialog):
         self.card_view.keep_clicked.connect(lambda name: self.keep(name))
         self.card_view.discard_clicked.connect(self.discard)
         self.adapters_view.adapters_changed.connect(self._on_adapters_changed)
+        self.adapters_view.versions.continue_requested.connect(self.continue_training)
         self.pairs_view.set_model(self.form.base_model or None)
         self._update_state()
 
@@ -153,7 +154,19 @@ class FinetunePanel(QDialog):
         settings = self.form.settings().with_overrides(threads=self.app_settings.threads,
                                                        device=self.app_settings.device)
         return FinetuneRequest(model=self.form.base_model, pairs=list(self.pairs_view.sources), out=self.form.name,
-                               settings=settings, resume=resume, store_root=str(self.store.root))
+                               settings=settings, resume=resume, store_root=str(self.store.root),
+                               continue_from=self.form.plan.continue_from)
+
+    def continue_training(self, name: str) -> bool:
+        """Set up the Train tab to train the next version of the kept adapter ``name`` on new pairs."""
+        if self.running:
+            return False
+        self.form.refresh_models()
+        if not self.form.plan.set_continue(name):
+            return False
+        self.tabs.setCurrentIndex(0)
+        self._update_state()
+        return True
 
     def train(self, *, resume: bool = False) -> bool:
         """Start a run (or continue the interrupted one of this name); False if it cannot start."""
@@ -252,7 +265,10 @@ class FinetunePanel(QDialog):
         self.card_view.set_decided(True)
         what = "model" if result.method == "full" else "adapter"
         picker = f"{name} (fine-tuned)" if result.method != "full" else name
+        if result.continued_from == name:
+            what = f"version {result.version} of the adapter"
         self.card_view.show_message(f"Kept as the {what} {name}: pick \u201c{picker}\u201d in the toolbar's model picker.")
+        self.form.plan.set_continue(None)
         self.form.name_edit.setText("")
         self.form.refresh_models()  # a full fine-tune is a model of its own; the name gets a fresh suggestion
         self.adapters_view.refresh()

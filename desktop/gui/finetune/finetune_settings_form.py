@@ -1,5 +1,6 @@
-"""Step 2 of the fine-tune panel: the base model, the method (LoRA or full), the adapter's name,
-the replay share against forgetting, and the advanced settings behind a disclosure."""
+"""Step 2 of the fine-tune panel: a new adapter or the next version of a kept one, the schedule,
+the base model, the method (LoRA or full), the adapter's name, the replay share against
+forgetting, and the advanced settings behind a disclosure."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import PrecisError
 from desktop.gui.finetune.disclosure import Disclosure
+from desktop.gui.finetune.run_plan_row import RunPlanRow
 from desktop.ml.finetune import PRESETS, FinetuneSettings, preset
 from desktop.ml.finetune.model import FULL_MAX_PARAMS
 from desktop.ml.finetune.run_folder import RunFolder
@@ -121,9 +123,12 @@ class FinetuneSettingsForm(QGroupBox):
 
         self.advanced = self._build_advanced()
         self.disclosure = Disclosure("Advanced settings", self.advanced)
+        self.plan = RunPlanRow(store)
+        self.plan.changed.connect(self._on_plan)
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self.plan)
         form.addRow("Base model", self.base_combo)
         form.addRow("Method", methods)
         form.addRow("Adapter name", self.name_edit)
@@ -217,12 +222,27 @@ class FinetuneSettingsForm(QGroupBox):
             method=self.method, epochs=self.epochs_spin.value(), steps=self.steps_spin.value(), lr=self.lr_spin.value(),
             batch_size=self.batch_spin.value(), max_source_len=self.source_spin.value(),
             max_target_len=self.target_spin.value(), lora_r=rank, lora_alpha=2 * rank, replay=self.replay,
+            schedule=self.plan.schedule, keep_pairs=self.plan.keep_pairs,
         )
+
+    def _on_plan(self) -> None:
+        """Continuing a kept adapter fixes its base, the method (LoRA) and the name (its next version)."""
+        continued = self.plan.continued
+        if continued is not None:
+            self.select_base(continued.base_model)
+            self.lora_radio.setChecked(True)
+            self.name_edit.setText(continued.name)
+        elif self.name and self.name in self.plan.adapters:
+            self.name_edit.setText(self.suggest_name(self.base_model) if self.base_model else "")
+        for w in (self.base_combo, self.full_radio, self.name_edit):
+            w.setEnabled(continued is None and (w is not self.full_radio or bool(self.base_model)))
+        self._on_name()
 
     # ----- models ----------------------------------------------------------------------------
     def refresh_models(self) -> None:
         """The installed models (adapters are not bases); keeps the choice when it is still there."""
         current = self.base_model
+        self.plan.refresh()
         self.base_combo.blockSignals(True)
         self.base_combo.clear()
         try:
@@ -288,6 +308,12 @@ class FinetuneSettingsForm(QGroupBox):
         name = self.name if name is None else name
         if not name:
             return "Give the adapter a name; it is how you pick it in the toolbar."
+        if self.plan.continue_from is not None and name == self.plan.continue_from:
+            continued = self.plan.continued
+            if continued is not None and self.base_model != continued.base_model:
+                return (f"The adapter {name} needs its base model {continued.base_model}, which is not installed; "
+                        "download or import it first.")
+            return None
         try:
             check_name(name, "adapter")
         except PrecisError:

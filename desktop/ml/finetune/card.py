@@ -104,6 +104,9 @@ class EvaluationCard:
     earlier_before: Scores | None = None
     earlier_previous: Scores | None = None
     earlier_after: Scores | None = None
+    #: ROUGE-L of the new answers against the base model's, per held-out kind ("general",
+    #: "replay:title"...): which of the model's other skills moved, and how far.
+    replay_kinds: Scores = field(default_factory=dict)
 
     @classmethod
     def build(cls, val: Sequence[Example], val_before: Sequence[str], val_after: Sequence[str],
@@ -127,6 +130,7 @@ class EvaluationCard:
             replay_items=len(scored),
             samples=samples,
             tasks=task_scores(val, outputs, kinds or {}),
+            replay_kinds=_agreement_by_kind(heldout, held_before, held_after),
         )
         if previous is not None:
             card.previous_version = previous.version
@@ -179,6 +183,14 @@ class EvaluationCard:
             lines += ["", f"Sample {i} ({s.origin}): {s.document_start}", f"  reference: {s.reference}",
                       f"  before:    {s.before}", f"  after:     {s.after}"]
         return "\n".join(lines)
+
+
+def _agreement_by_kind(heldout: Sequence[Example], before: Sequence[str], after: Sequence[str]) -> Scores:
+    out = {}
+    for kind in dict.fromkeys(e.task for e in heldout):
+        idx = [i for i, e in enumerate(heldout) if e.task == kind]
+        out[kind] = rouge([after[i] for i in idx], [before[i] for i in idx])["rougeL"]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from desktop.ml.finetune.model import (
 )
 from desktop.ml.finetune.pairset import PairSet
 from desktop.ml.finetune.prepare import Prepared, StageGenerate, card_settings, prepare
+from desktop.ml.finetune.replay import load_general
 from desktop.ml.finetune.result import FinetuneResult, adapter_tasks, check_free_name
 from desktop.ml.finetune.run_folder import Checkpoint, RunFolder
 from desktop.ml.finetune.settings import FinetuneSettings
@@ -64,6 +65,9 @@ class FinetuneRequest:
     #: "Continue training": start from this kept adapter (``model`` may then be "", its base);
     #: ``out`` equal to it writes its next version, another name a new adapter.
     continue_from: str | None = None
+    #: General instructions to replay and hold out (JSONL like ``resources/instructions/general.jsonl``);
+    #: None: the shipped ones.
+    general: str | None = None
 
 
 def run_finetune(request: FinetuneRequest, *, on_event: EventCallback = ignore_events, cancel: CancelToken | None = None,
@@ -130,7 +134,9 @@ def _run_finetune(request: FinetuneRequest, *, on_event: EventCallback, cancel: 
             train_items, _ = pairs.split(settings.val_share, settings.seed)
             earlier = earlier_pairs(prior, {i.key for i in pairs.usable}, library, counter, settings, len(train_items),
                                     request.pairs)
-        prepared = prepare(pairs, settings, counter, generate, library=library, on_event=on_event, earlier=earlier)
+        general = load_general(Path(request.general)) if request.general else None
+        prepared = prepare(pairs, settings, counter, generate, library=library, on_event=on_event, earlier=earlier,
+                           general=general)
     _seed(settings.seed)  # LoRA's initial weights and dropout: the same run twice gives the same adapter
     model = load_adapter_trainable(model, prior.path) if prior is not None else make_trainable(model, settings)
     generate = _generator(model, counter, device, control, on_event)

@@ -3,7 +3,7 @@ the same data: the split, the examples, the replay answers and the base model's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from desktop.ml.engine.presets import preset
 from desktop.ml.finetune.continual import Earlier
 from desktop.ml.finetune.examples import Example, dump_examples, load_examples, summary_examples
 from desktop.ml.finetune.pairset import PairSet
-from desktop.ml.finetune.replay import answer, generate_answers, plan_replay
+from desktop.ml.finetune.replay import GeneralItem, answer, generate_answers, plan_replay
 from desktop.ml.finetune.settings import FinetuneSettings
 
 #: generate(prompts, settings, stage) -> outputs; ``stage`` is the phrase shown while it runs.
@@ -61,7 +61,7 @@ class Prepared:
 
 def prepare(pairs: PairSet, settings: FinetuneSettings, counter: TokenCounter, generate: StageGenerate, *,
             library: PromptLibrary | None = None, on_event: EventCallback = ignore_events,
-            earlier: Earlier | None = None) -> Prepared:
+            earlier: Earlier | None = None, general: Sequence[GeneralItem] | None = None) -> Prepared:
     library = library or PromptLibrary.load()
     notes: list[str] = []
     train_items, val_items = pairs.split(settings.val_share, settings.seed)
@@ -79,7 +79,8 @@ def prepare(pairs: PairSet, settings: FinetuneSettings, counter: TokenCounter, g
     if long_summaries:
         notes.append(f"{long_summaries} summaries are longer than {settings.max_target_len} tokens and are cut there.")
     plan = plan_replay(library, counter, train_docs=train.chunks, val_docs=val.chunks, n_summary=len(train.examples),
-                       share=settings.replay, max_source_len=settings.max_source_len, seed=settings.seed)
+                       share=settings.replay, max_source_len=settings.max_source_len, seed=settings.seed,
+                       general=general)
 
     def stage(name: str) -> Callable[[list[str], GenerationSettings], list[str]]:
         return lambda prompts, s: generate(prompts, s, name)
