@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from desktop.core.digest import Digest
 from desktop.core.errors import Cancelled
 
 
@@ -36,6 +37,17 @@ class Partial:
 
 
 @dataclass(frozen=True, slots=True)
+class Preview:
+    """A digest made without the model from what has been read so far, shown at once (within
+    seconds of a drop) and marked as a preview; point ``i`` in ``replaced`` has since been
+    replaced by the model's summary of the passage it was quoted from. The final digest
+    replaces it all."""
+
+    digest: Digest
+    replaced: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     """Something the user should know that is not a failure (a skipped file, a fallback)."""
 
@@ -56,7 +68,7 @@ class Loss:
     total_steps: int | None = None
 
 
-Event = Progress | Partial | Notice | Loss
+Event = Progress | Partial | Preview | Notice | Loss
 EventCallback = Callable[[Event], None]
 
 

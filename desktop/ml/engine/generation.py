@@ -20,6 +20,7 @@ from desktop.ml.backends.base import GenerationSettings
 from desktop.ml.backends.textmodel import TextModel
 from desktop.ml.engine.presets import RETRY
 from desktop.ml.engine.quality import clean_output, is_degenerate
+from desktop.ml.engine.timing import StageClock
 
 #: Benchmarks only (``benchmarks/speed.py``): "1" makes every generation exactly its maximum
 #: length (min = max new tokens) and turns retries off, so the work done does not depend on
@@ -51,9 +52,13 @@ class GenerationStats:
 
 
 class Generator:
-    def __init__(self, model: TextModel, cache: SummaryCache, cancel: CancelToken) -> None:
+    def __init__(self, model: TextModel, cache: SummaryCache, cancel: CancelToken, *, clock: StageClock | None = None) -> None:
         self.model = model
         self.cache = cache
+        self.clock = clock or StageClock()
+        # Cache reads and writes are timed apart (they sit inside the map and merge stages).
+        self._get = self.clock.timed("cache reads", cache.get)
+        self._put = self.clock.timed("cache writes", cache.put)
         self.cancel = cancel
         self.stats = GenerationStats()
         self.fixed_length = os.environ.get(FIXED_LENGTH_ENV) == "1"
@@ -76,7 +81,7 @@ class Generator:
                 task.retry = False
         pending: list[Task] = []
         for task in tasks:
-            hit = self.cache.get(self.key(task))
+            hit = self._get(self.key(task))
             if hit is not None:
                 self._finish(task, hit, cached=True)
                 self.stats.cache_hits += 1
@@ -110,7 +115,7 @@ class Generator:
             # Overrides (retries) are looked up in the cache under their own settings.
             todo = []
             for task in group:
-                hit = self.cache.get(self.key(task, settings)) if overrides else None
+                hit = self._get(self.key(task, settings)) if overrides else None
                 if hit is not None:
                     self._finish(task, hit, cached=True)
                 else:
@@ -130,7 +135,7 @@ class Generator:
 
         def on_result(i: int, text: str) -> None:
             task = todo[i]
-            self.cache.put(self.key(task, settings), text, task.prompt.template_id)
+            self._put(self.key(task, settings), text, task.prompt.template_id)
             self._finish(task, text, cached=False)
             self.stats.generated += 1
             if on_done and not overrides and not self._will_retry(task):
@@ -142,7 +147,7 @@ class Generator:
         self.stats.seconds_generating += time.monotonic() - started
         for task, text in zip(todo, outputs):
             if not task.output and text:
-                self.cache.put(self.key(task, settings), text, task.prompt.template_id)
+                self._put(self.key(task, settings), text, task.prompt.template_id)
                 self._finish(task, text, cached=False)
 
     @staticmethod

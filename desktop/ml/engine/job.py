@@ -48,6 +48,8 @@ class JobSpec:
     classify: bool = True
     model_store: str | None = None
     limits: Limits = DEFAULT_LIMITS
+    #: Show the model-free engine's digest of the first file at once (a ``Preview`` event).
+    preview: bool = True
     #: OCR for pages and images without a text layer ("auto", "always", "never") and its languages.
     ocr: str = "auto"
     ocr_lang: str = "eng"
@@ -169,8 +171,20 @@ def run_job(
     started = time.monotonic()
     try:
         stream = DocumentStream(spec, on_event, cancel)
+        documents: Iterable[Document] = stream
+        feed = None
+        if spec.preview and EXTRACTIVE not in (spec.engine, spec.model):
+            from desktop.ml.engine.preview import PreviewFeed, preview_first
+
+            # The first file is read and previewed before the model loads: cited points in seconds.
+            feed = PreviewFeed(on_event, length=spec.length, query=spec.query)
+            documents = preview_first(stream, feed)
+        preview_seconds = time.monotonic() - started
         engine = choose_engine(spec, pool, on_event, cancel)
-        digest = engine.summarize(stream, length=spec.length, query=spec.query, classify=spec.classify,
+        load_seconds = time.monotonic() - started - preview_seconds
+        if feed is not None and hasattr(engine, "preview"):
+            engine.preview = feed
+        digest = engine.summarize(documents, length=spec.length, query=spec.query, classify=spec.classify,
                                   on_event=on_event, cancel=cancel, total=len(stream.files))
         errors = stream.errors
         if not stream.read:
@@ -178,6 +192,8 @@ def run_job(
             return JobResult(digest, [], errors)
         digest.errors = errors + digest.errors
         digest.stats["seconds_total"] = round(time.monotonic() - started, 3)
+        digest.stats["load_seconds"] = round(load_seconds, 3)
+        digest.stats["first_read_and_preview_seconds"] = round(preview_seconds, 3)
         if isinstance(engine, ExtractiveEngine) and spec.engine != EXTRACTIVE and spec.model != EXTRACTIVE:
             digest.warnings.insert(0, "No FLAN-T5 model is installed, so this digest was made by the extractive engine "
                                       "(it quotes the most central sentences). Get FLAN-T5 with: precis-cli models download flan-t5-base")

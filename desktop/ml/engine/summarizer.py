@@ -26,6 +26,8 @@ from desktop.ml.backends.textmodel import TextModel
 from desktop.ml.engine.classify import classify_document
 from desktop.ml.engine.generation import Generator, Task
 from desktop.ml.engine.presets import LengthPreset, preset
+from desktop.ml.engine.preview import PreviewFeed
+from desktop.ml.engine.timing import StageClock
 from desktop.ml.points.citations import cite, extent_sources
 from desktop.ml.points.items import dedupe, is_none, parse_action, split_items
 from desktop.ml.points.textrank import rank, select
@@ -66,6 +68,8 @@ class Summarizer:
         self.cache = cache if cache is not None else SummaryCache(None)
         self.prompts = prompts or PromptLibrary.load()
         self.budget = input_budget
+        #: Set by the job: the extractive preview whose points the map step's summaries replace.
+        self.preview: PreviewFeed | None = None
 
     # ---------------------------------------------------------------- public
     def summarize(
@@ -85,7 +89,9 @@ class Summarizer:
         many files a job has."""
         started = time.monotonic()
         cancel = cancel or CancelToken()
-        job = _Job(preset(length), Generator(self.model, self.cache, cancel), query, on_event, cancel, started, total)
+        clock = StageClock()
+        job = _Job(preset(length), Generator(self.model, self.cache, cancel, clock=clock), query, on_event, cancel, started, total, clock=clock)
+        self._count = clock.timed("token counting", self.model.count)
         digest = Digest(title="", overview="", query=query, engine=f"{self.name} ({self.model.model.name})")
         for note in self.cache.notices:
             on_event(Notice(note))
@@ -93,7 +99,7 @@ class Summarizer:
         reported_notices = len(self.cache.notices)
 
         window: list[tuple[int, Document, list[Chunk]]] = []
-        for top in documents:
+        for top in clock.iterate("ingest", documents):
             job.roots.add(str(top.path))
             for doc in top.walk():
                 if not doc.blocks:
@@ -110,18 +116,21 @@ class Summarizer:
                     )
                     on_event(Notice(digest.documents[index].warnings[-1], str(doc.path)))
                     continue
-                window.append((index, doc, self.chunk(doc, index, query)))
+                with clock.stage("chunking"):
+                    window.append((index, doc, self.chunk(doc, index, query)))
             if len(window) >= WINDOW_DOCUMENTS or sum(len(c) for _, _, c in window) >= WINDOW_CHUNKS:
                 self._window(window, digest, job, classify)
                 window = []
         if window:
             self._window(window, digest, job, classify)
 
-        digest.overview = self._overview(job.roots_nodes, job)
+        with clock.stage("title and overview"):
+            digest.overview = self._overview(job.roots_nodes, job)
         digest.points = job.points(digest)
         if query and not digest.overview:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
-        digest.title = self._title(job, digest)
+        with clock.stage("title and overview"):
+            digest.title = self._title(job, digest)
         gen = job.gen
         digest.stats = {
             "chunks": job.chunks,
@@ -134,6 +143,7 @@ class Summarizer:
             "backend": self.model.backend.name,
             "quantization": self.model.quantization,
             "device": self.model.device,
+            "stages": clock.report(time.monotonic() - started),
         }
         # The cache can fail mid-job (another window holds its write lock); say so too.
         for note in self.cache.notices[reported_notices:]:
@@ -162,11 +172,14 @@ class Summarizer:
                 chunk = chunks[map_index[id(task)]]
                 job.on_event(Partial(task.output, docs[chunk.document].display_name,
                                      tuple(loc.to_dict() for loc in chunk.locators[:3]), 0))
+                if self.preview is not None:
+                    self.preview.chunk_done(docs[chunk.document], chunk.blocks, task.output)
             job.progress(f"summarizing chunk {min(done[0], len(tasks_map))}/{len(tasks_map)}", done[0], total, len(window))
 
         job.progress(f"summarizing chunk 0/{len(tasks_map)}", 0, total, len(window))
         # The first chunk alone first: its summary shows within seconds of the start.
-        job.gen.run(tasks_map + tasks_items, on_done=tick, first_alone=job.documents_done == 0)
+        with job.clock.stage("map"):
+            job.gen.run(tasks_map + tasks_items, on_done=tick, first_alone=job.documents_done == 0)
 
         leaves = [self._leaf(chunks[i], i, t, job.query) for i, t in enumerate(tasks_map)]
         for index, doc, _ in window:
@@ -179,14 +192,17 @@ class Summarizer:
             digest.documents[index].summary = root.text
             digest.documents[index].sources = extent_sources(doc, tuple(b for c in root.chunks for b in chunks[c].blocks))[:3]
             job.roots_nodes.append(Node(root.text, index, (), 0))
-            job.candidates[index] = self._candidates(doc, chunks, levels, job.p)
-        self._items(digest, docs, chunks, tasks_items)
+            with job.clock.stage("citations"):
+                job.candidates[index] = self._candidates(doc, chunks, levels, job.p)
+        with job.clock.stage("items"):
+            self._items(digest, docs, chunks, tasks_items)
         if classify:
             job.progress("classifying", total, total, len(window))
             for index, doc, _ in window:
                 if index in job.candidates:
                     job.cancel.raise_if_cancelled()
-                    digest.documents[index].labels = classify_document(self.model, self.prompts, doc, self.budget, self.cache)
+                    with job.clock.stage("labels"):
+                        digest.documents[index].labels = classify_document(self.model, self.prompts, doc, self.budget, self.cache)
         job.documents_done += len(window)
 
     # ---------------------------------------------------------------- map
@@ -197,7 +213,7 @@ class Summarizer:
     def chunk(self, doc: Document, index: int = 0, query: str | None = None) -> list[Chunk]:
         """The document's chunks, each fitting every prompt made from it within the budget."""
         stages = ("query_map",) if query else ("map",) + _ITEM_STAGES.get(KIND_FOR_DOC.get(doc.kind, ""), ())
-        return fit_chunks(doc, [self._template(doc.kind, stage) for stage in stages], self.model.count, self.budget,
+        return fit_chunks(doc, [self._template(doc.kind, stage) for stage in stages], getattr(self, "_count", self.model.count), self.budget,
                           document_index=index, fields={"query": query} if query else None)
 
     def _map_tasks(self, docs: dict[int, Document], chunks: list[Chunk], p: LengthPreset, query: str | None) -> tuple[list[Task], list[Task]]:
@@ -261,7 +277,8 @@ class Summarizer:
                 template = final
             tasks = [Task(template.render(" ".join(n.text for n in current[a:b]), **fields), p.merge_settings(cap)) for a, b in spans]
             on_event(Progress(f"merging (level {len(levels)})", 0, len(tasks), None))
-            gen.run(tasks)
+            with job.clock.stage(f"merge level {len(levels)}"):
+                gen.run(tasks)
             nxt: list[Node] = []
             for (a, b), task in zip(spans, tasks):
                 group = current[a:b]
@@ -359,6 +376,7 @@ class _Job:
     first: Document | None = None
     chunks: int = 0
     documents_done: int = 0
+    clock: StageClock = field(default_factory=StageClock)
     roots_nodes: list[Node] = field(default_factory=list)
     candidates: dict[int, _DocPoints] = field(default_factory=dict)
 
