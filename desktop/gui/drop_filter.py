@@ -8,13 +8,14 @@ one sentence in the left-out list; they are never read."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
-from desktop.core.ingest import SUPPORTED_EXTENSIONS, expand_paths
+from desktop.core.ingest import SUPPORTED_EXTENSIONS
 from desktop.integration.uris import display_name, local_path, not_local_reason, scheme
 
 READABLE = "PDF, Word (.docx), email (.eml, .mbox, .msg), transcripts (.vtt, .srt, .json) and text (.txt, .md)"
@@ -35,6 +36,33 @@ def local_paths(mime: QMimeData | None) -> list[str]:
     return out
 
 
+#: Entries looked at before a folder is queued anyway (the job then reports what it finds):
+#: this check runs on the GUI thread, and a right-click on a home folder must not freeze it.
+FOLDER_LOOK_LIMIT = 5000
+
+
+def has_readable_file(folder: Path) -> bool:
+    """Whether ``folder`` holds a file Precis reads (hidden ones skipped, like the job does),
+    stopping at the first one found or after ``FOLDER_LOOK_LIMIT`` entries."""
+    pending, seen = [folder], 0
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > FOLDER_LOOK_LIMIT:
+                        return True
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+                    elif os.path.splitext(entry.name)[1].lower() in SUPPORTED_EXTENSIONS:
+                        return True
+        except OSError:
+            continue
+    return False
+
+
 def split_supported(paths: list[str]) -> tuple[list[str], list[str]]:
     """(paths to queue, names of what Precis cannot read, with the reason where it is not obvious)."""
     supported: list[str] = []
@@ -45,7 +73,7 @@ def split_supported(paths: list[str]) -> tuple[list[str], list[str]]:
             continue
         p = Path(raw)
         if p.is_dir():
-            if any(f.suffix.lower() in SUPPORTED_EXTENSIONS for f in expand_paths([p])):
+            if has_readable_file(p):
                 supported.append(str(p))
             else:
                 unsupported.append(f"{p.name or p}/ (no files Precis reads inside)")

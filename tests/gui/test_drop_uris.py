@@ -123,3 +123,25 @@ def test_together_requests_of_one_file_each_become_one_digest(window: MainWindow
     assert window.queue.jobs() == []  # waiting a moment for the rest of the selection
     qtbot.waitUntil(lambda: len(window.queue.jobs()) == 1, timeout=5000)
     assert window.queue.jobs()[0].paths == [str(f) for f in files]
+
+
+def test_folder_check_stops_early(tmp_path: Path) -> None:
+    """Deciding whether a dropped or handed-over folder has anything to read runs on the GUI
+    thread: it stops at the first readable file, or after a bounded look."""
+    from desktop.gui.drop_filter import FOLDER_LOOK_LIMIT, has_readable_file, split_supported
+
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    (sheets / "budget.xlsx").write_bytes(b"PK")
+    (sheets / ".hidden").mkdir()
+    (sheets / ".hidden" / "notes.md").write_text("# hidden")
+    deep = tmp_path / "deep" / "a" / "b"
+    deep.mkdir(parents=True)
+    (deep / "minutes.md").write_text("# Minutes")
+    huge = tmp_path / "huge"
+    huge.mkdir()
+    for i in range(FOLDER_LOOK_LIMIT + 10):
+        (huge / f"{i}.bin").touch()
+    assert not has_readable_file(sheets) and has_readable_file(tmp_path / "deep") and has_readable_file(huge)
+    supported, unsupported = split_supported([str(sheets), str(tmp_path / "deep")])
+    assert supported == [str(tmp_path / "deep")] and unsupported == ["sheets/ (no files Precis reads inside)"]
