@@ -27,7 +27,8 @@ def atomic_open(path: Path | str, mode: str = "wb", encoding: str | None = None)
     try:
         # mkstemp makes the file private (0600); give it the mode the old file had, or the
         # mode a normal new file would get under the user's umask.
-        os.fchmod(fd, _target_mode(path))
+        if hasattr(os, "fchmod"):  # Windows has it only from Python 3.13; its files have no mode bits to keep
+            os.fchmod(fd, _target_mode(path))
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh
             fh.flush()
