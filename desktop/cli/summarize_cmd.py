@@ -8,8 +8,10 @@ from pathlib import Path
 
 from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.cli.progress import ProgressBar
+from desktop.cli.stream import JsonLines
 from desktop.core.atomic import atomic_write_text
 from desktop.core.errors import Cancelled, PrecisError
+from desktop.core.events import Event
 from desktop.core.export import ExportError, export_digest
 from desktop.core.render import RENDERERS
 from desktop.core.settings import load_settings
@@ -58,14 +60,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--password", help="password for encrypted PDFs")
     add_ocr_options(p)
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--stream", action="store_true",
+                   help="print every event as a JSON line (the preview at once, partial summaries, the digest last)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix.lstrip(".").lower() in RENDERERS else "md")
     bar = ProgressBar(False if args.no_progress else None)
+    stream = JsonLines() if args.stream else None
+
+    def on_event(event: Event) -> None:
+        bar(event)
+        if stream is not None:
+            stream(event)
+
     try:
-        result = run_job(spec_from_args(args, args.paths), on_event=bar)
+        result = run_job(spec_from_args(args, args.paths), on_event=on_event)
     except Cancelled:
         bar.close()
         print("Cancelled.", file=sys.stderr)
@@ -76,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         bar.close()
+    if stream is not None:
+        stream.digest(result.digest)
     text = RENDERERS[fmt](result.digest)
     if args.out:
         try:
@@ -89,6 +102,6 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"precis-cli: could not write {args.out}: {exc.strerror or exc}", file=sys.stderr)
             return 1
-    else:
+    elif stream is None:  # with --stream the digest was the last line
         sys.stdout.write(text)
     return 1 if result.errors else 0
