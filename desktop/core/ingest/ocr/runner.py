@@ -113,7 +113,8 @@ def recognize_pages(pages: Iterable[PageImage], count: int, *, content_hash: str
                 log.debug("page %d could not be rendered: %s", page.number, type(exc).__name__)
                 failed.append(page.number)
                 continue
-            pending[pool.submit(recognizer.recognize, image, limits.ocr_page_seconds)] = page.number
+            foreign = any(p.problem and p.problem.startswith("script:") for p in result.pages.values())
+            pending[pool.submit(recognizer.recognize, image, limits.ocr_page_seconds, script_first=foreign)] = page.number
             del image
         while pending:
             done += _collect(pending, result, cache, key_base, ctx, block=True)
