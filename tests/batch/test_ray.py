@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from desktop.ml.batch.runner import BatchOptions, run_batch
@@ -16,7 +20,7 @@ from tests.batch._helpers import copy_corpus, latest, temp_files
 
 pytest.importorskip("ray", reason="the cluster extra is not installed (pip install -e '.[cluster]')")
 
-FILES = ("transcript/teams-voice-tags.vtt", "transcript/utf16le-bom.srt", "email/missing-final-boundary.eml",
+FILES = ("pdf/WARN-Report-2015-2016.pdf", "transcript/teams-voice-tags.vtt", "transcript/utf16le-bom.srt", "email/missing-final-boundary.eml",
          "docx/va-notice-of-intent-pws.docx", "docx/legacy-word97-multi-page.doc")
 
 
@@ -27,13 +31,18 @@ def test_ray_local_cluster_runs_the_batch_and_resumes_like_one_machine(corpus: P
     spec = JobSpec(paths=[], engine="extractive")
     # Sources sent as bytes (the default): the actors read temp copies, the digests cite the originals.
     options = BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, fmt="both", cluster="ray", workers=2)
+    killed: list[int] = []
+    killer = threading.Thread(target=_kill_first_busy_actor, args=(killed,), daemon=True)
+    killer.start()
     summary = run_batch(options, spec)
-    assert (summary.done, summary.failed) == (4, 1)
+    killer.join(1)
+    assert killed, "no actor was seen working"
+    assert (summary.done, summary.failed) == (5, 1)
     assert os.environ.get("RAY_AUTH_MODE") == "token"
     rows = latest(out)
     assert set(rows) == set(FILES)
     assert rows["docx/legacy-word97-multi-page.doc"]["error"] == "UnsupportedFormat"
-    for key in FILES[:4]:
+    for key in FILES[:5]:
         assert rows[key]["status"] == "done"
         digest = json.loads((out / f"{key}.json").read_text(encoding="utf-8"))
         assert digest["documents"][0]["path"] == str(src / key)
@@ -41,4 +50,24 @@ def test_ray_local_cluster_runs_the_batch_and_resumes_like_one_machine(corpus: P
 
     # The same manifest on one machine: nothing done again, the failure retried.
     again = run_batch(BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, fmt="both", workers=1), spec)
-    assert (again.skipped, again.done, again.failed) == (4, 0, 1)
+    assert (again.skipped, again.done, again.failed) == (5, 0, 1)
+
+
+def _kill_first_busy_actor(killed: list[int], timeout: float = 120) -> None:
+    """SIGKILL the first Ray actor seen running one unit for half a second (mid-file; the 30-page
+    report takes seconds): Ray must restart it and run the unit again, and the batch still finish."""
+    deadline = time.monotonic() + timeout
+    busy_since: dict[int, float] = {}
+    while time.monotonic() < deadline and not killed:
+        busy = set()
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            title = (proc.info["cmdline"] or [""])[0]  # setproctitle pads with empty arguments
+            # Ray titles an actor process "ray::MapWorker(MapBatches(UnitActor)).submit" while it runs a task.
+            if "UnitActor" in title and title.endswith(".submit"):
+                busy.add(proc.info["pid"])
+                if time.monotonic() - busy_since.setdefault(proc.info["pid"], time.monotonic()) > 0.5:
+                    os.kill(proc.info["pid"], signal.SIGKILL)
+                    killed.append(proc.info["pid"])
+                    return
+        busy_since = {pid: t for pid, t in busy_since.items() if pid in busy}
+        time.sleep(0.1)
