@@ -25,6 +25,7 @@ from desktop.core.prompting.sentences import split_sentences
 from desktop.ml.backends.textmodel import TextModel
 from desktop.ml.engine.classify import classify_document
 from desktop.ml.engine.generation import Generator, Task
+from desktop.ml.engine.language_gate import readable_part
 from desktop.ml.engine.presets import LengthPreset, preset
 from desktop.ml.engine.preview import PreviewFeed
 from desktop.ml.engine.timing import StageClock
@@ -34,8 +35,6 @@ from desktop.ml.points.textrank import rank, select
 
 log = logging.getLogger(__name__)
 
-#: Share of <unk> tokens above which FLAN-T5 cannot read a document (Chinese, Japanese...).
-UNREADABLE_UNK_RATIO = 0.08
 _ITEM_STAGES = {"meeting": ("decisions", "actions"), "email": ("asks", "deadlines")}
 _SECTION = {"decisions": "decisions", "actions": "action_items", "asks": "asks", "deadlines": "deadlines"}
 #: A window of documents is mapped and merged together (batching across files), then released.
@@ -109,13 +108,11 @@ class Summarizer:
                 job.first = job.first or doc
                 digest.documents.append(DocumentSummary(str(doc.path), doc.display_name, doc.kind.value, doc.title, "",
                                                         warnings=list(doc.warnings)))
-                if self.model.unk_ratio(doc.text()[:20_000]) > UNREADABLE_UNK_RATIO:
-                    digest.documents[index].warnings.append(
-                        f"{doc.display_name} is mostly in a language or script this model cannot read, "
-                        "so no summary is given for it (a summary would be unreliable)."
-                    )
-                    on_event(Notice(digest.documents[index].warnings[-1], str(doc.path)))
+                # Language by identification (language_gate.py): the readable part, or quotes.
+                part = readable_part(doc, digest.documents[index], on_event, self.model.tokenizer.is_unknown)
+                if part is None:
                     continue
+                doc = part
                 with clock.stage("chunking"):
                     window.append((index, doc, self.chunk(doc, index, query)))
             if len(window) >= WINDOW_DOCUMENTS or sum(len(c) for _, _, c in window) >= WINDOW_CHUNKS:
