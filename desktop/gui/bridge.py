@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.core.events import Notice, Partial, Progress
+from desktop.core.events import Notice, Partial, Preview, Progress
 from desktop.gui.child_process import EXITED, ChildProcess, describe_exit
 from desktop.ml.worker import worker_main
 
@@ -51,6 +51,8 @@ class WorkerBridge(QObject):
     progress = Signal(str, str, int, int, float)
     #: job_id, text, source (a finished chunk or merge summary)
     partial = Signal(str, str, str)
+    #: job_id, (Digest, replaced point indices): the extractive preview, then each point the model rewrote
+    preview = Signal(str, object)
     #: job_id, text (a skipped file, a fallback to the extractive engine)
     notice = Signal(str, str)
     #: job_id, payload {"digest": dict, "documents": [dict], "errors": [dict]}
@@ -260,6 +262,8 @@ class WorkerBridge(QObject):
             self.progress.emit(job_id, event.stage, int(event.done), int(event.total), eta)
         elif isinstance(event, Partial):
             self.partial.emit(job_id, event.text, event.source)
+        elif isinstance(event, Preview):
+            self.preview.emit(job_id, (event.digest, tuple(event.replaced)))
         elif isinstance(event, Notice):
             self.notice.emit(job_id, event.text)
 

@@ -24,6 +24,7 @@ from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
 from desktop.gui.digest_text import chip_texts, describe, duration, plain_citations, without_citations
 from desktop.gui.elided_label import ElidedLabel
+from desktop.gui.preview_text import preview_markdown
 from desktop.ml.finetune.pairs_io import append_saved_pair
 
 WELCOME = """# Welcome to Precis
@@ -53,6 +54,8 @@ class DigestView(QWidget):
         self._paths: list[str] = []
         self._documents: list[Document] = []
         self._partials: list[tuple[str, str]] = []
+        #: the running job's extractive preview and the points the model has rewritten
+        self._preview: tuple[Digest, tuple[int, ...]] | None = None
         self._job_title = ""
         self._stage = ""
         self.entry_id: str | None = None
@@ -162,6 +165,7 @@ class DigestView(QWidget):
         self.entry_id = None
         self.job_id = job_id
         self._partials = []
+        self._preview = None
         self._job_title = title
         self._stage = "waiting in the queue"
         self._set_chips({})
@@ -184,10 +188,19 @@ class DigestView(QWidget):
         self._partials.append((source, text))
         self._render_progress()
 
+    def show_preview(self, digest: Digest, replaced: tuple[int, ...] = ()) -> None:
+        """The job's extractive preview (cited points at once); ``replaced`` points are model output."""
+        if self._digest is not None:
+            return
+        self._preview = (digest, tuple(replaced))
+        self._render_progress()
+
     def _render_progress(self) -> None:
         bar = self.browser.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum() - 4
+        at_end = bar.value() >= bar.maximum() - 4 and self._preview is None
         lines = [f"# {self._job_title or 'Summarizing'}", "", "*Working on it; first results appear below as each part is done.*", ""]
+        if self._preview is not None:
+            lines = preview_markdown(*self._preview) + (["## Summaries so far", ""] if self._partials else [])
         for source, text in self._partials:
             lines += [f"**{source}** — {text}", ""]
         self.browser.setMarkdown("\n".join(lines))
@@ -280,10 +293,11 @@ class DigestView(QWidget):
     # ------------------------------------------------------------------ citations
     def source_for(self, href: str) -> Source | None:
         parsed = parse_cite_href(href)
-        if parsed is None or self._digest is None:
+        digest = self._digest or (self._preview[0] if self._preview is not None else None)
+        if parsed is None or digest is None:
             return None
         section, point, source = parsed
-        points = getattr(self._digest, section, None) if section in Digest.SECTIONS else None
+        points = getattr(digest, section, None) if section in Digest.SECTIONS else None
         try:
             return points[point].sources[source] if points is not None else None
         except IndexError:

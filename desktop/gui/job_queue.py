@@ -46,6 +46,8 @@ class Job:
     notices: list[str] = field(default_factory=list)
     #: (text, source) of chunk summaries as they arrived, for a digest view opened mid-job
     partials: list[tuple[str, str]] = field(default_factory=list)
+    #: (Digest, replaced point indices): the latest extractive preview, for a view opened mid-job
+    preview: Any = None
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
@@ -143,6 +145,8 @@ class JobQueue(QObject):
     job_removed = Signal(str)
     #: job_id, text, source
     job_partial = Signal(str, str, str)
+    #: job_id, (Digest, replaced point indices)
+    job_preview = Signal(str, object)
     #: job_id, text
     job_notice = Signal(str, str)
 
@@ -158,6 +162,7 @@ class JobQueue(QObject):
         b.started.connect(self._on_started)
         b.progress.connect(self._on_progress)
         b.partial.connect(self._on_partial)
+        b.preview.connect(self._on_preview)
         b.notice.connect(self._on_notice)
         b.finished.connect(self._on_finished)
         b.failed.connect(self._on_failed)
@@ -210,6 +215,7 @@ class JobQueue(QObject):
         job.started = job.finished = None
         job.cancel_requested = False
         job.partials.clear()
+        job.preview = None
         job.notices.clear()
         self._order.remove(job_id)
         self._order.append(job_id)
@@ -301,6 +307,12 @@ class JobQueue(QObject):
         if job is not None:
             job.partials.append((text, source))
             self.job_partial.emit(job_id, text, source)
+
+    def _on_preview(self, job_id: str, preview: Any) -> None:
+        job = self._job(job_id)
+        if job is not None and not job.cancel_requested:
+            job.preview = preview
+            self.job_preview.emit(job_id, preview)
 
     def _on_notice(self, job_id: str, text: str) -> None:
         job = self._job(job_id)

@@ -84,6 +84,7 @@ class MainWindow(DigestActions):
         q = self.queue
         q.job_changed.connect(self._on_job_changed)
         q.job_partial.connect(self._on_job_partial)
+        q.job_preview.connect(self._on_job_preview)
         q.job_finished.connect(self._on_job_finished)
         q.job_notice.connect(self._on_job_notice)
         self.queue_view.job_selected.connect(self.show_job)
@@ -180,6 +181,8 @@ class MainWindow(DigestActions):
             return
         self.followed = job_id
         self.digest_view.begin_job(job_id, job.title, job.paths)
+        if job.preview is not None:
+            self.digest_view.show_preview(*job.preview)
         for text, source in job.partials:
             self.digest_view.add_partial(text, source)
         self.source_view.clear()
@@ -199,6 +202,10 @@ class MainWindow(DigestActions):
             if job is not None and not job.ended:
                 self.digest_view.set_stage(job.stage, job.done, job.total, job.eta_s if job.eta_s >= 0 else None)
         self._update_actions()
+
+    def _on_job_preview(self, job_id: str, preview: object) -> None:
+        if job_id == self.followed:
+            self.digest_view.show_preview(*preview)  # type: ignore[misc]
 
     def _on_job_partial(self, job_id: str, text: str, source: str) -> None:
         if job_id == self.followed:
