@@ -4,27 +4,15 @@ through DIR/manifest.jsonl, on local worker processes or a Ray cluster."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 
 from desktop.cli.batch_view import BatchView
+from desktop.cli.ocr_options import add_ocr_options
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
 from desktop.core.errors import PrecisError
 from desktop.ml.batch.plan import FORMATS, TOGETHER
 from desktop.ml.batch.runner import BatchOptions, run_batch
-
-
-def _add_ocr_options(p: argparse.ArgumentParser) -> None:
-    """The OCR options of summarize, once that feature provides its helper (it is optional here)."""
-    for module in ("desktop.cli.ocr_options", "desktop.cli.summarize_cmd"):
-        try:
-            helper = getattr(importlib.import_module(module), "add_ocr_options", None)
-        except ImportError:
-            continue
-        if helper is not None:
-            helper(p)
-            return
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shared-fs", action="store_true",
                    help="with --cluster: every node sees the sources at the same paths (else their bytes are sent)")
     add_engine_options(p)
-    _add_ocr_options(p)
+    add_ocr_options(p)
     p.add_argument("--query", help="ask each file a question instead of summarizing it")
     p.add_argument("--password", help="password for encrypted PDFs")
     p.add_argument("--no-progress", action="store_true", help="no live bar (one line per file is still written)")

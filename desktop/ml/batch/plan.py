@@ -17,7 +17,7 @@ from desktop.ml.batch.manifest import Manifest, Row
 FORMATS = {"md": (".md",), "json": (".json",), "both": (".md", ".json")}
 TOGETHER = ("none", "folder")
 #: The JobSpec fields that change what a digest says; threads, device and the cache do not.
-_SETTINGS_FIELDS = ("engine", "model", "backend", "quantization", "length", "input_budget", "query", "classify", "ocr")
+_SETTINGS_FIELDS = ("engine", "model", "backend", "quantization", "length", "input_budget", "query", "classify", "ocr", "ocr_lang")
 
 
 @dataclass(slots=True)
