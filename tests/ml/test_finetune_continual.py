@@ -26,6 +26,9 @@ from desktop.ml.models.adapters import AdapterManifest, adapter_id
 from desktop.ml.models.store import ModelStore
 from tests.ml._finetune_data import URGENCY_INSTRUCTION, toy_pairs, urgency_pairs, write_jsonl
 
+#: One worker runs the whole module, so the two trained versions are built once (``make test``
+#: distributes by group).
+pytestmark = pytest.mark.xdist_group("finetune-continual")
 TINY = preset("tiny").with_overrides(threads=1, val_share=0.25, eval_every=0, checkpoint_every=0, samples=1)
 
 
@@ -173,3 +176,19 @@ def test_bad_continues_are_one_sentence_and_leave_adapters_untouched(lineage: Li
     store.delete_adapter("orphan")
     assert {a.name: file_hashes(a.path) for a in store.list_adapters()} == before
     assert [v.version for v in list_versions(store.root / "adapters", "mine")] == [1, 2]
+
+
+def test_continuing_an_earlier_version_writes_the_next_number(lineage: Lineage) -> None:
+    adapters = lineage.store.root / "adapters"
+    switch_version(adapters, "mine", 1)
+    try:
+        result = run_finetune(FinetuneRequest("tiny-t5", [str(lineage.new_pairs)], "mine",
+                                              TINY.with_overrides(steps=2, replay=0.0), store_root=str(lineage.store.root),
+                                              continue_from="mine"))
+        assert result.parent_version == 1 and result.card.previous_version == 1
+        keep_result(result, lineage.store)
+        versions = list_versions(adapters, "mine")
+        assert [(v.version, v.active, v.manifest.parent_version) for v in versions] == [(1, False, None), (2, False, 1),
+                                                                                         (3, True, 1)]
+    finally:
+        switch_version(adapters, "mine", 2)

@@ -16,7 +16,7 @@ from desktop.ml.finetune.examples import Example
 from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.finetune.tasks import SUMMARY_TASK, choices, is_pair_task, task_label, task_of
 from desktop.ml.finetune.trainer import History
-from desktop.ml.models.adapter_versions import add_version
+from desktop.ml.models.adapter_versions import add_version, list_versions
 from desktop.ml.models.adapters import AdapterManifest
 from desktop.ml.models.importer import content_revision
 from desktop.ml.models.manifest import ModelManifest, is_model_file, sha256_file
@@ -130,6 +130,8 @@ def keep_result(result: FinetuneResult, store: ModelStore | None = None, name: s
     else:
         dest = store.adapter_dir(name)
         new_version = result.continued_from == name
+        if new_version:  # the next number of the name, whichever version is in use now
+            result.version = max((v.version for v in list_versions(dest.parent, name)), default=0) + 1
         AdapterManifest(name, result.base_model, result.base_revision, method=result.method, metrics=result.metrics(),
                         version=result.version if new_version else 1,
                         parent_version=result.parent_version if new_version else None, tasks=result.tasks,
