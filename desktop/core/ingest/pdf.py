@@ -108,7 +108,7 @@ def _read(data: bytes, ctx: ReadContext, notes: list[str]) -> Document:
         page_lines[number - 1] = []  # the recognized text stands for the page
     if not any(page_lines) and not any(ocr.blocks.values()) and not forms:
         if ocr.attempted:
-            why = " ".join(w for w in ocr.warnings if "script" in w or "rendered" in w)
+            why = " ".join(w for w in ocr.warnings if any(k in w for k in ("script", "rendered", "took longer")))
             raise EmptyDocument(f"{ctx.display_name} is a scan with no readable text on its pages. {why}".strip(),
                                 ctx.path)
         if text.damaged and not text.images:

@@ -123,3 +123,15 @@ def test_cli_extract_prints_recognized_text_with_page_locators(tmp_path: Path, s
     assert "[p. 1] (paragraph, ocr) Example document" in out and "[p. 2] (paragraph, ocr)" in out
     assert main(["extract", str(path), "--ocr", "never"]) == 1
     assert "OCR turned off" in capsys.readouterr().err
+
+
+def test_page_and_time_limits_are_warnings(corpus: Path) -> None:
+    from desktop.core.limits import Limits
+
+    top = render(corpus / GDOC, 0, crop=0.15)
+    doc = _read(image_pdf([top, top, top]), limits=Limits(max_ocr_pages=2))
+    assert {b.locator.page for b in doc.blocks} == {1, 2}
+    assert any("at most 2 scanned pages" in w and "after page 2" in w for w in doc.warnings)
+    with pytest.raises(EmptyDocument) as err:
+        _read(image_pdf([render(corpus / SCOTUS, 0)]), "slow.pdf", limits=Limits(ocr_page_seconds=0.001))
+    assert "took longer than 0.001 s to recognize" in err.value.message
