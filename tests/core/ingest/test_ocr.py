@@ -113,3 +113,12 @@ def test_a_language_not_installed_is_one_sentence(corpus: Path) -> None:
     assert "zzz is not installed" in err.value.message
     with pytest.raises(ValueError):
         OcrOptions(lang="eng; rm -rf /")
+
+
+def test_a_blurred_page_is_flagged_as_uncertain(corpus: Path) -> None:
+    from PIL import ImageFilter
+
+    blurred = render(corpus / GDOC, 0, crop=0.3).filter(ImageFilter.GaussianBlur(3.5))
+    doc = _read(image_bytes(blurred, "PNG"), "photo.png")
+    assert doc.metadata["ocr_confidence"] < 70
+    assert any("uncertain (low OCR confidence)" in w for w in doc.warnings)
