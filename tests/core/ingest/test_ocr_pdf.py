@@ -135,3 +135,12 @@ def test_page_and_time_limits_are_warnings(corpus: Path) -> None:
     with pytest.raises(EmptyDocument) as err:
         _read(image_pdf([render(corpus / SCOTUS, 0)]), "slow.pdf", limits=Limits(ocr_page_seconds=0.001))
     assert "took longer than 0.001 s to recognize" in err.value.message
+
+
+def test_fax_pdf_with_ccitt_group4_image(corpus: Path) -> None:
+    """Pillow writes a 1-bit page as a CCITT group 4 stream, as fax software does; PDFium decodes it."""
+    out = io.BytesIO()
+    render(corpus / GDOC, 0, crop=0.15).convert("1").save(out, "PDF", resolution=200)
+    assert b"CCITTFaxDecode" in out.getvalue()
+    doc = _read(out.getvalue(), "fax.pdf")
+    assert "Example document" in doc.text() and doc.metadata["ocr_pages"] == [1]
