@@ -71,7 +71,7 @@ def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines
         result = recognize_pages(jobs, len(numbers), content_hash=hashlib.sha256(data).hexdigest(),
                                  page_total=len(pages), ctx=ctx)
     finally:
-        pdf.close()
+        pdf_render.close(pdf)
     out.warnings += result.warnings
     out.attempted = True
     for number, text in sorted(result.pages.items()):

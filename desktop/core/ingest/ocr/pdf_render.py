@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from typing import Any
 
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.ocr.images import check_pixels
 
 log = logging.getLogger(__name__)
+
+#: PDFium is not thread-safe (pypdfium2's docs); two documents read at once (the source view's
+#: loader beside a job) take turns.
+PDFIUM_LOCK = threading.RLock()
 
 
 def open_pdf(data: bytes, ctx: ReadContext) -> Any | None:
@@ -18,16 +23,27 @@ def open_pdf(data: bytes, ctx: ReadContext) -> Any | None:
 
     for password in dict.fromkeys((None, "", ctx.password)):
         try:
-            return pdfium.PdfDocument(data, password=password)
+            with PDFIUM_LOCK:
+                return pdfium.PdfDocument(data, password=password)
         except pdfium.PdfiumError as exc:
             log.debug("PDFium could not open %s: %s", ctx.display_name, exc)
     return None
+
+
+def close(pdf: Any) -> None:
+    with PDFIUM_LOCK:
+        pdf.close()
 
 
 def image_coverage(pdf: Any, index: int) -> float:
     """Share of the page's area covered by images (overlaps counted twice, capped at 1)."""
     import pypdfium2.raw as pdfium_c
 
+    with PDFIUM_LOCK:
+        return _coverage(pdf, index, pdfium_c)
+
+
+def _coverage(pdf: Any, index: int, pdfium_c: Any) -> float:
     page = pdf[index]
     try:
         width, height = page.get_size()
@@ -44,6 +60,11 @@ def image_coverage(pdf: Any, index: int) -> float:
 def render(pdf: Any, index: int, dpi: int, ctx: ReadContext) -> Any:
     """Page ``index`` as an 8-bit grayscale PIL image at ``dpi``, lowered for pages so large that
     the image would pass the pixel limit."""
+    with PDFIUM_LOCK:
+        return _render(pdf, index, dpi, ctx)
+
+
+def _render(pdf: Any, index: int, dpi: int, ctx: ReadContext) -> Any:
     page = pdf[index]
     try:
         width, height = page.get_size()  # PDF points, 72 per inch
