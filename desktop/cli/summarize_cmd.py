@@ -32,6 +32,8 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--length", default=settings.length, choices=("short", "medium", "long"))
     p.add_argument("--input-budget", type=int, default=settings.input_budget,
                    help="tokens per prompt (128-2048; FLAN-T5 was tuned on up to 2048)")
+    p.add_argument("--merge-budget", type=int, default=0,
+                   help="tokens per merge prompt (0 = 2048; the input budget gives the old narrow merges)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the summary cache")
 
 
@@ -44,7 +46,7 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
     return JobSpec(
         paths=paths, engine=args.engine, model=args.model, backend=args.backend, quantization=quant,
         device=args.device, threads=args.threads, length=args.length, input_budget=args.input_budget,
-        use_cache=not args.no_cache, model_store=settings.model_store, limits=settings.limits(),
+        use_cache=not args.no_cache, model_store=settings.model_store, merge_budget=args.merge_budget, limits=settings.limits(),
         query=getattr(args, "query", None), password=getattr(args, "password", None),
         ocr=ocr.mode, ocr_lang=ocr.lang,
     )

@@ -175,7 +175,7 @@ def test_merges_keep_order_fit_the_budget_and_terminate(corpus: Path, torch32: T
     model = RecordingModel.of(torch32)
     docs = [read_document(corpus / "email/metrics-grimoire-thread-2015-11.mbox"),
             read_document(SAMPLES / "product-sync-meeting.vtt"), read_document(SAMPLES / "quarterly-energy-report.md")]
-    summarizer = Summarizer(model, input_budget=budget)
+    summarizer = Summarizer(model, input_budget=budget, merge_budget=budget)  # narrow merges: several levels
     digest = summarizer.summarize(docs, length="short")
 
     over = [(model.count(p), p[:80]) for p, _ in model.prompts if model.count(p) > budget]
@@ -225,7 +225,7 @@ def test_editing_one_paragraph_recomputes_only_its_chunk(tmp_path: Path, torch32
     db = tmp_path / "summaries.sqlite3"
 
     def run() -> dict:
-        return Summarizer(torch32, cache=SummaryCache(db), input_budget=128).summarize(
+        return Summarizer(torch32, cache=SummaryCache(db), input_budget=128, merge_budget=128).summarize(
             [read_document(report)], length="short", classify=False).stats
 
     first = run()

@@ -42,6 +42,8 @@ class JobSpec:
     length: str = "medium"
     query: str | None = None
     input_budget: int = 512
+    #: Tokens per merge prompt; 0 = the engine's default (2048), the input budget = the old narrow merges.
+    merge_budget: int = 0
     passwords: dict[str, str] = field(default_factory=dict)
     password: str | None = None
     use_cache: bool = True
@@ -114,7 +116,7 @@ def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, canc
         ))
         return ExtractiveEngine()
     cache = SummaryCache(paths.chunk_cache_db() if spec.use_cache else None)
-    return Summarizer(model, cache=cache, input_budget=spec.input_budget)
+    return Summarizer(model, cache=cache, input_budget=spec.input_budget, merge_budget=spec.merge_budget)
 
 
 #: A job's documents travel back with its digest (the source view shows them) when it has at most

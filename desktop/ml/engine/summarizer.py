@@ -40,6 +40,8 @@ _SECTION = {"decisions": "decisions", "actions": "action_items", "asks": "asks",
 #: A window of documents is mapped and merged together (batching across files), then released.
 WINDOW_DOCUMENTS = 32
 WINDOW_CHUNKS = 1024
+#: Default input budget of a merge prompt (see ``Summarizer.merge_budget``; benchmarks/README.md).
+MERGE_BUDGET = 2048
 
 
 @dataclass(slots=True)
@@ -62,11 +64,15 @@ class Summarizer:
         cache: SummaryCache | None = None,
         prompts: PromptLibrary | None = None,
         input_budget: int = 512,
+        merge_budget: int = 0,
     ) -> None:
         self.model = model
         self.cache = cache if cache is not None else SummaryCache(None)
         self.prompts = prompts or PromptLibrary.load()
         self.budget = input_budget
+        #: Merges may read more than a chunk: FLAN-T5 was tuned on inputs up to 2048 tokens, and
+        #: one wide merge replaces a level of narrow ones (fewer generations, nothing truncated).
+        self.merge_budget = max(input_budget, merge_budget or MERGE_BUDGET)
         #: Set by the job: the extractive preview whose points the map step's summaries replace.
         self.preview: PreviewFeed | None = None
 
@@ -263,7 +269,7 @@ class Summarizer:
             final = self.prompts.get(KIND_FOR_DOC.get(kind, "generic") if kind else "generic", final_stage)
             fields = {"query": query} if query else {}
             # The top merge uses the final prompt, which may be the longer one.
-            budget = self.budget - max(template.overhead(self.model.count, **fields),
+            budget = self.merge_budget - max(template.overhead(self.model.count, **fields),
                                        0 if query else final.overhead(self.model.count))
             sizes = [self.model.count(n.text) for n in current]
             spans = partition(sizes, [3 if i and current[i].doc != current[i - 1].doc else 1 for i in range(len(current))], budget)
