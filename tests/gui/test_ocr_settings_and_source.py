@@ -3,13 +3,18 @@ are marked in the source view's margin."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.core.document import Block, Locator, Role
 from desktop.core.settings import Settings, load_settings
-from desktop.gui.job_queue import spec_from_settings
+from desktop.gui.job_queue import DONE, JobQueue, spec_from_settings
 from desktop.gui.settings_dialog import SettingsDialog
 from desktop.gui.source_text import margin_label
+from tests.core.ingest._scans import image_pdf, render
 from tests.gui._window import OFFSCREEN_NOISE
 
 pytestmark = OFFSCREEN_NOISE
@@ -41,3 +46,28 @@ def test_recognized_pages_are_marked_in_the_margin() -> None:
     assert margin_label(typed, None) == "p. 1"
     assert margin_label(scanned, typed) == "p. 2 · OCR"
     assert margin_label(more, scanned) == ""
+
+
+@pytest.fixture
+def queue(qtbot: QtBot) -> Iterator[JobQueue]:
+    q = JobQueue()
+    yield q
+    q.shutdown()
+
+
+def test_the_app_summarizes_a_scan_with_progress_and_page_citations(queue: JobQueue, qtbot: QtBot, corpus: Path,
+                                                                    tmp_path: Path) -> None:
+    scan = tmp_path / "scan.pdf"
+    pages = [render(corpus / "pdf" / "google-doc-document.pdf", 0, crop=0.4),
+             render(corpus / "pdf" / "scotus-transcript-p1.pdf", 0, crop=0.5)]
+    scan.write_bytes(image_pdf(pages))
+    job_id = queue.enqueue([str(scan)], model="extractive")
+    stages: list[str] = []
+    queue.job_changed.connect(lambda _id: stages.append(queue.job(job_id).stage))  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: queue.job(job_id).ended, timeout=120_000)  # type: ignore[union-attr]
+    job = queue.job(job_id)
+    assert job is not None and job.state == DONE, job.error
+    assert "recognizing page 1 of 2" in stages and "recognizing page 2 of 2" in stages
+    sources = [s for p in job.result["digest"]["points"] for s in p["sources"]]  # type: ignore[index]
+    assert sources and {s["locator"]["page"] for s in sources} <= {1, 2}
+    assert all(b.get("ocr") for d in job.result["documents"] for b in d["blocks"])  # type: ignore[index]
