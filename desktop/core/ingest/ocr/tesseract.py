@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-# Precis runs pages in parallel itself; Tesseract's own OpenMP threads would fight those for the
-# cores (Tesseract's docs recommend OMP_THREAD_LIMIT=1 when running several instances).
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+# Precis runs pages in parallel itself, one thread per core. The libtesseract in tesserocr's wheels
+# is built without OpenMP (no libgomp beside it), so it starts no threads of its own; setting
+# OMP_THREAD_LIMIT here would only throttle the summarizer's OpenMP in the same process.
 
 ENGINE_ID = "tesseract"
 
