@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 #: A unit whose actor dies is retried this many times by Ray (its default, -1, retries forever:
 #: a file that crashes the process every time would never let the batch finish).
 MAX_TASK_RETRIES = 3
+#: Through Ray Client, units go to the cluster in windows of this many per actor.
+CLIENT_WINDOW_PER_ACTOR = 4
 
 
 class UnitActor:
@@ -88,7 +90,9 @@ def _init_ray(address: str, workers: int | None) -> int:
         else:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise BatchError(f"Precis could not connect to the Ray cluster at {address}: {exc}") from exc
+        hint = "" if address == "ray" else (" If the cluster uses token authentication, set RAY_AUTH_MODE=token and "
+                                            "put its token in ~/.ray/auth_token (or RAY_AUTH_TOKEN).")
+        raise BatchError(f"Precis could not connect to the Ray cluster at {address}: {exc}.{hint}") from exc
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # its INFO lines would bury our progress
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
@@ -128,6 +132,29 @@ def _map_units(ray: Any, ds: Any, settings: TaskSettings, actors: int) -> Any:
             return ds.map_batches(UnitActor, **args)
 
 
+def _run_window(items: list[dict[str, Any]], settings: TaskSettings, actors: int) -> list[dict[str, Any]]:
+    """A window of units as one Ray task on the cluster: Ray Data cannot run in a Ray Client
+    (``ray://``) driver (ray-project/ray#41333), so there it runs inside a task, whose rows come back."""
+    import ray
+
+    ds = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
+    return [dict(row) for row in _map_units(ray, ds, settings, actors).iter_rows()]
+
+
+def _rows(ray: Any, tasks: list[UnitTask], settings: TaskSettings, actors: int, shared_fs: bool,
+          client: bool) -> Iterator[dict[str, Any]]:
+    """Result rows as they finish: streamed from one dataset, or (Ray Client) window by window,
+    each window recorded before the next is sent, so a stopped run loses one window at most."""
+    if not client:
+        ds = ray.data.from_items(list(_items(tasks, shared_fs)), override_num_blocks=max(1, len(tasks)))
+        yield from _map_units(ray, ds, settings, actors).iter_rows()
+        return
+    remote = ray.remote(num_cpus=0)(_run_window)
+    size = max(8, actors * CLIENT_WINDOW_PER_ACTOR)
+    for i in range(0, len(tasks), size):
+        yield from ray.get(remote.remote(list(_items(tasks[i:i + size], shared_fs)), settings, actors))
+
+
 def run_on_ray(tasks: list[UnitTask], settings: TaskSettings, on_result: Callable[[UnitResult, int], None], *,
                address: str, workers: int | None = None, shared_fs: bool = False,
                on_event: EventCallback = ignore_events, cancel: CancelToken | None = None) -> bool:
@@ -139,9 +166,7 @@ def run_on_ray(tasks: list[UnitTask], settings: TaskSettings, on_result: Callabl
     on_event(Notice(f"Ray ready in {time.monotonic() - started:.1f} s: {actors} actor(s) on "
                     f"{int(ray.cluster_resources().get('CPU', 0))} CPU(s)."))
     try:
-        ds = ray.data.from_items(list(_items(tasks, shared_fs)), override_num_blocks=max(1, len(tasks)))
-        ds = _map_units(ray, ds, settings, actors)
-        for row in ds.iter_rows():
+        for row in _rows(ray, tasks, settings, actors, shared_fs, client=address.startswith("ray://")):
             if cancel is not None and cancel.cancelled:
                 return False
             if row["error"] == "Cancelled":
