@@ -7,6 +7,7 @@ import json
 import sys
 
 from desktop.cli.ocr_options import add_ocr_options, ocr_options
+from desktop.cli.progress import ProgressBar
 from desktop.core.document import Document
 from desktop.core.ingest import iter_documents
 from desktop.core.settings import load_settings
@@ -27,7 +28,10 @@ def run(args: argparse.Namespace) -> int:
     docs: list[dict] = []
     errors: list[dict] = []
     ocr = ocr_options(args)
-    for outcome in iter_documents(args.paths, limits=limits, password=args.password, ocr=ocr):
+    bar = ProgressBar()  # on a terminal only: recognizing a long scan takes a while
+    outcomes = iter_documents(args.paths, limits=limits, password=args.password, ocr=ocr, on_event=bar)
+    for outcome in outcomes:
+        bar.close()
         if outcome.error is not None:
             errors.append({"path": str(outcome.path), "error": outcome.error.name, "message": outcome.error.message})
             print(f"{outcome.path}: {outcome.error.message}", file=sys.stderr)
