@@ -2,9 +2,11 @@
 
 A page is recognized when its text layer is missing, undecodable, or too thin to be the page's
 text: fewer than ``THIN_CHARS_PER_SQIN`` characters per square inch while images cover at least
-``IMAGE_SHARE`` of it (a scan with a stamp or a page number on top). Measured on the corpus: every
-page with real text has at least 1.1 characters per square inch (the sparsest, a UML diagram page
-of GeoBase_NHNC1_Data_Model_UML_EN.pdf, has images over 37% of it); scanned pages have 0.
+``IMAGE_SHARE`` of it, or fewer than ``STAMP_CHARS`` characters on a page an image covers whole
+(a scan with a stamp or a page number on top; on a small scan a stamp alone passes the density).
+Measured on the corpus: every page with real text has at least 1.1 characters per square inch
+(the sparsest, a UML diagram page of GeoBase_NHNC1_Data_Model_UML_EN.pdf, has images over 37% of
+it); scanned pages have 0.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 THIN_CHARS_PER_SQIN = 1.0
 IMAGE_SHARE = 0.5
+STAMP_CHARS = 80
+FULL_PAGE = 0.9
 
 
 @dataclass(slots=True)
@@ -46,9 +50,14 @@ def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines
     read = len(page_lines)
     pdf = None
     candidates = set(range(1, read + 1)) if ctx.ocr.mode == "always" else set(image_pages) | set(garbled)
-    thin = [] if ctx.ocr.mode == "always" else [n for n in range(1, read + 1)
-                                                 if page_lines[n - 1] and n not in candidates
-                                                 and _density(page_lines[n - 1], pages[n - 1]) < THIN_CHARS_PER_SQIN]
+    thin: dict[int, float] = {}  # page number -> the image share that makes it a scan
+    for n in range(1, read + 1) if ctx.ocr.mode == "auto" else ():
+        if page_lines[n - 1] and n not in candidates:
+            chars, density = _density(page_lines[n - 1], pages[n - 1])
+            if density < THIN_CHARS_PER_SQIN:
+                thin[n] = IMAGE_SHARE
+            elif chars < STAMP_CHARS:
+                thin[n] = FULL_PAGE
     if not candidates and not thin:
         return out
     try:
@@ -65,7 +74,7 @@ def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines
                               ctx.path)
         return out  # the reader's own notes say which pages were skipped
     try:
-        candidates |= {n for n in thin if n <= len(pdf) and pdf_render.image_coverage(pdf, n - 1) >= IMAGE_SHARE}
+        candidates |= {n for n, share in thin.items() if n <= len(pdf) and pdf_render.image_coverage(pdf, n - 1) >= share}
         numbers = sorted(n for n in candidates if n <= len(pdf))
         jobs = (PageImage(n, lambda n=n: pdf_render.render(pdf, n - 1, ctx.ocr.dpi, ctx)) for n in numbers)
         result = recognize_pages(jobs, len(numbers), content_hash=hashlib.sha256(data).hexdigest(),
@@ -88,12 +97,12 @@ def merge(text_blocks: list[Block], recognized: dict[int, list[Block]]) -> list[
     return sorted(kept + ocr, key=lambda b: b.locator.page or 0)
 
 
-def _density(lines: list[Line], page: PageObject) -> float:
-    """Characters per square inch of the page's text layer."""
+def _density(lines: list[Line], page: PageObject) -> tuple[int, float]:
+    """Characters of the page's text layer, and per square inch."""
     try:
         box = page.mediabox
         area = abs(float(box.width) * float(box.height)) / (72 * 72)
     except Exception:  # noqa: BLE001 - a broken box: assume Letter
         area = 8.5 * 11
     chars = sum(len(line.text.strip()) for line in lines)
-    return chars / max(area, 1.0)
+    return chars, chars / max(area, 1.0)

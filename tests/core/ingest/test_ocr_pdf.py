@@ -144,3 +144,17 @@ def test_fax_pdf_with_ccitt_group4_image(corpus: Path) -> None:
     assert b"CCITTFaxDecode" in out.getvalue()
     doc = _read(out.getvalue(), "fax.pdf")
     assert "Example document" in doc.text() and doc.metadata["ocr_pages"] == [1]
+
+
+def test_a_stamp_over_a_scanned_page_does_not_hide_the_scan(corpus: Path) -> None:
+    """A thin text layer (a scanner app's stamp) over a full-page image: the page is recognized."""
+    from tests.core.ingest._pdf_factory import make_pdf, text_page
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(image_pdf([render(corpus / GDOC, 0, crop=0.2)]))))
+    stamp = PdfReader(io.BytesIO(make_pdf([text_page(["Scanned with PhoneScan"], top=12, size=6)])))
+    writer.pages[0].merge_page(stamp.pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    doc = _read(out.getvalue(), "stamped.pdf")
+    assert doc.metadata["ocr_pages"] == [1]
+    assert "Example document" in doc.text()
