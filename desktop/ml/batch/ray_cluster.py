@@ -86,7 +86,8 @@ def _init_ray(address: str, workers: int | None) -> int:
         if address == "ray":  # a local Ray for this run only, stopped at the end
             from desktop.ml.batch.sizing import cpu_count
 
-            ray.init(num_cpus=workers or cpu_count(), include_dashboard=False, **kwargs)
+            # address="local": a new Ray even when `ray start` left one running on this machine.
+            ray.init(address="local", num_cpus=workers or cpu_count(), include_dashboard=False, **kwargs)
         else:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
