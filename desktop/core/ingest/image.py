@@ -51,6 +51,7 @@ def read(data: bytes, ctx: ReadContext) -> Document:
         reason = next((w for w in result.warnings if "script" in w), None)
         raise EmptyDocument(reason or f"{ctx.display_name} is an image with no readable text.", ctx.path)
     metadata: dict[str, object] = {"page_count": count, "ocr": True, "ocr_lang": ctx.ocr.lang,
+                                   "ocr_cached_pages": result.cache_hits,
                                    "ocr_confidence": round(sum(p.confidence for p in result.pages.values())
                                                            / max(1, len(result.pages)), 1)}
     return Document(path=ctx.path, kind=DocKind.IMAGE, title=PurePath(ctx.name).stem, metadata=metadata,

@@ -120,7 +120,8 @@ def _read(data: bytes, ctx: ReadContext, notes: list[str]) -> Document:
             "with OCR turned off.", ctx.path,
         )
     if ocr.blocks:
-        metadata.update(ocr_pages=sorted(n for n, b in ocr.blocks.items() if b), ocr_lang=ctx.ocr.lang)
+        metadata.update(ocr_pages=sorted(n for n, b in ocr.blocks.items() if b), ocr_lang=ctx.ocr.lang,
+                        ocr_cached_pages=ocr.cache_hits)
         if ocr.confidence is not None:
             metadata["ocr_confidence"] = ocr.confidence
     early = " ".join(line.text for lines in page_lines[:3] for line in lines).lower()

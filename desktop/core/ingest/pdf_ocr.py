@@ -38,6 +38,7 @@ class RecognizedPages:
     warnings: list[str] = field(default_factory=list)
     confidence: float | None = None
     attempted: bool = False
+    cache_hits: int = 0
 
 
 def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines: list[list[Line]],
@@ -83,6 +84,7 @@ def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines
         pdf_render.close(pdf)
     out.warnings += result.warnings
     out.attempted = True
+    out.cache_hits = result.cache_hits
     for number, text in sorted(result.pages.items()):
         out.blocks[number] = [Block(p, Role.PARAGRAPH, Locator(page=number), ocr=True) for p in text.paragraphs]
     scores = [p.confidence for p in result.pages.values() if p.paragraphs]

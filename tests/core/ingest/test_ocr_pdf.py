@@ -37,7 +37,7 @@ def test_scanned_pdf_is_read_page_by_page_then_from_the_cache(corpus: Path, scan
     for number, source in ((1, GDOC), (2, SCOTUS)):
         page = " ".join(b.text for b in doc.blocks if b.locator.page == number)
         assert recall(true_words(corpus / source, 0), page) >= 0.9, number
-    assert doc.metadata["ocr_pages"] == [1, 2]
+    assert doc.metadata["ocr_pages"] == [1, 2] and doc.metadata["ocr_cached_pages"] == 0
     stages = [e.stage for e in events]
     assert "recognizing page 1 of 2" in stages and "recognizing page 2 of 2" in stages
 
@@ -47,6 +47,12 @@ def test_scanned_pdf_is_read_page_by_page_then_from_the_cache(corpus: Path, scan
     assert time.monotonic() - started < 1.0
     assert not any(e.stage.startswith("recognizing page") for e in again)  # nothing recognized twice
     assert [b.to_dict() for b in cached.blocks] == [b.to_dict() for b in doc.blocks]
+    assert cached.metadata["ocr_cached_pages"] == 2
+
+    # The same pages in a file whose bytes differ (saved again, with an update appended): the
+    # pages are rendered, found by their pixels, and not recognized again.
+    resaved = _read(scan + b"\n% saved again by a viewer\n", "copy.pdf")
+    assert resaved.metadata["ocr_cached_pages"] == 2 and resaved.text() == doc.text()
 
 
 def test_mixed_pdf_keeps_text_pages_and_recognizes_the_scanned_one(corpus: Path) -> None:

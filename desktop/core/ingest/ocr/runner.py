@@ -7,6 +7,7 @@ any time, so memory does not grow with the page count.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -85,9 +86,10 @@ def recognize_pages(pages: Iterable[PageImage], count: int, *, content_hash: str
     result = OcrResult()
     cache = SummaryCache(ocr_cache_path() if opts.use_cache else None)
     recognizer = Recognizer(opts.lang)
-    key_base = (tesseract.ENGINE_ID, _engine_version(), opts.lang, str(opts.dpi), content_hash)
+    engine = (tesseract.ENGINE_ID, _engine_version(), opts.lang)
+    key_base = (*engine, str(opts.dpi), content_hash)
     workers = workers_for(opts.workers)
-    pending: dict[Future[PageText], int] = {}
+    pending: dict[Future[PageText], tuple[int, str]] = {}
     failed: list[int] = []
     done = 0
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="precis-ocr")
@@ -114,8 +116,19 @@ def recognize_pages(pages: Iterable[PageImage], count: int, *, content_hash: str
                 log.debug("page %d could not be rendered: %s", page.number, type(exc).__name__)
                 failed.append(page.number)
                 continue
+            # The same pixels (a page re-saved into another file, a copy attached to a mail) were
+            # recognized before: the file's bytes differ, the page does not.
+            pixels = cache_key(*engine, "pixels", _pixel_hash(image))
+            hit = cache.get(pixels)
+            if hit is not None:
+                result.pages[page.number] = PageText.from_json(json.loads(hit))
+                cache.put(key, hit, "ocr")
+                result.cache_hits += 1
+                done += 1
+                continue
             foreign = any(p.problem and p.problem.startswith("script:") for p in result.pages.values())
-            pending[pool.submit(recognizer.recognize, image, limits.ocr_page_seconds, script_first=foreign)] = page.number
+            future = pool.submit(recognizer.recognize, image, limits.ocr_page_seconds, script_first=foreign)
+            pending[future] = (page.number, pixels)
             del image
         while pending:
             done += _collect(pending, result, cache, key_base, ctx, block=True)
@@ -131,7 +144,7 @@ def recognize_pages(pages: Iterable[PageImage], count: int, *, content_hash: str
     return result
 
 
-def _collect(pending: dict[Future[PageText], int], result: OcrResult, cache: SummaryCache,
+def _collect(pending: dict[Future[PageText], tuple[int, str]], result: OcrResult, cache: SummaryCache,
              key_base: tuple[str, ...], ctx: ReadContext, *, block: bool) -> int:
     """Wait (a quarter second at a time, so Cancel is seen) for finished pages and store them."""
     while True:
@@ -140,7 +153,7 @@ def _collect(pending: dict[Future[PageText], int], result: OcrResult, cache: Sum
         if finished or not block:
             break
     for future in finished:
-        number = pending.pop(future)
+        number, pixels = pending.pop(future)
         try:
             text = future.result()
         except Exception as exc:  # noqa: BLE001 - Tesseract refusing one image (too small...) is one page
@@ -148,7 +161,9 @@ def _collect(pending: dict[Future[PageText], int], result: OcrResult, cache: Sum
             text = PageText()
         result.pages[number] = text
         if text.problem != "timeout":
-            cache.put(cache_key(*key_base, str(number)), json.dumps(text.to_json()), "ocr")
+            value = json.dumps(text.to_json())
+            cache.put(cache_key(*key_base, str(number)), value, "ocr")
+            cache.put(pixels, value, "ocr")
     return len(finished)
 
 
@@ -182,6 +197,12 @@ def _page_warnings(pages: dict[int, PageText], ctx: ReadContext) -> list[str]:
 def _pages(numbers: list[int]) -> str:
     shown = ", ".join(str(n) for n in numbers[:20]) + (f" and {len(numbers) - 20} more" if len(numbers) > 20 else "")
     return f"Page {shown}" if len(numbers) == 1 else f"Pages {shown}"
+
+
+def _pixel_hash(image: Any) -> str:
+    digest = hashlib.sha256(f"{image.mode} {image.size}".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
 
 
 def _engine_version() -> str:
