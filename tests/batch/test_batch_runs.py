@@ -48,7 +48,7 @@ def test_batch_over_the_corpus_records_typed_failures_and_does_the_rest(corpus: 
     assert len(failures) <= 6 and len(rows) - len(failures) >= 20
     # The Supreme Court transcript's digest quotes its own first page.
     assert "SUPREME COURT" in (out / "pdf/scotus-transcript-p1.pdf.md").read_text(encoding="utf-8")
-    assert "UnsupportedFormat" in result.stderr and "files/min" in result.stderr
+    assert "UnsupportedFormat" in result.stderr and "files/min, ETA" in result.stderr
 
     again = run_cli(*args)  # done files are skipped; failures are tried again (and fail again)
     assert again.returncode == 1

@@ -89,7 +89,8 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
                     row, status="skipped", error="FileUnreadable", run=summary.run, finished="",
                     message=f"{row.key} is no longer in the sources (moved or deleted); its digest was kept."))
         by_key = {u.key: u for u in plan.todo}
-        run_spec = spec
+        # A Ray actor holds one CPU (num_cpus=1), so its model gets one thread unless asked otherwise.
+        run_spec = dataclasses.replace(spec, threads=spec.threads or 1)
         if options.cluster is None:
             summary.workers = plan_workers(spec, options.workers, engine)
             run_spec = dataclasses.replace(spec, threads=summary.workers.threads)
