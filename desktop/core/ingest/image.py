@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import PurePath
 
@@ -37,7 +38,7 @@ def read(data: bytes, ctx: ReadContext) -> Document:
         return decoded
 
     shown = min(count, ctx.limits.max_ocr_pages + 1)
-    pages = (PageImage(i + 1, lambda i=i: page(i)) for i in range(shown))
+    pages = (PageImage(i + 1, functools.partial(page, i)) for i in range(shown))
     try:
         result = recognize_pages(pages, min(count, ctx.limits.max_ocr_pages),
                                  content_hash=hashlib.sha256(data).hexdigest(), page_total=count, ctx=ctx)

@@ -11,6 +11,7 @@ it); scanned pages have 0.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines
     try:
         candidates |= {n for n, share in thin.items() if n <= len(pdf) and pdf_render.image_coverage(pdf, n - 1) >= share}
         numbers = sorted(n for n in candidates if n <= len(pdf))
-        jobs = (PageImage(n, lambda n=n: pdf_render.render(pdf, n - 1, ctx.ocr.dpi, ctx)) for n in numbers)
+        jobs = (PageImage(n, functools.partial(pdf_render.render, pdf, n - 1, ctx.ocr.dpi, ctx)) for n in numbers)
         result = recognize_pages(jobs, len(numbers), content_hash=hashlib.sha256(data).hexdigest(),
                                  page_total=len(pages), ctx=ctx)
     finally:
