@@ -103,15 +103,18 @@ class Recognizer:
         self.folder = str(folder)
 
     @contextmanager
-    def _api(self) -> Iterator[Any]:
+    def _api(self, lang: str | None = None) -> Iterator[Any]:
+        """A recognizer for ``lang`` (default: the chosen languages; "osd": the script detector)."""
         import tesserocr
 
-        key = (self.folder, self.lang)
+        lang = lang or self.lang
+        key = (self.folder, lang)
         with self._lock:
             free = self._pools.setdefault(key, [])
             api = free.pop() if free else None
         if api is None:
-            api = tesserocr.PyTessBaseAPI(path=self.folder, lang=self.lang, psm=tesserocr.PSM.AUTO)
+            psm = tesserocr.PSM.OSD_ONLY if lang == "osd" else tesserocr.PSM.AUTO
+            api = tesserocr.PyTessBaseAPI(path=self.folder, lang=lang, psm=psm)
         try:
             yield api
         finally:
@@ -168,11 +171,9 @@ class Recognizer:
 
     def _script(self, image: Any) -> str | None:
         """The page's writing system by Tesseract's script detector, when its model is installed."""
-        import tesserocr
-
         if not (Path(self.folder) / "osd.traineddata").is_file():
             return None
-        with tesserocr.PyTessBaseAPI(path=self.folder, lang="osd", psm=tesserocr.PSM.OSD_ONLY) as api:
+        with self._api("osd") as api:
             api.SetImage(image)
             found = api.DetectOrientationScript()
         if not found or found.get("script_conf", 0) < 0.3:
