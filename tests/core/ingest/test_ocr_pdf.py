@@ -129,6 +129,10 @@ def test_cli_extract_prints_recognized_text_with_page_locators(tmp_path: Path, s
     assert "[p. 1] (paragraph, ocr) Example document" in out and "[p. 2] (paragraph, ocr)" in out
     assert main(["extract", str(path), "--ocr", "never"]) == 1
     assert "OCR turned off" in capsys.readouterr().err
+    assert main(["summarize", str(path), "--engine", "extractive", "--ocr", "never", "--format", "json"]) == 1
+    assert '"error": "NoTextLayer"' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["extract", str(path), "--ocr-lang", "eng;fra"])
 
 
 def test_page_and_time_limits_are_warnings(corpus: Path) -> None:
