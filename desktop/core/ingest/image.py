@@ -25,11 +25,8 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     def page(index: int) -> object:
         try:
             decoded = images.frame(image, index, ctx)
-        except (OSError, ValueError, EOFError, SyntaxError) as exc:  # truncated or corrupt pixel data
-            damaged.append(index + 1)
-            if count == 1:
-                raise CorruptFile(f"{ctx.display_name} is a damaged image (its pixel data is cut short or "
-                                  "corrupt).", ctx.path) from exc
+        except (OSError, ValueError, EOFError, SyntaxError):  # truncated or corrupt pixel data
+            damaged.append(index + 1)  # the runner reports the page; all pages damaged is a CorruptFile below
             raise
         if decoded is None:
             from PIL import Image

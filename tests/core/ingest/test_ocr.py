@@ -122,3 +122,11 @@ def test_a_blurred_page_is_flagged_as_uncertain(corpus: Path) -> None:
     doc = _read(image_bytes(blurred, "PNG"), "photo.png")
     assert doc.metadata["ocr_confidence"] < 70
     assert any("uncertain (low OCR confidence)" in w for w in doc.warnings)
+
+
+def test_a_phone_photo_is_turned_upright_by_its_exif_orientation(corpus: Path) -> None:
+    upright = render(corpus / GDOC, 0, crop=0.12).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to view", as a phone held sideways writes it
+    photo = image_bytes(upright.rotate(90, expand=True), "JPEG", exif=exif.tobytes())
+    assert "Example document" in _read(photo, "IMG_0412.jpg").text()

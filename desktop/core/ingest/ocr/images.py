@@ -48,13 +48,14 @@ def frame_count(image: Any) -> int:
 
 def frame(image: Any, index: int, ctx: ReadContext) -> Any:
     """Frame ``index`` decoded as 8-bit grayscale on white (Tesseract's best input)."""
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     image.seek(index)
     check_pixels(image.size, ctx)  # every TIFF frame has its own size
     image.load()
     if min(image.size) < _MIN_SIDE:
         return None
+    image = ImageOps.exif_transpose(image)  # a phone photo stores "rotate me" in EXIF, not in its pixels
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
