@@ -19,7 +19,7 @@ from typing import Any
 
 from desktop.core import paths
 from desktop.core.cache import SummaryCache, cache_key
-from desktop.core.errors import NoTextLayer
+from desktop.core.errors import DocumentError, NoTextLayer
 from desktop.core.events import Progress
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.ocr import tesseract
@@ -112,6 +112,9 @@ def recognize_pages(pages: Iterable[PageImage], count: int, *, content_hash: str
             ctx.report(Progress(f"recognizing page {page.number} of {page_total}", done, count))
             try:
                 image = page.image()
+            except DocumentError as err:  # a frame over the pixel limit: its own sentence
+                result.warnings.append(err.message)
+                continue
             except Exception as exc:  # noqa: BLE001 - one unrenderable page must not cost the others
                 log.debug("page %d could not be rendered: %s", page.number, type(exc).__name__)
                 failed.append(page.number)
