@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core import paths
 from desktop.core.ingest.ocr.options import OcrOptions
+from desktop.core.ingest.ocr.tesseract import installed_languages
 from desktop.core.settings import LENGTHS, THEMES, Settings, save_settings
 from desktop.gui.file_manager_toggle import FileManagerToggle
 
@@ -90,7 +91,8 @@ class SettingsDialog(QDialog):
         form.addRow("Theme:", self.theme)
         form.addRow("Recognize text (OCR):", self.ocr)
         form.addRow("OCR languages:", self.ocr_lang)
-        form.addRow("", _hint("Tesseract languages joined with +, for example eng+fra; each must be installed."))
+        installed = ", ".join(installed_languages()) or "none"
+        form.addRow("", _hint(f"Tesseract languages joined with +, for example eng+fra. Installed: {installed}."))
         self.file_manager = FileManagerToggle()
         form.addRow("File manager:", self.file_manager)
 
