@@ -4,9 +4,11 @@ which ``make test`` installs)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -71,3 +73,70 @@ def _kill_first_busy_actor(killed: list[int], timeout: float = 120) -> None:
                     return
         busy_since = {pid: t for pid, t in busy_since.items() if pid in busy}
         time.sleep(0.1)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_ray_client_address_runs_the_batch_on_a_started_cluster(corpus: Path, tmp_path: Path) -> None:
+    """``ray start --head`` with token authentication on 127.0.0.1, then ``--cluster ray://`` from
+    the command line, as the README's "Running on a cluster" says (make test-slow: about a minute)."""
+    import subprocess
+    import sys
+
+    from tests.batch._helpers import REPO, cli_command, cli_env
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    copy_corpus(corpus, src, FILES[1:])
+    gcs, client = _free_port(), _free_port()
+    env = {**cli_env(), "RAY_AUTH_MODE": "token"}
+    ray_bin = str(Path(sys.executable).with_name("ray"))
+    head = subprocess.Popen([ray_bin, "start", "--head", "--block", "--port", str(gcs), "--ray-client-server-port",
+                             str(client), "--node-ip-address", "127.0.0.1", "--dashboard-host", "127.0.0.1",
+                             "--include-dashboard", "false", "--num-cpus", "2"],
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not any(c.laddr.port == client for c in psutil.net_connections("tcp") if c.status == "LISTEN"):
+            assert head.poll() is None and time.monotonic() < deadline, "ray start --head did not come up"
+            time.sleep(0.5)
+        result = subprocess.run(cli_command(str(src), "--out", str(out), "--recursive", "--engine", "extractive",
+                                            "--cluster", f"ray://127.0.0.1:{client}", "--no-progress"),
+                                cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 1, result.stderr  # the legacy .doc fails, typed
+        rows = latest(out)
+        assert set(rows) == set(FILES[1:])
+        assert rows["docx/legacy-word97-multi-page.doc"]["error"] == "UnsupportedFormat"
+        assert sum(r["status"] == "done" for r in rows.values()) == 4, rows
+        # Without the token the same cluster refuses the driver.
+        refused = subprocess.run(cli_command(str(src), "--out", str(tmp_path / "out2"), "--recursive",
+                                             "--cluster", f"127.0.0.1:{gcs}", "--no-progress"),
+                                 cwd=REPO, env={**cli_env(), "RAY_AUTH_MODE": "disabled"}, capture_output=True,
+                                 text=True, timeout=120, check=False)
+        assert refused.returncode == 1 and "could not connect" in refused.stderr, refused.stderr[-2000:]
+    finally:
+        _kill_session(head.pid)
+        current = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"  # ray start's pointer to it
+        if current.is_file() and current.read_text().strip().endswith(f":{gcs}"):
+            current.unlink()
+
+
+def _kill_session(sid: int) -> None:
+    """Every process ``ray start`` started (its session), and nothing else."""
+    procs = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if os.getsid(proc.info["pid"]) == sid:
+                procs.append(proc)
+        except (ProcessLookupError, PermissionError):
+            continue
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=10)
