@@ -1,13 +1,16 @@
 """Batch throughput: files per minute with 1 worker, 2 workers and a local Ray, on the same input.
 
-    python benchmarks/batch.py [--engines extractive,model] [--rows 1,2,ray] [--model-files N] [--json]
+    python benchmarks/batch.py [--engines extractive,model] [--rows 1,2,ray] [--model-files N]
+                               [--repeat R] [--json]
 
 Two workloads: the extractive engine over the corpus's transcripts, email and Word files, and the
 random-weight flan-t5-base shape (the same model as benchmarks/speed.py, CTranslate2 int8, built
 and converted once in a warm-up that is not timed) over a few short files. Every row starts from
 an empty output folder with the summary cache off, and its time is the whole ``run_batch`` call
 as a user waits for it: worker start-up and model loads included. Ray's start-up (``ray.init``
-of a local 2-CPU Ray until it is ready) is measured on its own too.
+of a local 2-CPU Ray until it is ready) is measured on its own too. ``--repeat R`` runs the rows
+in turn R times (1, 2, Ray, 1, 2, Ray, ...) and keeps each row's fastest run, so a burst of load
+from other programs hits every row alike.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="extractive,model")
     parser.add_argument("--rows", default="1,2,ray")
     parser.add_argument("--model-files", type=int, default=len(MODEL_INPUT))
+    parser.add_argument("--repeat", type=int, default=1, help="run the rows in turn R times, keep each one's best")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     home = tempfile.mkdtemp(prefix="precis-batch-bench-home-")
@@ -95,10 +99,14 @@ def main(argv: list[str] | None = None) -> int:
                            use_cache=False)
             srcs, recursive = [str(CORPUS / f) for f in MODEL_INPUT[: args.model_files]], False
             run_row(srcs[:1], spec, "1", recursive)  # warm-up: the CTranslate2 conversion, cached
-        for row in rows:
-            result = {"kind": "throughput", "engine": engine, **run_row(srcs, spec, row, recursive)}
-            log(json.dumps(result))
-            results.append(result)
+        best: dict[str, dict[str, Any]] = {}
+        for _ in range(max(1, args.repeat)):
+            for row in rows:
+                result = {"kind": "throughput", "engine": engine, **run_row(srcs, spec, row, recursive)}
+                log(json.dumps(result))
+                if row not in best or result["seconds"] < best[row]["seconds"]:
+                    best[row] = result
+        results.extend(best[row] for row in rows)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
