@@ -180,5 +180,9 @@ def run_on_ray(tasks: list[UnitTask], settings: TaskSettings, on_result: Callabl
         return True
     except KeyboardInterrupt:
         return False
+    except Exception as exc:  # an actor that died more often than Ray retries, a lost node, a Ray bug
+        log.warning("Ray failed", exc_info=True)
+        raise BatchError(f"The Ray cluster stopped the batch ({type(exc).__name__}); what finished is recorded, "
+                         "run the same command again to go on.") from exc
     finally:
         ray.shutdown()
