@@ -412,3 +412,15 @@ def test_versions_are_listed_with_their_cards_and_switch_back(qtbot: QtBot, pane
     text = extras_html(second)
     assert "Is this email urgent? yes/no (2)</td><td align='right'>accuracy 0.500 → 1.000" in text
     assert "Against the base model and version 1" in text and "Earlier pairs (1, not replayed)" in text
+
+
+def test_pairs_table_shows_each_rows_task(qtbot: QtBot, tmp_path: Path, corpus: Path) -> None:
+    from desktop.gui.finetune.pairs_table_model import SUMMARY, PairsTableModel
+    from desktop.ml.finetune import PairSet
+    from tests.ml._finetune_data import URGENCY_INSTRUCTION, urgency_pairs
+
+    rows = toy_pairs(corpus, n=2) + urgency_pairs(corpus, n=4)
+    model = PairsTableModel()
+    model.set_pairs(PairSet.load(write_jsonl(tmp_path / "tasks.jsonl", rows), lambda t: len(t.split())))
+    shown = [model.data(model.index(r, SUMMARY)) for r in range(6)]
+    assert shown[0] == rows[0]["summary"] and shown[2] == f"[{URGENCY_INSTRUCTION}] {rows[2]['answer']}"

@@ -47,7 +47,9 @@ class _Row:
     @classmethod
     def of(cls, item: PairItem) -> _Row:
         text = item.document.text() if item.document is not None else ""
-        return cls(item.record.origin, text[: TIP_CHARS * 2], item.record.summary, item.doc_tokens, item.summary_tokens,
+        # A row with its own task shows the instruction before its answer.
+        answer = f"[{item.record.instruction}] {item.record.summary}" if item.record.instruction else item.record.summary
+        return cls(item.record.origin, text[: TIP_CHARS * 2], answer, item.doc_tokens, item.summary_tokens,
                    item.problem)
 
 
