@@ -2,7 +2,8 @@
 every failure into a typed ``DocumentError`` with one plain sentence.
 
 Readers live one per module (``pdf``, ``docx``, ``eml``, ``mbox``, ``msg``, ``vtt``, ``srt``,
-``transcript_json``, ``speaker_text``, ``text``) and each exposes ``read(data, ctx) -> Document``.
+``transcript_json``, ``speaker_text``, ``text``, ``image``) and each exposes ``read(data, ctx) -> Document``.
+Pages without a text layer and images are recognized by OCR (``ocr/``), as the context's options say.
 """
 
 from __future__ import annotations
