@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import warnings
 from typing import Any
 
 from desktop.core.errors import CorruptFile, LimitExceeded
@@ -19,10 +21,15 @@ def open_image(data: bytes, ctx: ReadContext) -> Any:
     """Open (not decode) an image; refuse one whose pixel count is over the limit."""
     from PIL import Image, UnidentifiedImageError
 
-    # Our own limit is checked below from the header; Pillow's bomb check would only warn first.
-    Image.MAX_IMAGE_PIXELS = None
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():  # Pillow warns between its two bomb thresholds; ours is lower
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:  # over twice Pillow's own limit: refused from the header
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)) / 1e6:,.0f} million pixels" if found else "more pixels than that"
+        raise LimitExceeded(f"{ctx.display_name} is {size}; Precis reads images of up to "
+                            f"{ctx.limits.max_image_pixels / 1e6:,.0f} million pixels.", ctx.path) from exc
     except UnidentifiedImageError as exc:
         raise CorruptFile(f"{ctx.display_name} looks like an image but is damaged or of a kind Precis cannot "
                           "decode.", ctx.path) from exc
@@ -35,8 +42,9 @@ def open_image(data: bytes, ctx: ReadContext) -> Any:
 def check_pixels(size: tuple[int, int], ctx: ReadContext) -> None:
     width, height = size
     if width * height > ctx.limits.max_image_pixels:
-        raise LimitExceeded(f"{ctx.display_name} is {width:,} x {height:,} pixels; Precis reads images of up to "
-                            f"{ctx.limits.max_image_pixels / 1e6:,.0f} million pixels.", ctx.path)
+        raise LimitExceeded(f"{ctx.display_name} is {width:,} x {height:,} pixels ({width * height / 1e6:,.0f} million); "
+                            f"Precis reads images of up to {ctx.limits.max_image_pixels / 1e6:,.0f} million pixels.",
+                            ctx.path)
 
 
 def frame_count(image: Any) -> int:
