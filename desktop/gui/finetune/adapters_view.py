@@ -100,9 +100,13 @@ class AdaptersView(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(actions)
         self.versions = AdapterVersionsView(store)
-        self.versions.version_changed.connect(lambda _name: (self.refresh(), self.adapters_changed.emit()))
+        self.versions.version_changed.connect(self._on_version_changed)
         layout.addWidget(self.versions, 2)
         self.refresh()
+
+    def _on_version_changed(self, _name: str) -> None:
+        self.refresh()
+        self.adapters_changed.emit()
 
     def _on_selection(self) -> None:
         self._update_buttons()

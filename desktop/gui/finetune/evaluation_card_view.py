@@ -222,13 +222,13 @@ def extras_html(card: Any) -> str:
         parts.append("<b>Each task</b><table cellspacing='0' cellpadding='2'>" + "".join(rows) + "</table>")
     if card.previous_version is not None:
         v = card.previous_version
-        rows = [("Your new pairs", card.val_before, card.val_previous, card.val_after),
+        compared = [("Your new pairs", card.val_before, card.val_previous, card.val_after),
                 (f"Earlier pairs ({card.earlier_items}, not replayed)", card.earlier_before, card.earlier_previous,
                  card.earlier_after),
                 ("Other skills", card.replay_before, card.replay_previous, card.replay_after)]
         head = f"<tr><td></td><td align='right'>base</td><td align='right'>version {v}</td><td align='right'>new</td></tr>"
         body = "".join(f"<tr><td>{label}</td>" + "".join(f"<td align='right'>{(s or {}).get('rougeL', 0.0):.3f}</td>"
-                                                        for s in (b, p, a)) + "</tr>" for label, b, p, a in rows)
+                                                        for s in (b, p, a)) + "</tr>" for label, b, p, a in compared)
         parts.append(f"<b>Against the base model and version {v}</b> (ROUGE-L)"
                      f"<table cellspacing='0' cellpadding='2'>{head}{body}</table>")
     return "".join(parts)

@@ -170,7 +170,11 @@ def _run_finetune(request: FinetuneRequest, *, on_event: EventCallback, cancel: 
     if settings.method == "full":
         run.write_result(lambda out: save_full(generation_model(model), out, Path(ref.path)))
     else:
-        run.write_result(lambda out: (save_adapter(model, out, base_label), write_pairs_record(out, record)))
+        def write(out: Path) -> None:
+            save_adapter(model, out, base_label)
+            write_pairs_record(out, record)
+
+        run.write_result(write)
     if file_hashes(ref.path) != hashes:  # never expected: say so loudly rather than keep quiet
         raise FinetuneError(f"The files of the base model {ref.name} changed during training; reinstall it.")
     on_event(Progress("done", 1, 1, 0.0))
