@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             for row in rows:
                 result = {"kind": "throughput", "engine": engine, **run_row(srcs, spec, row, recursive)}
                 log(json.dumps(result))
-                if row not in best or result["seconds"] < best[row]["seconds"]:
+                if row not in best or (-result["failed"], -result["seconds"]) > (-best[row]["failed"],
+                                                                                  -best[row]["seconds"]):
                     best[row] = result
         results.extend(best[row] for row in rows)
     if args.json:

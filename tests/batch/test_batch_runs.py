@@ -4,6 +4,7 @@ a vanished one reported with its digest kept, a killed worker retried, settings 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import time
@@ -137,3 +138,17 @@ def test_together_folder_makes_one_digest_per_folder(corpus: Path, tmp_path: Pat
     assert rows["transcript/"]["outputs"] == ["transcript.digest.md"] and len(rows["transcript/"]["sources"]) == 2
     assert "travel costs" in (out / "minutes.digest.md").read_text(encoding="utf-8")
     assert (out / "email.digest.md").is_file()
+
+
+def test_a_model_batch_converts_the_model_inside_a_worker(corpus: Path, tmp_path: Path, tiny_model_dir: Path) -> None:
+    """The first load of a model converts it (CTranslate2) in a child of the worker process, so
+    workers must be allowed children; every file is then summarized by the model, not the fallback."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    copy_corpus(corpus, src, ("transcript/teams-voice-tags.vtt", "email/missing-final-boundary.eml"))
+    spec = JobSpec(paths=[], engine="flan-t5", model=str(tiny_model_dir), length="short", classify=False)
+    summary = run_batch(BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, fmt="json", workers=1), spec)
+    rows = latest(out)
+    assert (summary.done, summary.failed) == (2, 0), rows
+    for key in rows:
+        digest = json.loads((out / f"{key}.json").read_text(encoding="utf-8"))
+        assert digest["engine"] != "extractive" and digest["documents"]

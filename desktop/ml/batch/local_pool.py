@@ -71,8 +71,11 @@ def _worker_main(conn: Connection, settings: TaskSettings, cancel_flag: Any, par
 class _Worker:
     def __init__(self, ctx: Any, settings: TaskSettings, cancel_flag: Any) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
+        # Not a daemon: a worker must be able to start children of its own (the first load of a
+        # model converts it in a child process). The driver stops its workers itself, and a worker
+        # whose driver was killed leaves on its own (_watch_parent).
         self.proc = ctx.Process(target=_worker_main, args=(child, settings, cancel_flag, os.getpid()),
-                                name="precis-batch-worker", daemon=True)
+                                name="precis-batch-worker", daemon=False)
         self.proc.start()
         child.close()
         self.task: UnitTask | None = None
