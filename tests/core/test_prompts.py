@@ -39,8 +39,23 @@ def test_meeting_and_email_item_prompts_and_classification_options(lib: PromptLi
     assert {"meeting", "report", "contract", "newsletter", "personal mail"} <= set(lib.get("common", "doc_type").options)
     assert lib.get("common", "urgency").options == ("urgent", "normal", "not urgent")
     assert lib.get("common", "asks_reader").options == ("yes", "no")
+    # FLAN's own shape (flan/v2/templates.py bool_q, format_options): text, question, OPTIONS.
     rendered = lib.get("common", "doc_type").render("Minutes of the board.").text
-    assert "Options: meeting, report, contract" in rendered and rendered.endswith("Minutes of the board.")
+    assert rendered.startswith("Minutes of the board.") and "OPTIONS:\n- meeting\n- report\n- contract" in rendered
+    for stage in ("decision_item", "action_item", "ask_item", "deadline_item"):
+        assert lib.get("common", stage).options == ("yes", "no")
+        assert lib.get("common", stage).render("X").text.endswith("OPTIONS:\n- yes\n- no")
+
+
+def test_prompts_end_the_way_flan_templates_do(lib: PromptLibrary) -> None:
+    """Summaries end with "Summary:", answers follow the text with the question last, as in the
+    FLAN collection (xsum/multi_news, squad_v1): the shape FLAN-T5 was trained on."""
+    for kind in ("meeting", "email", "report", "generic"):
+        for stage in ("map", "merge", "final"):
+            assert lib.get(kind, stage).template.endswith("{text}\n\nSummary:")
+        for stage in ("query_map", "query_merge"):
+            assert lib.get(kind, stage).template.endswith("{text}\n\nQuestion: {query}\n\nAnswer:")
+        assert lib.get(kind, "map").version >= 2
 
 
 def test_documents_map_to_template_sets(lib: PromptLibrary) -> None:
@@ -59,8 +74,8 @@ def test_documents_map_to_template_sets(lib: PromptLibrary) -> None:
 def test_text_with_braces_is_inserted_verbatim(lib: PromptLibrary) -> None:
     text = "Use {text} and {query} and {0} literally; a dict: {'a': 1}."
     prompt = lib.get("meeting", "query_map").render(text, query="what about {x}?")
-    assert prompt.text.endswith(text)
-    assert "Question: what about {x}?" in prompt.text
+    assert text in prompt.text
+    assert prompt.text.endswith("Question: what about {x}?\n\nAnswer:")
     assert prompt.template_id == lib.get("meeting", "query_map").id
 
 
@@ -77,9 +92,11 @@ def test_a_version_bump_changes_template_ids_and_the_library_key(tmp_path: Path,
     folder = tmp_path / "prompts"
     shutil.copytree(paths.resource("prompts"), folder)
     meeting = folder / "meeting.toml"
-    meeting.write_text(meeting.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1), encoding="utf-8")
+    version = lib.get("meeting", "map").version
+    meeting.write_text(meeting.read_text(encoding="utf-8").replace(f"version = {version}", f"version = {version + 1}", 1),
+                       encoding="utf-8")
     bumped = PromptLibrary.load(folder)
-    assert bumped.get("meeting", "map").id == "meeting.map@2"
+    assert bumped.get("meeting", "map").id == f"meeting.map@{version + 1}"
     assert bumped.get("email", "map").id == lib.get("email", "map").id
     assert bumped.version_key() != lib.version_key()
 

@@ -143,7 +143,7 @@ def test_examples_use_the_inference_prompts_and_chunk_budget(tmp_path: Path, cor
     pairset = PairSet.load(write_jsonl(tmp_path / "p.jsonl", records), counter.count)
     library = PromptLibrary.load()
     built = summary_examples(pairset.items, library, counter.count, max_source_len=128)
-    assert [e.template_id for e in built.examples] == ["meeting.map@1", "meeting.map@1", "generic.map@1"]
+    assert [e.template_id for e in built.examples] == [library.get("meeting", "map").id] * 2 + [library.get("generic", "map").id]
     meeting = library.get("meeting", "map").render(built.chunks[0][1]).text
     assert built.examples[0].source == meeting and meeting.startswith("Summarize this part of a meeting transcript")
     assert all(counter.count(e.source) <= 128 for e in built.examples)

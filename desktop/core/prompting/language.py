@@ -108,7 +108,8 @@ def identify(text: str) -> Guess:
     if letters < MIN_LETTERS:
         return Guess(None, letters)
     code, conf = _identifier().classify(text.lower())
-    return Guess(code if conf >= MIN_CONFIDENCE else None, letters, float(conf))
+    # "zxx" is py3langid's "no linguistic content" (codes, dumps): not a language to leave out.
+    return Guess(code if conf >= MIN_CONFIDENCE and code != "zxx" else None, letters, float(conf))
 
 
 def readable(code: str | None) -> bool:

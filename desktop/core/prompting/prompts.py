@@ -47,7 +47,10 @@ class PromptTemplate:
         return f"{self.kind}.{self.stage}@{self.version}"
 
     def render(self, text: str, **fields: str) -> Prompt:
-        values = {"options": ", ".join(self.options), **fields, "text": text}
+        # ``options_`` is the FLAN collection's own rendering of choices ("OPTIONS:\n- yes\n- no",
+        # flan/v2/preprocessors.py format_options), the shape FLAN-T5 was trained to answer.
+        values = {"options": ", ".join(self.options), "options_": "OPTIONS:\n- " + "\n- ".join(self.options),
+                  **fields, "text": text}
         return Prompt(self.template.format(**values), self.id)
 
     def overhead(self, count: TokenCount, **fields: str) -> int:

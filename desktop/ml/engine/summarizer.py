@@ -25,6 +25,7 @@ from desktop.core.prompting.sentences import split_sentences
 from desktop.ml.backends.textmodel import TextModel
 from desktop.ml.engine.classify import classify_document
 from desktop.ml.engine.generation import Generator, Task
+from desktop.ml.engine.item_scoring import ItemScorer, add_scored_items
 from desktop.ml.engine.language_gate import readable_part
 from desktop.ml.engine.presets import LengthPreset, preset
 from desktop.ml.engine.preview import PreviewFeed
@@ -56,6 +57,9 @@ class Node:
 
 class Summarizer:
     name = "flan-t5"
+    #: Decisions, actions, asks and deadlines by scoring candidate sentences (item_scoring.py);
+    #: False generates semicolon lists per chunk instead (a base-size model writes them poorly).
+    items_by_scoring = True
 
     def __init__(
         self,
@@ -199,6 +203,9 @@ class Summarizer:
                 job.candidates[index] = self._candidates(doc, chunks, levels, job.p)
         with job.clock.stage("items"):
             self._items(digest, docs, chunks, tasks_items)
+            if self.items_by_scoring and not job.query:  # item_scoring.py: candidates scored yes/no
+                add_scored_items(ItemScorer(self.model, self.prompts, self.cache, self.budget), digest,
+                                 [doc for _, doc, _ in window], job.cancel)
         if classify:
             job.progress("classifying", total, total, len(window))
             for index, doc, _ in window:
@@ -230,7 +237,7 @@ class Summarizer:
                 maps.append(Task(self._template(kind, "query_map").render(chunk.text, query=query), p.map_settings(merge_cap)))
                 continue
             maps.append(Task(self._template(kind, "map").render(chunk.text), p.map_settings(merge_cap)))
-            for stage in _ITEM_STAGES.get(KIND_FOR_DOC.get(kind, ""), ()):
+            for stage in () if self.items_by_scoring else _ITEM_STAGES.get(KIND_FOR_DOC.get(kind, ""), ()):
                 task = Task(self._template(kind, stage).render(chunk.text), p.item_settings(), retry=False)
                 self._item_of[id(task)] = (ci, stage)
                 items.append(task)

@@ -47,6 +47,13 @@ def _is_decision(text: str) -> bool:
     return bool(_DECISION.search(text)) and not _NOT_DECIDED.search(text)
 
 
+#: The cue test of each item section. The model engine takes its candidate sentences from the
+#: same tests (``ml/engine/item_scoring.py``) and lets the model decide which ones really are.
+CUE_TESTS: dict[str, Callable[[str], object]] = {
+    "decisions": _is_decision, "actions": _ACTION.search, "asks": _ASK.search, "deadlines": _is_deadline,
+}
+
+
 class ExtractiveEngine:
     name = "extractive"
 

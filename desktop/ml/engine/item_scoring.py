@@ -1,0 +1,133 @@
+"""Decisions, action items, asks and deadlines by scoring candidate sentences, not by free lists.
+
+A base-size FLAN-T5 writes poor semicolon-separated lists, and a listed item has to be matched
+back to a source. Instead the cue tests the extractive engine uses pick candidate sentences from
+the document, the model answers a per-item yes/no question about each one (scored by likelihood,
+as classification is, so the answer is always yes or no), and the sentences it says yes to are
+kept with their exact citation. Answers are cached like summaries.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from desktop.core.cache import SummaryCache, cache_key
+from desktop.core.digest import Digest, Point
+from desktop.core.document import Document
+from desktop.core.events import CancelToken
+from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary
+from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.extractive.engine import CUE_TESTS
+from desktop.ml.points.citations import source_for
+from desktop.ml.points.items import dedupe, parse_action
+from desktop.ml.points.sentence_pool import Sentence, document_sentences
+
+#: Item sections per template set, and the yes/no question (common.toml) each one asks.
+SECTIONS = {"meeting": ("decisions", "actions"), "email": ("asks", "deadlines")}
+QUESTIONS = {"decisions": "decision_item", "actions": "action_item", "asks": "ask_item", "deadlines": "deadline_item"}
+DIGEST_FIELD = {"decisions": "decisions", "actions": "action_items", "asks": "asks", "deadlines": "deadlines"}
+#: A sentence is kept when the model's probability of "yes" (against "no") reaches this.
+THRESHOLD = 0.5
+#: Candidates scored per section and document: bounds the cost on a long meeting (one encoder
+#: pass per candidate), taken in document order.
+MAX_CANDIDATES = 32
+MAX_ITEMS = 8
+_SELF = re.compile(r"\bI('ll| will)\b")
+#: "Aiko, please write..." gives the task to the person addressed.
+_ADDRESSED = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)\s*,\s*(can|could|would|please)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    sentence: Sentence
+    text: str
+    p_yes: float
+
+
+class ItemScorer:
+    """Score a document's candidate sentences for each item section of its kind."""
+
+    def __init__(self, model: TextModel, prompts: PromptLibrary, cache: SummaryCache | None = None,
+                 budget: int = 512, threshold: float = THRESHOLD) -> None:
+        self.model = model
+        self.prompts = prompts
+        self.cache = cache
+        self.budget = budget
+        self.threshold = threshold
+
+    def items(self, doc: Document, kind: str, should_stop: Callable[[], bool] = lambda: False) -> dict[str, list[Point]]:
+        """Digest field name -> the kept points, for the sections of ``kind`` ("meeting", "email")."""
+        pool = document_sentences(doc, 0)
+        out: dict[str, list[Point]] = {}
+        for section in SECTIONS.get(kind, ()):
+            kept: list[Point] = []
+            for scored in self.scored(pool, section, should_stop):
+                if scored.p_yes >= self.threshold:
+                    kept.append(self._point(doc, section, scored))
+            texts = set(dedupe([p.text for p in kept])[:MAX_ITEMS])
+            out[DIGEST_FIELD[section]] = [p for p in kept if p.text in texts]
+        return out
+
+    def scored(self, pool: list[Sentence], section: str, should_stop: Callable[[], bool] = lambda: False) -> list[ScoredSentence]:
+        """Every candidate of ``section`` with its probability of "yes"."""
+        cue = CUE_TESTS[section]
+        template = self.prompts.get("common", QUESTIONS[section])
+        room = max(16, self.budget - template.overhead(self.model.count))
+        out: list[ScoredSentence] = []
+        for s in pool:
+            if len(out) >= MAX_CANDIDATES or should_stop():
+                break
+            if not s.eligible or not cue(s.text):
+                continue
+            text = f"{s.speaker}: {s.text}" if s.speaker else s.text
+            out.append(ScoredSentence(s, s.text, self._p_yes(template.render(self.model.truncate(text, room)).text,
+                                                              template.id, template.options)))
+        return out
+
+    def _p_yes(self, prompt: str, template_id: str, options: tuple[str, ...]) -> float:
+        key = cache_key(self.model.identity, template_id, "p_yes", prompt)
+        cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None:
+            try:
+                return float(cached)
+            except ValueError:
+                pass
+        yes, no = self.model.score(prompt, list(options))
+        # Mean per-token log-likelihoods of "yes" and "no" -> the probability of yes between the two.
+        p = 1.0 / (1.0 + math.exp(no - yes))
+        if self.cache is not None:
+            self.cache.put(key, f"{p:.6f}", template_id)
+        return p
+
+    def _point(self, doc: Document, section: str, scored: ScoredSentence) -> Point:
+        s = scored.sentence
+        sources = [source_for(doc, s.block)]
+        if section != "actions":
+            return Point(scored.text, sources)
+        task, owner, due = parse_action(scored.text)
+        addressed = _ADDRESSED.match(scored.text)
+        if addressed:
+            owner = addressed.group("name")
+        elif owner is None and _SELF.search(scored.text):
+            owner = s.speaker
+        return Point(task, sources, owner=owner, due=due)
+
+
+def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Document], cancel: CancelToken) -> None:
+    """Score every document's candidates and add the kept ones to the digest's item sections
+    (near-duplicates across documents dropped, order kept)."""
+    for doc in documents:
+        kind = KIND_FOR_DOC.get(doc.kind, "")
+        if kind not in SECTIONS:
+            continue
+        cancel.raise_if_cancelled()
+        for name, points in scorer.items(doc, kind, lambda: cancel.cancelled).items():
+            getattr(digest, name).extend(points)
+    cancel.raise_if_cancelled()
+    for name in DIGEST_FIELD.values():
+        section: list[Point] = getattr(digest, name)
+        kept = set(dedupe([p.text for p in section]))
+        setattr(digest, name, [p for p in section if p.text in kept])
