@@ -81,11 +81,11 @@ def small_setup(work: Path) -> tuple[Path, Path, Path | None]:
 
 
 def one_run(store_root: Path, model: str, pairs: Path, general: Path | None, schedule: str, seed: int,
-            steps: int) -> dict[str, Any]:
+            steps: int, lr: float | None = None) -> dict[str, Any]:
     from desktop.ml.finetune import FinetuneRequest, discard_result, preset, run_finetune
 
     settings = preset("tiny").with_overrides(threads=1, val_share=0.25, steps=steps, seed=seed, schedule=schedule,
-                                             eval_every=0, checkpoint_every=0, samples=0)
+                                             eval_every=0, checkpoint_every=0, samples=0, lr=lr)
     started = time.perf_counter()
     result = run_finetune(FinetuneRequest(model, [str(pairs)], f"bench-{schedule}-{seed}", settings,
                                           store_root=str(store_root), general=str(general) if general else None))
@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default="tiny,small")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--lr", type=float, default=None, help="learning rate (default: the tiny preset's, 1e-2)")
     parser.add_argument("--work", type=Path, default=None, help="folder for models and runs (default: a temporary one)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -144,17 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="precis-schedules-"))
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PRECIS_HOME", str(work / "home"))
-    report: dict[str, Any] = {"steps": args.steps, "seeds": args.seeds, "models": {}}
+    report: dict[str, Any] = {"steps": args.steps, "seeds": args.seeds, "lr": args.lr, "models": {}}
     for name in args.models.split(","):
         model, pairs, general = (tiny_setup if name == "tiny" else small_setup)(work)
         store = ModelStore(work / f"store-{name}")
         if not store.is_installed(name):
             store.import_folder(model, name)
-        rows = [one_run(store.root, name, pairs, general, s, seed, args.steps)
+        rows = [one_run(store.root, name, pairs, general, s, seed, args.steps, args.lr)
                 for seed in range(1, args.seeds + 1) for s in SCHEDULES]
         report["models"][name] = {"runs": rows, "summary": summarize(rows)}
         if not args.json:
-            print(f"\n{name}: {args.steps} steps, seeds 1-{args.seeds} (mean ± sd)")
+            print(f"\n{name}: {args.steps} steps, lr {args.lr or 'of the tiny preset'}, seeds 1-{args.seeds} (mean ± sd)")
             print(f"{'metric':<34}" + "".join(f"{s:>18}" for s in SCHEDULES))
             for metric, by in report["models"][name]["summary"].items():
                 print(f"{metric:<34}" + "".join(f"{by.get(s, '-'):>18}" for s in SCHEDULES))
