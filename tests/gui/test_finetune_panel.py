@@ -411,7 +411,15 @@ def test_versions_are_listed_with_their_cards_and_switch_back(qtbot: QtBot, pane
     # The evaluation card of a continued run: each task, and base / version 1 / new side by side.
     text = extras_html(second)
     assert "Is this email urgent? yes/no (2)</td><td align='right'>accuracy 0.500 → 1.000" in text
-    assert "Against the base model and version 1" in text and "Earlier pairs (1, not replayed)" in text
+    from desktop.ml.finetune import FinetuneResult
+    from desktop.ml.finetune.trainer import History
+
+    result = FinetuneResult("mine", "lora", store.root, store.root, BASE, "r", second, History(), 20,  # type: ignore[arg-type]
+                            continued_from="mine", version=3)
+    panel.card_view.set_result(result)
+    shown = panel.card_view.samples.toPlainText()
+    assert "Against the base model and version 1" in shown and "Earlier pairs (1, not replayed)" in shown
+    assert "Is this email urgent? yes/no (2)" in shown and "accuracy 0.500 → 1.000" in shown
 
 
 def test_pairs_table_shows_each_rows_task(qtbot: QtBot, tmp_path: Path, corpus: Path) -> None:

@@ -59,9 +59,6 @@ class EvaluationCardView(QGroupBox):
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(22)
         self.grid.setVerticalSpacing(4)
-        self.extras = QLabel()
-        self.extras.setObjectName("cardExtras")
-        self.extras.setWordWrap(True)
         self.agreement = QLabel()
         self.agreement.setObjectName("hint")
         self.agreement.setWordWrap(True)
@@ -97,7 +94,6 @@ class EvaluationCardView(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(self.grid)
-        layout.addWidget(self.extras)
         layout.addWidget(self.agreement)
         layout.addWidget(self.notes)
         layout.addWidget(self.samples, 1)
@@ -118,8 +114,6 @@ class EvaluationCardView(QGroupBox):
         self.summary.setText(f"<b>{html.escape(result.name)}</b>: {method} on {html.escape(result.base_model)}, "
                              f"{result.steps} steps in {_duration(result.seconds)}{resumed}{loss}")
         self._fill_grid(card)
-        self.extras.setText(extras_html(card))
-        self.extras.setVisible(bool(self.extras.text()))
         agree = card.replay_agreement.get("rougeL")
         self.agreement.setText(
             f"Agreement with the base model on other instructions: {agree:.0%} (ROUGE-L of its answers after "
@@ -127,7 +121,9 @@ class EvaluationCardView(QGroupBox):
         self.agreement.setVisible(bool(self.agreement.text()))
         self.notes.setText("\n".join(result.notes))
         self.notes.setVisible(bool(result.notes))
-        self.samples.setHtml(self._samples_html(result))
+        # Each task and the comparison with the previous version scroll with the samples: the
+        # grid above stays the card's headline.
+        self.samples.setHtml(extras_html(card) + self._samples_html(result))
 
     def _fill_grid(self, card: Any) -> None:
         while self.grid.count():
@@ -219,7 +215,7 @@ def extras_html(card: Any) -> str:
             name = "ROUGE-L" if t.kind == "text" else "accuracy"
             rows.append(f"<tr><td>{html.escape(t.task)} ({t.items})</td><td align='right'>{name} "
                         f"{t.before[metric]:.3f} → {t.after[metric]:.3f}</td></tr>")
-        parts.append("<b>Each task</b><table cellspacing='0' cellpadding='2'>" + "".join(rows) + "</table>")
+        parts.append("<p><b>Each task</b></p><table cellspacing='0' cellpadding='2'>" + "".join(rows) + "</table>")
     if card.previous_version is not None:
         v = card.previous_version
         compared = [("Your new pairs", card.val_before, card.val_previous, card.val_after),
@@ -229,7 +225,7 @@ def extras_html(card: Any) -> str:
         head = f"<tr><td></td><td align='right'>base</td><td align='right'>version {v}</td><td align='right'>new</td></tr>"
         body = "".join(f"<tr><td>{label}</td>" + "".join(f"<td align='right'>{(s or {}).get('rougeL', 0.0):.3f}</td>"
                                                         for s in (b, p, a)) + "</tr>" for label, b, p, a in compared)
-        parts.append(f"<b>Against the base model and version {v}</b> (ROUGE-L)"
+        parts.append(f"<p><b>Against the base model and version {v}</b> (ROUGE-L)</p>"
                      f"<table cellspacing='0' cellpadding='2'>{head}{body}</table>")
     return "".join(parts)
 
