@@ -111,6 +111,8 @@ class EvaluationCardView(QGroupBox):
         loss = f" · training loss {first:.2f} → {last:.2f}" if first is not None and last is not None else ""
         resumed = f", resumed at step {result.resumed_from}" if result.resumed_from else ""
         method = "LoRA adapter" if result.method == "lora" else "full fine-tune"
+        if result.continued_from and card.previous_version is not None:
+            method += f" continued from {html.escape(result.continued_from)} version {card.previous_version}"
         self.summary.setText(f"<b>{html.escape(result.name)}</b>: {method} on {html.escape(result.base_model)}, "
                              f"{result.steps} steps in {_duration(result.seconds)}{resumed}{loss}")
         self._fill_grid(card)
