@@ -193,3 +193,15 @@ def test_extract_the_whole_corpus_without_a_traceback(corpus: Path) -> None:
                  "seattle-council-briefing-2021-08-02.vtt", "tender-document-zh.docx", "mime-torture-test.eml"):
         assert name in read and (read[name]["blocks"] or read[name]["children"])
     assert len(read) + len(errors) == len(expand_paths([corpus])) >= 65  # every supported file, one way or the other
+
+
+def test_eval_with_the_tiny_model_and_the_real_tokenizer(corpus: Path, tiny: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """eval runs the model engine end to end on FLAN-T5's own tokenizer (random weights: the
+    scores are near zero, the shape of the report is what is checked)."""
+    pairs = corpus / "references/dialogsum_test_pairs.jsonl"
+    capsys.readouterr()
+    engine = [a for a in TINY if a != "--no-progress"]  # eval has no progress switch
+    assert main(["eval", "--pairs", str(pairs), *engine, "--json", "--limit", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["items"]) == 2 and all(i["summary"] for i in report["items"])
+    assert all(0.0 <= report[m] <= 1.0 for m in ("rouge1", "rouge2", "rougeL"))
