@@ -372,6 +372,12 @@ def test_schedule_and_continue_training_shape_the_request(qtbot: QtBot, panel: F
     assert panel.tabs.currentIndex() == 0 and form.plan.continue_from == "mine"
     assert form.name == "mine" and form.name_problem() is None and not form.name_edit.isEnabled()
     assert form.base_model == BASE and not form.base_combo.isEnabled() and form.method == "lora"
+    few = write_jsonl(pairs_file.with_name("few.jsonl"), [{"document": f"Note {i} about the budget.", "instruction":
+                                                          "Is this urgent? yes/no", "answer": "yes"} for i in range(2)])
+    _load(qtbot, panel, few)
+    assert panel.train_blocker() == ("The task \"Is this urgent? yes/no\" has only 2 usable examples; give it at least 4, "
+                                     "or remove its rows.")
+    panel.pairs_view.clear()
     _load(qtbot, panel, pairs_file)
     assert panel.train_blocker() == ""
     request = panel.request()

@@ -127,6 +127,10 @@ class FinetunePanel(QDialog):
             return "Import pairs to train on."
         if not pairs.usable:
             return "None of the pairs can be used: each one is empty, a duplicate or unreadable."
+        try:
+            pairs.check_tasks()  # a task with too few examples: say so before a run starts
+        except PrecisError as exc:
+            return exc.message
         problem = self.form.name_problem()
         if problem:
             return problem
