@@ -123,6 +123,8 @@ def test_worker_count_comes_from_cores_and_memory() -> None:
     tight = plan_workers(flan, 4, "flan-t5", cores=4, free_mb=5000)
     assert tight.workers == 2 and tight.threads == 2 and "running 2 instead" in (tight.note or "")
     assert plan_workers(flan, None, "flan-t5", cores=8, free_mb=500).workers == 1
+    few = plan_workers(flan, 8, "flan-t5", units=3, cores=8, free_mb=64000)
+    assert (few.workers, few.threads) == (3, 2)
 
 
 def test_together_folder_makes_one_digest_per_folder(corpus: Path, tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
         # A Ray actor holds one CPU (num_cpus=1), so its model gets one thread unless asked otherwise.
         run_spec = dataclasses.replace(spec, threads=spec.threads or 1)
         if options.cluster is None:
-            summary.workers = plan_workers(spec, options.workers, engine)
+            summary.workers = plan_workers(spec, options.workers, engine, units=len(plan.todo))
             run_spec = dataclasses.replace(spec, threads=summary.workers.threads)
             if summary.workers.note:
                 on_event(Notice(summary.workers.note))

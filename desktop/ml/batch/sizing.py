@@ -77,9 +77,10 @@ def model_weight_count(spec: JobSpec) -> int:
     return Catalog.load().default.parameters
 
 
-def plan_workers(spec: JobSpec, requested: int | None, engine: str, *,
+def plan_workers(spec: JobSpec, requested: int | None, engine: str, *, units: int | None = None,
                  cores: int | None = None, free_mb: int | None = None) -> WorkerPlan:
-    """Workers for this machine: ``requested`` or one per core, at most as many models as fit."""
+    """Workers for this machine: ``requested`` or one per core, at most as many models as fit,
+    and no more than there are ``units`` to do."""
     cores = cores or cpu_count()
     free_mb = available_mb() if free_mb is None else free_mb
     if engine == EXTRACTIVE:
@@ -89,6 +90,8 @@ def plan_workers(spec: JobSpec, requested: int | None, engine: str, *,
         per_worker = int(BASE_MB + model_weight_count(spec) * per_weight * WEIGHT_FACTOR / 2**20)
     fits = max(1, int(free_mb * MEMORY_SHARE // per_worker))
     wanted = requested if requested else cores
+    if units is not None:
+        wanted = max(1, min(wanted, units))
     workers = min(wanted, fits)
     note = None
     if workers < wanted:
