@@ -16,6 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from desktop.ml.batch import ray_cluster
 from desktop.ml.batch.runner import BatchOptions, run_batch
 from desktop.ml.engine.job import JobSpec
 from tests.batch._helpers import copy_corpus, latest, temp_files
@@ -27,12 +28,15 @@ FILES = ("pdf/WARN-Report-2015-2016.pdf", "transcript/teams-voice-tags.vtt", "tr
 
 
 @pytest.mark.xdist_group("ray")
-def test_ray_local_cluster_runs_the_batch_and_resumes_like_one_machine(corpus: Path, tmp_path: Path) -> None:
+def test_ray_local_cluster_runs_the_batch_and_resumes_like_one_machine(corpus: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     src, out = tmp_path / "src", tmp_path / "out"
     copy_corpus(corpus, src, FILES)
     spec = JobSpec(paths=[], engine="extractive")
     # Sources sent as bytes (the default): the actors read temp copies, the digests cite the originals.
     options = BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, fmt="both", cluster="ray", workers=2)
+    # Two windows of bytes: the 30-page report alone, then the rest.
+    monkeypatch.setattr(ray_cluster, "WINDOW_BYTES", (src / FILES[0]).stat().st_size)
     killed: list[int] = []
     killer = threading.Thread(target=_kill_first_busy_actor, args=(killed,), daemon=True)
     killer.start()

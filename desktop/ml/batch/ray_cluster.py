@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 MAX_TASK_RETRIES = 3
 #: Through Ray Client, units go to the cluster in windows of this many per actor.
 CLIENT_WINDOW_PER_ACTOR = 4
+#: Files sent as bytes go to the cluster in windows of at most this many bytes.
+WINDOW_BYTES = 512 * 2**20
 
 
 class UnitActor:
@@ -142,13 +144,32 @@ def _run_window(items: list[dict[str, Any]], settings: TaskSettings, actors: int
     return [dict(row) for row in _map_units(ray, ds, settings, actors).iter_rows()]
 
 
+def _byte_windows(tasks: list[UnitTask], limit: int) -> Iterator[list[UnitTask]]:
+    """Consecutive groups of units whose files add up to at most ``limit`` bytes (at least one unit)."""
+    window: list[UnitTask] = []
+    size = 0
+    for t in tasks:
+        n = sum(os.path.getsize(p) if os.path.isfile(p) else 0 for p in t.paths)
+        if window and size + n > limit:
+            yield window
+            window, size = [], 0
+        window.append(t)
+        size += n
+    if window:
+        yield window
+
+
 def _rows(ray: Any, tasks: list[UnitTask], settings: TaskSettings, actors: int, shared_fs: bool,
           client: bool) -> Iterator[dict[str, Any]]:
     """Result rows as they finish: streamed from one dataset, or (Ray Client) window by window,
     each window recorded before the next is sent, so a stopped run loses one window at most."""
     if not client:
-        ds = ray.data.from_items(list(_items(tasks, shared_fs)), override_num_blocks=max(1, len(tasks)))
-        yield from _map_units(ray, ds, settings, actors).iter_rows()
+        # Files sent as bytes sit in the driver and the object store: a window at a time, so a
+        # share of many gigabytes never has to fit in memory at once (each window starts its own
+        # actors, one model load each; with --shared-fs everything is one stream).
+        for window in ([tasks] if shared_fs else _byte_windows(tasks, WINDOW_BYTES)):
+            ds = ray.data.from_items(list(_items(window, shared_fs)), override_num_blocks=max(1, len(window)))
+            yield from _map_units(ray, ds, settings, actors).iter_rows()
         return
     remote = ray.remote(num_cpus=0)(_run_window)
     size = max(8, actors * CLIENT_WINDOW_PER_ACTOR)
