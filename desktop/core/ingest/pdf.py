@@ -107,6 +107,8 @@ def _read(data: bytes, ctx: ReadContext, notes: list[str]) -> Document:
     for number in ocr.blocks:
         page_lines[number - 1] = []  # the recognized text stands for the page
     if not any(page_lines) and not any(ocr.blocks.values()) and not forms:
+        if ocr.limited and not any(ocr.blocks.values()):
+            raise LimitExceeded(" ".join(w for w in ocr.warnings if "Precis decodes" in w), ctx.path)
         if ocr.attempted:
             why = " ".join(w for w in ocr.warnings if any(k in w for k in ("script", "rendered", "took longer")))
             raise EmptyDocument(f"{ctx.display_name} is a scan with no readable text on its pages. {why}".strip(),

@@ -40,6 +40,7 @@ class RecognizedPages:
     confidence: float | None = None
     attempted: bool = False
     cache_hits: int = 0
+    limited: bool = False
 
 
 def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines: list[list[Line]],
@@ -86,6 +87,7 @@ def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines
     out.warnings += result.warnings
     out.attempted = True
     out.cache_hits = result.cache_hits
+    out.limited = bool(result.limited)
     for number, text in sorted(result.pages.items()):
         out.blocks[number] = [Block(p, Role.PARAGRAPH, Locator(page=number), ocr=True) for p in text.paragraphs]
     scores = [p.confidence for p in result.pages.values() if p.paragraphs]

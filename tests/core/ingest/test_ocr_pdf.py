@@ -168,3 +168,34 @@ def test_a_stamp_over_a_scanned_page_does_not_hide_the_scan(corpus: Path) -> Non
     doc = _read(out.getvalue(), "stamped.pdf")
     assert doc.metadata["ocr_pages"] == [1]
     assert "Example document" in doc.text()
+
+
+def test_an_image_bomb_page_is_refused_before_pdfium_decodes_it() -> None:
+    """A 9000 x 9000 image in a PDF of 80 KB: PDFium would decode all 81 million pixels to draw it."""
+    import zlib
+
+    from desktop.core.errors import LimitExceeded
+
+    image = zlib.compress(bytes(9000 * 9000), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im1 5 0 R >> >> >>"),
+        b"<< /Length 30 >>\nstream\nq 612 0 0 792 0 0 cm /Im1 Do Q\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 9000 /Height 9000 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % len(image) + image + b"\nendstream",
+    ]
+    data = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(data)
+    data += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    data += b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    started = time.monotonic()
+    with pytest.raises(LimitExceeded) as err:
+        _read(bytes(data), "bomb.pdf")
+    assert time.monotonic() - started < 5
+    assert "9,000 x 9,000 pixels" in err.value.message

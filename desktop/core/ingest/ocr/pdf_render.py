@@ -7,6 +7,7 @@ import math
 import threading
 from typing import Any
 
+from desktop.core.errors import LimitExceeded
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.ocr.images import check_pixels
 
@@ -65,8 +66,19 @@ def render(pdf: Any, index: int, dpi: int, ctx: ReadContext) -> Any:
 
 
 def _render(pdf: Any, index: int, dpi: int, ctx: ReadContext) -> Any:
+    import pypdfium2.raw as pdfium_c
+
     page = pdf[index]
     try:
+        # PDFium decodes every image at its full size before scaling it onto the page: a 1.5 MB
+        # file can hold a 40000 x 40000 image that needs 1.6 GB. Sizes come from the image
+        # dictionaries, before anything is decoded.
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+            w, h = obj.get_px_size()
+            if w * h > ctx.limits.max_image_pixels:
+                raise LimitExceeded(f"Page {index + 1} of {ctx.display_name} holds an image of {w:,} x {h:,} pixels, "
+                                    f"more than the {ctx.limits.max_image_pixels / 1e6:,.0f} million Precis decodes; "
+                                    "it was skipped.", ctx.path)
         width, height = page.get_size()  # PDF points, 72 per inch
         scale = dpi / 72
         pixels = width * height * scale * scale

@@ -46,6 +46,8 @@ class OcrResult:
     warnings: list[str] = field(default_factory=list)
     cache_hits: int = 0
     seconds: float = 0.0
+    #: pages skipped because they passed a safety limit (their sentences are in ``warnings``)
+    limited: list[int] = field(default_factory=list)
 
 
 def ocr_cache_path() -> Any:
@@ -114,6 +116,7 @@ def recognize_pages(pages: Iterable[PageImage], count: int, *, content_hash: str
                 image = page.image()
             except DocumentError as err:  # a frame over the pixel limit: its own sentence
                 result.warnings.append(err.message)
+                result.limited.append(page.number)
                 continue
             except Exception as exc:  # noqa: BLE001 - one unrenderable page must not cost the others
                 log.debug("page %d could not be rendered: %s", page.number, type(exc).__name__)
