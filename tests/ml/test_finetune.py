@@ -29,6 +29,9 @@ from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.models.store import ModelStore
 from tests.ml._finetune_data import toy_pairs, write_jsonl
 
+#: One worker runs the whole module, so the trained adapter its tests share is trained once
+#: (``make test`` distributes by group, and a module fixture is built on every worker it reaches).
+pytestmark = pytest.mark.xdist_group("finetune")
 #: The tiny preset on one thread (other tests share the cores), a quarter held out for validation.
 TINY = preset("tiny").with_overrides(threads=1, val_share=0.25)
 
