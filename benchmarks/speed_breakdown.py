@@ -7,7 +7,8 @@ variants do the same fixed-length work as ``benchmarks/speed.py``'s end-to-end r
 
 * ``old``: the narrow merges of before (merge prompts no longer than chunk prompts, 512 tokens);
 * ``new``: the default schedule (wide merges, up to 2048 tokens; the extractive preview first);
-* ``new-1024``: the same with 1024-token chunks (fewer map generations, more attention work).
+* ``new-1024``, ``new-2048``: the same with longer chunks (fewer map generations, more attention
+  work per token; FLAN-T5 was instruction-tuned on inputs up to 2048 tokens).
 
 The digest's ``stats.stages`` (``desktop/ml/engine/timing.py``) gives wall and CPU seconds per
 stage; the process's own CPU seconds and peak RSS are read here. On a shared machine compare the
@@ -39,6 +40,7 @@ VARIANTS: dict[str, list[str]] = {
     "old": ["--input-budget", "512", "--merge-budget", "512"],
     "new": ["--input-budget", "512"],
     "new-1024": ["--input-budget", "1024"],
+    "new-2048": ["--input-budget", "2048"],
 }
 
 
