@@ -20,9 +20,11 @@ PYTHON = sys.executable
 MEMORY_BOUND_MB = 1024
 
 
-def time_bound_s(size_bytes: int) -> float:
-    """A few seconds per MB, plus a constant for start-up and a loaded 2-core CI runner."""
-    return 8.0 + 4.0 * size_bytes / 2**20
+def time_bound_s(size_bytes: int, ocr_pages: int = 0) -> float:
+    """A few seconds per MB, plus a constant for start-up and a loaded 2-core CI runner, plus a few
+    seconds per page recognized by OCR (a mutation can leave a PDF's fonts undecodable, and then
+    every page is recognized instead: about a second a page on an idle 2-core machine)."""
+    return 8.0 + 4.0 * size_bytes / 2**20 + 3.0 * ocr_pages
 
 
 @dataclass

@@ -88,6 +88,7 @@ def run_case(case_id: str, name: str, data: bytes, scratch: Path, on_disk: bool)
             doc = read_bytes(data, ReadContext(path=scratch / name))
         check_document(doc)
         record["outcome"] = "Document"
+        record["ocr_pages"] = sum(len(d.metadata.get("ocr_pages") or []) for d in doc.walk())
     except DocumentError as err:
         record["outcome"] = err.name
         chain = _cause_chain(err)
