@@ -92,6 +92,6 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     value = value.get_object() if hasattr(value, "get_object") else value
-    if isinstance(value, (bytes, bytearray)):
-        return ""  # a stream or binary string is not a typed value
+    if isinstance(value, (bytes, bytearray, dict, list)):
+        return ""  # a stream, binary string or dictionary (a signature's /V is one) is not a typed value
     return " ".join(str(value).split())
