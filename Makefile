@@ -31,7 +31,7 @@ test: setup $(CLUSTER)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-slow: setup
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m slow --timeout 3000  # building the bundle alone can take 10 minutes on 2 cores
 
 # The reliability suite's long forms (tests/reliability/README.md); `make test` runs the short ones.
 fuzz-long: setup
