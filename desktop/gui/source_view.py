@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +24,7 @@ from desktop.core.digest import Source
 from desktop.core.document import Document
 from desktop.core.ingest import iter_documents
 from desktop.core.settings import load_settings
+from desktop.gui.page_image_view import PageImageView
 from desktop.gui.source_text import PLACEHOLDER, SourceText
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,15 @@ class SourceView(QWidget):
         QShortcut(QKeySequence("Shift+Return"), self.search_field, self.find_previous)
 
         self.text = SourceText()
+        # Scanned pages: their picture beside the recognized text (only for documents with any).
+        self.page_image = PageImageView()
+        self.page_image.watch(self.text)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setObjectName("sourceBody")
+        self.body.addWidget(self.text)
+        self.body.addWidget(self.page_image)
+        self.body.setStretchFactor(0, 1)
+        self.body.setStretchFactor(1, 1)
 
         title = QLabel("Source")
         title.setObjectName("paneTitle")
@@ -77,6 +88,7 @@ class SourceView(QWidget):
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(title)
         head.addWidget(self.picker, 1)
+        head.addWidget(self.page_image.toggle_button)
         search = QHBoxLayout()
         search.setContentsMargins(0, 0, 0, 0)
         search.setSpacing(4)
@@ -89,7 +101,7 @@ class SourceView(QWidget):
         layout.setSpacing(6)
         layout.addLayout(head)
         layout.addLayout(search)
-        layout.addWidget(self.text, 1)
+        layout.addWidget(self.body, 1)
         self._loaded.connect(self._on_loaded)
 
     # ------------------------------------------------------------------ documents
@@ -175,6 +187,7 @@ class SourceView(QWidget):
 
     def _show(self, document: Document | None) -> None:
         self.text.set_document(document)
+        self.page_image.set_document(document)
         if self.search_field.text():
             self.text.mark_all(self.search_field.text())
         self._refresh_matches()
@@ -202,7 +215,9 @@ class SourceView(QWidget):
             return False
         self.picker.setCurrentIndex(index)
         self._on_pick(index)
-        return self.text.locate(source.locator, source.excerpt) >= 0
+        found = self.text.locate(source.locator, source.excerpt)
+        self.page_image.show_block(found)
+        return found >= 0
 
     # ------------------------------------------------------------------ search
     def find_next(self) -> None:

@@ -1,0 +1,139 @@
+"""The page image beside recognized text: a citation into a scanned page shows that page's picture
+(rendered off the GUI thread, fitted to the pane, cached), a born-digital page shows a note, and
+a born-digital document gets no pane at all."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pytestqt.qtbot import QtBot
+
+from desktop.core.digest import Source
+from desktop.core.document import Document, Locator
+from desktop.core.ingest import read_document
+from desktop.gui.page_render import DPI
+from desktop.gui.source_view import SourceView
+from tests.core.ingest._scans import image_pdf, render
+from tests.gui._jobs import LoopWatch
+from tests.gui._window import OFFSCREEN_NOISE
+
+pytestmark = OFFSCREEN_NOISE
+
+
+@pytest.fixture(scope="module")
+def mixed_scan(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Document]:
+    """Page 1 born-digital (a corpus page with its text layer), pages 2 and 3 scanned (two other
+    corpus pages rendered to images, tops only, so OCR stays quick), read the way a job reads it."""
+    scans = image_pdf([render(corpus / "pdf" / "google-doc-document.pdf", 0, crop=0.4),
+                       render(corpus / "pdf" / "scotus-transcript-p1.pdf", 0, crop=0.25)])
+    writer = PdfWriter()
+    writer.add_page(PdfReader(corpus / "pdf" / "multicolumn.pdf").pages[0])
+    for page in PdfReader(io.BytesIO(scans)).pages:
+        writer.add_page(page)
+    path = tmp_path_factory.mktemp("scan") / "mixed-scan.pdf"
+    with path.open("wb") as out:
+        writer.write(out)
+    document = read_document(path)
+    assert {b.locator.page for b in document.blocks if b.ocr} == {2, 3}
+    assert {b.locator.page for b in document.blocks if not b.ocr} == {1}
+    return path, document
+
+
+def cite(document: Document, page: int) -> Source:
+    block = next(b for b in document.blocks if b.locator.page == page)
+    return Source(str(document.path), Locator(page=page), document.path.name, block.text[:60])
+
+
+def expected_size(path: Path, page: int) -> tuple[int, int]:
+    pdf = pdfium.PdfDocument(path)
+    try:
+        width, height = pdf[page - 1].get_size()
+    finally:
+        pdf.close()
+    return int(width * DPI / 72), int(height * DPI / 72)
+
+
+def test_a_citation_into_a_scanned_page_shows_that_page(mixed_scan: tuple[Path, Document], qtbot: QtBot) -> None:
+    path, document = mixed_scan
+    view = SourceView()
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    pane = view.page_image
+    watch = LoopWatch()
+    watch.start()
+    with qtbot.waitSignal(pane.page_shown, timeout=20_000) as first:
+        view.set_documents([document])
+    assert first.args == [2]  # the document's first recognized page, before any citation
+    assert pane.isVisible() and pane.toggle_button.isVisible()
+
+    with qtbot.waitSignal(pane.page_shown, timeout=20_000) as shown:
+        assert view.show_source(cite(document, 3))
+    assert shown.args == [3] and pane.page == 3
+
+    assert view.show_source(cite(document, 1))  # born-digital: a note, no picture
+    assert pane.page is None and pane.displayed_size() == (0, 0)
+    assert "own text layer" in pane.picture.text()
+
+    assert view.show_source(cite(document, 2))  # rendered before: straight from the cache
+    assert pane.page == 2 and not pane.rendering
+    qtbot.wait(150)
+    watch.stop()
+    watch.assert_responsive()  # pages rendered on a pool thread, never the GUI thread
+
+    image = pane.image
+    assert image is not None
+    width, height = expected_size(path, 2)
+    assert abs(image.width() - width) <= 1 and abs(image.height() - height) <= 1  # page 2 at 150 dpi
+    assert abs(image.height() - expected_size(path, 3)[1]) > 50  # pages 2 and 3 differ: the right one is shown
+    dark = sum(1 for y in range(0, image.height(), 4) for x in range(0, image.width(), 4)
+               if image.pixelColor(x, y).value() < 128)
+    assert dark > 200  # real page content (text), not a blank picture
+    assert "p. 2" in pane.caption.text()
+    shown_w, shown_h = pane.displayed_size()
+    assert 0 < shown_w <= pane.scroll.viewport().width()
+    assert abs(shown_h / shown_w - image.height() / image.width()) < 0.02  # scaled, not stretched
+
+    # Resizing the pane refits the picture; folding it away hides it and keeps the button.
+    sizes = view.body.sizes()
+    view.body.setSizes([sizes[0] + sizes[1] - 200, 200])
+    qtbot.waitUntil(lambda: 0 < pane.displayed_size()[0] <= pane.scroll.viewport().width() < shown_w)
+    pane.toggle_button.setChecked(False)
+    assert not pane.isVisible() and pane.toggle_button.isVisible()
+    pane.toggle_button.setChecked(True)
+    assert pane.isVisible()
+
+
+def test_scrolling_the_text_follows_to_the_scanned_page(mixed_scan: tuple[Path, Document], qtbot: QtBot) -> None:
+    _, document = mixed_scan
+    view = SourceView()
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    with qtbot.waitSignal(view.page_image.page_shown, timeout=20_000):
+        view.set_documents([document])
+    last = max(i for i, b in enumerate(document.blocks) if b.locator.page == 3)
+    with qtbot.waitSignal(view.page_image.page_shown, timeout=20_000) as shown:
+        view.text.verticalScrollBar().setValue(view.text.verticalScrollBar().maximum())
+    assert shown.args == [3], last
+
+
+def test_a_born_digital_document_gets_no_page_pane(corpus: Path, qtbot: QtBot) -> None:
+    document = read_document(corpus / "pdf" / "multicolumn.pdf")
+    assert not any(b.ocr for b in document.blocks)
+    view = SourceView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_documents([document])
+    assert view.show_source(cite(document, 1))
+    qtbot.wait(50)
+    assert not view.page_image.isVisible() and not view.page_image.toggle_button.isVisible()
+    assert view.page_image.image is None and not view.page_image.rendering
