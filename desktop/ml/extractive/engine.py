@@ -23,7 +23,7 @@ from desktop.ml.extractive.labels import heuristic_labels
 from desktop.ml.points.citations import content_words, source_for
 from desktop.ml.points.items import dedupe, find_due, parse_action
 from desktop.ml.points.sentence_pool import Sentence, document_sentences
-from desktop.ml.points.textrank import rank, relevance, select
+from desktop.ml.points.textrank import informative_words, rank, relevance, select, select_words, substance
 
 _DECISION = re.compile(r"\b(agreed|we agree|decided|approved?|let'?s (do|go|ship|move)|we('ll| will) (ship|go with)|resolved|concluded)\b", re.IGNORECASE)
 #: Talk about deciding is not a decision: "we have to come to a decision", "what are the decision
@@ -78,7 +78,7 @@ class ExtractiveEngine:
         candidates: list[_Candidate] = []
         roots: set[str] = set()
         first: Document | None = None
-        sentences = 0
+        sentences = words = 0
         for top in documents:
             roots.add(str(top.path))
             for doc in top.walk():
@@ -102,15 +102,19 @@ class ExtractiveEngine:
                 )
                 if summary:
                     on_event(Partial(summary, doc.display_name))
+                doc_words = sum(len(s.text.split()) for s in pool)
+                words += doc_words
+                picked = (self._pick(pool, scores, p.max_points, query) if query
+                          else self._pick_words(pool, scores, point_words(doc_words, length)))
                 candidates += [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
-                               for i in self._pick(pool, scores, p.max_points, query)]
+                               for i in picked]
                 if doc.kind is DocKind.TRANSCRIPT and not query:
                     digest.decisions += self._cued(doc, pool, _is_decision)
                     digest.action_items += self._actions(doc, pool)
                 if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
                     digest.asks += self._cued(doc, pool, _ASK.search)
                     digest.deadlines += self._cued(doc, pool, _is_deadline)
-        chosen_points = _best(candidates, p.max_points)
+        chosen_points = _best(candidates, p.max_points) if query else _best(candidates, 200, point_words(words, length))
         digest.points = [c.point for c in chosen_points]
         top_k = sorted(chosen_points, key=lambda c: -c.score)[: p.extractive_overview_sentences]
         digest.overview = " ".join(c.point.text for c in sorted(top_k, key=lambda c: c.order))
@@ -125,19 +129,31 @@ class ExtractiveEngine:
         if not sentences:
             return np.zeros(0, dtype=np.float32)
         texts = [s.text for s in sentences]
-        central = rank(texts)
+        if query:
+            central = rank(texts)
+            central = central / (central.max() or 1.0)
+            rel = relevance(texts, query)
+            return np.where(rel > 0, 0.3 * central + 0.7 * rel / (rel.max() or 1.0), -1.0)
+        # Centrality among what the sentences say (spoken fillers left out), times how much each
+        # can carry (benchmarks/README.md: why meetings need both), with a slight lead bias.
+        words = [informative_words(t) for t in texts]
+        central = rank([" ".join(w) for w in words])
         central = central / (central.max() or 1.0)
         lead = np.array([1.0 + 0.15 * (1.0 - s.position) for s in sentences], dtype=np.float32)
-        if not query:
-            return central * lead
-        rel = relevance(texts, query)
-        return np.where(rel > 0, 0.3 * central + 0.7 * rel / (rel.max() or 1.0), -1.0)
+        return central * substance(np.array([len(w) for w in words]), len(sentences)) * lead
 
     def _pick(self, pool: list[Sentence], scores: np.ndarray, k: int, query: str | None) -> list[int]:
         eligible = [s.eligible and (query is None or float(scores[i]) >= 0) for i, s in enumerate(pool)]
         if not any(eligible) and query is None:
             eligible = [bool(s.text.strip()) for s in pool]
         return select([s.text for s in pool], scores, k, eligible=eligible)
+
+    def _pick_words(self, pool: list[Sentence], scores: np.ndarray, words: int) -> list[int]:
+        """The best sentences until they reach ``words`` words (``point_words``: the preview's length)."""
+        eligible = [s.eligible for s in pool]
+        if not any(eligible):
+            eligible = [bool(s.text.strip()) for s in pool]
+        return select_words([s.text for s in pool], scores, words, eligible=eligible)
 
     def _cued(self, doc: Document, pool: list[Sentence], keep: Callable[[str], object], limit: int = 8) -> list[Point]:
         """Sentences ``keep`` accepts; the limit applies after the test, so late ones are not lost."""
@@ -185,17 +201,32 @@ class _Candidate:
     point: Point
 
 
-def _best(candidates: list[_Candidate], k: int) -> list[_Candidate]:
-    """The ``k`` best candidates across documents, near-duplicates dropped, in document order."""
+def point_words(input_words: int, length: str = "medium") -> int:
+    """How many words of key points an input of ``input_words`` words gets.
+
+    Grows as ``input_words ** 0.625``: a 130-word dialogue gets about 30 words (two or three
+    sentences, where its human summaries have 18), an hour-long meeting of 10,000 words about 440
+    (its QMSum summaries have 110, but a preview quotes rather than condenses), and a 100-page
+    report stops at 600, still a page. Short and long scale it by 0.6 and 1.6.
+    """
+    scale = {"short": 0.6, "long": 1.6}.get(length, 1.0)
+    return max(1, round(min(600.0, 1.4 * max(0, input_words) ** 0.625) * scale))
+
+
+def _best(candidates: list[_Candidate], k: int, words: int | None = None) -> list[_Candidate]:
+    """The ``k`` best candidates across documents (or, with ``words``, as many as reach that many
+    words), near-duplicates dropped, in document order."""
     chosen: list[_Candidate] = []
     chosen_words: list[set[str]] = []
+    total = 0
     for c in sorted(candidates, key=lambda c: (-c.score, c.order)):
-        words = content_words(c.point.text)
-        if any(words and len(words & w) / len(words | w) >= 0.6 for w in chosen_words):
+        bag = content_words(c.point.text)
+        if any(bag and len(bag & w) / len(bag | w) >= 0.6 for w in chosen_words):
             continue
         chosen.append(c)
-        chosen_words.append(words)
-        if len(chosen) >= k:
+        chosen_words.append(bag)
+        total += len(c.point.text.split())
+        if len(chosen) >= k or words is not None and total >= words:
             break
     return sorted(chosen, key=lambda c: c.order)
 

@@ -9,14 +9,23 @@ the document's length (a dense document-wide TF-IDF matrix is tens of MB for a l
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 
-from desktop.ml.points.citations import content_words
+from desktop.ml.points.citations import STOPWORDS, content_words
 
 _WINDOW = 400
 _DAMPING = 0.85
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+#: Words of talk, not of topics: discourse markers, hedges and backchannels ("I mean, you know,
+#: that sort of thing, yeah"). Spread evenly over an hour of speech they look central to TextRank
+#: and pull filler sentences to the top, so the preview's ranking leaves them out.
+SPOKEN_FILLERS = frozenset(
+    ["mean", "really", "actually", "gonna", "wanna", "gotta", "cuz", "cause", "something", "thing", "things", "stuff", "sort", "kind", "lot", "don", "didn", "doesn", "isn", "aren", "wasn", "let", "say", "said", "sure", "maybe", "guess", "one", "two", "okay", "alright", "yep", "yes", "now", "see", "look", "want", "need", "way", "good", "great", "probably", "pretty", "little", "bit", "much", "many", "make", "made", "use", "used", "goes", "went", "come", "thank", "thanks", "sorry", "hello", "everyone", "hmm", "mhm", "huh"]
+)
 
 
 def tfidf_matrix(texts: list[str], extra: list[str] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -101,6 +110,40 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(v * b.get(w, 0.0) for w, v in a.items())
 
 
+def informative_words(text: str) -> list[str]:
+    """The words a sentence says something with, repeats kept: content words less spoken fillers."""
+    words = (m.group(0).lower() for m in _TOKEN.finditer(text))
+    return [w for w in words if len(w) > 2 and w not in STOPWORDS and w not in SPOKEN_FILLERS]
+
+
+def substance(word_counts: np.ndarray, sentences: int) -> np.ndarray:
+    """How much a sentence can carry, as a factor on its centrality.
+
+    Below three informative words a sentence is a backchannel or a fragment ("Yeah, that's
+    true."), whatever its centrality. Above that, a long input favours fuller sentences: in a
+    dialogue of a dozen turns every turn carries the story, but in an hour of talk most short
+    sentences are reactions and the summary has room for whole contributions. So the weight of
+    length, ``count ** beta``, rises from 0 at 20 sentences to 0.75 at 1,000 and more.
+    """
+    counts = np.maximum(word_counts.astype(np.float32), 1.0)
+    beta = 0.75 * min(1.0, max(0.0, math.log10(max(sentences, 1) / 20) / math.log10(50)))
+    return np.minimum(1.0, counts / 3.0) * counts ** beta
+
+
+def _greedy(texts: list[str], scores: np.ndarray, eligible: list[bool] | None, redundancy: float) -> Iterator[int]:
+    """Indices by falling score, skipping ineligible ones and near-duplicates of those yielded."""
+    vectors = _sparse(texts)
+    chosen: list[int] = []
+    for i in np.argsort(-scores, kind="stable"):
+        i = int(i)
+        if eligible is not None and not eligible[i]:
+            continue
+        if any(_cosine(vectors[i], vectors[j]) > redundancy for j in chosen):
+            continue
+        chosen.append(i)
+        yield i
+
+
 def select(
     texts: list[str],
     scores: np.ndarray,
@@ -112,16 +155,34 @@ def select(
     """Top-``k`` indices by score, skipping near-duplicates of ones already chosen; doc order."""
     if k <= 0 or not texts:
         return []
-    vectors = _sparse(texts)
     chosen: list[int] = []
-    for i in np.argsort(-scores, kind="stable"):
-        i = int(i)
-        if eligible is not None and not eligible[i]:
-            continue
-        if any(_cosine(vectors[i], vectors[j]) > redundancy for j in chosen):
-            continue
+    for i in _greedy(texts, scores, eligible, redundancy):
         chosen.append(i)
         if len(chosen) >= k:
+            break
+    return sorted(chosen)
+
+
+def select_words(
+    texts: list[str],
+    scores: np.ndarray,
+    words: int,
+    *,
+    eligible: list[bool] | None = None,
+    redundancy: float = 0.6,
+    most: int = 200,
+) -> list[int]:
+    """The best sentences, as ``select``, until together they reach ``words`` words (at least one
+    sentence, at most ``most``); doc order. A length in words, not sentences, so a summary of
+    long sentences is not three times as long as one of short ones."""
+    if words <= 0 or not texts:
+        return []
+    chosen: list[int] = []
+    total = 0
+    for i in _greedy(texts, scores, eligible, redundancy):
+        chosen.append(i)
+        total += len(texts[i].split())
+        if total >= words or len(chosen) >= most:
             break
     return sorted(chosen)
 
