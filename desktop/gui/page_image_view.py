@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
-from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QTextEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QSplitter, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from desktop.core.document import DocKind, Document
 from desktop.core.errors import DocumentError
@@ -73,6 +73,7 @@ class PageImageView(QWidget):
         self._image: QImage | None = None
         self._page: int | None = None
         self._text: QTextEdit | None = None
+        self._placed = False
 
         self.toggle_button = QToolButton()
         self.toggle_button.setObjectName("pageImageToggle")
@@ -146,7 +147,7 @@ class PageImageView(QWidget):
         self._show_note("")
         on = self.available
         self.toggle_button.setVisible(on)
-        self.setVisible(on and self.toggle_button.isChecked())
+        self._set_shown(on and self.toggle_button.isChecked())
         if on:
             assert document is not None
             first = next(b for b in document.blocks if b.ocr)
@@ -271,6 +272,33 @@ class PageImageView(QWidget):
         self._fit.start()
 
     def _on_toggled(self, on: bool) -> None:
-        self.setVisible(on and self.available)
+        self._set_shown(on and self.available)
         if on:
             self.follow_text()
+
+    def _set_shown(self, on: bool) -> None:
+        """Show or hide the pane and give the text its new width now, not on a later turn: a
+        citation scrolls the text right after this, and a reflow afterwards would move the passage
+        out of sight."""
+        if on != self.isHidden():
+            return
+        self.setVisible(on)
+        splitter = self.parentWidget()
+        if isinstance(splitter, QSplitter) and splitter.isVisible():
+            self._place(splitter)
+            splitter.refresh()
+
+    def _place(self, splitter: QSplitter) -> None:
+        """The first time the pane shows, it takes half the width; after that the user's drag holds."""
+        if self._placed or self.isHidden() or splitter.count() != 2 or splitter.width() <= 0:
+            return
+        total = splitter.width() - splitter.handleWidth()
+        half = [total - total // 2, total // 2]
+        splitter.setSizes(half if splitter.indexOf(self) == 1 else half[::-1])
+        self._placed = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        splitter = self.parentWidget()
+        if isinstance(splitter, QSplitter):
+            self._place(splitter)

@@ -124,16 +124,36 @@ def test_scrolling_the_text_follows_to_the_scanned_page(mixed_scan: tuple[Path, 
     assert shown.args == [3], last
 
 
-def test_a_born_digital_document_gets_no_page_pane(corpus: Path, qtbot: QtBot) -> None:
-    document = read_document(corpus / "pdf" / "multicolumn.pdf")
-    assert not any(b.ocr for b in document.blocks)
+def in_sight(view: SourceView, index: int) -> bool:
+    text = view.text
+    block = text.document().findBlockByNumber(index)
+    top = text.document().documentLayout().blockBoundingRect(block).top() - text.verticalScrollBar().value()
+    return 0 <= top < text.viewport().height()
+
+
+def test_a_born_digital_document_gets_no_page_pane(corpus: Path, mixed_scan: tuple[Path, Document],
+                                                   qtbot: QtBot) -> None:
+    digital = read_document(corpus / "pdf" / "multicolumn.pdf")
+    assert not any(b.ocr for b in digital.blocks)
+    _, scan = mixed_scan
     view = SourceView()
     qtbot.addWidget(view)
     view.resize(900, 600)
     view.show()
     qtbot.waitExposed(view)
-    view.set_documents([document])
-    assert view.show_source(cite(document, 1))
+    view.set_documents([digital, scan])
+    assert view.show_source(cite(digital, 1))
     qtbot.wait(50)
     assert not view.page_image.isVisible() and not view.page_image.toggle_button.isVisible()
     assert view.page_image.image is None and not view.page_image.rendering
+
+    # A citation that opens the scan brings the pane in the same turn: the passage stays in sight
+    # (the text is narrowed before it scrolls, not after); and back to the born-digital file.
+    for document, page, pane in ((scan, 3, True), (digital, 1, False), (scan, 2, True)):
+        assert view.show_source(cite(document, page))
+        target = view.text.marked_blocks[0]
+        qtbot.wait(100)
+        assert view.page_image.isVisible() == pane and in_sight(view, target), (page, target)
+        if pane:
+            qtbot.waitUntil(lambda p=page: view.page_image.page == p, timeout=20_000)  # type: ignore[misc]
+            assert view.page_image.width() > 300  # half the source view, not a sliver
