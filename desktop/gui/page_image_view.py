@@ -13,9 +13,19 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QSplitter, QTextEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QStyle,
+    QTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.document import DocKind, Document
 from desktop.core.errors import DocumentError
@@ -74,6 +84,8 @@ class PageImageView(QWidget):
         self._page: int | None = None
         self._text: QTextEdit | None = None
         self._placed = False
+        #: page at full resolution (one image pixel per screen pixel) instead of fitted to the width
+        self.actual_size = False
 
         self.toggle_button = QToolButton()
         self.toggle_button.setObjectName("pageImageToggle")
@@ -95,6 +107,7 @@ class PageImageView(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.picture)
+        self.picture.installEventFilter(self)  # a click on the page switches fit-to-width / full size
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -242,7 +255,8 @@ class PageImageView(QWidget):
         self.caption.setText("")
         self.caption.setToolTip("")
         self.picture.setPixmap(QPixmap())
-        self.picture.setMinimumHeight(0)
+        self.picture.setMinimumSize(0, 0)
+        self.picture.setToolTip("")
         self.picture.setText(text)
 
     def _fit_picture(self) -> None:
@@ -250,14 +264,38 @@ class PageImageView(QWidget):
         if self._image is None or self._image.isNull():
             return
         ratio = self.devicePixelRatioF()
-        width = max(1, self.scroll.viewport().width() - 2)
-        target = min(self._image.width(), int(width * ratio))
-        scaled = self._image.scaledToWidth(target, Qt.TransformationMode.SmoothTransformation)
+        # The width left once the vertical scroll bar a tall page needs is in (deciding here, not
+        # after the bar appears, so the fit does not flip between two widths).
+        viewport, bar = self.scroll.viewport(), self.scroll.verticalScrollBar()
+        full = viewport.width() + (bar.width() if bar.isVisible() else 0)
+        if full * self._image.height() / max(1, self._image.width()) > viewport.height():
+            full -= bar.width() if bar.isVisible() else self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = max(1, full - 2)
+        target = self._image.width() if self.actual_size else min(self._image.width(), int(width * ratio))
+        scaled = (self._image if target == self._image.width()
+                  else self._image.scaledToWidth(target, Qt.TransformationMode.SmoothTransformation))
         pixmap = QPixmap.fromImage(scaled)
         pixmap.setDevicePixelRatio(ratio)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if self.actual_size
+                                                 else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.picture.setText("")
         self.picture.setPixmap(pixmap)
-        self.picture.setMinimumHeight(int(scaled.height() / ratio))
+        self.picture.setMinimumSize(int(scaled.width() / ratio) if self.actual_size else 0, int(scaled.height() / ratio))
+        self.picture.setToolTip("Click to fit the page to the pane" if self.actual_size
+                                else "Click to see the page at full size")
+
+    def set_actual_size(self, on: bool) -> None:
+        """Full resolution (to read small print) or fitted to the pane's width."""
+        self.actual_size = on
+        self._fit_picture()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.picture and event.type() == QEvent.Type.MouseButtonRelease
+                and isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton
+                and self._image is not None):
+            self.set_actual_size(not self.actual_size)
+            return True
+        return super().eventFilter(watched, event)
 
     def displayed_size(self) -> tuple[int, int]:
         """Size of the picture on screen, in device-independent pixels ((0, 0) when none)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader, PdfWriter
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.core.digest import Source
@@ -103,6 +104,13 @@ def test_a_citation_into_a_scanned_page_shows_that_page(mixed_scan: tuple[Path, 
     sizes = view.body.sizes()
     view.body.setSizes([sizes[0] + sizes[1] - 200, 200])
     qtbot.waitUntil(lambda: 0 < pane.displayed_size()[0] <= pane.scroll.viewport().width() < shown_w)
+    # A click on the page shows it at full resolution (scrolling both ways); another fits it again.
+    qtbot.mouseClick(pane.picture, Qt.MouseButton.LeftButton)
+    assert pane.actual_size and pane.displayed_size()[0] == round(image.width() / pane.devicePixelRatioF())
+    qtbot.waitUntil(lambda: pane.scroll.horizontalScrollBar().maximum() > 0)
+    qtbot.mouseClick(pane.picture, Qt.MouseButton.LeftButton)
+    assert not pane.actual_size
+    qtbot.waitUntil(lambda: 0 < pane.displayed_size()[0] <= pane.scroll.viewport().width())
     pane.toggle_button.setChecked(False)
     assert not pane.isVisible() and pane.toggle_button.isVisible()
     pane.toggle_button.setChecked(True)
