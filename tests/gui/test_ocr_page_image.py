@@ -9,16 +9,19 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.core.digest import Source
-from desktop.core.document import Document, Locator
+from desktop.core.document import DocKind, Document, Locator
+from desktop.core.errors import LimitExceeded
 from desktop.core.ingest import read_document
-from desktop.gui.page_render import DPI
+from desktop.core.limits import Limits
+from desktop.gui.page_render import DPI, render_page
 from desktop.gui.source_view import SourceView
-from tests.core.ingest._scans import image_pdf, render
+from tests.core.ingest._scans import image_bytes, image_pdf, render
 from tests.gui._jobs import LoopWatch
 from tests.gui._window import OFFSCREEN_NOISE
 
@@ -165,3 +168,33 @@ def test_a_born_digital_document_gets_no_page_pane(corpus: Path, mixed_scan: tup
         if pane:
             qtbot.waitUntil(lambda p=page: view.page_image.page == p, timeout=20_000)  # type: ignore[misc]
             assert view.page_image.width() > 300  # half the source view, not a sliver
+
+
+def test_an_image_file_shows_the_cited_frame(corpus: Path, tmp_path: Path, qtbot: QtBot) -> None:
+    """A two-page TIFF (a fax): page 2 is its second frame, rendered by Pillow."""
+    frames = [render(corpus / "pdf" / "google-doc-document.pdf", 0, crop=0.4),
+              render(corpus / "pdf" / "scotus-transcript-p1.pdf", 0, crop=0.25)]
+    tiff = tmp_path / "fax.tiff"
+    tiff.write_bytes(image_bytes(frames[0], "TIFF", save_all=True, append_images=frames[1:]))
+    document = read_document(tiff)
+    assert document.kind == DocKind.IMAGE and {b.locator.page for b in document.blocks} == {1, 2}
+    view = SourceView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_documents([document])
+    with qtbot.waitSignal(view.page_image.page_shown, timeout=20_000, check_params_cb=lambda p: p == 2):
+        assert view.show_source(cite(document, 2))
+    image = view.page_image.image
+    assert image is not None and (image.width(), image.height()) == frames[1].size
+
+
+def test_page_pictures_keep_to_the_pixel_limit(corpus: Path, tmp_path: Path) -> None:
+    small = Limits(max_image_pixels=300_000)
+    page = render_page(corpus / "pdf" / "scotus-transcript-p1.pdf", DocKind.PDF, 1, small)
+    assert 0 < page.width() * page.height() <= 300_000  # drawn smaller, not refused
+    big = tmp_path / "big.png"
+    big.write_bytes(image_bytes(Image.new("L", (800, 800), 255), "PNG"))
+    with pytest.raises(LimitExceeded, match="million pixels"):
+        render_page(big, DocKind.IMAGE, 1, small)
