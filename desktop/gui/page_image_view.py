@@ -289,11 +289,22 @@ class PageImageView(QWidget):
         self.actual_size = on
         self._fit_picture()
 
+    def _centre_on(self, fx: float, fy: float) -> None:
+        """Scroll so the point of the page clicked (as shares of its width and height) is in the middle."""
+        width, height = self.displayed_size()
+        viewport = self.scroll.viewport()
+        self.scroll.horizontalScrollBar().setValue(int(fx * width - viewport.width() / 2))
+        self.scroll.verticalScrollBar().setValue(int(fy * height - viewport.height() / 2))
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (watched is self.picture and event.type() == QEvent.Type.MouseButtonRelease
                 and isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton
                 and self._image is not None):
+            width, height = self.displayed_size()
+            x = event.position().x() - (self.picture.width() - width) / 2  # the page is centred
+            anchor = (min(1.0, max(0.0, x / max(1, width))), min(1.0, max(0.0, event.position().y() / max(1, height))))
             self.set_actual_size(not self.actual_size)
+            QTimer.singleShot(0, self, lambda: self._centre_on(*anchor))  # once the scroll area has the new size
             return True
         return super().eventFilter(watched, event)
 
