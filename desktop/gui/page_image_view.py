@@ -120,6 +120,10 @@ class PageImageView(QWidget):
         self._follow.setSingleShot(True)
         self._follow.setInterval(FOLLOW_MS)
         self._follow.timeout.connect(self.follow_text)
+        self._first_page = QTimer(self)
+        self._first_page.setSingleShot(True)
+        self._first_page.setInterval(0)
+        self._first_page.timeout.connect(self._show_first_page)
         self._fit = QTimer(self)
         self._fit.setSingleShot(True)
         self._fit.setInterval(30)
@@ -156,19 +160,25 @@ class PageImageView(QWidget):
     def set_document(self, document: Document | None) -> None:
         self._document = document
         self._follow.stop()
+        self._first_page.stop()
         self._wanted = None
         self._show_note("")
         on = self.available
         self.toggle_button.setVisible(on)
         self._set_shown(on and self.toggle_button.isChecked())
-        if on:
-            assert document is not None
-            first = next(b for b in document.blocks if b.ocr)
+        if on:  # the first recognized page, unless a citation in this same turn asks for another
+            self._first_page.start()
+
+    def _show_first_page(self) -> None:
+        doc = self._document
+        if self.available and doc is not None and self._wanted is None:
+            first = next(b for b in doc.blocks if b.ocr)
             self.show_page(first.locator.page or 1)
 
     def show_block(self, index: int) -> None:
         """Picture the page block ``index`` of the document lies on (a citation's target)."""
         self._follow.stop()
+        self._first_page.stop()
         doc = self._document
         if not self.available or doc is None or not 0 <= index < len(doc.blocks):
             return
