@@ -190,6 +190,10 @@ def test_preview_length_grows_with_the_input(corpus: Path, engine: ExtractiveEng
     meeting = read_document(corpus / "transcript" / "qmsum-TS3003c-product-meeting.txt")
     medium = engine.summarize([meeting], classify=False)
     assert _words(medium) >= 250 and _words(medium) > 5 * sum(dialogue_words) / len(dialogue_words)
+    # The overview (about 50 words for a meeting before) and the document's own summary grow too.
+    overview = [len(d.overview.split()) for d in dialogues]
+    assert max(overview) <= 40 and len(medium.overview.split()) >= 100
+    assert len(medium.documents[0].summary.split()) > 4 * max(len(d.documents[0].summary.split()) for d in dialogues)
     short, long = (engine.summarize([meeting], length=n, classify=False) for n in ("short", "long"))
     assert _words(short) < _words(medium) < _words(long)
     assert assert_points_quote_their_blocks(medium, [meeting]) >= len(medium.points)

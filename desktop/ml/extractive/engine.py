@@ -91,7 +91,11 @@ class ExtractiveEngine:
                 pool = document_sentences(doc, index)
                 sentences += len(pool)
                 scores = self._scores(pool, query)
-                chosen = self._pick(pool, scores, p.extractive_doc_sentences, query)
+                doc_words = sum(len(s.text.split()) for s in pool)
+                words += doc_words
+                # A document's own summary is half as long as its key points: it grows with the input too.
+                chosen = (self._pick(pool, scores, p.extractive_doc_sentences, query) if query
+                          else self._pick_words(pool, scores, point_words(doc_words, length) // 2))
                 summary = " ".join(pool[i].display for i in chosen)
                 digest.documents.append(
                     DocumentSummary(
@@ -102,8 +106,6 @@ class ExtractiveEngine:
                 )
                 if summary:
                     on_event(Partial(summary, doc.display_name))
-                doc_words = sum(len(s.text.split()) for s in pool)
-                words += doc_words
                 picked = (self._pick(pool, scores, p.max_points, query) if query
                           else self._pick_words(pool, scores, point_words(doc_words, length)))
                 candidates += [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
@@ -116,7 +118,7 @@ class ExtractiveEngine:
                     digest.deadlines += self._cued(doc, pool, _is_deadline)
         chosen_points = _best(candidates, p.max_points) if query else _best(candidates, 200, point_words(words, length))
         digest.points = [c.point for c in chosen_points]
-        top_k = sorted(chosen_points, key=lambda c: -c.score)[: p.extractive_overview_sentences]
+        top_k = _overview(chosen_points, p.extractive_overview_sentences if query else None, point_words(words, length) // 3)
         digest.overview = " ".join(c.point.text for c in sorted(top_k, key=lambda c: c.order))
         if query and not chosen_points:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
@@ -229,6 +231,20 @@ def _best(candidates: list[_Candidate], k: int, words: int | None = None) -> lis
         if len(chosen) >= k or words is not None and total >= words:
             break
     return sorted(chosen, key=lambda c: c.order)
+
+
+def _overview(points: list[_Candidate], k: int | None, words: int) -> list[_Candidate]:
+    """The best-scored key points: ``k`` of them, or (no ``k``) as many as reach ``words`` words,
+    a third of the key points' length, so an hour-long meeting's overview is not three lines."""
+    ranked = sorted(points, key=lambda c: -c.score)
+    if k is not None:
+        return ranked[:k]
+    out: list[_Candidate] = []
+    for c in ranked:
+        out.append(c)
+        if sum(len(o.point.text.split()) for o in out) >= words:
+            break
+    return out
 
 
 def _title(first: Document | None, roots: int, documents: int, query: str | None) -> str:
