@@ -94,8 +94,7 @@ def test_a_killed_worker_is_retried_and_a_file_that_always_kills_it_fails_typed(
     def kill_worker(key: str, pid: int) -> None:
         starts[key] = starts.get(key, 0) + 1
         if key.endswith(".pdf") and starts[key] == 1:
-            time.sleep(0.5)  # well into reading the 30-page report
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)  # it has just started reading the 30-page report
         elif key.endswith(".docx"):  # every time, long before its 0.3 s of work is done
             os.kill(pid, signal.SIGKILL)
 
@@ -154,3 +153,28 @@ def test_a_model_batch_converts_the_model_inside_a_worker(corpus: Path, tmp_path
     for key in rows:
         digest = json.loads((out / f"{key}.json").read_text(encoding="utf-8"))
         assert digest["engine"] != "extractive" and digest["documents"]
+
+
+def test_a_worker_that_dies_while_idle_is_replaced_before_it_is_given_a_file(corpus: Path, tmp_path: Path) -> None:
+    """Killed between two files (out of memory, a user's kill): the next file goes to a new worker."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    copy_corpus(corpus, src, ("docx/tender-document-zh.docx", "pdf/WARN-Report-2015-2016.pdf"))
+    pids: list[int] = []
+
+    def on_start(key: str, pid: int) -> None:
+        pids.append(pid)
+
+    def on_row(row: object, summary: object) -> None:
+        if len(pids) == 1:  # the one worker has just finished its first file and sits idle
+            os.kill(pids[0], signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and Path(f"/proc/{pids[0]}/status").exists() \
+                    and "zombie" not in Path(f"/proc/{pids[0]}/status").read_text():
+                time.sleep(0.02)
+
+    summary = run_batch(BatchOptions(srcs=[str(src)], out_dir=out, recursive=True, workers=1), EXTRACTIVE,
+                        on_start=on_start, on_row=on_row)
+    rows = latest(out)
+    assert {k: r["status"] for k, r in rows.items()} == {"docx/tender-document-zh.docx": "done",
+                                                        "pdf/WARN-Report-2015-2016.pdf": "done"}
+    assert len(set(pids)) == 2 and summary.done == 2

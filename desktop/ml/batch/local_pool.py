@@ -118,11 +118,19 @@ class LocalPool:
                     cancelled = True
                     self._cancel_flag.set()
                     pending.clear()
-                for w in workers:
+                for i, w in enumerate(list(workers)):
                     if w.task is None and pending:
-                        w.task = pending.popleft()
-                        attempts[w.task.key] = attempts.get(w.task.key, 0) + 1
-                        w.conn.send(w.task)
+                        task = pending.popleft()
+                        try:
+                            w.conn.send(task)
+                        except OSError:  # it died while idle (killed, out of memory): a new one takes the task
+                            log.warning("batch worker %s died while idle (exit code %s)", w.proc.pid, w.proc.exitcode)
+                            pending.appendleft(task)
+                            w.conn.close()
+                            workers[i] = _Worker(self._ctx, self.settings, self._cancel_flag)
+                            continue
+                        w.task = task
+                        attempts[task.key] = attempts.get(task.key, 0) + 1
                 if cancelled and not any(w.task for w in workers):
                     break
                 try:
