@@ -379,7 +379,6 @@ def test_no_model_banner_points_to_the_model_manager(window: MainWindow, qtbot: 
 
 
 def test_default_model_not_installed_falls_back_to_extractive(window: MainWindow, qtbot: QtBot) -> None:
-    pytest.importorskip("desktop.ml.engine.loader", reason="the engine's model loader is not in this checkout yet")
     window.summarize([SAMPLE_FILES[1]])  # the picker still says flan-t5-base
     wait_digest(qtbot, window)
     assert window.digest_view.digest.engine == "extractive"  # type: ignore[union-attr]
@@ -440,7 +439,6 @@ def test_a_killed_worker_is_survived(window: MainWindow, corpus: Path, qtbot: Qt
 
 def test_tiny_model_digest(qtbot: QtBot, tiny_model_dir: Path) -> None:
     """The real model path (the tiny random T5 in the store), picked in the toolbar."""
-    pytest.importorskip("desktop.ml.engine.loader", reason="the engine's model loader is not in this checkout yet")
     from tests.gui._jobs import install_tiny
 
     install_tiny(tiny_model_dir)
