@@ -13,23 +13,11 @@ from desktop.core.document import Role
 from desktop.core.errors import EmptyDocument
 from desktop.core.ingest import read_bytes
 from desktop.core.ingest.context import ReadContext
+from tests.reliability.bombs import pdf as _pdf
 
 
 def _read(data: bytes, name: str):
     return read_bytes(data, ReadContext(path=Path(name)))
-
-
-def _pdf(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def _filled_form(pages: int = 1) -> bytes:
