@@ -11,6 +11,7 @@ from desktop.core.cache import SummaryCache
 from desktop.core.events import CancelToken
 from desktop.core.prompting.prompts import Prompt
 from desktop.ml.backends.base import GenerationSettings
+from desktop.ml.backends.batching import plan_batches
 from desktop.ml.backends.textmodel import TextModel
 from desktop.ml.engine.generation import FIXED_LENGTH_ENV, Generator, Task
 from desktop.ml.engine.loader import load_text_model
@@ -43,6 +44,28 @@ def test_the_first_task_alone_is_reported_before_the_batch(model: TextModel, fir
     assert sorted(map(id, done)) == sorted(map(id, tasks))  # every task reported exactly once
     assert (done[0] is tasks[0]) == first_alone
     assert all(t.output or t.degenerate for t in tasks)
+
+
+def test_the_first_task_alone_is_planned_in_the_same_backend_call(model: TextModel) -> None:
+    """One call, so a backend that runs two batches side by side starts on the rest at once
+    instead of leaving a core idle while the first task runs alone."""
+    calls: list[int] = []
+    real = model.backend.generate
+
+    def counting(prompts, settings, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(prompts))
+        return real(prompts, settings, **kwargs)
+
+    model.backend.generate = counting  # type: ignore[method-assign]
+    try:
+        tasks = _tasks(GenerationSettings(max_new_tokens=4))
+        done: list[Task] = []
+        Generator(model, SummaryCache(None), CancelToken()).run(tasks, on_done=done.append, first_alone=True)
+    finally:
+        del model.backend.generate
+    assert calls == [len(tasks)] and done[0] is tasks[0]
+    assert plan_batches([5, 90, 90, 80], 200, first_alone=True) == [[0], [1, 2], [3]]
+    assert plan_batches([5, 90, 90, 80], 200) == [[1, 2], [3, 0]]
 
 
 def test_fixed_length_mode_forces_min_equal_max_and_no_retries(model: TextModel, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,6 @@
-"""The engine's schedule: wide merges (fewer generations, every prompt within its budget) and the
-per-stage time breakdown a benchmark prints."""
+"""The engine's schedule: wide merges (fewer generations, every prompt within its budget), merges of
+several documents in one call, labels queued beside the final merge, and the per-stage time
+breakdown a benchmark prints."""
 
 from __future__ import annotations
 
@@ -26,12 +27,36 @@ class Counting(TextModel):
     counts: list[int] = field(default_factory=list)
 
     def generate(self, prompts: Sequence[str], settings: GenerationSettings, *, should_stop: ShouldStop | None = None,
-                 on_result: OnResult | None = None) -> list[str]:
+                 on_result: OnResult | None = None, first_alone: bool = False) -> list[str]:
         self.counts += [self.count(p) for p in prompts]
-        return super().generate(prompts, settings, should_stop=should_stop, on_result=on_result)
+        return super().generate(prompts, settings, should_stop=should_stop, on_result=on_result,
+                                  first_alone=first_alone)
 
     def close(self) -> None:
         pass
+
+
+@dataclass
+class Calls(TextModel):
+    """The real tiny model, logging each call: ("generate", prompts) or ("score", prompts)."""
+
+    log: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def generate(self, prompts: Sequence[str], settings: GenerationSettings, *, should_stop: ShouldStop | None = None,
+                 on_result: OnResult | None = None, first_alone: bool = False) -> list[str]:
+        self.log.append(("generate", list(prompts)))
+        return super().generate(prompts, settings, should_stop=should_stop, on_result=on_result, first_alone=first_alone)
+
+    def submit_scores(self, requests: Sequence[tuple[str, Sequence[str]]]):  # -> Callable[[], list[list[float]]]
+        self.log.append(("score", [prompt for prompt, _ in requests]))
+        return super().submit_scores(requests)
+
+    def close(self) -> None:
+        pass
+
+    @classmethod
+    def of(cls, model: TextModel) -> Calls:
+        return cls(model.backend, model.tokenizer, model.model, model.quantization, model.device)
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +94,28 @@ def test_stats_break_the_run_down_by_stage(tiny: TextModel) -> None:
     assert stages["map"]["calls"] == 1 and stages["token counting"]["calls"] > 10
     parts = sum(v["wall_s"] for k, v in stages.items() if k in ("ingest", "chunking", "map", "labels") or k.startswith("merge"))
     assert parts <= stages["_total"]["wall_s"] + 0.01
+
+
+def test_labels_are_queued_just_before_the_final_merge(tiny: TextModel) -> None:
+    model = Calls.of(tiny)
+    # Narrow merges (128 tokens), so that there is at least one level below the final merge.
+    digest = Summarizer(model, input_budget=128, merge_budget=128).summarize([read_document(REPORT)], length="short")
+    kinds = [kind for kind, _ in model.log]
+    assert kinds.count("score") == 1 and digest.documents[0].labels.get("type")
+    at = kinds.index("score")
+    # map, at least one level of merges, then the labels, then the final merge (alone).
+    assert kinds[:at] == ["generate"] * at and at >= 2
+    assert model.log[at + 1][0] == "generate" and len(model.log[at + 1][1]) == 1
+    assert kinds[at + 2:] in ([], ["generate"])  # a generated title may follow
+
+
+def test_the_merges_of_several_documents_share_one_call(tiny: TextModel) -> None:
+    samples = REPORT.parent
+    docs = [read_document(samples / name) for name in ("quarterly-energy-report.md", "office-move-thread.eml")]
+    model = Calls.of(tiny)
+    digest = Summarizer(model, input_budget=128).summarize(docs, length="short", classify=False)
+    chunks = digest.stats["chunks"]
+    calls = [prompts for kind, prompts in model.log if kind == "generate"]
+    assert sum(map(len, calls[:1])) == chunks  # every chunk of both files in one map call
+    # Then each file's final merge, both in the next call, then the collection overview.
+    assert len(calls[1]) == 2, [len(c) for c in calls]

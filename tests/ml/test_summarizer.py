@@ -83,14 +83,19 @@ class RecordingModel(TextModel):
         return cls(model.backend, model.tokenizer, model.model, model.quantization, model.device)
 
     def generate(self, prompts: Sequence[str], settings: GenerationSettings, *, should_stop: ShouldStop | None = None,
-                 on_result: OnResult | None = None) -> list[str]:
-        outputs = super().generate(prompts, settings, should_stop=should_stop, on_result=on_result)
+                 on_result: OnResult | None = None, first_alone: bool = False) -> list[str]:
+        outputs = super().generate(prompts, settings, should_stop=should_stop, on_result=on_result,
+                                  first_alone=first_alone)
         self.prompts.extend(zip(prompts, outputs))
         return outputs
 
     def score(self, prompt: str, options: Sequence[str]) -> list[float]:
         self.scored.append(prompt)
         return super().score(prompt, options)
+
+    def submit_scores(self, requests: Sequence[tuple[str, Sequence[str]]]):  # -> Callable[[], list[list[float]]]
+        self.scored.extend(prompt for prompt, _ in requests)
+        return super().submit_scores(requests)
 
     def close(self) -> None:  # the wrapped model belongs to the module fixture
         pass

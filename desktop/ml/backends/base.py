@@ -109,12 +109,25 @@ class Backend(abc.ABC):
         *,
         should_stop: ShouldStop | None = None,
         on_result: OnResult | None = None,
+        first_alone: bool = False,
     ) -> list[str]:
-        """One output per prompt, in input order. Raises ``Cancelled`` when ``should_stop`` fires."""
+        """One output per prompt, in input order. Raises ``Cancelled`` when ``should_stop`` fires.
+        ``first_alone``: the first prompt is a batch of its own, reported before the others."""
 
     @abc.abstractmethod
     def score(self, prompt: str, options: Sequence[str]) -> list[float]:
         """Mean log-likelihood per token of each option as the answer to ``prompt``."""
+
+    def submit_scores(self, requests: Sequence[tuple[str, Sequence[str]]]) -> Callable[[], list[list[float]]]:
+        """Start scoring every ``(prompt, options)``; the returned function waits for the scores.
+
+        Scoring is independent of the generation that follows it, so a backend that runs batches
+        side by side (CTranslate2 on the CPU) queues the work and returns at once: labels then run
+        on one core while the final merge runs on the other, instead of after it. This default
+        scores everything before returning (no backend thread to run it beside anything).
+        """
+        results = [self.score(prompt, options) for prompt, options in requests]
+        return lambda: results
 
     @abc.abstractmethod
     def info(self) -> BackendInfo: ...

@@ -20,14 +20,20 @@ MAX_BATCH_SIZE = 32
 
 
 def plan_batches(
-    lengths: Sequence[int], token_budget: int = DEFAULT_TOKEN_BUDGET, max_batch_size: int = MAX_BATCH_SIZE
+    lengths: Sequence[int], token_budget: int = DEFAULT_TOKEN_BUDGET, max_batch_size: int = MAX_BATCH_SIZE,
+    *, first_alone: bool = False,
 ) -> list[list[int]]:
     """Indices grouped into batches of similar length so padding is minimal.
 
     Sorted by length (longest first, so the first batch shows the worst-case memory at once);
     a batch grows while ``len(batch) * longest <= token_budget``. A single prompt longer than
-    the budget still gets a batch of its own.
+    the budget still gets a batch of its own. ``first_alone``: prompt 0 is a batch of its own,
+    planned first, so its output is back within seconds (the rest follow it in the same call,
+    so a backend that runs batches side by side starts on them at once).
     """
+    if first_alone and len(lengths) > 1:
+        rest = plan_batches(lengths[1:], token_budget, max_batch_size)
+        return [[0]] + [[i + 1 for i in batch] for batch in rest]
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     batches: list[list[int]] = []
     current: list[int] = []

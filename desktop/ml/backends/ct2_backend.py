@@ -12,7 +12,7 @@ import gc
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,7 @@ class CTranslate2Backend(Backend):
         *,
         should_stop: ShouldStop | None = None,
         on_result: OnResult | None = None,
+        first_alone: bool = False,
     ) -> list[str]:
         self._require_loaded()
         encoded = self._tok.encode_batch_compact(prompts)
@@ -135,7 +136,8 @@ class CTranslate2Backend(Backend):
                 if on_result is not None:
                     on_result(i, text)
 
-        for batch in plan_batches(lengths, budget):
+        # The lone first prompt runs on one worker while the other starts on the rest.
+        for batch in plan_batches(lengths, budget, first_alone=first_alone):
             if stop.check():
                 raise Cancelled()
             in_flight.append((batch, self._translator.translate_batch(
@@ -171,7 +173,36 @@ class CTranslate2Backend(Backend):
         # Targets without the EOS: CTranslate2 appends it and scores it, like the other backends.
         targets = [self._tok.ids_to_tokens(self._tok.encode(o)[:-1]) for o in options]
         results = self._translator.score_batch([source] * len(targets), targets, max_input_length=0)
-        return [sum(r.log_probs) / max(1, len(r.log_probs)) for r in results]
+        return [_mean(r.log_probs) for r in results]
+
+    def submit_scores(self, requests: Sequence[tuple[str, Sequence[str]]]) -> Callable[[], list[list[float]]]:
+        """Queued on the translator's workers (asynchronous), split so that every worker gets a
+        share: the caller goes on (to the final merge) while they run."""
+        self._require_loaded()
+        sources: list[list[str]] = []
+        targets: list[list[str]] = []
+        shape: list[int] = []
+        for prompt, options in requests:
+            source = self._tok.ids_to_tokens(self._tok.encode(prompt))
+            for option in options:
+                sources.append(source)
+                targets.append(self._tok.ids_to_tokens(self._tok.encode(option)[:-1]))
+            shape.append(len(options))
+        if not sources:
+            return lambda: [[] for _ in requests]
+        longest = max(len(x) for x in sources)
+        # Sub-batches of at most a worker's share of the token budget, and at least two of them
+        # (one per worker) when there are two pairs or more.
+        per_worker = max(longest, min(self.token_budget // self._inter, -(-len(sources) // self._inter) * longest))
+        pending = self._translator.score_batch(sources, targets, max_input_length=0, max_batch_size=per_worker,
+                                               batch_type="tokens", asynchronous=True)
+
+        def collect() -> list[list[float]]:
+            flat = [_mean(r.result().log_probs) for r in pending]
+            starts = [sum(shape[:i]) for i in range(len(shape))]
+            return [flat[a:a + n] for a, n in zip(starts, shape)]
+
+        return collect
 
     def info(self) -> BackendInfo:
         extra = package_versions("ctranslate2")
@@ -188,6 +219,10 @@ class CTranslate2Backend(Backend):
     def _require_loaded(self) -> None:
         if self._translator is None:
             raise EngineError("No model is loaded.")
+
+
+def _mean(log_probs: Sequence[float]) -> float:
+    return sum(log_probs) / max(1, len(log_probs))
 
 
 class _StopFlag:

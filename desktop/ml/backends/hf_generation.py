@@ -82,6 +82,7 @@ def hf_generate(
     token_budget: int = DEFAULT_TOKEN_BUDGET,
     should_stop: ShouldStop | None = None,
     on_result: OnResult | None = None,
+    first_alone: bool = False,
 ) -> list[str]:
     """One output per prompt, in input order; batches sorted by length under a token budget."""
     encoded = tokenizer.encode_batch(prompts)
@@ -89,7 +90,7 @@ def hf_generate(
     budget = max(1, token_budget // max(1, settings.num_beams))
     outputs = [""] * len(prompts)
     kwargs = generate_kwargs(settings)
-    for batch in plan_batches([len(e) for e in encoded], budget):
+    for batch in plan_batches([len(e) for e in encoded], budget, first_alone=first_alone):
         if should_stop is not None and should_stop():
             raise Cancelled()
         ids, mask = pad([encoded[i] for i in batch], tokenizer.pad_id, device)
@@ -129,18 +130,27 @@ def encode_in_slices(model: Any, ids: torch.Tensor, mask: torch.Tensor, should_s
 
 
 def hf_score(model: Any, tokenizer: TokenCounter, prompt: str, options: Sequence[str], *, device: Any) -> list[float]:
-    """Mean per-token log-likelihood of each option (EOS included), teacher-forced."""
+    """Mean per-token log-likelihood of each option (EOS included), teacher-forced.
+
+    The prompt is encoded once and its encoder output shared by every option (ten options cost
+    one encoder pass, not ten); only the decoder runs per option."""
+    from transformers.modeling_outputs import BaseModelOutput
+
     source = tokenizer.encode(prompt)
     start = int(model.config.decoder_start_token_id)
+    src_ids, src_mask = pad([source], tokenizer.pad_id, device)
+    with torch.no_grad():
+        hidden = model.get_encoder()(input_ids=src_ids, attention_mask=src_mask).last_hidden_state
     scores: list[float] = []
     for first in range(0, len(options), _SCORE_BATCH):
         targets = tokenizer.encode_batch(list(options[first : first + _SCORE_BATCH]))
         n = len(targets)
         labels, label_mask = pad(targets, tokenizer.pad_id, device)
         decoder_in, _ = pad([[start, *t[:-1]] for t in targets], tokenizer.pad_id, device)
-        src_ids, src_mask = pad([source] * n, tokenizer.pad_id, device)
         with torch.no_grad():
-            logits = model(input_ids=src_ids, attention_mask=src_mask, decoder_input_ids=decoder_in).logits
+            shared = BaseModelOutput(last_hidden_state=hidden.expand(n, -1, -1))  # type: ignore[arg-type]
+            logits = model(encoder_outputs=shared, attention_mask=src_mask.expand(n, -1),
+                           decoder_input_ids=decoder_in).logits
         logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, labels.unsqueeze(-1)).squeeze(-1)
         m = label_mask.to(logp.dtype)
         scores.extend(((logp * m).sum(1) / m.sum(1)).tolist())

@@ -6,7 +6,7 @@ cache keys name exactly the weights, backend and quantization that produced an o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from desktop.ml.backends.base import Backend, BackendInfo, GenerationSettings, ModelRef, OnResult, ShouldStop
@@ -41,11 +41,17 @@ class TextModel:
         *,
         should_stop: ShouldStop | None = None,
         on_result: OnResult | None = None,
+        first_alone: bool = False,
     ) -> list[str]:
-        return self.backend.generate(prompts, settings, should_stop=should_stop, on_result=on_result)
+        return self.backend.generate(prompts, settings, should_stop=should_stop, on_result=on_result,
+                                     first_alone=first_alone)
 
     def score(self, prompt: str, options: Sequence[str]) -> list[float]:
         return self.backend.score(prompt, options)
+
+    def submit_scores(self, requests: Sequence[tuple[str, Sequence[str]]]) -> Callable[[], list[list[float]]]:
+        """Scores of many ``(prompt, options)`` pairs, started now and collected by the returned call."""
+        return self.backend.submit_scores(requests)
 
     def info(self) -> BackendInfo:
         return self.backend.info()

@@ -94,12 +94,14 @@ class TorchBackend(Backend):
         *,
         should_stop: ShouldStop | None = None,
         on_result: OnResult | None = None,
+        first_alone: bool = False,
     ) -> list[str]:
         from desktop.ml.backends.hf_generation import hf_generate
 
         self._require_loaded()
         return hf_generate(self._model, self._tok, prompts, settings, device=self._device,
-                           token_budget=self.token_budget, should_stop=should_stop, on_result=on_result)
+                           token_budget=self.token_budget, should_stop=should_stop, on_result=on_result,
+                           first_alone=first_alone)
 
     def score(self, prompt: str, options: Sequence[str]) -> list[float]:
         from desktop.ml.backends.hf_generation import hf_score

@@ -71,9 +71,11 @@ class Generator:
             first_alone: bool = False) -> list[Task]:
         """Fill ``task.output`` for every task; ``on_done`` fires as each one finishes.
 
-        ``first_alone``: generate the first uncached task on its own before the rest, so its
-        output arrives within seconds instead of after a whole batch (the map step uses it:
-        a batch of eight 512-token chunks takes 5-10 s on two cores, one chunk 1-2 s).
+        ``first_alone``: the first uncached task is a batch of its own, so its output arrives
+        within seconds instead of after a whole batch (the map step uses it: a batch of eight
+        512-token chunks takes 5-10 s on two cores, one chunk 1-2 s). It is planned in the same
+        backend call as the rest, so a backend that runs two batches side by side starts on the
+        rest at once instead of leaving a core idle while the first one runs.
         """
         if self.fixed_length:
             for task in tasks:
@@ -122,14 +124,11 @@ class Generator:
                     todo.append(task)
             if not todo:
                 continue
-            if first_alone and len(todo) > 1:
-                self._call(todo[:1], settings, overrides, on_done)
-                todo = todo[1:]
+            self._call(todo, settings, overrides, on_done, first_alone=first_alone)
             first_alone = False
-            self._call(todo, settings, overrides, on_done)
 
     def _call(self, todo: list[Task], settings: GenerationSettings, overrides: dict | None,
-              on_done: Callable[[Task], None] | None) -> None:
+              on_done: Callable[[Task], None] | None, *, first_alone: bool = False) -> None:
         """One backend call for tasks sharing ``settings``; results are cached and reported as they come."""
         started = time.monotonic()
 
@@ -142,7 +141,8 @@ class Generator:
                 on_done(task)
 
         outputs = self.model.generate(
-            [t.prompt.text for t in todo], settings, should_stop=lambda: self.cancel.cancelled, on_result=on_result
+            [t.prompt.text for t in todo], settings, should_stop=lambda: self.cancel.cancelled, on_result=on_result,
+            first_alone=first_alone,
         )
         self.stats.seconds_generating += time.monotonic() - started
         for task, text in zip(todo, outputs):

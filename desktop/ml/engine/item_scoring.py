@@ -35,6 +35,8 @@ THRESHOLD = 0.5
 #: pass per candidate), taken in document order.
 MAX_CANDIDATES = 32
 MAX_ITEMS = 8
+#: Candidates scored per backend call (Cancel is checked between calls).
+SCORE_GROUP = 8
 _SELF = re.compile(r"\bI('ll| will)\b")
 #: "Aiko, please write..." gives the task to the person addressed.
 _ADDRESSED = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)\s*,\s*(can|could|would|please)\b")
@@ -76,31 +78,39 @@ class ItemScorer:
         cue = CUE_TESTS[section]
         template = self.prompts.get("common", QUESTIONS[section])
         room = max(16, self.budget - template.overhead(self.model.count))
-        out: list[ScoredSentence] = []
+        candidates: list[tuple[Sentence, str]] = []
         for s in pool:
-            if len(out) >= MAX_CANDIDATES or should_stop():
+            if len(candidates) >= MAX_CANDIDATES:
                 break
             if not s.eligible or not cue(s.text):
                 continue
             text = f"{s.speaker}: {s.text}" if s.speaker else s.text
-            out.append(ScoredSentence(s, s.text, self._p_yes(template.render(self.model.truncate(text, room)).text,
-                                                              template.id, template.options)))
+            candidates.append((s, template.render(self.model.truncate(text, room)).text))
+        out: list[ScoredSentence] = []
+        # A few candidates per backend call: each call keeps both workers busy, and Cancel is
+        # checked between calls.
+        for a in range(0, len(candidates), SCORE_GROUP):
+            if should_stop():
+                break
+            group = candidates[a:a + SCORE_GROUP]
+            probs = self._p_yes([prompt for _, prompt in group], template.id, template.options)
+            out += [ScoredSentence(s, s.text, p) for (s, _), p in zip(group, probs)]
         return out
 
-    def _p_yes(self, prompt: str, template_id: str, options: tuple[str, ...]) -> float:
-        key = cache_key(self.model.identity, template_id, "p_yes", prompt)
-        cached = self.cache.get(key) if self.cache is not None else None
-        if cached is not None:
-            try:
-                return float(cached)
-            except ValueError:
-                pass
-        yes, no = self.model.score(prompt, list(options))
-        # Mean per-token log-likelihoods of "yes" and "no" -> the probability of yes between the two.
-        p = 1.0 / (1.0 + math.exp(no - yes))
-        if self.cache is not None:
-            self.cache.put(key, f"{p:.6f}", template_id)
-        return p
+    def _p_yes(self, prompts: list[str], template_id: str, options: tuple[str, ...]) -> list[float]:
+        """The probability of "yes" for each prompt; cached answers are not scored again."""
+        keys = [cache_key(self.model.identity, template_id, "p_yes", prompt) for prompt in prompts]
+        out: list[float | None] = [_cached_float(self.cache, key) for key in keys]
+        todo = [i for i, p in enumerate(out) if p is None]
+        if todo:
+            scores = self.model.submit_scores([(prompts[i], list(options)) for i in todo])()
+            for i, (yes, no) in zip(todo, scores):
+                # Mean per-token log-likelihoods of "yes" and "no" -> the probability of yes between the two.
+                p = 1.0 / (1.0 + math.exp(no - yes))
+                out[i] = p
+                if self.cache is not None:
+                    self.cache.put(keys[i], f"{p:.6f}", template_id)
+        return [p if p is not None else 0.0 for p in out]
 
     def _point(self, doc: Document, section: str, scored: ScoredSentence) -> Point:
         s = scored.sentence
@@ -114,6 +124,14 @@ class ItemScorer:
         elif owner is None and _SELF.search(scored.text):
             owner = s.speaker
         return Point(task, sources, owner=owner, due=due)
+
+
+def _cached_float(cache: SummaryCache | None, key: str) -> float | None:
+    cached = cache.get(key) if cache is not None else None
+    try:
+        return float(cached) if cached is not None else None
+    except ValueError:
+        return None
 
 
 def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Document], cancel: CancelToken) -> None:

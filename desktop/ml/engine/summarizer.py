@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 
 from desktop.core.cache import SummaryCache
 from desktop.core.digest import Digest, DocumentSummary, Point
@@ -23,9 +22,10 @@ from desktop.core.prompting.prompt_chunks import fit_chunks
 from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
 from desktop.core.prompting.sentences import split_sentences
 from desktop.ml.backends.textmodel import TextModel
-from desktop.ml.engine.classify import classify_document
+from desktop.ml.engine.classify import PendingLabels, start_labels
 from desktop.ml.engine.generation import Generator, Task
 from desktop.ml.engine.item_scoring import ItemScorer, add_scored_items
+from desktop.ml.engine.job_state import WINDOW_CHUNKS, WINDOW_DOCUMENTS, DocPoints, JobState, Node
 from desktop.ml.engine.language_gate import readable_part
 from desktop.ml.engine.presets import LengthPreset, preset
 from desktop.ml.engine.preview import PreviewFeed
@@ -38,24 +38,11 @@ log = logging.getLogger(__name__)
 
 _ITEM_STAGES = {"meeting": ("decisions", "actions"), "email": ("asks", "deadlines")}
 _SECTION = {"decisions": "decisions", "actions": "action_items", "asks": "asks", "deadlines": "deadlines"}
-#: A window of documents is mapped and merged together (batching across files), then released.
-WINDOW_DOCUMENTS = 32
-WINDOW_CHUNKS = 1024
 #: Default input budget of a merge prompt (see ``Summarizer.merge_budget``; benchmarks/README.md).
 MERGE_BUDGET = 2048
 #: Labels read the document's first 512 tokens whatever the chunk budget: scoring runs the encoder
 #: once per option on one core, 16 s at 1024 tokens against 5.5 s at 512 (base shape, 2 cores).
 LABEL_BUDGET = 512
-
-
-@dataclass(slots=True)
-class Node:
-    """A summary in the merge tree: which document and which chunks it covers."""
-
-    text: str
-    doc: int
-    chunks: tuple[int, ...]
-    level: int
 
 
 class Summarizer:
@@ -102,7 +89,7 @@ class Summarizer:
         started = time.monotonic()
         cancel = cancel or CancelToken()
         clock = StageClock()
-        job = _Job(preset(length), Generator(self.model, self.cache, cancel, clock=clock), query, on_event, cancel, started, total, clock=clock)
+        job = JobState(preset(length), Generator(self.model, self.cache, cancel, clock=clock), query, on_event, cancel, started, total, clock=clock)
         self._count = clock.timed("token counting", self.model.count)
         digest = Digest(title="", overview="", query=query, engine=f"{self.name} ({self.model.model.name})")
         for note in self.cache.notices:
@@ -166,7 +153,7 @@ class Summarizer:
         on_event(Progress("done", 1, 1, 0.0))
         return digest
 
-    def _window(self, window: list[tuple[int, Document, list[Chunk]]], digest: Digest, job: _Job, classify: bool) -> None:
+    def _window(self, window: list[tuple[int, Document, list[Chunk]]], digest: Digest, job: JobState, classify: bool) -> None:
         """Map, merge, cite and classify one window of documents, then let them go."""
         docs = {index: doc for index, doc, _ in window}
         chunks = [c for _, _, cs in window for c in cs]
@@ -192,12 +179,21 @@ class Summarizer:
             job.gen.run(tasks_map + tasks_items, on_done=tick, first_alone=job.documents_done == 0)
 
         leaves = [self._leaf(chunks[i], i, t, job.query) for i, t in enumerate(tasks_map)]
-        for index, doc, _ in window:
-            nodes = [n for n in leaves if n is not None and n.doc == index]
-            if not nodes:
-                continue
-            job.cancel.raise_if_cancelled()
-            levels = self._reduce(nodes, doc.kind, job)
+        trees = [(index, doc, nodes) for index, doc, _ in window
+                 if (nodes := [n for n in leaves if n is not None and n.doc == index])]
+        labels: list[tuple[int, PendingLabels]] = []
+
+        def start_labels_now() -> None:
+            # Queued on the backend beside the final merges, which leave a core idle on their own.
+            if classify and not labels:
+                with job.clock.stage("labels"):
+                    labels.extend((index, start_labels(self.model, self.prompts, doc, min(self.budget, LABEL_BUDGET), self.cache))
+                                  for index, doc, _ in trees)
+
+        job.cancel.raise_if_cancelled()
+        all_levels = self._reduce([(doc.kind, nodes) for _, doc, nodes in trees], job, before_last=start_labels_now)
+        start_labels_now()  # no merge at all (one-chunk documents)
+        for (index, doc, _), levels in zip(trees, all_levels):
             root = levels[-1][0]
             digest.documents[index].summary = root.text
             digest.documents[index].sources = extent_sources(doc, tuple(b for c in root.chunks for b in chunks[c].blocks))[:3]
@@ -209,13 +205,12 @@ class Summarizer:
             if self.items_by_scoring and not job.query:  # item_scoring.py: candidates scored yes/no
                 add_scored_items(ItemScorer(self.model, self.prompts, self.cache, self.budget), digest,
                                  [doc for _, doc, _ in window], job.cancel)
-        if classify:
+        if labels:
             job.progress("classifying", total, total, len(window))
-            for index, doc, _ in window:
-                if index in job.candidates:
-                    job.cancel.raise_if_cancelled()
-                    with job.clock.stage("labels"):
-                        digest.documents[index].labels = classify_document(self.model, self.prompts, doc, min(self.budget, LABEL_BUDGET), self.cache)
+            for index, pending in labels:
+                job.cancel.raise_if_cancelled()
+                with job.clock.stage("labels"):
+                    digest.documents[index].labels = pending.result()
         job.documents_done += len(window)
 
     # ---------------------------------------------------------------- map
@@ -268,49 +263,66 @@ class Summarizer:
         return self.model.truncate(_extract(text), self._merge_cap(query))
 
     # ---------------------------------------------------------------- merge
-    def _reduce(self, nodes: list[Node], kind: DocKind | None, job: _Job, final_stage: str = "final") -> list[list[Node]]:
-        p, gen, query, on_event = job.p, job.gen, job.query, job.on_event
-        levels = [nodes]
-        cap = self._merge_cap(query)
-        while len(levels[-1]) > 1:
-            current = levels[-1]
-            stage_merge = "query_merge" if query else "merge"
-            template = self._template(kind, stage_merge)
-            final = self.prompts.get(KIND_FOR_DOC.get(kind, "generic") if kind else "generic", final_stage)
-            fields = {"query": query} if query else {}
-            # The top merge uses the final prompt, which may be the longer one.
-            budget = self.merge_budget - max(template.overhead(self.model.count, **fields),
-                                       0 if query else final.overhead(self.model.count))
-            sizes = [self.model.count(n.text) for n in current]
-            spans = partition(sizes, [3 if i and current[i].doc != current[i - 1].doc else 1 for i in range(len(current))], budget)
-            if len(spans) == len(current):
-                # Only nodes longer than the cap can do this; pair them anyway so the tree always shrinks.
-                spans = [(a, min(a + 2, len(current))) for a in range(0, len(current), 2)]
-            if len(spans) == 1 and not query:
-                template = final
-            tasks = [Task(template.render(" ".join(n.text for n in current[a:b]), **fields), p.merge_settings(cap)) for a, b in spans]
-            on_event(Progress(f"merging (level {len(levels)})", 0, len(tasks), None))
-            with job.clock.stage(f"merge level {len(levels)}"):
-                gen.run(tasks)
-            nxt: list[Node] = []
-            for (a, b), task in zip(spans, tasks):
-                group = current[a:b]
-                text = task.output if not task.degenerate else self._fallback(" ".join(n.text for n in group), query)
-                doc = group[0].doc if all(n.doc == group[0].doc for n in group) else -1
-                nxt.append(Node(text, doc, tuple(c for n in group for c in n.chunks), len(levels)))
-                on_event(Partial(text, "", (), len(levels)))
-            levels.append(nxt)
-        return levels
+    def _reduce(self, trees: list[tuple[DocKind | None, list[Node]]], job: JobState, final_stage: str = "final",
+                before_last: Callable[[], None] | None = None) -> list[list[list[Node]]]:
+        """Every tree's levels, merged level by level until one node is left in each.
 
-    def _overview(self, roots: list[Node], job: _Job) -> str:
+        A round's merges of all trees go to the model in one call, so they share length-sorted
+        batches (two documents' merges keep both cores busy). ``before_last`` runs before the
+        round in which every merge left is a final one: a lone final merge uses one core, and
+        the labels queued there use the other.
+        """
+        all_levels = [[nodes] for _, nodes in trees]
+        fields = {"query": job.query} if job.query else {}
+        settings = job.p.merge_settings(self._merge_cap(job.query))
+        round_ = 1
+        while work := [(t, self._plan(levels[-1], trees[t][0], job.query, final_stage))
+                       for t, levels in enumerate(all_levels) if len(levels[-1]) > 1]:
+            if before_last is not None and all(len(spans) == 1 for _, (spans, _) in work):
+                before_last()
+                before_last = None
+            tasks = [[Task(template.render(" ".join(n.text for n in all_levels[t][-1][a:b]), **fields), settings)
+                      for a, b in spans] for t, (spans, template) in work]
+            job.on_event(Progress(f"merging (level {round_})", 0, sum(map(len, tasks)), None))
+            with job.clock.stage(f"merge level {round_}"):
+                job.gen.run([task for group in tasks for task in group])
+            for (t, (spans, _)), group_tasks in zip(work, tasks):
+                current, nxt = all_levels[t][-1], []
+                for (a, b), task in zip(spans, group_tasks):
+                    group = current[a:b]
+                    text = task.output if not task.degenerate else self._fallback(" ".join(n.text for n in group), job.query)
+                    doc = group[0].doc if all(n.doc == group[0].doc for n in group) else -1
+                    nxt.append(Node(text, doc, tuple(c for n in group for c in n.chunks), len(all_levels[t])))
+                    job.on_event(Partial(text, "", (), len(all_levels[t])))
+                all_levels[t].append(nxt)
+            round_ += 1
+        return all_levels
+
+    def _plan(self, current: list[Node], kind: DocKind | None, query: str | None,
+              final_stage: str) -> tuple[list[tuple[int, int]], PromptTemplate]:
+        """How one level of a tree is merged: balanced spans of its nodes that fit the merge
+        budget, and the template they use (the final one when a single span is left)."""
+        fields = {"query": query} if query else {}
+        template = self._template(kind, "query_merge" if query else "merge")
+        final = template if query else self.prompts.get(KIND_FOR_DOC.get(kind, "generic") if kind else "generic", final_stage)
+        # The top merge uses the final prompt, which may be the longer one.
+        budget = self.merge_budget - max(template.overhead(self.model.count, **fields), final.overhead(self.model.count, **fields))
+        sizes = [self.model.count(n.text) for n in current]
+        spans = partition(sizes, [3 if i and current[i].doc != current[i - 1].doc else 1 for i in range(len(current))], budget)
+        if len(spans) == len(current):
+            # Only nodes longer than the cap can do this; pair them anyway so the tree always shrinks.
+            spans = [(a, min(a + 2, len(current))) for a in range(0, len(current), 2)]
+        return spans, final if len(spans) == 1 else template
+
+    def _overview(self, roots: list[Node], job: JobState) -> str:
         if not roots:
             return ""
         if len(roots) == 1:
             return roots[0].text
-        return self._reduce(roots, None, job, final_stage="collection")[-1][0].text
+        return self._reduce([(None, roots)], job, final_stage="collection")[0][-1][0].text
 
     # ---------------------------------------------------------------- digest parts
-    def _candidates(self, doc: Document, chunks: list[Chunk], levels: list[list[Node]], p: LengthPreset) -> _DocPoints:
+    def _candidates(self, doc: Document, chunks: list[Chunk], levels: list[list[Node]], p: LengthPreset) -> DocPoints:
         """Cited point sentences of every merge level small enough to serve as key points; which
         level is used is decided at the end of the job, when every document's weight is known."""
         out: list[list[list[Point]]] = []
@@ -324,7 +336,7 @@ class Summarizer:
                 blocks = tuple(b for c in node.chunks for b in chunks[c].blocks)
                 nodes.append([Point(sentence, cite(sentence, doc, blocks)) for sentence in split_sentences(node.text)[:per_node]])
             out.append(nodes)
-        return _DocPoints(len(levels[0]), out)
+        return DocPoints(len(levels[0]), out)
 
     def _items(self, digest: Digest, docs: dict[int, Document], chunks: list[Chunk], tasks: list[Task]) -> None:
         for task in tasks:
@@ -344,7 +356,7 @@ class Summarizer:
             kept = set(dedupe([pt.text for pt in section]))
             setattr(digest, name, [pt for pt in section if pt.text in kept])
 
-    def _title(self, job: _Job, digest: Digest) -> str:
+    def _title(self, job: JobState, digest: Digest) -> str:
         first = job.first
         if job.query:
             return f"Answer: {job.query}"
@@ -356,66 +368,6 @@ class Summarizer:
                     job.p.title_settings())
         job.gen.run([task])
         return task.output.rstrip(".") if not task.degenerate else ((first.title if first else "") or "Digest")
-
-
-@dataclass(slots=True)
-class _DocPoints:
-    """One document's candidate key points, per merge level and node, and its weight (chunks)."""
-
-    weight: int
-    levels: list[list[list[Point]]]
-
-    def pick(self, quota: int) -> list[Point]:
-        for nodes in self.levels:
-            if nodes and len(nodes) <= quota:
-                per_node = max(1, quota // len(nodes))
-                return [pt for node in nodes for pt in node[:per_node]]
-        last = self.levels[-1] if self.levels else []
-        return [pt for node in last for pt in node[:1]]
-
-
-@dataclass(slots=True)
-class _Job:
-    """What one summarize() call carries from window to window (never the documents themselves)."""
-
-    p: LengthPreset
-    gen: Generator
-    query: str | None
-    on_event: EventCallback
-    cancel: CancelToken
-    started: float
-    total: int | None
-    roots: set[str] = field(default_factory=set)
-    first: Document | None = None
-    chunks: int = 0
-    documents_done: int = 0
-    clock: StageClock = field(default_factory=StageClock)
-    roots_nodes: list[Node] = field(default_factory=list)
-    candidates: dict[int, _DocPoints] = field(default_factory=dict)
-
-    def progress(self, stage: str, done: int, total: int, window_size: int) -> None:
-        """Chunks of the window for a job of one window; documents of the job for longer ones."""
-        if not self.total or self.total <= WINDOW_DOCUMENTS:
-            elapsed = time.monotonic() - self.started
-            eta = elapsed / done * (total - done) if done else None
-            self.on_event(Progress(stage, done, total, eta))
-            return
-        fraction = (self.documents_done + window_size * (done / total if total else 0)) / max(self.total, 1)
-        eta = (time.monotonic() - self.started) / fraction * (1 - fraction) if fraction > 0 else None
-        docs_done = self.documents_done + round(window_size * (done / total if total else 0))
-        self.on_event(Progress(f"{stage} (documents {self.documents_done + 1}–{self.documents_done + window_size} of "
-                               f"{self.total})", min(docs_done, self.total), self.total, eta))
-
-    def points(self, digest: Digest) -> list[Point]:
-        total = sum(c.weight for c in self.candidates.values())
-        if not total:
-            return []
-        points: list[Point] = []
-        for index in sorted(self.candidates):
-            c = self.candidates[index]
-            points += c.pick(max(1, round(self.p.max_points * c.weight / total)))
-        kept = set(dedupe([pt.text for pt in points]))
-        return [pt for pt in points if pt.text in kept]
 
 
 def _extract(text: str, k: int = 2) -> str:
