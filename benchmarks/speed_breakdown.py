@@ -5,8 +5,11 @@ default) in a fresh process with a fresh ``PRECIS_HOME`` (empty summary cache) a
 ``PRECIS_BENCH_FIXED_LENGTH=1`` (every generation exactly its preset's maximum length), so the
 variants do the same fixed-length work as ``benchmarks/speed.py``'s end-to-end row:
 
+* ``baseline@<commit>``: that commit's code (default ``BASELINE_COMMIT``, the pipeline before
+  this work), run from a ``git archive`` of it against the same model store;
 * ``old``: the narrow merges of before (merge prompts no longer than chunk prompts, 512 tokens);
-* ``new``: the default schedule (wide merges, up to 2048 tokens; the extractive preview first);
+* ``new``: the default schedule (merges up to 1024 tokens, labels beside the final merge, the
+  extractive preview first);
 * ``new-1024``, ``new-2048``: the same with longer chunks (fewer map generations, more attention
   work per token; FLAN-T5 was instruction-tuned on inputs up to 2048 tokens).
 
@@ -14,7 +17,7 @@ The digest's ``stats.stages`` (``desktop/ml/engine/timing.py``) gives wall and C
 stage; the process's own CPU seconds and peak RSS are read here. On a shared machine compare the
 CPU columns: wall times then depend on what else runs.
 
-    python benchmarks/speed_breakdown.py                    # base shape, old,new,new-1024
+    python benchmarks/speed_breakdown.py                    # base shape: baseline, old, new, new-1024
     python benchmarks/speed_breakdown.py --shape small --variants old,new --json
 """
 
@@ -27,56 +30,79 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import speed_e2e
+from benchmarks import big_inputs, speed_e2e
+from benchmarks.speed_e2e import REPO
 from benchmarks.speed_workload import default_work_dir, ensure_model, model_name
 
 VARIANTS: dict[str, list[str]] = {
     "old": ["--input-budget", "512", "--merge-budget", "512"],
     "new": ["--input-budget", "512"],
+    "new-merge-768": ["--input-budget", "512", "--merge-budget", "768"],
+    "new-merge-2048": ["--input-budget", "512", "--merge-budget", "2048"],
     "new-1024": ["--input-budget", "1024"],
     "new-2048": ["--input-budget", "2048"],
 }
 
 
-def run_variant(name: str, store: Path, shape: str, pdf: Path, threads: int = 0) -> dict[str, Any]:
-    """One cold ``precis-cli summarize --stream`` run; wall, CPU and peak RSS of the process."""
-    import psutil
+#: The commit before this issue's work (the last one without stage timing): "today's pipeline".
+BASELINE_COMMIT = "9dadbeb"
 
+
+def checkout(commit: str, into: Path) -> Path:
+    """The source tree of ``commit`` (``git archive``), to run an older pipeline in the same run."""
+    folder = into / f"precis-{commit}"
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def run_variant(name: str, store: Path, shape: str, pdf: Path, threads: int = 0,
+                source: Path | None = None) -> dict[str, Any]:
+    """One cold ``precis-cli summarize --stream`` run; wall, CPU and peak RSS of the process.
+
+    ``source``: run this source tree instead of the working tree (a ``baseline@<commit>`` variant:
+    no ``--stream`` or stage timing there, so only the whole-run columns are filled).
+    The peak is the process's own ``VmHWM``, printed as it exits (``big_inputs._CHILD``): sampling
+    RSS when a line arrives misses the merges' peak (938 MB sampled against 1,539 MB real, with
+    2048-token merge prompts)."""
     home = speed_e2e._home(store, shape, threads)
     out = home / "digest.json"
-    cmd = [*speed_e2e._cli(), "summarize", str(pdf), "--model", model_name(shape), "--engine", "flan-t5",
-           "--no-progress", "--stream", "--format", "json", "--out", str(out), *VARIANTS[name]]
+    cmd = [sys.executable, "-c", big_inputs._CHILD, "summarize", str(pdf), "--model", model_name(shape), "--engine", "flan-t5",
+           "--no-progress", *([] if source else ["--stream"]), "--format", "json", "--out", str(out), *VARIANTS.get(name, [])]
+    env = speed_e2e._env(home)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=speed_e2e._env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=source or REPO)
     first: dict[str, float] = {}
-    peak = 0.0
-    watcher = psutil.Process(proc.pid)
-    assert proc.stdout is not None
+    assert proc.stdout is not None and proc.stderr is not None
     for line in proc.stdout:
         with_t = time.perf_counter() - started
-        try:
-            peak = max(peak, watcher.memory_info().rss / 2**20)
-        except psutil.Error:
-            pass
-        event = json.loads(line).get("event")
-        first.setdefault(event, with_t)
+        if source is None:
+            first.setdefault(json.loads(line).get("event"), with_t)
     proc.wait()
     wall = time.perf_counter() - started
+    err = proc.stderr.read()
+    peak = next((float(ln[len(big_inputs.PEAK_MARK):]) for ln in err.splitlines() if ln.startswith(big_inputs.PEAK_MARK)), 0.0)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1) or not out.is_file():
-        raise RuntimeError(f"{name}: precis-cli failed ({proc.returncode}): {proc.stderr.read()[-2000:] if proc.stderr else ''}")
+        raise RuntimeError(f"{name}: precis-cli failed ({proc.returncode}): {err[-2000:]}")
     digest = json.loads(out.read_text(encoding="utf-8"))
     stats = digest["stats"]
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    # ru_maxrss of children is the largest child so far; the streamed samples are this run's own.
-    return {"variant": name, "args": " ".join(VARIANTS[name]), "chunks": stats.get("chunks"),
+    return {"variant": name, "args": " ".join(VARIANTS.get(name, [])), "chunks": stats.get("chunks"),
             "generated": stats.get("generated"), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
             "peak_rss_mb": round(peak), "first_preview_s": _r(first.get("preview")),
             "first_partial_s": _r(first.get("partial")), "job_s": stats.get("seconds_total"),
@@ -117,9 +143,11 @@ def markdown(runs: list[dict[str, Any]], shape: str, pdf: Path) -> str:
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
         head.append(f"| {r['variant']} | `{r['args']}` | {r['chunks']} | {r['generated']} | {r['wall_s']:.1f} | "
-                    f"{r['cpu_s']:.1f} | {r['peak_rss_mb']} | {r['first_preview_s']} | {r['first_partial_s']} |")
+                    f"{r['cpu_s']:.1f} | {r['peak_rss_mb']} | {r['first_preview_s'] or '–'} | {r['first_partial_s'] or '–'} |")
     parts = ["\n".join(head)]
     for r in runs:
+        if not r["stages"]:  # a baseline commit without stage timing
+            continue
         lines = [f"\nTime breakdown, `{r['variant']}` (wall s / CPU s of the whole process / idle core-s = wall x cores - CPU):\n",
                  "| stage | wall s | CPU s | idle core-s |", "| --- | --- | --- | --- |"]
         for name, wall, cpu, idle in breakdown_rows(r):
@@ -132,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--shape", choices=("small", "base"), default="base")
     p.add_argument("--pdf", type=Path, help="default: the largest readable PDF of the shared corpus")
-    p.add_argument("--variants", default="old,new,new-1024")
+    p.add_argument("--variants", default=f"baseline@{BASELINE_COMMIT},old,new,new-1024",
+                   help="comma-separated: " + ", ".join(VARIANTS) + ", or baseline@<commit> (that commit's code)")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--work-dir", type=Path, default=None)
     p.add_argument("--json", action="store_true")
@@ -147,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for name in args.variants.split(","):
         print(f"[breakdown] {name} ...", file=sys.stderr, flush=True)
-        runs.append(run_variant(name, store, args.shape, args.pdf, args.threads))
+        source = checkout(name.split("@", 1)[1], Path(tempfile.gettempdir())) if name.startswith("baseline@") else None
+        runs.append(run_variant(name, store, args.shape, args.pdf, args.threads, source))
         print(f"[breakdown] {name}: {runs[-1]['wall_s']} s wall, {runs[-1]['cpu_s']} CPU-s", file=sys.stderr, flush=True)
     text = markdown(runs, args.shape, args.pdf)
     print(json.dumps(runs, indent=2) if args.json else text)

@@ -42,7 +42,7 @@ class JobSpec:
     length: str = "medium"
     query: str | None = None
     input_budget: int = 512
-    #: Tokens per merge prompt; 0 = the engine's default (2048), the input budget = the old narrow merges.
+    #: Tokens per merge prompt; 0 = the engine's default (768), the input budget = the old narrow merges.
     merge_budget: int = 0
     passwords: dict[str, str] = field(default_factory=dict)
     password: str | None = None

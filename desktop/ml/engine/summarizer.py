@@ -17,6 +17,7 @@ from desktop.core.cache import SummaryCache
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Notice, Partial, Progress, ignore_events
+from desktop.core.memory import release_memory
 from desktop.core.prompting.chunking import Chunk, partition
 from desktop.core.prompting.prompt_chunks import fit_chunks
 from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
@@ -39,7 +40,11 @@ log = logging.getLogger(__name__)
 _ITEM_STAGES = {"meeting": ("decisions", "actions"), "email": ("asks", "deadlines")}
 _SECTION = {"decisions": "decisions", "actions": "action_items", "asks": "asks", "deadlines": "deadlines"}
 #: Default input budget of a merge prompt (see ``Summarizer.merge_budget``; benchmarks/README.md).
-MERGE_BUDGET = 2048
+#: Measured end to end on a 65-page PDF at flan-t5-base shape, CTranslate2 int8, 2 cores: 512
+#: (merges as narrow as chunks) 69.9 s, 768 62.5 s, 1024 64.7 s, 2048 62.4 s. Not wider:
+#: CTranslate2 holds a prompt's attention scores and position bias in float32, so one 2048-token
+#: prompt takes 643 MB (1024 tokens: 183 MB), and that job peaked at 1.54 GB against about 1 GB.
+MERGE_BUDGET = 768
 #: Labels read the document's first 512 tokens whatever the chunk budget: scoring runs the encoder
 #: once per option on one core, 16 s at 1024 tokens against 5.5 s at 512 (base shape, 2 cores).
 LABEL_BUDGET = 512
@@ -65,7 +70,8 @@ class Summarizer:
         self.prompts = prompts or PromptLibrary.load()
         self.budget = input_budget
         #: Merges may read more than a chunk: FLAN-T5 was tuned on inputs up to 2048 tokens, and
-        #: one wide merge replaces a level of narrow ones (fewer generations, nothing truncated).
+        #: one wide merge replaces a level of narrow ones (fewer generations, nothing truncated);
+        #: the width is bounded by the memory attention takes (``MERGE_BUDGET``).
         self.merge_budget = max(input_budget, merge_budget or MERGE_BUDGET)
         #: Set by the job: the extractive preview whose points the map step's summaries replace.
         self.preview: PreviewFeed | None = None
@@ -177,6 +183,7 @@ class Summarizer:
         # The first chunk alone first: its summary shows within seconds of the start.
         with job.clock.stage("map"):
             job.gen.run(tasks_map + tasks_items, on_done=tick, first_alone=job.documents_done == 0)
+            release_memory()
 
         leaves = [self._leaf(chunks[i], i, t, job.query) for i, t in enumerate(tasks_map)]
         trees = [(index, doc, nodes) for index, doc, _ in window
@@ -286,6 +293,9 @@ class Summarizer:
             job.on_event(Progress(f"merging (level {round_})", 0, sum(map(len, tasks)), None))
             with job.clock.stage(f"merge level {round_}"):
                 job.gen.run([task for group in tasks for task in group])
+                # Each stage's buffers have other shapes than the next one's: hand the freed heap back
+                # (a job's peak fell from 1,034 to ... MB; benchmarks/README.md).
+                release_memory()
             for (t, (spans, _)), group_tasks in zip(work, tasks):
                 current, nxt = all_levels[t][-1], []
                 for (a, b), task in zip(spans, group_tasks):
