@@ -216,9 +216,18 @@ def build_tiny_model(folder: Path) -> Path:
     return build_random_t5(folder / "tiny-t5", "tiny")
 
 
+def _base_model() -> Path:
+    """The flan-t5-base-shaped random model that ``benchmarks/speed.py`` builds (and caches)."""
+    from benchmarks.speed_workload import default_work_dir, ensure_model
+
+    ensure_model(default_work_dir(), "base")
+    return default_work_dir() / "models" / "base"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engines", nargs="+", default=["extractive", "tiny"], choices=["extractive", "tiny", "tiny-torch"])
+    parser.add_argument("--engines", nargs="+", default=["extractive", "tiny"], choices=["extractive", "tiny", "tiny-torch", "base"],
+                        help="base: a random model of flan-t5-base's shape (benchmarks/speed_workload.py), slow: ~1 s a page")
     parser.add_argument("--scales", nargs="+", type=int, default=[1, 4, 16])
     parser.add_argument("--kinds", nargs="+", default=["pdf", "mbox"], choices=["pdf", "mbox"])
     parser.add_argument("--corpus", type=Path, default=default_corpus())
@@ -229,10 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     try:
         model_dir = build_tiny_model(work) if any(e.startswith("tiny") for e in args.engines) else None
+        base_dir = _base_model() if "base" in args.engines else None
         derived = work / "derived"
-        if "tiny" in args.engines:  # convert once, untimed
-            warm = build_pdf(args.corpus, 2, work / "warm-up.pdf")
-            run_one(warm, "tiny", model_dir, derived=derived)
+        for engine, folder in (("tiny", model_dir), ("base", base_dir)):
+            if engine in args.engines:  # convert once, untimed
+                warm = build_pdf(args.corpus, 2, work / "warm-up.pdf")
+                run_one(warm, engine, folder, derived=derived)
         top = max(args.scales)
         for kind in args.kinds:
             for scale in sorted(args.scales):
@@ -248,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{path.stat().st_size / 2**20:.1f} MB in {time.perf_counter() - built:.1f} s", file=sys.stderr)
                 for engine in args.engines:
                     row = {"kind": kind, "scale": scale, "units": units, "engine": engine,
-                           "file_mb": round(path.stat().st_size / 2**20, 1), **run_one(path, engine, model_dir, derived=derived)}
+                           "file_mb": round(path.stat().st_size / 2**20, 1),
+                           **run_one(path, engine, base_dir if engine == "base" else model_dir, derived=derived)}
                     row["ms_per_unit"] = round(1000 * row["wall_s"] / units, 1)
                     rows.append(row)
                     print(f"  {engine}: {row['wall_s']} s, peak {row['peak_rss_mb']} MB, chunks {row['chunks']}",

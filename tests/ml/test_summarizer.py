@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,9 +83,11 @@ class RecordingModel(TextModel):
         return cls(model.backend, model.tokenizer, model.model, model.quantization, model.device)
 
     def generate(self, prompts: Sequence[str], settings: GenerationSettings, *, should_stop: ShouldStop | None = None,
-                 on_result: OnResult | None = None, first_alone: bool = False) -> list[str]:
+                 on_result: OnResult | None = None, first_alone: bool = False,
+                 on_queued: Callable[[], None] | None = None) -> list[str]:
         outputs = super().generate(prompts, settings, should_stop=should_stop, on_result=on_result,
-                                  first_alone=first_alone)
+                                  first_alone=first_alone,
+                                  on_queued=on_queued)
         self.prompts.extend(zip(prompts, outputs))
         return outputs
 

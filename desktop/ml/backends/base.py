@@ -110,9 +110,13 @@ class Backend(abc.ABC):
         should_stop: ShouldStop | None = None,
         on_result: OnResult | None = None,
         first_alone: bool = False,
+        on_queued: Callable[[], None] | None = None,
     ) -> list[str]:
         """One output per prompt, in input order. Raises ``Cancelled`` when ``should_stop`` fires.
-        ``first_alone``: the first prompt is a batch of its own, reported before the others."""
+        ``first_alone``: the first prompt is a batch of its own, reported before the others.
+        ``on_queued``: called once every batch of the call has been handed to the model; work
+        submitted then (``submit_scores``) runs on a worker the last batches leave idle. A
+        backend that generates synchronously calls it when it is done."""
 
     @abc.abstractmethod
     def score(self, prompt: str, options: Sequence[str]) -> list[float]:

@@ -112,6 +112,7 @@ class CTranslate2Backend(Backend):
         should_stop: ShouldStop | None = None,
         on_result: OnResult | None = None,
         first_alone: bool = False,
+        on_queued: Callable[[], None] | None = None,
     ) -> list[str]:
         self._require_loaded()
         encoded = self._tok.encode_batch_compact(prompts)
@@ -163,6 +164,8 @@ class CTranslate2Backend(Backend):
             )))
             if len(in_flight) >= self._inter:
                 collect()
+        if on_queued is not None:  # the last batches are queued: a worker may be free for other work
+            on_queued()
         while in_flight:
             collect()
         return outputs

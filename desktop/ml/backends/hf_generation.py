@@ -7,7 +7,7 @@ tokenized with our ``TokenCounter`` (same ids as ``T5TokenizerFast``) and padded
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -83,6 +83,7 @@ def hf_generate(
     should_stop: ShouldStop | None = None,
     on_result: OnResult | None = None,
     first_alone: bool = False,
+    on_queued: Callable[[], None] | None = None,
 ) -> list[str]:
     """One output per prompt, in input order; batches sorted by length under a token budget."""
     encoded = tokenizer.encode_batch(prompts)
@@ -111,6 +112,8 @@ def hf_generate(
             outputs[i] = text
             if on_result is not None:
                 on_result(i, text)
+    if on_queued is not None:  # synchronous: everything has run by now
+        on_queued()
     return outputs
 
 

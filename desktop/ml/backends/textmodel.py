@@ -42,9 +42,10 @@ class TextModel:
         should_stop: ShouldStop | None = None,
         on_result: OnResult | None = None,
         first_alone: bool = False,
+        on_queued: Callable[[], None] | None = None,
     ) -> list[str]:
         return self.backend.generate(prompts, settings, should_stop=should_stop, on_result=on_result,
-                                     first_alone=first_alone)
+                                     first_alone=first_alone, on_queued=on_queued)
 
     def score(self, prompt: str, options: Sequence[str]) -> list[float]:
         return self.backend.score(prompt, options)

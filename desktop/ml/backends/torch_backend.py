@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,13 +95,14 @@ class TorchBackend(Backend):
         should_stop: ShouldStop | None = None,
         on_result: OnResult | None = None,
         first_alone: bool = False,
+        on_queued: Callable[[], None] | None = None,
     ) -> list[str]:
         from desktop.ml.backends.hf_generation import hf_generate
 
         self._require_loaded()
         return hf_generate(self._model, self._tok, prompts, settings, device=self._device,
                            token_budget=self.token_budget, should_stop=should_stop, on_result=on_result,
-                           first_alone=first_alone)
+                           first_alone=first_alone, on_queued=on_queued)
 
     def score(self, prompt: str, options: Sequence[str]) -> list[float]:
         from desktop.ml.backends.hf_generation import hf_score

@@ -68,7 +68,7 @@ class Generator:
         return cache_key(self.model.identity, task.prompt.template_id, s.key(), task.prompt.text)
 
     def run(self, tasks: list[Task], on_done: Callable[[Task], None] | None = None, *,
-            first_alone: bool = False) -> list[Task]:
+            first_alone: bool = False, on_queued: Callable[[], None] | None = None) -> list[Task]:
         """Fill ``task.output`` for every task; ``on_done`` fires as each one finishes.
 
         ``first_alone``: the first uncached task is a batch of its own, so its output arrives
@@ -76,6 +76,9 @@ class Generator:
         512-token chunks takes 5-10 s on two cores, one chunk 1-2 s). It is planned in the same
         backend call as the rest, so a backend that runs two batches side by side starts on the
         rest at once instead of leaving a core idle while the first one runs.
+
+        ``on_queued``: called once, when the model has been handed every task (at once when the
+        cache answered them all); see ``Backend.generate``.
         """
         if self.fixed_length:
             for task in tasks:
@@ -93,7 +96,9 @@ class Generator:
                     on_done(task)
             else:
                 pending.append(task)
-        self._generate(pending, None, on_done, first_alone=first_alone)
+        queued = _Once(on_queued)
+        self._generate(pending, None, on_done, first_alone=first_alone, on_queued=queued)
+        queued()
         retry = [t for t in tasks if self._will_retry(t)]
         if retry:
             self._generate(retry, RETRY, None)
@@ -107,11 +112,12 @@ class Generator:
         return tasks
 
     def _generate(self, tasks: list[Task], overrides: dict | None, on_done: Callable[[Task], None] | None, *,
-                  first_alone: bool = False) -> None:
+                  first_alone: bool = False, on_queued: Callable[[], None] | None = None) -> None:
         by_settings: dict[GenerationSettings, list[Task]] = {}
         for task in tasks:
             s = replace(task.settings, **overrides) if overrides else task.settings
             by_settings.setdefault(s, []).append(task)
+        last = list(by_settings)[-1] if by_settings else None
         for settings, group in by_settings.items():
             self.cancel.raise_if_cancelled()
             # Overrides (retries) are looked up in the cache under their own settings.
@@ -124,11 +130,13 @@ class Generator:
                     todo.append(task)
             if not todo:
                 continue
-            self._call(todo, settings, overrides, on_done, first_alone=first_alone)
+            self._call(todo, settings, overrides, on_done, first_alone=first_alone,
+                       on_queued=on_queued if settings == last else None)
             first_alone = False
 
     def _call(self, todo: list[Task], settings: GenerationSettings, overrides: dict | None,
-              on_done: Callable[[Task], None] | None, *, first_alone: bool = False) -> None:
+              on_done: Callable[[Task], None] | None, *, first_alone: bool = False,
+              on_queued: Callable[[], None] | None = None) -> None:
         """One backend call for tasks sharing ``settings``; results are cached and reported as they come."""
         started = time.monotonic()
 
@@ -142,7 +150,7 @@ class Generator:
 
         outputs = self.model.generate(
             [t.prompt.text for t in todo], settings, should_stop=lambda: self.cancel.cancelled, on_result=on_result,
-            first_alone=first_alone,
+            first_alone=first_alone, on_queued=on_queued,
         )
         self.stats.seconds_generating += time.monotonic() - started
         for task, text in zip(todo, outputs):
@@ -159,3 +167,15 @@ class Generator:
         task.output = clean_output(raw)
         task.cached = cached
         task.degenerate = is_degenerate(task.output)
+
+
+class _Once:
+    """A callback that runs at most once, whoever calls it (the backend, or ``run`` at the end)."""
+
+    def __init__(self, fn: Callable[[], None] | None) -> None:
+        self.fn = fn
+
+    def __call__(self) -> None:
+        fn, self.fn = self.fn, None
+        if fn is not None:
+            fn()

@@ -275,9 +275,9 @@ class Summarizer:
         """Every tree's levels, merged level by level until one node is left in each.
 
         A round's merges of all trees go to the model in one call, so they share length-sorted
-        batches (two documents' merges keep both cores busy). ``before_last`` runs before the
-        round in which every merge left is a final one: a lone final merge uses one core, and
-        the labels queued there use the other.
+        batches (two documents' merges keep both cores busy). ``before_last`` runs once the
+        round in which every merge left is a final one has been queued: a lone final merge uses
+        one core, and the labels queued behind it use the other.
         """
         all_levels = [[nodes] for _, nodes in trees]
         fields = {"query": job.query} if job.query else {}
@@ -285,14 +285,12 @@ class Summarizer:
         round_ = 1
         while work := [(t, self._plan(levels[-1], trees[t][0], job.query, final_stage))
                        for t, levels in enumerate(all_levels) if len(levels[-1]) > 1]:
-            if before_last is not None and all(len(spans) == 1 for _, (spans, _) in work):
-                before_last()
-                before_last = None
+            last_round = all(len(spans) == 1 for _, (spans, _) in work)
             tasks = [[Task(template.render(" ".join(n.text for n in all_levels[t][-1][a:b]), **fields), settings)
                       for a, b in spans] for t, (spans, template) in work]
             job.on_event(Progress(f"merging (level {round_})", 0, sum(map(len, tasks)), None))
             with job.clock.stage(f"merge level {round_}"):
-                job.gen.run([task for group in tasks for task in group])
+                job.gen.run([task for group in tasks for task in group], on_queued=before_last if last_round else None)
                 # Each stage's buffers have other shapes than the next one's: hand the freed heap back
                 # (a job's peak fell from 1,034 to ... MB; benchmarks/README.md).
                 release_memory()
