@@ -175,6 +175,31 @@ def test_submitted_scores_match_scoring_one_prompt_at_a_time(loaded: Callable[[s
     assert backend.submit_scores([])() == []
 
 
+@pytest.mark.parametrize(("name", "quant"), CONFIGS, ids=IDS)
+def test_on_queued_fires_once_per_call(loaded: Callable[[str, str], Backend], name: str, quant: str) -> None:
+    events: list[str] = []
+    loaded(name, quant).generate(PROMPTS, SETTINGS, on_result=lambda i, text: events.append("result"),
+                                 on_queued=lambda: events.append("queued"))
+    assert events.count("queued") == 1 and events.count("result") == len(PROMPTS)
+
+
+def test_ctranslate2_calls_on_queued_while_its_last_batches_still_run(tiny_ref: ModelRef, derived: Path) -> None:
+    """Two workers: whatever is queued then (the labels) runs on the worker the last batch leaves free."""
+    backend = create_backend("ctranslate2")
+    backend.token_budget = TINY_BUDGET  # type: ignore[attr-defined]
+    backend.load(tiny_ref, quantization="int8", threads=2, derived_dir=derived)
+    try:
+        events: list[str] = []
+        backend.generate(PROMPTS, SETTINGS, on_result=lambda i, text: events.append("result"),
+                         on_queued=lambda: events.append("queued"))
+        assert events.count("queued") == 1 and events[-1] == "result", events
+        scores = backend.submit_scores([(PROMPTS[0], ["yes", "no"])] * 3)()
+        # The same prompt three times, split over both workers: the same scores (int8 within rounding).
+        assert len(scores) == 3 and all(abs(a - b) < 0.5 for other in scores for a, b in zip(scores[0], other))
+    finally:
+        backend.close()
+
+
 @pytest.mark.parametrize("name", ["onnx", "ctranslate2"])
 def test_derived_files_are_reused(loaded: Callable[[str, str], Backend], tiny_ref: ModelRef, derived: Path, name: str) -> None:
     first = loaded(name, "int8")
