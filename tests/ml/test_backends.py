@@ -200,6 +200,36 @@ def test_ctranslate2_calls_on_queued_while_its_last_batches_still_run(tiny_ref: 
         backend.close()
 
 
+def test_ctranslate2_runs_batches_of_long_prompts_one_at_a_time(tiny_ref: ModelRef, derived: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Their attention memory grows with the square of the length (643 MB for 2048 tokens at base
+    shape): a batch with a long prompt never runs beside another one."""
+    from desktop.ml.backends import ct2_backend
+
+    backend = create_backend("ctranslate2")
+    backend.token_budget = TINY_BUDGET  # type: ignore[attr-defined]
+    backend.load(tiny_ref, quantization="int8", threads=2, derived_dir=derived)
+    real = backend._translator  # type: ignore[attr-defined]
+    running_at_submit: list[int] = []
+    submitted: list[list] = []
+
+    class Watching:
+        def translate_batch(self, source, **kwargs):  # type: ignore[no-untyped-def]
+            running_at_submit.append(sum(1 for batch in submitted if not all(r.done() for r in batch)))
+            submitted.append(real.translate_batch(source, **kwargs))
+            return submitted[-1]
+
+    backend._translator = Watching()  # type: ignore[attr-defined]
+    try:
+        monkeypatch.setattr(ct2_backend, "SOLO_TOKENS", 8)  # every prompt here is "long"
+        outputs = backend.generate(PROMPTS, GenerationSettings(max_new_tokens=24, min_new_tokens=24))
+        assert len(running_at_submit) >= 3 and running_at_submit == [0] * len(running_at_submit)
+        assert all(outputs)
+    finally:
+        backend._translator = real  # type: ignore[attr-defined]
+        backend.close()
+
+
 @pytest.mark.parametrize("name", ["onnx", "ctranslate2"])
 def test_derived_files_are_reused(loaded: Callable[[str, str], Backend], tiny_ref: ModelRef, derived: Path, name: str) -> None:
     first = loaded(name, "int8")

@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 #: search, so a cancelled beam batch runs to its end in the background: small batches keep
 #: that wasted work (and the wait of the next job behind it) short.
 BEAM_TOKEN_BUDGET = 1024
+#: A batch with a prompt longer than this runs with nothing beside it. CTranslate2 holds a
+#: prompt's attention scores and position bias in float32: at flan-t5-base shape one 1024-token
+#: prompt adds 183 MB, one 2048-token prompt 643 MB, so two of those side by side took a job to
+#: 1.5 GB. Chunk prompts (512 tokens) and merges (768) are shorter; longer chunks
+#: (``--input-budget`` up to 2048) trade the second core for bounded memory.
+SOLO_TOKENS = 1024
 #: How often a running batch is checked for Cancel.
 _POLL_S = 0.02
 #: Batches decoded at once on the CPU, each by its own share of the cores. Measured at
@@ -141,6 +147,9 @@ class CTranslate2Backend(Backend):
         for batch in plan_batches(lengths, budget, first_alone=first_alone):
             if stop.check():
                 raise Cancelled()
+            alone = max(lengths[i] for i in batch) > SOLO_TOKENS
+            while alone and in_flight:
+                collect()
             in_flight.append((batch, self._translator.translate_batch(
                 [self._tok.ids_to_tokens(encoded[i]) for i in batch],
                 max_batch_size=budget,
@@ -162,7 +171,7 @@ class CTranslate2Backend(Backend):
                 # job simply queues behind it.
                 asynchronous=True,
             )))
-            if len(in_flight) >= self._inter:
+            if alone or len(in_flight) >= self._inter:
                 collect()
         if on_queued is not None:  # the last batches are queued: a worker may be free for other work
             on_queued()
