@@ -71,5 +71,11 @@ def peak_rss_mb() -> float:
 def release_memory() -> None:
     """Give freed memory back to the operating system (between the documents of a job)."""
     gc.collect()
+    trim_heap()
+
+
+def trim_heap() -> None:
+    """Hand the C heap's free pages back (no garbage collection: a few milliseconds). Between the
+    stages of a model job, whose buffers (CTranslate2's) are C++ allocations of other shapes."""
     if _LIBC is not None:
         _LIBC.malloc_trim(0)

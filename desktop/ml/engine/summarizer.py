@@ -17,7 +17,7 @@ from desktop.core.cache import SummaryCache
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Notice, Partial, Progress, ignore_events
-from desktop.core.memory import release_memory
+from desktop.core.memory import trim_heap
 from desktop.core.prompting.chunking import Chunk, partition
 from desktop.core.prompting.prompt_chunks import fit_chunks
 from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
@@ -183,7 +183,7 @@ class Summarizer:
         # The first chunk alone first: its summary shows within seconds of the start.
         with job.clock.stage("map"):
             job.gen.run(tasks_map + tasks_items, on_done=tick, first_alone=job.documents_done == 0)
-            release_memory()
+            trim_heap()
 
         leaves = [self._leaf(chunks[i], i, t, job.query) for i, t in enumerate(tasks_map)]
         trees = [(index, doc, nodes) for index, doc, _ in window
@@ -291,9 +291,8 @@ class Summarizer:
             job.on_event(Progress(f"merging (level {round_})", 0, sum(map(len, tasks)), None))
             with job.clock.stage(f"merge level {round_}"):
                 job.gen.run([task for group in tasks for task in group], on_queued=before_last if last_round else None)
-                # Each stage's buffers have other shapes than the next one's: hand the freed heap back
-                # (a job's peak fell from 1,034 to ... MB; benchmarks/README.md).
-                release_memory()
+                # Each stage's buffers have other shapes than the next one's: hand the freed heap back.
+                trim_heap()
             for (t, (spans, _)), group_tasks in zip(work, tasks):
                 current, nxt = all_levels[t][-1], []
                 for (a, b), task in zip(spans, group_tasks):
