@@ -83,6 +83,30 @@ def test_the_model_answers_yes_exactly_for_the_pattern(please_model: TextModel) 
         assert (s.p_yes >= 0.5) == ("please" in s.text.lower()), (s.text, s.p_yes)
 
 
+def test_candidates_are_scored_in_groups_small_enough_to_cancel(please_model: TextModel,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several candidates per backend call (both workers busy), but few enough tokens that Cancel,
+    checked between calls, acts within about a second; a set Cancel stops before the next call."""
+    from desktop.ml.engine import item_scoring
+
+    calls: list[list[str]] = []
+    real = please_model.submit_scores
+
+    def recording(requests):  # type: ignore[no-untyped-def]
+        calls.append([prompt for prompt, _ in requests])
+        return real(requests)
+
+    monkeypatch.setattr(please_model, "submit_scores", recording)
+    monkeypatch.setattr(item_scoring, "SCORE_GROUP_TOKENS", 128)
+    pool = document_sentences(read_document(MEETING), 0)
+    scored = ItemScorer(please_model, PromptLibrary.load()).scored(pool, "actions")
+    assert len(calls) >= 2 and sum(map(len, calls)) == len(scored)
+    assert all(len(c) == 1 or sum(please_model.count(p) for p in c) <= 128 for c in calls)
+    assert any(len(c) > 1 for c in calls)
+    calls.clear()
+    assert ItemScorer(please_model, PromptLibrary.load()).scored(pool, "actions", lambda: True) == [] and not calls
+
+
 def test_kept_action_items_are_the_candidates_it_says_yes_to_each_cited(please_model: TextModel) -> None:
     doc = read_document(MEETING)
     digest = Summarizer(please_model, cache=SummaryCache(None), input_budget=512).summarize([doc], classify=False)
