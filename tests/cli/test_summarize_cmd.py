@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,20 @@ def _check_json(data: dict, docs: list[Document]) -> None:
 def tiny(tiny_model_dir: Path) -> str:
     ModelStore().import_folder(tiny_model_dir, "tiny")  # the per-test store under PRECIS_HOME
     return "tiny"
+
+
+def test_summarizing_loads_no_evaluation_or_training_libraries(corpus: Path, tmp_path: Path) -> None:
+    """Every MB a summarizing process holds adds to the model's: rouge-score (NLTK, absl: about
+    30 MB), torch and Qt belong to ``eval``, fine-tuning and the window, not to ``summarize``."""
+    code = (
+        "import sys\nfrom desktop.cli import main\n"
+        f"assert main(['summarize', {str(corpus / 'pdf' / 'multicolumn.pdf')!r}, '--engine', 'extractive', "
+        f"'--no-progress', '--out', {str(tmp_path / 'd.md')!r}]) == 0\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'rouge_score', 'nltk', 'absl', 'torch', 'PySide6'})\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=120,
+                   env={**os.environ, "PRECIS_HOME": str(tmp_path / "home")})
 
 
 # ------------------------------------------------------------------ extractive engine

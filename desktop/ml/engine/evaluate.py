@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rouge_score import rouge_scorer
-
 from desktop.core.document import Document
 from desktop.core.errors import DocumentError, PairsError
 from desktop.core.ingest import ReadContext, read_bytes
@@ -67,6 +65,10 @@ def pair_document(pair: Pair, source: Path) -> Document:
 
 def score(pairs: Iterable[tuple[str, str, str]]) -> RougeReport:
     """``pairs`` of (id, candidate, reference) -> mean F-measures and per-item scores."""
+    # Imported here, not at the top: rouge-score pulls in NLTK and absl (about 30 MB), and every
+    # precis-cli command imports this module through its ``eval`` subcommand.
+    from rouge_score import rouge_scorer
+
     scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
     report = RougeReport()
     for pid, candidate, reference in pairs:
