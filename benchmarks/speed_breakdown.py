@@ -8,7 +8,7 @@ variants do the same fixed-length work as ``benchmarks/speed.py``'s end-to-end r
 * ``baseline@<commit>``: that commit's code (default ``BASELINE_COMMIT``, the pipeline before
   this work), run from a ``git archive`` of it against the same model store;
 * ``old``: the narrow merges of before (merge prompts no longer than chunk prompts, 512 tokens);
-* ``new``: the default schedule (merges up to 1024 tokens, labels beside the final merge, the
+* ``new``: the default schedule (merges up to 768 tokens, labels beside the final merge, the
   extractive preview first);
 * ``new-1024``, ``new-2048``: the same with longer chunks (fewer map generations, more attention
   work per token; FLAN-T5 was instruction-tuned on inputs up to 2048 tokens).
