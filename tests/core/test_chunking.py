@@ -202,12 +202,14 @@ def test_every_map_prompt_of_a_corpus_document_fits(corpus_docs: dict[str, Docum
                                                     name: str, budget: int) -> None:
     doc = corpus_docs[name]
     summarizer = Summarizer(text_model, input_budget=budget)
-    for query in (None, "what was decided about the budget?"):
+    for query, by_scoring in ((None, True), (None, False), ("what was decided about the budget?", True)):
+        summarizer.items_by_scoring = by_scoring
         chunks = summarizer.chunk(doc, 0, query)
         assert chunks
-        stages = ["query_map"] if query else ["map", *ITEM_STAGES.get(doc.kind.value, ())]
+        listed = () if by_scoring else ITEM_STAGES.get(doc.kind.value, ())
+        stages = ["query_map"] if query else ["map", *listed]
         fields = {"query": query} if query else {}
-        for stage in stages:  # the decisions/actions and asks/deadlines prompts are made from each chunk too
+        for stage in stages:  # without item scoring, decisions/actions and asks/deadlines prompts are made from each chunk too
             template = summarizer._template(doc.kind, stage)
             assert max(text_model.count(template.render(c.text, **fields).text) for c in chunks) <= budget, stage
         template = summarizer._template(doc.kind, stages[0])
@@ -220,3 +222,16 @@ def test_every_map_prompt_of_a_corpus_document_fits(corpus_docs: dict[str, Docum
         if len(chunks) > 1:
             # Budgets are used well: on average at least half of each prompt is text.
             assert sum(counts) / len(counts) >= 0.5 * budget
+
+
+def test_scored_items_leave_meeting_chunks_the_map_prompts_room(corpus: Path, text_model: TextModel) -> None:
+    """With items scored (the default) no decisions/actions prompt is made from a chunk, so its
+    longer template must not shrink the chunks: the corpus's ICSI meeting is 31 chunks, not 33."""
+    doc = read_document(corpus / "transcript" / "qmsum-Bed004-icsi-research.txt")
+    summarizer = Summarizer(text_model, input_budget=512)
+    scored = summarizer.chunk(doc)
+    summarizer.items_by_scoring = False
+    listed = summarizer.chunk(doc)
+    assert len(scored) < len(listed)
+    template = summarizer._template(doc.kind, "map")
+    assert max(text_model.count(template.render(c.text).text) for c in scored) <= 512

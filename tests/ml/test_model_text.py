@@ -103,8 +103,9 @@ def test_mojibake_is_repaired_or_reported(corpus: Path) -> None:
 
 def test_no_prompt_of_the_corpus_exceeds_the_input_budget(tmp_path: Path, tiny_model_dir: Path,
                                                           documents: list[Document]) -> None:
-    """Every prompt the map step would render (map, decisions/actions or asks/deadlines, and a
-    question), after template and normalisation, counted with the real tokenizer."""
+    """Every prompt the map step would render (map, a question, and decisions/actions or
+    asks/deadlines when items are listed per chunk instead of scored), after template and
+    normalisation, counted with the real tokenizer."""
     ModelStore(tmp_path).import_folder(tiny_model_dir, "tiny")
     model = load_text_model("tiny", backend="torch", quantization="float32", threads=1, store_root=tmp_path)
     try:
@@ -117,8 +118,10 @@ def test_no_prompt_of_the_corpus_exceeds_the_input_budget(tmp_path: Path, tiny_m
             if part is None:
                 continue
             kind = KIND_FOR_DOC.get(part.kind, "generic")
-            for query in (None, "What was decided about the budget?"):
-                stages = ("query_map",) if query else ("map", *ITEM_STAGES.get(kind, ()))
+            for query, by_scoring in ((None, True), (None, False), ("What was decided about the budget?", True)):
+                summarizer.items_by_scoring = by_scoring
+                listed = () if by_scoring else ITEM_STAGES.get(kind, ())
+                stages = ("query_map",) if query else ("map", *listed)
                 fields = {"query": query} if query else {}
                 for chunk in summarizer.chunk(part, i, query):
                     for stage in stages:

@@ -1,7 +1,8 @@
 """Chunks that fit every prompt made from them: the one rule inference and fine-tuning share.
 
-A chunk feeds the map prompt and, for meetings and email, the longer decisions/actions or
-asks/deadlines prompts too; it must fit the input budget inside the longest of them.
+A chunk feeds the map prompt and, when item lists are generated per chunk (not scored, the
+summarizer's ``items_by_scoring``), the longer decisions/actions or asks/deadlines prompts too;
+it must fit the input budget inside the longest of the templates it is given.
 """
 
 from __future__ import annotations

@@ -226,8 +226,11 @@ class Summarizer:
         return self.prompts.for_doc(kind, stage) if kind is not None else self.prompts.get("generic", stage)
 
     def chunk(self, doc: Document, index: int = 0, query: str | None = None) -> list[Chunk]:
-        """The document's chunks, each fitting every prompt made from it within the budget."""
-        stages = ("query_map",) if query else ("map",) + _ITEM_STAGES.get(KIND_FOR_DOC.get(doc.kind, ""), ())
+        """The document's chunks, each fitting every prompt made from it within the budget. Item
+        lists are only prompted per chunk when they are not scored (``items_by_scoring``); their
+        longer templates would otherwise shrink every meeting's and mail's chunks for nothing."""
+        items = () if self.items_by_scoring else _ITEM_STAGES.get(KIND_FOR_DOC.get(doc.kind, ""), ())
+        stages = ("query_map",) if query else ("map", *items)
         return fit_chunks(doc, [self._template(doc.kind, stage) for stage in stages], getattr(self, "_count", self.model.count), self.budget,
                           document_index=index, fields={"query": query} if query else None)
 
