@@ -111,7 +111,7 @@ def hand_over(files: Sequence[str], action: str) -> tuple[str, bool]:
     """Give the files to the Precis window already running for this user, if one answers.
     Returns the outcome and whether this process should listen itself: not when a window holds
     the name but did not answer in time (it may be busy; a new window opens beside it)."""
-    from desktop.gui.single_instance import ABSENT, DELIVERED, send_to_running
+    from desktop.gui.intake.single_instance import ABSENT, DELIVERED, send_to_running
     from desktop.integration import handoff
     from desktop.integration.instance_socket import UnsafeSocketFolder, server_name, take_start_lock
 

@@ -20,14 +20,14 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
 from desktop.core import paths
-from desktop.gui import messages
-from desktop.gui.handoff_receiver import HandoffReceiver
-from desktop.gui.theme import apply_theme
+from desktop.gui.common import messages
+from desktop.gui.intake.handoff_receiver import HandoffReceiver
+from desktop.gui.common.theme import apply_theme
 from desktop.integration import handoff
 from desktop.integration.uris import local_path
 
 if TYPE_CHECKING:
-    from desktop.gui.single_instance import InstanceServer
+    from desktop.gui.intake.single_instance import InstanceServer
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,9 @@ def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: f
     apply_theme(app, settings.theme)
     install_excepthook()
 
-    from desktop.gui.bridge import WorkerBridge
-    from desktop.gui.job_queue import JobQueue
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.process.worker_bridge import WorkerBridge
+    from desktop.gui.jobs.job_queue import JobQueue
+    from desktop.gui.window.main_window import MainWindow
 
     bridge = WorkerBridge()
     queue = JobQueue(bridge)
@@ -126,7 +126,7 @@ def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: f
 
 def _start_server(receiver: HandoffReceiver) -> InstanceServer | None:
     """Listen for later ``precis`` launches; their files go to ``receiver``, queued like a drop."""
-    from desktop.gui.single_instance import InstanceServer
+    from desktop.gui.intake.single_instance import InstanceServer
     from desktop.integration.instance_socket import UnsafeSocketFolder, release_start_lock, server_name
 
     try:

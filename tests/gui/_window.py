@@ -12,8 +12,8 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.job_queue import JobQueue
-from desktop.gui.main_window import MainWindow
+from desktop.gui.jobs.job_queue import JobQueue
+from desktop.gui.window.main_window import MainWindow
 from tests.gui._jobs import SAMPLE_FILES, SAMPLES
 
 #: The offscreen platform says it cannot do what only a real window system does (size hints, raise).

@@ -2,7 +2,7 @@
 destination during export, history and model download, a half-downloaded model.
 
 Covered elsewhere and not repeated here: the window's side of a killed worker (reported,
-restarted, Retry) in tests/gui/test_bridge.py; a corrupt or in-process-locked cache and history
+restarted, Retry) in tests/gui/process/test_worker_bridge.py; a corrupt or in-process-locked cache and history
 index in tests/core/test_cache.py and test_history.py; interrupted, resumed and corrupted
 downloads (checksums) and ENOSPC through /dev/full in tests/ml/test_download.py; Cancel and
 Resume of fine-tuning in tests/ml/test_finetune.py.
@@ -276,7 +276,7 @@ def test_a_half_downloaded_or_half_installed_model_is_never_offered(tiny_model_d
     """Only folders with the completion marker reach the model picker: not a download still in
     .partial, not a model folder whose install stopped before the marker was written."""
     from desktop.core.settings import Settings
-    from desktop.gui.model_picker import ModelPicker
+    from desktop.gui.models.model_picker import ModelPicker
 
     store = ModelStore()
     store.import_folder(tiny_model_dir, "tiny")

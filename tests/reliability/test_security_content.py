@@ -72,8 +72,8 @@ def _html_email(base: str) -> bytes:
 
 def test_email_html_fetches_nothing(remote: tuple[str, list[str]], tiny: str, tmp_path: Path, qtbot) -> None:
     from desktop.core.digest import Digest
-    from desktop.gui.digest_view import DigestView
-    from desktop.gui.source_view import SourceView
+    from desktop.gui.digest.digest_view import DigestView
+    from desktop.gui.source.source_view import SourceView
 
     base, hits = remote
     mail = tmp_path / "numbers.eml"

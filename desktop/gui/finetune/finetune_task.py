@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop.core.events import Loss, Progress
-from desktop.gui.child_task import ChildTask
+from desktop.gui.process.child_task import ChildTask
 from desktop.ml.finetune import FinetuneRequest, FinetuneResult
 from desktop.ml.finetune.process import finetune_main
 from desktop.ml.worker import CancelFlag

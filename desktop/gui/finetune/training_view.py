@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.events import Loss
 from desktop.gui.finetune.loss_chart import LossChart
-from desktop.gui.queue_row import format_eta
+from desktop.gui.jobs.queue_row import format_eta
 
 STATS = (("step", "Step"), ("train", "Training loss"), ("val", "Validation loss"), ("speed", "Tokens/s"),
          ("eta", "Time left"))

@@ -1,0 +1,424 @@
+"""The model manager: the catalog with sizes, installed and imported models, fine-tuned adapters;
+download (with progress and Cancel), import a folder, build the quantized version, remove.
+
+Every long action runs in its own child process (``TaskProcess``); the dialog only shows it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.errors import PrecisError
+from desktop.gui.jobs.queue_row import format_eta
+from desktop.gui.models.model_task import TaskProcess
+from desktop.ml.models.catalog import Catalog, CatalogEntry, CatalogError
+from desktop.ml.models.manifest import human_bytes
+from desktop.ml.models.store import ModelStore
+from desktop.ml.worker import built_versions
+
+log = logging.getLogger(__name__)
+
+CATALOG, IMPORTED, ADAPTER = "catalog", "imported", "adapter"
+_KIND = Qt.ItemDataRole.UserRole
+_NAME = Qt.ItemDataRole.UserRole + 1
+ROW_HEIGHT = 26
+COLUMNS = ("Model", "Parameters", "Download", "Status", "Description")
+
+
+def format_parameters(n: int) -> str:
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.1f} B"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.0f} M"
+    return f"{n:,}"
+
+
+def store_name(folder_name: str) -> str:
+    """A valid store name from a folder name ("My T5 (v2)" -> "My-T5-v2")."""
+    name = re.sub(r"[^A-Za-z0-9._+-]+", "-", folder_name).strip("-.")
+    return name[:100] or "imported-model"
+
+
+class ModelManagerDialog(QDialog):
+    #: a model or adapter was installed or removed: refresh the model picker
+    models_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, store_root: Path | str | None = None,
+                 catalog: Catalog | None = None, endpoint: str | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Models")
+        self.setObjectName("modelManager")
+        self.resize(860, 500)
+        self._endpoint = endpoint
+        self.catalog = catalog
+        if self.catalog is None:
+            try:
+                self.catalog = Catalog.load()
+            except CatalogError as exc:
+                log.error("catalog unreadable: %s", exc.message)
+        self._store_root_arg = store_root
+        self.store = ModelStore(store_root, self.catalog)
+        self.task: TaskProcess | None = None
+        self._task_label = ""
+
+        self.where = QLabel(f"Models are kept in {self.store.root}. Choose another folder in Settings.")
+        self.where.setObjectName("modelStoreFolder")
+        self.where.setWordWrap(True)
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("modelList")
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        for col in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
+
+        self.progress_stage = QLabel()
+        self.progress_stage.setObjectName("modelTaskStage")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("modelTaskBar")
+        self.progress_bar.setTextVisible(False)
+        self.progress_detail = QLabel()
+        self.progress_detail.setObjectName("modelTaskDetail")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_task)
+        self.progress_panel = QWidget()
+        panel = QVBoxLayout(self.progress_panel)
+        panel.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.progress_bar, 1)
+        row.addWidget(self.cancel_button)
+        panel.addWidget(self.progress_stage)
+        panel.addLayout(row)
+        panel.addWidget(self.progress_detail)
+        self.progress_panel.hide()
+
+        self.message = QLabel()
+        self.message.setObjectName("modelMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+
+        self.download_button = QPushButton("Download")
+        self.download_button.setToolTip("Download the selected model from the Hugging Face Hub (resumable)")
+        self.download_button.clicked.connect(self._download_selected)
+        self.import_button = QPushButton("Import folder…")
+        self.import_button.setToolTip("Copy a T5 model folder (safetensors and tokenizer) into the store")
+        self.import_button.clicked.connect(self._choose_import_folder)
+        self.quantize_button = QPushButton("Build quantized version")
+        self.quantize_button.setToolTip("Convert the selected model to int8 once, so summaries start faster and run faster")
+        self.quantize_button.clicked.connect(self._quantize_selected)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self._remove_selected)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        actions = QHBoxLayout()
+        for b in (self.download_button, self.import_button, self.quantize_button, self.remove_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        actions.addWidget(buttons)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.where)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.progress_panel)
+        layout.addWidget(self.message)
+        layout.addLayout(actions)
+        self.refresh()
+
+    def _follow_store_setting(self) -> None:
+        """The store folder may have been changed in Settings since the dialog was made."""
+        if self._store_root_arg is not None:
+            return
+        from desktop.core.settings import load_settings
+
+        root = load_settings().store_path()
+        if root != self.store.root:
+            try:
+                self.store = ModelStore(root, self.catalog)
+            except PrecisError as exc:
+                self.show_message(exc.message, error=True)
+                return
+            self.where.setText(f"Models are kept in {self.store.root}. Choose another folder in Settings.")
+
+    # ----- the list ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the store again and rebuild the list, keeping the selection."""
+        selected = self.selected()
+        self.tree.clear()
+        installed = {m.name: m for m in self.store.installed()}
+        groups: list[tuple[str, list[QTreeWidgetItem]]] = []
+        catalog_rows = [self._catalog_item(e, installed.get(e.name)) for e in (self.catalog or [])]
+        groups.append(("Catalog", catalog_rows))
+        names = {e.name for e in (self.catalog or [])}
+        groups.append(("Imported models", [self._imported_item(m) for n, m in installed.items() if n not in names]))
+        groups.append(("Fine-tuned adapters", [self._adapter_item(a) for a in self.store.list_adapters()]))
+        for title, items in groups:
+            if not items:
+                continue
+            head = QTreeWidgetItem([title])
+            head.setSizeHint(0, QSize(self.tree.fontMetrics().horizontalAdvance(title) + 16, ROW_HEIGHT))
+            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = head.font(0)
+            font.setBold(True)
+            head.setFont(0, font)
+            self.tree.addTopLevelItem(head)
+            head.setFirstColumnSpanned(True)
+            for item in items:
+                self.tree.addTopLevelItem(item)
+        if selected is not None:
+            self.select(*selected)
+        self._update_buttons()
+
+    def _item(self, kind: str, name: str, values: list[str]) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(values)
+        item.setData(0, _KIND, kind)
+        item.setData(0, _NAME, name)
+        item.setToolTip(len(COLUMNS) - 1, values[-1])
+        item.setSizeHint(0, QSize(self.tree.fontMetrics().horizontalAdvance(values[0]) + 16, ROW_HEIGHT))
+        for col in (1, 2):
+            item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
+    def _catalog_item(self, entry: CatalogEntry, model: Any) -> QTreeWidgetItem:
+        default = " (default)" if self.catalog is not None and entry.name == self.catalog.default_name else ""
+        return self._item(CATALOG, entry.name, [
+            entry.name + default, format_parameters(entry.parameters), human_bytes(entry.download_bytes),
+            self.status_text(entry.name, model, entry), entry.description,
+        ])
+
+    def _imported_item(self, model: Any) -> QTreeWidgetItem:
+        origin = "imported" if model.source == "import" else model.source
+        return self._item(IMPORTED, model.name, [
+            model.name, "", human_bytes(model.size_bytes), self.status_text(model.name, model), f"{origin} model",
+        ])
+
+    def _adapter_item(self, adapter: Any) -> QTreeWidgetItem:
+        return self._item(ADAPTER, adapter.name, [
+            adapter.name, "", human_bytes(adapter.size_bytes), f"adapter on {adapter.base_model}",
+            f"fine-tuned {adapter.created_at[:10]}" if adapter.created_at else "fine-tuned adapter",
+        ])
+
+    def status_text(self, name: str, model: Any, entry: CatalogEntry | None = None) -> str:
+        """"installed · quantized version built", "partly downloaded (120 MB of 990 MB)", ..."""
+        if model is None:
+            partial = self.store.partial_bytes(name)
+            if partial and entry is not None:
+                return f"partly downloaded ({human_bytes(partial)} of {human_bytes(entry.download_bytes)})"
+            return "partly downloaded" if partial else "not installed"
+        built = built_versions(self.store, model.name, model.revision)
+        if built:
+            return f"installed · quantized version built ({', '.join(built)})"
+        return "installed"
+
+    def selected(self) -> tuple[str, str] | None:
+        item = self.tree.currentItem()
+        if item is None or item.data(0, _KIND) is None:
+            return None
+        return item.data(0, _KIND), item.data(0, _NAME)
+
+    def _rows(self) -> list[QTreeWidgetItem]:
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in items if item is not None and item.data(0, _KIND) is not None]
+
+    def select(self, kind: str, name: str) -> bool:
+        for item in self._rows():
+            if item.data(0, _KIND) == kind and item.data(0, _NAME) == name:
+                self.tree.setCurrentItem(item)
+                return True
+        return False
+
+    def row_status(self, name: str) -> str | None:
+        """The Status column of the row for ``name`` (None when there is no such row)."""
+        for item in self._rows():
+            if item.data(0, _NAME) == name:
+                return item.text(3)
+        return None
+
+    def _update_buttons(self) -> None:
+        busy = self.task is not None and self.task.is_running()
+        sel = self.selected()
+        kind, name = sel if sel else (None, None)
+        installed = bool(name) and kind in (CATALOG, IMPORTED) and self.store.is_installed(name or "")
+        partial = bool(name) and kind == CATALOG and self.store.partial_bytes(name or "") > 0
+        self.download_button.setEnabled(not busy and kind == CATALOG and not installed)
+        self.download_button.setText("Resume download" if partial else "Download")
+        self.import_button.setEnabled(not busy)
+        self.quantize_button.setEnabled(not busy and installed)
+        self.remove_button.setEnabled(not busy and (installed or partial or kind == ADAPTER))
+
+    # ----- actions -----------------------------------------------------------------------
+    def download(self, name: str) -> None:
+        entry = self.catalog.get(name) if self.catalog is not None else None
+        if entry is None:
+            self.show_message(f"{name} is not in the model catalog.", error=True)
+            return
+        params: dict[str, Any] = {"entry": entry, "store_root": str(self.store.root)}
+        if self._endpoint:
+            params["endpoint"] = self._endpoint
+        self._run("download", params, f"Downloading {name}")
+
+    def import_folder(self, folder: Path | str, name: str | None = None) -> None:
+        """Copy a model folder into the store, named ``name`` or after the folder."""
+        name = name or store_name(Path(folder).name)
+        self._run("import", {"src": str(folder), "name": name, "store_root": str(self.store.root)},
+                  f"Importing {Path(folder).name}")
+
+    def build_quantized(self, name: str) -> None:
+        from desktop.core.settings import load_settings
+
+        s = load_settings()
+        self._run("quantize", {"name": name, "store_root": str(self.store.root), "backend": s.backend,
+                               "quantization": "int8", "threads": s.threads}, f"Building the quantized version of {name}")
+
+    def remove_model(self, kind: str, name: str, *, confirm: bool = True) -> bool:
+        """Remove a model (with its partial download and converted files) or an adapter."""
+        what = "adapter" if kind == ADAPTER else "model"
+        if confirm and not self._confirm(f"Remove the {what} {name}?",
+                                         "Its files are deleted from the model store. You can download or import it again later."):
+            return False
+        try:
+            if kind == ADAPTER:
+                self.store.delete_adapter(name)
+            else:
+                self.store.remove(name)
+        except PrecisError as exc:
+            self.show_message(exc.message, error=True)
+            return False
+        self.show_message(f"{name} was removed.")
+        self.refresh()
+        self.models_changed.emit()
+        return True
+
+    def cancel_task(self) -> None:
+        if self.task is not None and self.task.is_running():
+            self.progress_stage.setText(f"{self._task_label}: cancelling…")
+            self.cancel_button.setEnabled(False)
+            self.task.cancel()
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setProperty("error", error)
+        self.message.setStyleSheet("color: palette(bright-text);" if error else "")
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # ----- buttons -----------------------------------------------------------------------
+    def _download_selected(self) -> None:
+        sel = self.selected()
+        if sel and sel[0] == CATALOG:
+            self.download(sel[1])
+
+    def _choose_import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a model folder", str(Path.home()))
+        if folder:
+            self.import_folder(folder)
+
+    def _quantize_selected(self) -> None:
+        sel = self.selected()
+        if sel and sel[0] in (CATALOG, IMPORTED):
+            self.build_quantized(sel[1])
+
+    def _remove_selected(self) -> None:
+        sel = self.selected()
+        if sel:
+            self.remove_model(*sel)
+
+    def _confirm(self, question: str, detail: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove", question,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(detail)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setObjectName("confirmRemove")
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    # ----- the running task --------------------------------------------------------------
+    def _run(self, kind: str, params: dict[str, Any], label: str) -> None:
+        if self.task is not None and self.task.is_running():
+            self.show_message("Another model task is still running; wait for it or cancel it first.", error=True)
+            return
+        self.show_message("")
+        self._task_label = label
+        self.task = TaskProcess(kind, params, self)
+        self.task.progress.connect(self._on_progress)
+        self.task.finished.connect(self._on_finished)
+        self.task.failed.connect(self._on_failed)
+        self.task.cancelled.connect(self._on_cancelled)
+        self.task.ended.connect(self._on_ended)
+        self.progress_stage.setText(f"{label}…")
+        self.progress_detail.setText("")
+        self.progress_bar.setRange(0, 0)
+        self.cancel_button.setEnabled(True)
+        self.progress_panel.show()
+        self.task.start()
+        self._update_buttons()
+
+    def _on_progress(self, stage: str, done: int, total: int, eta_s: float) -> None:
+        self.progress_stage.setText(f"{self._task_label}: {stage}")
+        if total <= 0:
+            if self.progress_bar.maximum() != 0:
+                self.progress_bar.setRange(0, 0)
+            self.progress_detail.setText(format_eta(eta_s))
+            return
+        if self.progress_bar.maximum() != 1000:
+            self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(int(1000 * min(done, total) / total))
+        parts = [f"{human_bytes(done)} of {human_bytes(total)}"]
+        if eta_s >= 0:
+            parts.append(format_eta(eta_s))
+        self.progress_detail.setText(" · ".join(parts))
+
+    def _on_finished(self, result: object) -> None:
+        info = result if isinstance(result, dict) else {}
+        name = info.get("name", "The model")
+        if self.task is not None and self.task.kind == "quantize":
+            self.show_message(f"The quantized version of {name} is built ({info.get('backend', '')} "
+                              f"{info.get('quantization', '')}, {info.get('seconds', 0):.0f} s); summaries start faster now.")
+        else:
+            self.show_message(f"{name} is installed and can be picked in the toolbar.")
+        self.models_changed.emit()
+
+    def _on_failed(self, _error_name: str, message: str) -> None:
+        self.show_message(message, error=True)
+
+    def _on_cancelled(self) -> None:
+        if self.task is not None and self.task.kind == "download":
+            self.show_message("Download cancelled. What was fetched is kept: Download resumes from there.")
+        else:
+            self.show_message(f"{self._task_label} was cancelled.")
+
+    def _on_ended(self) -> None:
+        self.progress_panel.hide()
+        self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The dialog is kept and shown again: the store may have changed meanwhile (the CLI, Settings).
+        if self.task is None or not self.task.is_running():
+            self._follow_store_setting()
+            self.refresh()
+        super().showEvent(event)

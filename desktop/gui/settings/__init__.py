@@ -1,0 +1,2 @@
+"""The settings dialog, the file-manager toggle in it, and saving settings with one message when
+the disk refuses."""

@@ -1,0 +1,148 @@
+"""Settings: model store folder, threads, device, default length and theme, saved to the app's
+settings file (the same one precis-cli reads)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core import paths
+from desktop.core.ingest.ocr.options import OcrOptions
+from desktop.core.ingest.ocr.tesseract import installed_languages
+from desktop.core.settings import LENGTHS, THEMES, Settings, save_settings
+from desktop.gui.settings.file_manager_toggle import FileManagerToggle
+
+DEVICES = (("auto", "Automatic (GPU if available)"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
+OCR_CHOICES = (("auto", "Pages without a text layer"), ("always", "Every page"), ("never", "Never"))
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of ``Settings``; on OK saves it and emits ``settings_saved``."""
+
+    settings_saved = Signal(object)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Precis Settings")
+        self._settings = settings
+
+        self.store_field = QLineEdit(settings.model_store or "")
+        self.store_field.setPlaceholderText(str(paths.default_model_store()))
+        self.store_field.setMinimumWidth(320)
+        browse = QToolButton()
+        browse.setText("Browse…")
+        browse.clicked.connect(self._browse)
+        store_row = QHBoxLayout()
+        store_row.setContentsMargins(0, 0, 0, 0)
+        store_row.addWidget(self.store_field, 1)
+        store_row.addWidget(browse)
+
+        self.threads = QSpinBox()
+        self.threads.setRange(0, max(64, os.cpu_count() or 1))
+        self.threads.setSpecialValueText("Automatic (all cores)")
+        self.threads.setValue(settings.threads)
+
+        self.device = QComboBox()
+        for value, text in DEVICES:
+            self.device.addItem(text, value)
+        self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
+
+        self.length = QComboBox()
+        for value in LENGTHS:
+            self.length.addItem(value.capitalize(), value)
+        self.length.setCurrentIndex(max(0, self.length.findData(settings.length)))
+
+        self.theme = QComboBox()
+        for value in THEMES:
+            self.theme.addItem({"system": "Follow the system"}.get(value, value.capitalize()), value)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+
+        self.ocr = QComboBox()
+        for value, text in OCR_CHOICES:
+            self.ocr.addItem(text, value)
+        self.ocr.setCurrentIndex(max(0, self.ocr.findData(settings.ocr)))
+        self.ocr_lang = QLineEdit(settings.ocr_lang)
+        self.ocr_lang.setPlaceholderText("eng")
+
+        form = QFormLayout()
+        form.setSpacing(10)
+        form.addRow("Model store folder:", store_row)
+        form.addRow("", _hint("Where downloaded and imported models live. Leave empty for the default."))
+        form.addRow("Threads:", self.threads)
+        form.addRow("Device:", self.device)
+        form.addRow("Default length:", self.length)
+        form.addRow("Theme:", self.theme)
+        form.addRow("Recognize text (OCR):", self.ocr)
+        form.addRow("OCR languages:", self.ocr_lang)
+        installed = ", ".join(installed_languages()) or "none"
+        form.addRow("", _hint(f"Tesseract languages joined with +, for example eng+fra. Installed: {installed}."))
+        self.file_manager = FileManagerToggle()
+        form.addRow("File manager:", self.file_manager)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 18, 18, 14)
+        layout.setSpacing(14)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+
+    def values(self) -> Settings:
+        store = self.store_field.text().strip() or None
+        return dataclasses.replace(
+            self._settings,
+            model_store=store,
+            threads=self.threads.value(),
+            device=self.device.currentData(),
+            length=self.length.currentData(),
+            theme=self.theme.currentData(),
+            ocr=self.ocr.currentData(),
+            ocr_lang=_ocr_lang(self.ocr_lang.text(), self._settings.ocr_lang),
+        )
+
+    def accept(self) -> None:
+        settings = self.values()
+        save_settings(settings)
+        self._settings = settings
+        self.settings_saved.emit(settings)
+        self.file_manager.apply()
+        super().accept()
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Model store folder", self.store_field.text() or str(paths.data_dir()))
+        if folder:
+            self.store_field.setText(folder)
+
+
+def _ocr_lang(text: str, fallback: str) -> str:
+    """The languages typed, if well formed (eng, eng+fra), else the previous value."""
+    value = "+".join(part.strip() for part in text.strip().split("+") if part.strip())
+    try:
+        return OcrOptions(lang=value).lang
+    except ValueError:
+        return fallback
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label

@@ -1,0 +1,2 @@
+"""The source view: a digest's documents with locators in the margin, search, and the scanned page
+image beside recognized text."""

@@ -1,0 +1,211 @@
+"""The model manager dialog: catalog, import, refusals, downloads from a local fake Hub, remove."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop.core.errors import InvalidModel
+from desktop.gui.models.model_manager import CATALOG, IMPORTED, ModelManagerDialog
+from desktop.ml.models.catalog import Catalog
+from desktop.ml.models.store import ModelStore
+from desktop.ml.models.validate import validate_model_dir
+from tests.fake_hub import FakeHub
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+SMALL = "flan-t5-small"
+
+
+@pytest.fixture
+def dialog(qtbot: QtBot) -> Iterator[ModelManagerDialog]:
+    d = ModelManagerDialog()
+    qtbot.addWidget(d)
+    d.show()
+    yield d
+    if d.task is not None:
+        d.task.kill()
+        d.task.wait(10)
+
+
+@pytest.fixture
+def hub(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    """The catalog's flan-t5-small, served from 127.0.0.1 with the tiny model's files."""
+    entry = Catalog.load().get(SMALL)
+    assert entry is not None
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with FakeHub() as fake:
+        fake.add_folder(entry.hub_id, entry.revision, tiny_model_dir, {"pytorch_model.bin": b"pickle"})
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)  # the task's child process inherits it
+        yield fake
+
+
+def _wait_task(qtbot: QtBot, dialog: ModelManagerDialog, timeout: int = 60_000) -> None:
+    qtbot.waitUntil(lambda: dialog.task is not None and not dialog.task.is_running(), timeout=timeout)
+
+
+def test_lists_the_catalog_with_sizes_and_status(dialog: ModelManagerDialog) -> None:
+    catalog = Catalog.load()
+    for entry in catalog:
+        assert dialog.row_status(entry.name) == "not installed"
+    assert dialog.select(CATALOG, "flan-t5-base")
+    item = dialog.tree.currentItem()
+    assert item.text(0) == "flan-t5-base (default)" and item.text(1) == "248 M" and item.text(2) == "995.0 MB"
+    assert dialog.download_button.isEnabled() and not dialog.quantize_button.isEnabled()
+    assert not dialog.remove_button.isEnabled()
+    assert str(ModelStore().root) in dialog.where.text()
+
+
+def test_import_folder_installs_and_lists_the_model(dialog: ModelManagerDialog, qtbot: QtBot, tiny_model_dir: Path) -> None:
+    with qtbot.waitSignal(dialog.models_changed, timeout=60_000):
+        dialog.import_folder(tiny_model_dir, "tiny")
+        assert dialog.progress_panel.isVisibleTo(dialog) and not dialog.import_button.isEnabled()
+    _wait_task(qtbot, dialog)
+    assert ModelStore().is_installed("tiny")
+    assert dialog.row_status("tiny") == "installed"
+    assert dialog.select(IMPORTED, "tiny") and dialog.quantize_button.isEnabled() and dialog.remove_button.isEnabled()
+    assert "tiny is installed" in dialog.message.text()
+    assert not dialog.progress_panel.isVisibleTo(dialog)
+
+
+def test_pickle_only_folder_is_refused_with_the_sentence(dialog: ModelManagerDialog, qtbot: QtBot,
+                                                        tiny_model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "pickled-t5"
+    folder.mkdir()
+    for f in tiny_model_dir.iterdir():
+        if f.suffix != ".safetensors":
+            (folder / f.name).write_bytes(f.read_bytes())
+    (folder / "pytorch_model.bin").write_bytes(b"a pickle Precis will not load")
+    with pytest.raises(InvalidModel) as expected:
+        validate_model_dir(folder)
+    failures: list[tuple[str, str]] = []
+    dialog.task = None
+    dialog.import_folder(folder)
+    assert dialog.task is not None
+    dialog.task.failed.connect(lambda *a: failures.append(a))
+    _wait_task(qtbot, dialog)
+    assert failures == [("InvalidModel", expected.value.message)]
+    assert dialog.message.text() == expected.value.message and dialog.message.property("error") is True
+    assert ModelStore().installed() == []
+
+
+def test_download_from_the_hub_with_progress(dialog: ModelManagerDialog, qtbot: QtBot, hub: FakeHub) -> None:
+    hub.delay_per_chunk = 0.01  # a few hundred KB/s: several progress events
+    details: list[str] = []
+    assert dialog.select(CATALOG, SMALL)
+    with qtbot.waitSignal(dialog.models_changed, timeout=60_000):
+        dialog.download_button.click()
+        assert dialog.task is not None
+        dialog.task.progress.connect(lambda *_a: details.append(dialog.progress_detail.text()))
+    _wait_task(qtbot, dialog)
+    assert details and any(" of " in d and "MB" in d for d in details)
+    assert any("left" in d for d in details)
+    assert ModelStore().is_installed(SMALL)
+    assert dialog.row_status(SMALL) == "installed"
+    assert hub.fetches_of("pytorch_model.bin") == 0
+    assert not dialog.download_button.isEnabled()  # installed: nothing to download
+
+
+def test_cancel_download_keeps_the_partial_files(dialog: ModelManagerDialog, qtbot: QtBot, hub: FakeHub) -> None:
+    hub.delay_per_chunk = 0.05
+    dialog.download(SMALL)
+    assert dialog.task is not None
+    qtbot.waitUntil(lambda: ModelStore().partial_bytes(SMALL) > 50_000, timeout=30_000)
+    with qtbot.waitSignal(dialog.task.ended, timeout=1_000):
+        dialog.cancel_button.click()
+    assert "Download cancelled" in dialog.message.text()
+    assert dialog.row_status(SMALL).startswith("partly downloaded (")  # type: ignore[union-attr]
+    assert dialog.select(CATALOG, SMALL) and dialog.download_button.text() == "Resume download"
+
+
+def test_unreachable_hub_shows_the_sentence(dialog: ModelManagerDialog, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    dialog.download(SMALL)
+    _wait_task(qtbot, dialog)
+    assert dialog.message.text() == (
+        f"Precis could not reach the Hugging Face Hub to download {SMALL}; check your internet connection. "
+        "You can still summarize with the built-in extractive engine."
+    )
+
+
+def test_remove_asks_then_deletes(dialog: ModelManagerDialog, qtbot: QtBot, tiny_model_dir: Path) -> None:
+    ModelStore().import_folder(tiny_model_dir, "tiny")
+    dialog.refresh()
+    assert dialog.select(IMPORTED, "tiny")
+    answers: list[str] = []
+
+    def answer(button: QMessageBox.StandardButton) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        answers.append(box.text())
+        box.button(button).click()
+
+    QTimer.singleShot(100, lambda: answer(QMessageBox.StandardButton.Cancel))
+    dialog.remove_button.click()
+    assert answers == ["Remove the model tiny?"] and ModelStore().is_installed("tiny")
+    QTimer.singleShot(100, lambda: answer(QMessageBox.StandardButton.Yes))
+    with qtbot.waitSignal(dialog.models_changed, timeout=5_000):
+        dialog.remove_button.click()
+    assert not ModelStore().is_installed("tiny") and dialog.row_status("tiny") is None
+    assert dialog.message.text() == "tiny was removed."
+
+
+def test_build_quantized_version(dialog: ModelManagerDialog, qtbot: QtBot, tiny_model_dir: Path) -> None:
+    pytest.importorskip("ctranslate2")
+    ModelStore().import_folder(tiny_model_dir, "tiny")
+    dialog.refresh()
+    assert dialog.select(IMPORTED, "tiny")
+    stages: list[str] = []
+    failures: list[tuple[str, str]] = []
+    dialog.quantize_button.click()
+    assert dialog.task is not None
+    dialog.task.progress.connect(lambda stage, *_: stages.append(stage))
+    dialog.task.failed.connect(lambda *a: failures.append(a))
+    assert dialog.progress_bar.maximum() == 0  # no measure of a conversion: a busy bar
+    _wait_task(qtbot, dialog, timeout=180_000)
+    assert not failures, failures
+    assert any(s.startswith("building the int8 version") for s in stages)
+    assert dialog.row_status("tiny").startswith("installed · quantized version built (")  # type: ignore[union-attr]
+    assert "quantized version of tiny is built" in dialog.message.text()
+
+
+def test_adapters_are_listed_and_removable(dialog: ModelManagerDialog, qtbot: QtBot, tiny_model_dir: Path) -> None:
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import T5ForConditionalGeneration
+
+    from desktop.gui.models.model_manager import ADAPTER
+    from desktop.ml.models.adapters import AdapterManifest
+
+    store = ModelStore()
+    base = store.import_folder(tiny_model_dir, "tiny")
+    folder = store.adapter_dir("meetings")
+    model = get_peft_model(T5ForConditionalGeneration.from_pretrained(tiny_model_dir),
+                           LoraConfig(task_type=TaskType.SEQ_2_SEQ_LM, r=2, target_modules=["q", "v"]))
+    model.save_pretrained(folder, safe_serialization=True)
+    AdapterManifest("meetings", "tiny", base.revision).write(folder)
+    dialog.refresh()
+    assert dialog.row_status("meetings") == "adapter on tiny"
+    assert dialog.select(ADAPTER, "meetings") and dialog.remove_button.isEnabled()
+    assert not dialog.download_button.isEnabled() and not dialog.quantize_button.isEnabled()
+    with qtbot.waitSignal(dialog.models_changed):
+        assert dialog.remove_model(ADAPTER, "meetings", confirm=False)
+    assert store.list_adapters() == [] and store.is_installed("tiny")
+
+
+def test_store_names_from_folder_names() -> None:
+    from desktop.gui.models.model_manager import store_name
+    from desktop.ml.models.store import check_name
+
+    for folder, expected in [("tiny-t5", "tiny-t5"), ("My T5 (v2)", "My-T5-v2"), ("...", "imported-model"), ("flan_t5.base+ft", "flan_t5.base+ft")]:
+        assert store_name(folder) == expected
+        check_name(store_name(folder))
