@@ -1,5 +1,6 @@
 """The layout rules of desktop/ARCHITECTURE.md, checked on the source: the dependency rule between
-core, ml, gui and cli, no import cycle between modules at load time, and small modules."""
+core, ml, gui and cli, gui's feature rooms meeting only in gui/window, no import cycle between
+modules at load time, and small modules."""
 
 from __future__ import annotations
 
@@ -109,7 +110,67 @@ def test_each_ml_room_says_what_it_holds(room: str) -> None:
     assert doc and len(doc) > 40, f"desktop/ml/{room}/__init__.py needs a docstring saying what the room holds"
 
 
+GUI_ROOMS = ("window", "intake", "jobs", "digest", "source", "models", "settings", "finetune", "process", "common")
+
+
+@pytest.mark.parametrize("room", GUI_ROOMS)
+def test_each_gui_room_says_what_it_holds(room: str) -> None:
+    init = DESKTOP / "gui" / room / "__init__.py"
+    doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+    assert doc and len(doc) > 40, f"desktop/gui/{room}/__init__.py needs a docstring saying what the room holds"
+
+
+def test_gui_holds_only_rooms_and_the_app() -> None:
+    """A new GUI module goes into the room of its feature, not beside app.py."""
+    loose = sorted(p.name for p in (DESKTOP / "gui").glob("*.py"))
+    assert loose == ["__init__.py", "app.py"]
+    assert sorted(p.name for p in (DESKTOP / "gui").iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(GUI_ROOMS)
+
+
 def test_modules_stay_small() -> None:
     big = {name: n for name, path in _modules().items()
            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert not big, f"modules over {MAX_LINES} lines: {big}"
+
+
+#: desktop/gui's rooms by feature; each imports only itself, the shared rooms, core and ml.
+GUI_SHARED_ROOMS = {"process", "common"}
+#: Rooms that wire the others together (and ``app.py`` at the top).
+GUI_WIRING_ROOMS = {"window"}
+
+
+def _gui_room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 3 and parts[:2] == ["desktop", "gui"] else None
+
+
+def gui_room_violations(modules: dict[str, Path]) -> list[str]:
+    """Imports from one feature room of desktop/gui into another (the window and app.py may)."""
+    rooms = {_gui_room(name) for name in modules} - {None}
+    wrong: list[str] = []
+    for name, path in modules.items():
+        room = _gui_room(name)
+        if room is None or room in GUI_WIRING_ROOMS:
+            continue
+        for imported in _imports(path, top_level_only=False):
+            other = _gui_room(imported) if imported.count(".") >= 3 else None
+            if other is None and imported.startswith("desktop.gui.") and imported.split(".")[2] in rooms:
+                other = imported.split(".")[2]  # ``from desktop.gui.jobs import x``
+            if other in (None, room) or other in GUI_SHARED_ROOMS:
+                continue
+            line = f"{name} imports {'.'.join(imported.split('.')[:4])}"
+            if line not in wrong:
+                wrong.append(line)
+    return wrong
+
+
+def test_gui_feature_rooms_import_only_their_own_room() -> None:
+    wrong = gui_room_violations(_modules())
+    assert not wrong, "gui rooms meet only in gui/window:\n" + "\n".join(wrong)
+
+
+def test_the_gui_room_rule_can_fail(tmp_path: Path) -> None:
+    jobs = tmp_path / "queue_row.py"
+    jobs.write_text("from desktop.gui.common.durations import time_left\nfrom desktop.gui.models.model_picker import X\n")
+    wrong = gui_room_violations({"desktop.gui.jobs.queue_row": jobs})
+    assert wrong == ["desktop.gui.jobs.queue_row imports desktop.gui.models.model_picker"]

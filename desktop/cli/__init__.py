@@ -1,7 +1,8 @@
 """precis-cli: the command-line face of the Qt-free core.
 
 Each subcommand lives in its own module with ``register(subparsers)``; exit codes are 0 for
-success, 1 when some input failed (the rest is still processed), 2 for usage errors.
+success, 1 when some input failed (the rest is still processed), 2 for usage errors, 130 when
+cancelled (``exits``): a typed error a subcommand lets through ends here as one sentence.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from desktop import __version__
+from desktop.cli.exits import USAGE, cancelled, fail
+from desktop.core.errors import Cancelled, PrecisError
 
 #: subcommand modules, each exposing register(subparsers) which sets ``func`` on its parser.
 COMMANDS = ("extract", "summarize", "batch", "eval", "models", "finetune", "install_desktop")
@@ -49,12 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
-        return 2
+        return USAGE
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("Cancelled.", file=sys.stderr)
-        return 130
+        return cancelled()
+    except Cancelled as exc:
+        return cancelled(exc.message)
+    except PrecisError as exc:
+        return fail(exc)
     except BrokenPipeError:
         return 0
 

@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 from desktop.cli.batch_view import BatchView
+from desktop.cli.exits import USAGE, cancelled, fail
 from desktop.cli.ocr_options import add_ocr_options
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
-from desktop.core.errors import PrecisError
 from desktop.ml.batch.plan import FORMATS, TOGETHER
 from desktop.ml.batch.runner import BatchOptions, run_batch
+
+GO_ON = "Cancelled; the manifest is consistent: run the same command to go on."
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,15 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
-        print("precis-cli: --workers must be at least 1", file=sys.stderr)
-        return 2
+        return fail("--workers must be at least 1", USAGE)
     if args.shared_fs and not args.cluster:
-        print("precis-cli: --shared-fs only applies with --cluster", file=sys.stderr)
-        return 2
+        return fail("--shared-fs only applies with --cluster", USAGE)
     missing = [s for s in args.srcs if not Path(s).exists()]
     if missing:
-        print(f"precis-cli: {missing[0]} does not exist", file=sys.stderr)
-        return 2
+        return fail(f"{missing[0]} does not exist", USAGE)
     spec = spec_from_args(args, [])
     options = BatchOptions(srcs=list(args.srcs), out_dir=args.out, recursive=args.recursive, together=args.together,
                            fmt=args.fmt, workers=args.workers, cluster=args.cluster, shared_fs=args.shared_fs)
@@ -61,18 +60,13 @@ def run(args: argparse.Namespace) -> int:
         summary = run_batch(options, spec, on_row=view.on_row, on_plan=view.on_plan, on_event=view)
     except KeyboardInterrupt:
         view.close()
-        print("Cancelled; the manifest is consistent: run the same command to go on.", file=sys.stderr)
-        return 130
-    except PrecisError as exc:
+        return cancelled(GO_ON)
+    finally:
         view.close()
-        print(f"precis-cli: {exc.message}", file=sys.stderr)
-        return 1
     if summary.total == 0:
         hint = "" if args.recursive else " (add --recursive to include subfolders)"
-        print(f"precis-cli: no files Precis reads were found in {', '.join(args.srcs)}{hint}.", file=sys.stderr)
-        return 1
+        return fail(f"no files Precis reads were found in {', '.join(args.srcs)}{hint}.")
     print(view.summary_table(summary), file=sys.stderr)
     if summary.cancelled:
-        print("Cancelled; the manifest is consistent: run the same command to go on.", file=sys.stderr)
-        return 130
+        return cancelled(GO_ON)
     return 1 if summary.failed else 0

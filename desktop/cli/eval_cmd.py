@@ -10,7 +10,6 @@ from pathlib import Path
 from desktop.cli.progress import ProgressBar
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
 from desktop.core.document import Document
-from desktop.core.errors import PrecisError
 from desktop.core.events import CancelToken, Progress
 from desktop.ml.engine.evaluate import METRICS, evaluate, read_pairs_jsonl
 from desktop.ml.engine.job import EnginePool, choose_engine
@@ -27,11 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     bar = ProgressBar()
-    try:
-        pairs = list(read_pairs_jsonl(args.pairs))
-    except PrecisError as exc:
-        print(f"precis-cli: {exc.message}", file=sys.stderr)
-        return 1
+    pairs = list(read_pairs_jsonl(args.pairs))
     if args.limit:
         pairs = pairs[: args.limit]
     spec = spec_from_args(args, [])
@@ -45,9 +40,6 @@ def run(args: argparse.Namespace) -> int:
             return digest.overview
 
         report = evaluate(pairs, args.pairs, summarize, lambda i, n: bar(Progress("evaluating", i, n)))
-    except PrecisError as exc:
-        print(f"precis-cli: {exc.message}", file=sys.stderr)
-        return 1
     finally:
         bar.close()
         pool.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from desktop.cli.exits import USAGE, fail
 from desktop.cli.progress import StderrBar
 from desktop.core.errors import Cancelled, PrecisError
 from desktop.core.events import CancelToken, Event, Loss, Notice, Progress
@@ -69,9 +70,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [flag for flag, value in (("--pairs", args.pairs), ("--model", args.model or args.continue_from),
                                         ("--out", args.out or args.continue_from)) if not value]
     if missing:
-        print(f"precis-cli: finetune needs {', '.join(missing)} (or --continue ADAPTER in place of --model and --out).",
-              file=sys.stderr)
-        return 2
+        return fail(f"finetune needs {', '.join(missing)} (or --continue ADAPTER in place of --model and --out).", USAGE)
     try:
         settings = preset(args.preset).with_overrides(
             method=args.method, epochs=args.epochs, steps=args.steps, lr=args.lr, replay=args.replay,
@@ -79,8 +78,7 @@ def run(args: argparse.Namespace) -> int:
             schedule=args.schedule, keep_pairs=False if args.no_pair_copies else None,
         ).checked()
     except PrecisError as exc:
-        print(f"precis-cli: {exc.message}", file=sys.stderr)
-        return 2
+        return fail(exc, USAGE)
     args.out = args.out or args.continue_from
     request = FinetuneRequest(args.model or "", [str(Path(p)) for p in args.pairs], args.out, settings, resume=args.resume,
                               store_root=store_root, continue_from=args.continue_from)
@@ -92,14 +90,8 @@ def run(args: argparse.Namespace) -> int:
         result = run_finetune(request, on_event=bar, cancel=cancel)
         dest = keep_result(result, ModelStore(store_root))
     except Cancelled:
-        bar.close()
-        print(f"Stopped. Run the same command with --resume to continue {args.out} from its last checkpoint.",
-              file=sys.stderr)
-        return 130
-    except PrecisError as exc:
-        bar.close()
-        print(f"precis-cli: {exc.message}", file=sys.stderr)
-        return 1
+        raise Cancelled(f"Stopped. Run the same command with --resume to continue {args.out} from its last "
+                        "checkpoint.") from None
     finally:
         bar.close()
         if main_thread:

@@ -7,31 +7,25 @@ import argparse
 import json
 import sys
 
-from desktop.core.errors import PrecisError
+from desktop.cli.exits import USAGE, fail
 from desktop.ml.finetune.card import EvaluationCard
 from desktop.ml.models.adapter_versions import list_versions, switch_version
 from desktop.ml.models.store import ModelStore
 
 
 def run_versions(args: argparse.Namespace, store: ModelStore) -> int:
-    try:
-        if args.use_version:
-            name, number = args.use_version
-            if not number.isdigit():
-                print(f"precis-cli: the version must be a number, not {number!r}.", file=sys.stderr)
-                return 2
-            store.adapter_dir(name)  # a name that cannot be an adapter's is refused in one sentence
-            switch_version(store.root / "adapters", name, int(number))
-            print(f"The adapter {name} now uses version {number}.")
-            return 0
-        name = args.versions
-        versions = list_versions(store.root / "adapters", store.adapter_dir(name).name)
-    except PrecisError as exc:
-        print(f"precis-cli: {exc.message}", file=sys.stderr)
-        return 1
+    if args.use_version:
+        name, number = args.use_version
+        if not number.isdigit():
+            return fail(f"the version must be a number, not {number!r}.", USAGE)
+        store.adapter_dir(name)  # a name that cannot be an adapter's is refused in one sentence
+        switch_version(store.root / "adapters", name, int(number))
+        print(f"The adapter {name} now uses version {number}.")
+        return 0
+    name = args.versions
+    versions = list_versions(store.root / "adapters", store.adapter_dir(name).name)
     if not versions:
-        print(f"precis-cli: there is no fine-tuned adapter called {name}.", file=sys.stderr)
-        return 1
+        return fail(f"there is no fine-tuned adapter called {name}.")
     if args.json:
         rows = [{"version": v.version, "active": v.active, "created_at": v.manifest.created_at,
                  "parent_version": v.manifest.parent_version, "tasks": v.manifest.tasks, "card": v.manifest.card}

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from desktop.core.errors import PrecisError
+from desktop.cli.exits import USAGE, fail
 from desktop.core.events import Event, Progress
 from desktop.ml.models.catalog import Catalog
 from desktop.ml.models.manifest import human_bytes
@@ -41,21 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
-    return 2
-
-
-def _fail(exc: PrecisError) -> int:
-    print(exc.message, file=sys.stderr)
-    return 1
+    return USAGE
 
 
 def run_list(args: argparse.Namespace) -> int:
-    try:
-        catalog = Catalog.load()
-        store = ModelStore(catalog=catalog)
-        data = _list_data(catalog, store)
-    except PrecisError as exc:
-        return _fail(exc)
+    catalog = Catalog.load()
+    data = _list_data(catalog, ModelStore(catalog=catalog))
     if args.json:
         json.dump(data, sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -110,14 +101,10 @@ def _list_data(catalog: Catalog, store: ModelStore) -> dict[str, Any]:
 def run_download(args: argparse.Namespace) -> int:
     from desktop.ml.models.download import download
 
-    try:
-        catalog = Catalog.load()
-    except PrecisError as exc:
-        return _fail(exc)
+    catalog = Catalog.load()
     entry = catalog.get(args.name)
     if entry is None:
-        print(f"{args.name} is not in the catalog; choose one of: {', '.join(catalog.names())}.", file=sys.stderr)
-        return 2
+        return fail(f"{args.name} is not in the catalog; choose one of: {', '.join(catalog.names())}.", USAGE)
     store = ModelStore(catalog=catalog)
     if store.is_installed(entry.name):
         print(f"{entry.name} is already installed.", file=sys.stderr)
@@ -125,9 +112,6 @@ def run_download(args: argparse.Namespace) -> int:
     bar = _ProgressBar()
     try:
         model = download(entry, store, on_progress=bar, endpoint=args.endpoint)
-    except PrecisError as exc:
-        bar.close()
-        return _fail(exc)
     finally:
         bar.close()  # also on Ctrl-C, so "Cancelled." starts on a fresh line
     print(f"Installed {model.name} ({human_bytes(model.size_bytes)}) in {model.path}", file=sys.stderr)
@@ -159,23 +143,17 @@ class _ProgressBar:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    try:
-        model = ModelStore().import_folder(args.folder, args.name, replace=args.replace)
-    except PrecisError as exc:
-        return _fail(exc)
+    model = ModelStore().import_folder(args.folder, args.name, replace=args.replace)
     print(f"Imported {model.name} ({human_bytes(model.size_bytes)}) into {model.path}", file=sys.stderr)
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
     store = ModelStore()
-    try:
-        adapter = any(a.name == args.name for a in store.list_adapters())
-        if adapter and not store.is_installed(args.name) and not store.partial_bytes(args.name):
-            store.delete_adapter(args.name)
-        else:
-            store.remove(args.name)  # raises ModelNotFound listing what is installed
-    except PrecisError as exc:
-        return _fail(exc)
+    adapter = any(a.name == args.name for a in store.list_adapters())
+    if adapter and not store.is_installed(args.name) and not store.partial_bytes(args.name):
+        store.delete_adapter(args.name)
+    else:
+        store.remove(args.name)  # raises ModelNotFound listing what is installed
     print(f"Removed {args.name}.", file=sys.stderr)
     return 0

@@ -6,13 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from desktop.cli.exits import fail
 from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.cli.progress import ProgressBar
 from desktop.cli.stream import JsonLines
 from desktop.core.atomic import atomic_write_text
-from desktop.core.errors import Cancelled, PrecisError
 from desktop.core.events import Event
-from desktop.core.export import ExportError, export_digest
+from desktop.core.export import export_digest
 from desktop.core.render import RENDERERS
 from desktop.core.settings import load_settings
 from desktop.ml.engine.job import JobSpec, run_job
@@ -45,10 +45,10 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
     settings = load_settings()
     quant = "float32" if args.quantization == "none" else args.quantization
     ocr = ocr_options(args) if hasattr(args, "ocr") else settings.ocr_options()
-    return JobSpec(
-        paths=paths, engine=args.engine, model=args.model, backend=args.backend, quantization=quant,
+    return JobSpec.from_settings(
+        settings, paths, engine=args.engine, model=args.model, backend=args.backend, quantization=quant,
         device=args.device, threads=args.threads, length=args.length, input_budget=args.input_budget,
-        use_cache=not args.no_cache, model_store=settings.model_store, merge_budget=args.merge_budget, limits=settings.limits(),
+        use_cache=not args.no_cache, merge_budget=args.merge_budget,
         query=getattr(args, "query", None), password=getattr(args, "password", None),
         ocr=ocr.mode, ocr_lang=ocr.lang,
     )
@@ -81,14 +81,6 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = run_job(spec_from_args(args, args.paths), on_event=on_event)
-    except Cancelled:
-        bar.close()
-        print("Cancelled.", file=sys.stderr)
-        return 130
-    except PrecisError as exc:
-        bar.close()
-        print(f"precis-cli: {exc.message}", file=sys.stderr)
-        return 1
     finally:
         bar.close()
     if stream is not None:
@@ -100,12 +92,8 @@ def run(args: argparse.Namespace) -> int:
                 export_digest(result.digest, args.out, "docx")
             else:
                 atomic_write_text(args.out, text)
-        except ExportError as exc:
-            print(f"precis-cli: {exc.message}", file=sys.stderr)
-            return 1
         except OSError as exc:
-            print(f"precis-cli: could not write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
+            return fail(f"could not write {args.out}: {exc.strerror or exc}")
     elif stream is None:  # with --stream the digest was the last line
         sys.stdout.write(text)
     return 1 if result.errors else 0

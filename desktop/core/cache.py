@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from desktop.core.sqlite_files import in_use, set_aside
+
 log = logging.getLogger(__name__)
 
 _SCHEMA = """
@@ -58,7 +60,7 @@ class SummaryCache:
                 db.execute("SELECT count(*) FROM outputs LIMIT 1").fetchone()
                 return db
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if in_use(exc):
                     self.notices.append("The summary cache is in use by another Precis window; this job runs without it.")
                     return None
                 if attempt == 0 and self._move_aside(path, exc):
@@ -74,12 +76,7 @@ class SummaryCache:
 
     def _move_aside(self, path: Path, exc: Exception) -> bool:
         log.warning("summary cache %s is damaged (%s); rebuilding it", path, exc)
-        try:
-            for suffix in ("", "-wal", "-shm"):
-                p = Path(str(path) + suffix)
-                if p.exists():
-                    p.replace(Path(f"{path}.damaged-{int(time.time())}{suffix}"))
-        except OSError:
+        if not set_aside(path):
             return False
         self.notices.append("The summary cache was damaged; it was set aside and rebuilt (summaries are recomputed).")
         return True

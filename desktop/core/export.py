@@ -1,13 +1,16 @@
 """Export a digest to Markdown, plain text, JSON or Word; every write is atomic, so a failed
 export (disk full, read-only folder) leaves no partial file and keeps any earlier version.
 
-PDF export needs a text layout engine; the GUI does it with Qt (``gui/export_pdf.py``).
+PDF export needs a text layout engine; the GUI does it with Qt (``gui/digest/export_pdf.py``)
+and writes the bytes with ``write_export``, like every other format.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from desktop.core.atomic import atomic_write_bytes, atomic_write_text
@@ -27,20 +30,34 @@ def export_digest(digest: Digest, path: Path, fmt: str | None = None, *, markdow
     fmt = fmt or FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ExportError(f"Precis cannot export to {path.suffix or 'a file without an extension'}; use .md, .txt, .json or .docx.")
-    try:
-        if fmt == "docx":
-            atomic_write_bytes(path, to_docx(digest, markdown))
-        elif fmt == "md" and markdown is not None:
+    if fmt == "docx":
+        return write_export(path, to_docx(digest, markdown))
+    with export_errors(path):
+        if fmt == "md" and markdown is not None:
             atomic_write_text(path, markdown)
         elif fmt == "txt" and markdown is not None:
             atomic_write_text(path, markdown_to_text(markdown))
         else:
             atomic_write_text(path, RENDERERS[fmt](digest))
+    return path
+
+
+def write_export(path: Path, data: bytes) -> Path:
+    """Write an exported file's bytes atomically; a refusal of the disk is one ``ExportError``."""
+    with export_errors(path):
+        atomic_write_bytes(path, data)
+    return path
+
+
+@contextlib.contextmanager
+def export_errors(path: Path) -> Iterator[None]:
+    """Turn the operating system's refusal to write ``path`` into one sentence (``ExportError``)."""
+    try:
+        yield
     except PermissionError as exc:
         raise ExportError(f"Precis may not write to {path.parent}; choose another folder.") from exc
     except OSError as exc:
         raise ExportError(f"The digest could not be saved to {path.name}: {exc.strerror or exc}. Nothing was written.") from exc
-    return path
 
 
 def markdown_to_text(markdown: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from desktop.core import paths
 from desktop.core.atomic import atomic_write_text
 from desktop.core.digest import Digest
+from desktop.core.sqlite_files import in_use, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class History:
                     self._rebuild(db)
                 return db
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if in_use(exc):
                     self.notices.append("History is in use by another Precis window; showing the saved files directly.")
                     return None
                 if attempt == 0 and self._set_aside(db_path):
@@ -86,12 +87,7 @@ class History:
         return None
 
     def _set_aside(self, db_path: Path) -> bool:
-        try:
-            for suffix in ("", "-wal", "-shm"):
-                p = Path(str(db_path) + suffix)
-                if p.exists():
-                    p.replace(Path(f"{db_path}.damaged-{int(time.time())}{suffix}"))
-        except OSError:
+        if not set_aside(db_path):
             return False
         self.notices.append("The history index was damaged; it was rebuilt from the saved digests (none were lost).")
         return True

@@ -21,10 +21,9 @@ from PySide6.QtWidgets import QApplication
 from desktop import __version__
 from desktop.core import paths
 from desktop.gui.common import messages
-from desktop.gui.intake.handoff_receiver import HandoffReceiver
 from desktop.gui.common.theme import apply_theme
+from desktop.gui.intake.handoff_receiver import HandoffReceiver
 from desktop.integration import handoff
-from desktop.integration.uris import local_path
 
 if TYPE_CHECKING:
     from desktop.gui.intake.single_instance import InstanceServer
@@ -98,18 +97,18 @@ def run(files: Sequence[str] = (), *, quit_after_start: bool = False, started: f
     apply_theme(app, settings.theme)
     install_excepthook()
 
-    from desktop.gui.process.worker_bridge import WorkerBridge
     from desktop.gui.jobs.job_queue import JobQueue
+    from desktop.gui.process.worker_bridge import WorkerBridge
     from desktop.gui.window.main_window import MainWindow
 
     bridge = WorkerBridge()
-    queue = JobQueue(bridge)
+    queue = JobQueue(bridge, settings=settings)
     window = MainWindow(queue, settings)
     window.show()
     receiver = HandoffReceiver(window)
     server = _start_server(receiver) if listen else None
     if action == "open":
-        window.start([local_path(f) or f for f in files])  # file:// URIs too (a launcher's %U)
+        window.start(list(files))  # taken in like a drop: file:// URIs too (a launcher's %U)
     else:
         message = handoff.make(files, action)
         window.start(then=lambda: receiver.accept(message, raise_window=False))

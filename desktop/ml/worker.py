@@ -2,18 +2,18 @@
 
 No Qt here. ``worker_main`` is the target of the GUI's long-lived child process (started with
 the ``spawn`` method): it keeps one ``EnginePool`` so the model stays loaded between jobs, and
-reports everything back as plain tuples over a channel (a ``multiprocessing`` connection or
-queue; a ``queue.Queue`` works too, for running it in a thread):
+reports everything back as the typed messages of ``desktop.ml.protocol`` over a channel (a
+``multiprocessing`` connection or queue; a ``queue.Queue`` works too, for running it in a thread):
 
-    ("ready", pid)                          once, when the loop is up
-    ("started", job_id)                     the job was taken and the cancel flag cleared
-    ("event", job_id, Progress|Partial|Notice)
-    ("finished", job_id, payload)           payload: {"digest", "documents", "errors"}
-    ("failed", job_id, error_name, message) message is a sentence for the user
-    ("cancelled", job_id)
+    Ready(pid)                              once, when the loop is up
+    Started(job_id)                         the job was taken and the cancel flag cleared
+    EventMessage(job_id, Progress|Partial|Preview|Notice)
+    JobFinished(job_id, digest, documents, errors)
+    Failed(job_id, error, message)          the typed error's name, a sentence for the user
+    WasCancelled(job_id)
 
 ``task_main`` runs one killable model-manager task (download, import, build the quantized
-version) in its own child process with the same messages, then exits.
+version) in its own child process with the same messages (``TaskFinished`` at the end), then exits.
 """
 
 from __future__ import annotations
@@ -25,18 +25,31 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from desktop.core.errors import Cancelled, EngineError, PrecisError
 from desktop.core.events import CancelToken, Event, EventCallback, Progress
+from desktop.ml import protocol
+from desktop.ml.protocol import (
+    EventMessage,
+    Failed,
+    FileFailure,
+    InternalError,
+    JobFinished,
+    Message,
+    OutOfMemory,
+    Ready,
+    RunJob,
+    Shutdown,
+    Started,
+    TaskFinished,
+    WasCancelled,
+)
 
 log = logging.getLogger(__name__)
 
 #: Progress events at most this often (the bar cannot show more); the others are never dropped.
 PROGRESS_INTERVAL_S = 0.1
-
-Message = tuple[Any, ...]
 
 
 # ----- the cancel flag ----------------------------------------------------------------------
@@ -65,14 +78,6 @@ class CancelFlag:
 
 
 # ----- the outgoing channel -----------------------------------------------------------------
-def _sender(channel: Any) -> Callable[[Message], None]:
-    return channel.send if hasattr(channel, "send") else channel.put
-
-
-def _receiver(channel: Any) -> Callable[[], Message]:
-    return channel.recv if hasattr(channel, "recv") else channel.get
-
-
 class Outbox:
     """Sends messages from any thread of the worker; throttles Progress, never drops the rest.
 
@@ -82,7 +87,7 @@ class Outbox:
     """
 
     def __init__(self, channel: Any, interval: float = PROGRESS_INTERVAL_S) -> None:
-        self._send = _sender(channel)
+        self._channel = channel
         self._interval = interval
         self._lock = threading.Lock()
         self._pending: Message | None = None
@@ -92,9 +97,16 @@ class Outbox:
         self._timer.start()
 
     def put(self, message: Message) -> None:
+        self.put_encoded(protocol.encode(message))
+
+    def put_encoded(self, data: bytes) -> None:
+        """A message already encoded (``protocol.encode``)."""
         with self._lock:
             self._flush_locked(force=True)
-            self._send(message)
+            protocol.send_bytes(self._channel, data)
+
+    def _send(self, message: Message) -> None:
+        protocol.send(self._channel, message)
 
     def progress(self, task_id: str, event: Progress) -> None:
         with self._lock:
@@ -102,16 +114,16 @@ class Outbox:
             if now - self._last >= self._interval:
                 self._pending = None
                 self._last = now
-                self._send(("event", task_id, event))
+                self._send(EventMessage(task_id, event))
             else:
-                self._pending = ("event", task_id, event)
+                self._pending = EventMessage(task_id, event)
 
     def callback(self, task_id: str) -> EventCallback:
         def on_event(event: Event) -> None:
             if isinstance(event, Progress):
                 self.progress(task_id, event)
             else:
-                self.put(("event", task_id, event))
+                self.put(EventMessage(task_id, event))
         return on_event
 
     def close(self) -> None:
@@ -172,28 +184,25 @@ def _log_file() -> str:
         return "the Precis log folder"
 
 
-def unexpected_failure(exc: BaseException, what: str) -> tuple[str, str]:
-    """(error name, sentence) for an exception that is not one of ours; the traceback goes to the log."""
+def unexpected_failure(exc: BaseException, what: str) -> PrecisError:
+    """The typed error (``OutOfMemory``, ``InternalError``) with its sentence for an exception that
+    is not one of ours; the traceback goes to the log."""
     log.error("%s failed unexpectedly", what, exc_info=exc)
     if isinstance(exc, MemoryError):
-        return "OutOfMemory", (f"{what} ran out of memory. Close other programs, choose a smaller model or the "
-                               "extractive engine in the toolbar, and try again.")
-    return "InternalError", (f"{what} failed because of an unexpected problem ({type(exc).__name__}: {exc}). "
-                             f"The details are in {_log_file()}; please report them.")
+        return OutOfMemory(f"{what} ran out of memory. Close other programs, choose a smaller model or the "
+                           "extractive engine in the toolbar, and try again.")
+    return InternalError(f"{what} failed because of an unexpected problem ({type(exc).__name__}: {exc}). "
+                         f"The details are in {_log_file()}; please report them.")
 
 
 # ----- jobs ---------------------------------------------------------------------------------
-def job_payload(result: Any) -> dict[str, Any]:
-    """What crosses back to the window for a finished job: plain dicts, cheap to unpickle."""
-    return {
-        "digest": result.digest.to_dict(),
-        "documents": [d.to_dict() for d in result.documents],
-        "errors": list(result.errors),
-    }
+def job_finished(job_id: str, result: Any) -> JobFinished:
+    """What crosses back to the window for a finished job (a ``JobResult``)."""
+    return JobFinished(job_id, result.digest, list(result.documents), [FileFailure(**e) for e in result.errors])
 
 
 def worker_main(requests: Any, events: Any, cancel_flag: Any) -> None:
-    """Serve ``("job", job_id, JobSpec)`` requests one at a time until ``("shutdown",)``.
+    """Serve ``RunJob`` requests one at a time until ``Shutdown``.
 
     Ends too when the window's end of ``requests`` closes (the window died): a worker never
     outlives its window by more than the job it is running.
@@ -202,21 +211,23 @@ def worker_main(requests: Any, events: Any, cancel_flag: Any) -> None:
     from desktop.ml.engine.job import EnginePool
 
     outbox = Outbox(events)
-    receive = _receiver(requests)
     pool = EnginePool()
-    outbox.put(("ready", os.getpid()))
+    outbox.put(Ready(os.getpid()))
     try:
         while True:
             try:
-                message = receive()
+                message = protocol.receive(requests)
             except (EOFError, OSError):
                 break
-            if not message or message[0] == "shutdown":
+            except ValueError as exc:
+                log.warning("unreadable request ignored: %s", exc)
+                continue
+            if isinstance(message, Shutdown):
                 break
-            if message[0] == "job":
-                _run_one(message[1], message[2], outbox, cancel_flag, pool)
+            if isinstance(message, RunJob):
+                _run_one(message.job_id, message.spec, outbox, cancel_flag, pool)
             else:
-                log.warning("unknown request %r ignored", message[0])
+                log.warning("unknown request %s ignored", type(message).__name__)
     finally:
         outbox.close()
         try:
@@ -240,25 +251,25 @@ def _run_one(job_id: str, spec: Any, outbox: Outbox, cancel_flag: Any, pool: Any
     from desktop.ml.engine.job import run_job
 
     cancel_flag.clear()
-    outbox.put(("started", job_id))
+    outbox.put(Started(job_id))
     token = CancelToken(cancel_flag)
     started = time.monotonic()
     try:
         result = run_job(spec, on_event=outbox.callback(job_id), cancel=token, pool=pool)
-        payload = job_payload(result)
+        payload = protocol.encode(job_finished(job_id, result))  # here, so a value that does not encode is a failure
     except Cancelled:
-        outbox.put(("cancelled", job_id))
+        outbox.put(WasCancelled(job_id))
         return
     except PrecisError as exc:
-        outbox.put(("failed", job_id, exc.name, exc.message))
+        outbox.put(Failed.of(job_id, exc))
         return
     except Exception as exc:  # noqa: BLE001 - the worker must survive anything a job does
         if isinstance(exc, MemoryError):
             pool.close()  # free what we can before the next job
-        outbox.put(("failed", job_id, *unexpected_failure(exc, "Summarizing")))
+        outbox.put(Failed.of(job_id, unexpected_failure(exc, "Summarizing")))
         return
     log.info("job %s finished in %.1f s", job_id, time.monotonic() - started)
-    outbox.put(("finished", job_id, payload))
+    outbox.put_encoded(payload)
 
 
 # ----- one-off model tasks ------------------------------------------------------------------
@@ -269,18 +280,18 @@ def task_main(task_id: str, kind: str, params: dict[str, Any], events: Any, canc
     """Run one model-manager task in this (child) process and report how it ended."""
     _setup_child("tasks")
     outbox = Outbox(events)
-    outbox.put(("started", task_id))
+    outbox.put(Started(task_id))
     token = CancelToken(cancel_flag)
     try:
         result = run_task(kind, params, on_event=outbox.callback(task_id), cancel=token)
     except Cancelled:
-        outbox.put(("cancelled", task_id))
+        outbox.put(WasCancelled(task_id))
     except PrecisError as exc:
-        outbox.put(("failed", task_id, exc.name, exc.message))
+        outbox.put(Failed.of(task_id, exc))
     except Exception as exc:  # noqa: BLE001
-        outbox.put(("failed", task_id, *unexpected_failure(exc, _TASK_WHAT.get(kind, "The task"))))
+        outbox.put(Failed.of(task_id, unexpected_failure(exc, _TASK_WHAT.get(kind, "The task"))))
     else:
-        outbox.put(("finished", task_id, result))
+        outbox.put(TaskFinished(task_id, result))
     finally:
         outbox.close()
 

@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO))
 
     from desktop.gui.app import create_application
+    from desktop.gui.common.theme import apply_theme
     from desktop.gui.jobs.job_queue import JobQueue
     from desktop.gui.window.main_window import MainWindow
-    from desktop.gui.common.theme import apply_theme
 
     app = create_application([sys.argv[0]])
     apply_theme(app, args.theme)

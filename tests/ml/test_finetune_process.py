@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from desktop.core.events import Loss
-from desktop.ml.finetune import FinetuneRequest, FinetuneResult, keep_result, preset
+from desktop.ml.finetune import FinetuneRequest, keep_result, preset
 from desktop.ml.finetune.process import FinetuneProcess
 from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.models.store import ModelStore
+from desktop.ml.protocol import FINAL, EventMessage, FinetuneFinished, Message, WasCancelled
 from tests.ml._finetune_data import toy_pairs, write_jsonl
 
 
@@ -43,10 +44,10 @@ def test_child_process_streams_losses_pauses_and_finishes(ws: Workspace) -> None
     deadline = time.monotonic() + 120
     while outcome is None and time.monotonic() < deadline:
         for message in proc.messages(timeout=0.1):
-            assert message[1] == proc.task_id
-            if message[0] == "event" and isinstance(message[2], Loss) and message[2].train is not None:
-                losses.append((time.monotonic(), message[2]))
-            elif message[0] in ("finished", "failed", "cancelled"):
+            assert getattr(message, "task_id", None) == proc.task_id
+            if isinstance(message, EventMessage) and isinstance(message.event, Loss) and message.event.train is not None:
+                losses.append((time.monotonic(), message.event))
+            elif isinstance(message, FINAL):
                 outcome = message
         if losses and paused_at is None:
             proc.pause()
@@ -55,13 +56,13 @@ def test_child_process_streams_losses_pauses_and_finishes(ws: Workspace) -> None
             proc.resume()
             resumed_at = time.monotonic()
     proc.process.join(timeout=30)
-    assert outcome is not None and outcome[0] == "finished", outcome
+    assert isinstance(outcome, FinetuneFinished), outcome
     assert [e.step for _, e in losses] == list(range(1, 13))
     # Nothing trained while paused (a step already running when Pause came may still report).
     assert paused_at is not None and resumed_at is not None
     during = [e.step for t, e in losses if paused_at + 0.5 < t < resumed_at]
     assert during == []
-    result = FinetuneResult.from_dict(outcome[2])
+    result = outcome.result  # a FinetuneResult again, decoded from the pipe
     assert result.steps == 12 and result.card.val_pairs == 1
     dest = keep_result(result, ws.store)
     assert dest.name == "child" and [a.name for a in ws.store.list_adapters()] == ["child"]
@@ -71,13 +72,13 @@ def test_child_process_cancel_reports_cancelled_and_keeps_nothing(ws: Workspace)
     proc = FinetuneProcess(ws.request("gone", steps=500, checkpoint_every=0)).start()
     asked: list[float] = []
 
-    def on_message(message: tuple) -> None:
-        if not asked and message[0] == "event" and isinstance(message[2], Loss) and message[2].step >= 2:
+    def on_message(message: Message) -> None:
+        if not asked and isinstance(message, EventMessage) and isinstance(message.event, Loss) and message.event.step >= 2:
             proc.cancel()
             asked.append(time.monotonic())
 
     outcome = proc.wait(timeout=120, on_message=on_message)
-    assert outcome[0] == "cancelled" and time.monotonic() - asked[0] < 2.0
+    assert isinstance(outcome, WasCancelled) and time.monotonic() - asked[0] < 2.0
     proc.process.join(timeout=10)
     assert not proc.process.is_alive()
     store = ws.store

@@ -1,4 +1,5 @@
-"""The worker process without Qt: a real spawned child serving jobs over pipes, and the tasks."""
+"""The worker process without Qt: a real spawned child serving jobs over pipes in the typed
+messages of ``desktop.ml.protocol``, and the tasks."""
 
 from __future__ import annotations
 
@@ -12,11 +13,25 @@ from typing import Any
 
 import pytest
 
-from desktop.core.digest import Digest
-from desktop.core.document import Document
+from desktop.core.errors import EngineError, InvalidModel, ModelNotFound
 from desktop.core.events import CancelToken, Notice, Partial, Progress
+from desktop.ml import protocol
 from desktop.ml.engine.job import JobSpec
 from desktop.ml.models.store import ModelStore
+from desktop.ml.protocol import (
+    FINAL,
+    EventMessage,
+    Failed,
+    InternalError,
+    JobFinished,
+    Message,
+    Ready,
+    RunJob,
+    Shutdown,
+    Started,
+    TaskFinished,
+    WasCancelled,
+)
 from desktop.ml.worker import CancelFlag, Outbox, run_task, task_main, worker_main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
@@ -37,23 +52,26 @@ class Worker:
         req_r.close()
         ev_w.close()
 
-    def next(self, timeout: float = 60.0) -> tuple[Any, ...]:
+    def next(self, timeout: float = 60.0) -> Message:
         if not self.events.poll(timeout):
             raise AssertionError(f"no message from the worker within {timeout} s")
-        return self.events.recv()
+        return protocol.receive(self.events)
 
-    def until(self, kinds: tuple[str, ...], timeout: float = 60.0) -> tuple[list[tuple[Any, ...]], tuple[Any, ...]]:
+    def send(self, message: Message) -> None:
+        protocol.send(self.requests, message)
+
+    def until(self, kinds: tuple[type, ...] = FINAL, timeout: float = 60.0) -> tuple[list[Message], Any]:
         seen = []
         deadline = time.monotonic() + timeout
         while True:
             message = self.next(max(0.1, deadline - time.monotonic()))
-            if message[0] in kinds:
+            if isinstance(message, kinds):
                 return seen, message
             seen.append(message)
 
     def stop(self) -> None:
         try:
-            self.requests.send(("shutdown",))
+            self.send(Shutdown())
         except OSError:
             pass
         self.process.join(10)
@@ -69,47 +87,47 @@ def worker() -> Iterator[Worker]:
     w.stop()
 
 
+def _events(seen: list[Message]) -> list[Any]:
+    return [m.event for m in seen if isinstance(m, EventMessage)]
+
+
 def test_extractive_job_finishes_with_a_digest(worker: Worker) -> None:
-    assert worker.next()[0] == "ready"
-    worker.requests.send(("job", "j1", JobSpec(paths=SAMPLE_FILES, engine="extractive")))
-    seen, end = worker.until(("finished", "failed", "cancelled"))
-    assert end[0] == "finished" and end[1] == "j1", end
-    assert seen[0] == ("started", "j1")
-    events = [m[2] for m in seen if m[0] == "event"]
+    assert isinstance(worker.next(), Ready)
+    worker.send(RunJob("j1", JobSpec(paths=SAMPLE_FILES, engine="extractive")))
+    seen, end = worker.until()
+    assert isinstance(end, JobFinished) and end.task_id == "j1", end
+    assert seen[0] == Started("j1")
+    events = _events(seen)
     assert any(isinstance(e, Progress) for e in events)
     assert [e.source for e in events if isinstance(e, Partial)] == [Path(p).name for p in SAMPLE_FILES]
-    payload = end[2]
-    assert set(payload) == {"digest", "documents", "errors"}
-    digest = Digest.from_dict(payload["digest"])
-    assert digest.points and digest.engine
-    docs = [Document.from_dict(d) for d in payload["documents"]]
-    assert sorted(d.path.name for d in docs) == sorted(Path(p).name for p in SAMPLE_FILES)
+    assert end.digest.points and end.digest.engine and end.errors == []
+    assert sorted(d.path.name for d in end.documents) == sorted(Path(p).name for p in SAMPLE_FILES)
     # The same worker serves the next job.
-    worker.requests.send(("job", "j2", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
-    _seen, end = worker.until(("finished", "failed", "cancelled"))
-    assert end[:2] == ("finished", "j2")
+    worker.send(RunJob("j2", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
+    _seen, end = worker.until()
+    assert isinstance(end, JobFinished) and end.task_id == "j2"
 
 
 def test_precis_errors_arrive_as_sentences(worker: Worker) -> None:
-    worker.requests.send(("job", "j1", JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="no-such-model")))
-    _seen, end = worker.until(("finished", "failed", "cancelled"))
-    assert end[0] == "failed" and end[1] == "j1"
-    assert end[2] == "ModelNotFound"
-    assert "no-such-model" in end[3] and "Traceback" not in end[3]
+    worker.send(RunJob("j1", JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="no-such-model")))
+    _seen, end = worker.until()
+    assert isinstance(end, Failed) and end.task_id == "j1"
+    assert end.error == "ModelNotFound" and end.kind is ModelNotFound and end.is_a(EngineError)
+    assert "no-such-model" in end.message and "Traceback" not in end.message
 
 
 def test_unexpected_errors_are_logged_and_the_worker_goes_on(worker: Worker) -> None:
-    worker.requests.send(("job", "bad", JobSpec(paths=None)))  # type: ignore[arg-type]  # a malformed request
-    _seen, end = worker.until(("finished", "failed", "cancelled"))
-    assert end[:3] == ("failed", "bad", "InternalError")
-    assert end[3].startswith("Summarizing failed because of an unexpected problem (TypeError")
-    assert "worker.log" in end[3]
+    worker.send(RunJob("bad", JobSpec(paths=None)))  # type: ignore[arg-type]  # a malformed request
+    _seen, end = worker.until()
+    assert isinstance(end, Failed) and end.task_id == "bad" and end.is_a(InternalError)
+    assert end.message.startswith("Summarizing failed because of an unexpected problem (TypeError")
+    assert "worker.log" in end.message
     from desktop.core import paths
 
     assert "Traceback" in (paths.log_dir() / "worker.log").read_text(encoding="utf-8")
-    worker.requests.send(("job", "good", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
-    _seen, end = worker.until(("finished", "failed", "cancelled"))
-    assert end[:2] == ("finished", "good")
+    worker.send(RunJob("good", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
+    _seen, end = worker.until()
+    assert isinstance(end, JobFinished) and end.task_id == "good"
 
 
 @pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
@@ -117,59 +135,59 @@ def test_tiny_model_job_in_the_worker(worker: Worker, tiny_model_dir: Path, back
     ModelStore().import_folder(tiny_model_dir, "tiny")
     spec = JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="tiny", backend=backend,
                    quantization="float32" if backend == "torch" else "int8", device="cpu", threads=1)
-    worker.requests.send(("job", "tiny", spec))
-    seen, end = worker.until(("finished", "failed", "cancelled"), timeout=180)
-    assert end[0] == "finished", end
-    stages = [m[2].stage for m in seen if m[0] == "event" and isinstance(m[2], Progress)]
+    worker.send(RunJob("tiny", spec))
+    seen, end = worker.until(timeout=180)
+    assert isinstance(end, JobFinished), end
+    stages = [e.stage for e in _events(seen) if isinstance(e, Progress)]
     assert any(s.startswith("summarizing chunk") for s in stages)
-    assert Digest.from_dict(end[2]["digest"]).engine != "extractive"
+    assert end.digest.engine != "extractive"
     # The model stays loaded: the second job skips the load.
-    worker.requests.send(("job", "again", spec))
-    _seen, end = worker.until(("finished", "failed", "cancelled"), timeout=120)
-    assert end[:2] == ("finished", "again")
+    worker.send(RunJob("again", spec))
+    _seen, end = worker.until(timeout=120)
+    assert isinstance(end, JobFinished) and end.task_id == "again"
 
 
 def test_unreadable_files_are_reported_not_fatal(worker: Worker, tmp_path: Path) -> None:
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7 nothing else")
-    worker.requests.send(("job", "j1", JobSpec(paths=[str(broken), SAMPLE_FILES[0]], engine="extractive")))
-    seen, end = worker.until(("finished", "failed", "cancelled"))
-    assert end[0] == "finished"
-    notices = [m[2] for m in seen if m[0] == "event" and isinstance(m[2], Notice)]
+    worker.send(RunJob("j1", JobSpec(paths=[str(broken), SAMPLE_FILES[0]], engine="extractive")))
+    seen, end = worker.until()
+    assert isinstance(end, JobFinished)
+    notices = [e for e in _events(seen) if isinstance(e, Notice)]
     assert notices and notices[0].path == str(broken)
-    assert end[2]["errors"] and end[2]["errors"][0]["path"] == str(broken)
+    assert end.errors and end.errors[0].path == str(broken) and end.errors[0].error == notices[0].error
 
 
 def test_cancel_flag_stops_a_long_job_and_the_worker_goes_on(worker: Worker, corpus: Path) -> None:
-    worker.requests.send(("job", "long", JobSpec(paths=[str(corpus)], engine="extractive", length="long")))
-    worker.until(("started",))
-    worker.until(("event",))
+    worker.send(RunJob("long", JobSpec(paths=[str(corpus)], engine="extractive", length="long")))
+    worker.until((Started,))
+    worker.until((EventMessage,))
     worker.flag.set()
     pressed = time.monotonic()
-    _seen, end = worker.until(("finished", "failed", "cancelled"))
-    assert end[:2] == ("cancelled", "long")
+    _seen, end = worker.until()
+    assert end == WasCancelled("long")
     assert time.monotonic() - pressed < 3.0  # the bridge kills the worker after 0.8 s anyway
     # The flag is cleared when the next job starts.
-    worker.requests.send(("job", "next", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
-    _seen, end = worker.until(("finished", "failed", "cancelled"))
-    assert end[:2] == ("finished", "next")
+    worker.send(RunJob("next", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
+    _seen, end = worker.until()
+    assert isinstance(end, JobFinished) and end.task_id == "next"
 
 
 def test_worker_exits_when_the_window_goes_away(worker: Worker) -> None:
-    assert worker.next()[0] == "ready"
+    assert isinstance(worker.next(), Ready)
     worker.requests.close()  # as when the GUI process dies
     worker.process.join(10)
     assert worker.process.exitcode == 0
 
 
 def test_shutdown_request_ends_the_worker(worker: Worker) -> None:
-    worker.requests.send(("shutdown",))
+    worker.send(Shutdown())
     worker.process.join(10)
     assert worker.process.exitcode == 0
 
 
 def test_outbox_throttles_progress_but_keeps_everything_else() -> None:
-    sent: queue.Queue[tuple[Any, ...]] = queue.Queue()
+    sent: queue.Queue[bytes] = queue.Queue()
     outbox = Outbox(sent, interval=0.1)
     on_event = outbox.callback("j")
     t0 = time.monotonic()
@@ -179,17 +197,17 @@ def test_outbox_throttles_progress_but_keeps_everything_else() -> None:
             on_event(Partial(f"partial {i}", "src"))
     elapsed = time.monotonic() - t0
     time.sleep(0.3)  # the last progress is flushed by the timer thread
-    outbox.put(("finished", "j", {}))
+    outbox.put(TaskFinished("j", {}))
     outbox.close()
     messages = []
     while not sent.empty():
-        messages.append(sent.get())
-    progress = [m[2] for m in messages if m[0] == "event" and isinstance(m[2], Progress)]
-    partials = [m[2] for m in messages if m[0] == "event" and isinstance(m[2], Partial)]
+        messages.append(protocol.decode(sent.get()))
+    progress = [e for e in _events(messages) if isinstance(e, Progress)]
+    partials = [e for e in _events(messages) if isinstance(e, Partial)]
     assert [p.text for p in partials] == ["partial 0", "partial 500", "partial 1000", "partial 1500"]
     assert len(progress) <= 10 * elapsed + 2 + 2 * len(partials)
     assert progress[-1].stage == "step 1999"  # the latest one is never lost
-    assert messages[-1][0] == "finished"
+    assert isinstance(messages[-1], TaskFinished)
     dones = [p.done for p in progress]
     assert dones == sorted(dones)
 
@@ -205,7 +223,7 @@ def test_cancel_flag_is_shared_with_a_child() -> None:
     assert not flag.is_set()
 
 
-def _run_task_child(kind: str, params: dict[str, Any]) -> tuple[list[tuple[Any, ...]], tuple[Any, ...], int | None]:
+def _run_task_child(kind: str, params: dict[str, Any]) -> tuple[list[Message], Any, int | None]:
     ctx = mp.get_context("spawn")
     flag = CancelFlag(ctx)
     events, ev_w = ctx.Pipe(duplex=False)
@@ -216,8 +234,8 @@ def _run_task_child(kind: str, params: dict[str, Any]) -> tuple[list[tuple[Any, 
     try:
         while True:
             assert events.poll(120), "the task sent nothing for two minutes"
-            message = events.recv()
-            if message[0] in ("finished", "failed", "cancelled"):
+            message = protocol.receive(events)
+            if isinstance(message, FINAL):
                 return messages, message, (proc.join(30), proc.exitcode)[1]
             messages.append(message)
     finally:
@@ -230,9 +248,9 @@ def test_import_task_in_a_child_process(tiny_model_dir: Path, tmp_path: Path) ->
     store_root = tmp_path / "store"
     messages, end, exitcode = _run_task_child("import", {"src": str(tiny_model_dir), "name": "tiny",
                                                          "store_root": str(store_root)})
-    assert end[0] == "finished", end
-    assert end[2]["name"] == "tiny" and exitcode == 0
-    progress = [m[2] for m in messages if m[0] == "event" and isinstance(m[2], Progress)]
+    assert isinstance(end, TaskFinished), end
+    assert end.result["name"] == "tiny" and exitcode == 0
+    progress = [e for e in _events(messages) if isinstance(e, Progress)]
     assert progress and progress[-1].done == progress[-1].total > 0
     assert ModelStore(store_root).is_installed("tiny")
 
@@ -245,8 +263,8 @@ def test_import_task_refuses_a_pickle_only_folder(tiny_model_dir: Path, tmp_path
             (folder / f.name).write_bytes(f.read_bytes())
     (folder / "pytorch_model.bin").write_bytes(b"not really a pickle")
     _messages, end, _code = _run_task_child("import", {"src": str(folder), "store_root": str(tmp_path / "store")})
-    assert end[0] == "failed" and end[2] == "InvalidModel"
-    assert "safetensors" in end[3]
+    assert isinstance(end, Failed) and end.is_a(InvalidModel)
+    assert "safetensors" in end.message
 
 
 def test_run_task_cancelled_in_process(tiny_model_dir: Path, tmp_path: Path) -> None:
@@ -269,8 +287,8 @@ def test_unknown_task_is_an_engine_error(tmp_path: Path) -> None:
 
 def test_worker_runs_in_a_thread_too() -> None:
     """The channels may be plain queues: the same loop runs in-process (handy for debugging)."""
-    requests: queue.Queue[tuple[Any, ...]] = queue.Queue()
-    events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+    requests: queue.Queue[bytes] = queue.Queue()
+    events: queue.Queue[bytes] = queue.Queue()
     flag = threading.Event()
     thread = threading.Thread(target=worker_main, args=(requests, events, flag), daemon=True)
     # Runs worker_main in this process: it must not change our process group.
@@ -278,12 +296,12 @@ def test_worker_runs_in_a_thread_too() -> None:
 
     group = os.getpgid(0) if hasattr(os, "getpgid") else None
     thread.start()
-    requests.put(("job", "j", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
-    requests.put(("shutdown",))
+    protocol.send(requests, RunJob("j", JobSpec(paths=SAMPLE_FILES[:1], engine="extractive")))
+    protocol.send(requests, Shutdown())
     thread.join(30)
     kinds = []
     while not events.empty():
-        kinds.append(events.get()[0])
-    assert kinds[0] == "ready" and kinds[-1] == "finished"
+        kinds.append(type(protocol.decode(events.get())))
+    assert kinds[0] is Ready and kinds[-1] is JobFinished
     if group is not None:
         assert os.getpgid(0) == group

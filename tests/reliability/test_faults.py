@@ -29,12 +29,14 @@ from desktop.core.digest import Digest
 from desktop.core.errors import Cancelled
 from desktop.core.events import CancelToken, Event, Loss, Partial
 from desktop.core.history import History
+from desktop.ml import protocol
 from desktop.ml.engine.job import JobSpec, run_job
 from desktop.ml.finetune import FinetuneRequest, preset, run_finetune
 from desktop.ml.finetune.model import file_hashes
 from desktop.ml.finetune.run_folder import RunFolder
 from desktop.ml.models.manifest import MARKER
 from desktop.ml.models.store import ModelStore
+from desktop.ml.protocol import EventMessage, Failed, JobFinished, Ready, RunJob
 from desktop.ml.worker import CancelFlag, worker_main
 from tests.fake_hub import FakeHub
 from tests.ml._finetune_data import toy_pairs, write_jsonl
@@ -89,15 +91,15 @@ def test_killed_worker_keeps_finished_chunk_summaries(tiny: str, corpus: Path, f
     spec = JobSpec(paths=[str(corpus / "transcript")], **TINY)
     seen = 0
     try:
-        assert from_worker.poll(120) and from_worker.recv()[0] == "ready"
-        to_worker.send(("job", "j1", spec))
+        assert from_worker.poll(120) and isinstance(protocol.receive(from_worker), Ready)
+        protocol.send(to_worker, RunJob("j1", spec))
         deadline = time.monotonic() + 240
         while seen < 25 and time.monotonic() < deadline:
             if not from_worker.poll(1):
                 continue
-            message = from_worker.recv()
-            assert message[0] not in ("finished", "failed"), f"the job ended before the kill: {message[:4]}"
-            if message[0] == "event" and isinstance(message[2], Partial) and message[2].level == 0:
+            message = protocol.receive(from_worker)
+            assert not isinstance(message, (JobFinished, Failed)), f"the job ended before the kill: {message}"
+            if isinstance(message, EventMessage) and isinstance(message.event, Partial) and message.event.level == 0:
                 seen += 1
         os.kill(proc.pid, signal.SIGKILL)
         proc.join(10)
@@ -198,7 +200,7 @@ def test_history_entry_on_a_full_disk_fails_cleanly_and_keeps_the_others() -> No
     old = [history.add(_digest(f"Entry {i}"), [f"/docs/{i}.pdf"], f"# Entry {i}\n").id for i in range(3)]
     history.close()
     result = fault_child("history", {"folder": str(folder), "points": 3000}, fsize=FSIZE)
-    assert result["error"] == "OSError" and "File too large" in result["message"]  # the GUI shows it (main_window)
+    assert result["error"] == "OSError" and "File too large" in result["message"]  # the GUI shows it (gui/window/job_outcomes.py)
     assert sorted(p.stem for p in folder.glob("*.json")) == sorted(old)
     assert not list(folder.glob(".*.tmp"))
     assert {e.id for e in History(folder).list()} == set(old)

@@ -39,14 +39,6 @@ def chip_texts(labels: dict[str, str]) -> list[tuple[str, str]]:
     return out
 
 
-def duration(value: float) -> str:
-    seconds = round(value)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    return f"{minutes} min {s:02d} s" if minutes < 10 else f"{minutes} min"
-
-
 def describe(digest: Digest) -> str:
     engine = {"extractive": "Extractive engine"}.get(digest.engine, digest.engine or "")
     model = digest.stats.get("model")

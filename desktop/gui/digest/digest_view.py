@@ -22,8 +22,9 @@ from desktop.core.digest import Digest, Source
 from desktop.core.document import Document
 from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
-from desktop.gui.digest.digest_text import chip_texts, describe, duration, plain_citations, without_citations
+from desktop.gui.common.durations import time_left
 from desktop.gui.common.elided_label import ElidedLabel
+from desktop.gui.digest.digest_text import chip_texts, describe, plain_citations, without_citations
 from desktop.gui.digest.preview_text import preview_markdown
 from desktop.ml.finetune.pairs_io import append_saved_pair
 
@@ -178,7 +179,7 @@ class DigestView(QWidget):
             return
         text = stage
         if eta_s is not None and eta_s >= 1:
-            text += f" · about {duration(eta_s)} left"
+            text += f" · {time_left(eta_s)}"
         self._stage = text
         self.status_label.setText(text[:1].upper() + text[1:] if text else "")
 
@@ -210,9 +211,10 @@ class DigestView(QWidget):
             bar.setValue(bar.maximum())
 
     def show_digest(self, digest: Digest, *, paths: list[str], markdown: str | None = None, documents: list[Document] | None = None,
-                    entry_id: str | None = None, job_id: str | None = None) -> None:
-        """Show a finished digest; ``markdown`` is an edited version (from History) if there is one."""
-        rendered = to_markdown(digest, links=True)
+                    entry_id: str | None = None, job_id: str | None = None, rendered: str | None = None) -> None:
+        """Show a finished digest; ``markdown`` is an edited version (from History) if there is one,
+        ``rendered`` the digest's own Markdown with links when the caller has it already."""
+        rendered = rendered if rendered is not None else to_markdown(digest, links=True)
         self._digest = digest
         self._markdown = markdown or rendered
         self._edited = markdown is not None and markdown.strip() != rendered.strip()

@@ -1,24 +1,25 @@
 """PDF export with Qt's own text layout (QTextDocument + QPdfWriter): no extra dependency.
 
-Rendered to a temporary file beside the target and renamed over it only when complete, like
-every other export, so a failure leaves no half-written PDF and keeps an earlier version.
+The PDF is laid out in memory and written like every other export (``core.export.write_export``,
+atomic), so a failure leaves no half-written PDF and keeps an earlier version.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
 from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from desktop.core.export import ExportError
+from desktop.core.export import ExportError, write_export
 
 
-def render_pdf(markdown: str, target: str, *, title: str = "") -> None:
-    writer = QPdfWriter(target)
+def render_pdf(markdown: str, *, title: str = "") -> bytes:
+    """The paginated PDF of ``markdown`` (A4, 18 mm margins, 300 dpi)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setTitle(title or "Digest")
     writer.setCreator("Precis")
     writer.setResolution(300)
@@ -31,34 +32,15 @@ def render_pdf(markdown: str, target: str, *, title: str = "") -> None:
     document.setMarkdown(markdown)
     # print_() paginates onto the writer's page layout and scales to its resolution.
     document.print_(writer)
-    del writer  # flushes and closes the file
+    del writer  # finishes the PDF into the buffer
+    buffer.close()
+    return bytes(data.data())
 
 
 def export_pdf(markdown: str, path: Path | str, *, title: str = "") -> Path:
     """Write ``markdown`` as a paginated PDF at ``path`` (atomically)."""
     path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.pdf", dir=path.parent)
-    except PermissionError as exc:
-        raise ExportError(f"Precis may not write to {path.parent}; choose another folder.") from exc
-    except OSError as exc:
-        raise ExportError(f"The digest could not be saved to {path.name}: {exc.strerror or exc}. Nothing was written.") from exc
-    os.close(fd)
-    try:
-        render_pdf(markdown, tmp, title=title)
-        if os.path.getsize(tmp) == 0:
-            raise ExportError(f"The PDF for {path.name} came out empty; nothing was written.")
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; an export is an ordinary file
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ExportError(f"The digest could not be saved to {path.name}: {exc.strerror or exc}. Nothing was written.") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    pdf = render_pdf(markdown, title=title)
+    if not pdf:
+        raise ExportError(f"The PDF for {path.name} came out empty; nothing was written.")
+    return write_export(path, pdf)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.gui.common.durations import duration
 from desktop.ml.engine.evaluate import METRICS
 from desktop.ml.finetune import FinetuneResult
 
@@ -114,7 +115,7 @@ class EvaluationCardView(QGroupBox):
         if result.continued_from and card.previous_version is not None:
             method += f" continued from {html.escape(result.continued_from)} version {card.previous_version}"
         self.summary.setText(f"<b>{html.escape(result.name)}</b>: {method} on {html.escape(result.base_model)}, "
-                             f"{result.steps} steps in {_duration(result.seconds)}{resumed}{loss}")
+                             f"{result.steps} steps in {duration(result.seconds)}{resumed}{loss}")
         self._fill_grid(card)
         agree = card.replay_agreement.get("rougeL")
         self.agreement.setText(
@@ -230,10 +231,3 @@ def extras_html(card: Any) -> str:
         parts.append(f"<p><b>Against the base model and version {v}</b> (ROUGE-L)</p>"
                      f"<table cellspacing='0' cellpadding='2'>{head}{body}</table>")
     return "".join(parts)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    minutes = seconds / 60
-    return f"{minutes:.0f} min" if minutes < 90 else f"{minutes / 60:.1f} h"

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import uuid
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.core.events import Loss, Progress
+from desktop.core.events import Event, Loss, Progress
 from desktop.gui.process.child_task import ChildTask
-from desktop.ml.finetune import FinetuneRequest, FinetuneResult
+from desktop.ml.finetune import FinetuneRequest
 from desktop.ml.finetune.process import finetune_main
 from desktop.ml.worker import CancelFlag
 
@@ -56,14 +55,11 @@ class FinetuneTask(ChildTask):
         super().cancel()
         self.pause_flag.clear()  # a paused run must wake up to see the Cancel
 
-    def _result(self, payload: Any) -> FinetuneResult:
-        return FinetuneResult.from_dict(payload)
-
     def _died(self, how: str) -> str:
         return (f"Fine-tuning stopped unexpectedly ({how}). "
                 "Checkpoints written before the stop are kept: Resume continues from there.")
 
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: Event) -> None:
         if isinstance(event, Loss):
             self._set_child_paused(False)
             self.loss.emit(event)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.events import Loss
+from desktop.gui.common.durations import eta
 from desktop.gui.finetune.loss_chart import LossChart
-from desktop.gui.jobs.queue_row import format_eta
 
 STATS = (("step", "Step"), ("train", "Training loss"), ("val", "Validation loss"), ("speed", "Tokens/s"),
          ("eta", "Time left"))
@@ -195,7 +195,7 @@ class TrainingView(QGroupBox):
         if event.tokens_per_s is not None:
             self.values["speed"].setText(f"{event.tokens_per_s:,.0f}")
         if event.eta_s is not None and not self.paused:
-            self.values["eta"].setText(format_eta(event.eta_s).removeprefix("about ").removesuffix(" left") or "–")
+            self.values["eta"].setText(eta(event.eta_s) or "–")
 
     def on_progress(self, stage: str, done: int, total: int, _eta_s: float) -> None:
         self.stage.setStyleSheet("")

@@ -1,6 +1,6 @@
 """Drag and drop anywhere on a window: files and folders dropped on any of its widgets (the
 tree, the digest, a text field) arrive as one ``dropped`` signal instead of being pasted as
-text or ignored.
+text or ignored; the window takes them in through ``intake.take_in`` like every other way in.
 
 File managers drop ``text/uri-list``: percent-encoded ``file://`` URIs (non-ASCII names too),
 folders, many at once. Remote URIs (sftp://, smb://, http://) are dropped along and each gets
@@ -8,17 +8,11 @@ one sentence in the left-out list; they are never read."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
-from desktop.core.ingest import SUPPORTED_EXTENSIONS
-from desktop.integration.uris import display_name, local_path, not_local_reason, scheme
-
-READABLE = "PDF, Word (.docx), email (.eml, .mbox, .msg), transcripts (.vtt, .srt, .json) and text (.txt, .md)"
+from desktop.integration.uris import local_path
 
 
 def local_paths(mime: QMimeData | None) -> list[str]:
@@ -34,67 +28,6 @@ def local_paths(mime: QMimeData | None) -> list[str]:
         path = local_path(bytes(url.toEncoded().data()).decode("ascii", "replace")) if url.isLocalFile() else None
         out.append(path or url.toString())
     return out
-
-
-#: Entries looked at before a folder is queued anyway (the job then reports what it finds):
-#: this check runs on the GUI thread, and a right-click on a home folder must not freeze it.
-FOLDER_LOOK_LIMIT = 5000
-
-
-def has_readable_file(folder: Path) -> bool:
-    """Whether ``folder`` holds a file Precis reads (hidden ones skipped, like the job does),
-    stopping at the first one found or after ``FOLDER_LOOK_LIMIT`` entries."""
-    pending, seen = [folder], 0
-    while pending:
-        try:
-            with os.scandir(pending.pop()) as entries:
-                for entry in entries:
-                    seen += 1
-                    if seen > FOLDER_LOOK_LIMIT:
-                        return True
-                    if entry.name.startswith("."):
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(Path(entry.path))
-                    elif os.path.splitext(entry.name)[1].lower() in SUPPORTED_EXTENSIONS:
-                        return True
-        except OSError:
-            continue
-    return False
-
-
-def split_supported(paths: list[str]) -> tuple[list[str], list[str]]:
-    """(paths to queue, names of what Precis cannot read, with the reason where it is not obvious)."""
-    supported: list[str] = []
-    unsupported: list[str] = []
-    for raw in paths:
-        if scheme(raw) and not Path(raw).exists():
-            unsupported.append(f"{display_name(raw)} ({not_local_reason(raw)})")
-            continue
-        p = Path(raw)
-        if p.is_dir():
-            if has_readable_file(p):
-                supported.append(str(p))
-            else:
-                unsupported.append(f"{p.name or p}/ (no files Precis reads inside)")
-        elif p.suffix.lower() in SUPPORTED_EXTENSIONS:
-            supported.append(str(p))
-        elif not p.exists():
-            unsupported.append(f"{p.name} (not found)")
-        else:
-            unsupported.append(p.name)
-    return supported, unsupported
-
-
-def unsupported_message(names: list[str], queued: int) -> str:
-    count = len(names)
-    head = ("This file was" if count == 1 else f"These {count} files were") + " left out because Precis cannot read "
-    head += "it:" if count == 1 else "them:"
-    shown = names[:15] + ([f"… and {count - 15} more"] if count > 15 else [])
-    tail = f"Precis reads {READABLE}."
-    if queued:
-        tail = f"The other {queued} item{'s are' if queued != 1 else ' is'} queued. " + tail
-    return head + "\n" + "\n".join(f"  • {n}" for n in shown) + "\n\n" + tail
 
 
 class DropFilter(QObject):

@@ -18,11 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.ingest import SUPPORTED_EXTENSIONS
-
-
-def name_filters() -> list[str]:
-    return sorted(f"*{ext}" for ext in SUPPORTED_EXTENSIONS)
+from desktop.gui.intake.formats import name_filters
 
 
 class _IconProvider(QFileIconProvider):

@@ -1,5 +1,6 @@
 """What the running window does with files another launch (a file manager's action, a launcher,
-a terminal) handed over: queue them the way the action asks, then come to the front."""
+a terminal) handed over: take them in the way the action asks (each its own digest, or one
+together), then come to the front."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
-from desktop.gui.common import messages
-from desktop.gui.intake.drop_filter import split_supported, unsupported_message
 from desktop.integration.handoff import Handoff
 from desktop.integration.uris import local_path
 
@@ -22,8 +21,7 @@ COALESCE_MS = 800
 
 
 class _Window(Protocol):
-    def open_paths(self, dropped: list[str]) -> str | None: ...
-    def summarize(self, paths_: list[str], *, together: bool = True) -> str | None: ...
+    def open_paths(self, entries: list[str], *, separately: bool = False) -> str | None: ...
 
 
 class HandoffReceiver(QObject):
@@ -41,11 +39,7 @@ class HandoffReceiver(QObject):
         log.info("handed over by another launch: %s of %d item(s)", message.action, len(entries))
         target: _Window = self.window  # type: ignore[assignment]
         if message.action == "summarize":
-            supported, unsupported = split_supported(entries)
-            for path in supported:
-                target.summarize([path])  # each file or folder its own digest
-            if unsupported:
-                messages.info(unsupported_message(unsupported, len(supported)))
+            target.open_paths(entries, separately=True)  # each file or folder its own digest
         elif message.action == "summarize-together":
             self.pending += entries
             if len(entries) > 1:

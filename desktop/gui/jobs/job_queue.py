@@ -1,11 +1,12 @@
 """The queue of summarization jobs: one runs at a time through the worker bridge, in order.
 
-The queue outlives any view of it: closing the digest or the queue panel loses no job.
+Each job's spec is made from the settings the window holds in memory (``JobSpec.from_settings``),
+never read back from the settings file. The queue outlives any view of it: closing the digest or
+the queue panel loses no job.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import uuid
@@ -15,15 +16,20 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.core.digest import Digest
+from desktop.core.document import Document
+from desktop.core.errors import PrecisError
+from desktop.core.render import to_markdown
+from desktop.core.settings import Settings, load_settings
 from desktop.gui.process.worker_bridge import WorkerBridge
 from desktop.ml.engine.job import JobSpec
+from desktop.ml.protocol import JobFinished, WorkerDied, error_kind
 
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
 ENDED = (DONE, FAILED, CANCELLED)
-_SPEC_FIELDS = frozenset(f.name for f in dataclasses.fields(JobSpec))
 
 
 @dataclass
@@ -39,9 +45,10 @@ class Job:
     #: seconds left; -1 when unknown
     eta_s: float = -1.0
     labels: dict[str, str] = field(default_factory=dict)
-    #: the worker's payload: {"digest": dict, "documents": [dict], "errors": [dict]}
-    result: dict[str, Any] | None = None
+    #: the worker's message for a finished job: the Digest, its Documents, the files left out
+    result: JobFinished | None = None
     error: str = ""
+    #: the typed error's name (``error_kind`` gives its class)
     error_name: str = ""
     notices: list[str] = field(default_factory=list)
     #: (text, source) of chunk summaries as they arrived, for a digest view opened mid-job
@@ -55,8 +62,7 @@ class Job:
     _eta_stage: str = field(default="", repr=False)
     _eta_t0: float = field(default=0.0, repr=False)
     _eta_done0: int = field(default=0, repr=False)
-    _digest: Any = field(default=None, repr=False)
-    _documents: Any = field(default=None, repr=False)
+    _markdown: str | None = field(default=None, repr=False)
 
     @property
     def ended(self) -> bool:
@@ -71,21 +77,24 @@ class Job:
     def label_text(self) -> str:
         return label_text(self.labels)
 
-    def digest(self) -> Any:
-        """The finished job's Digest (None before), converted once."""
-        if self._digest is None and self.result is not None:
-            from desktop.core.digest import Digest
+    @property
+    def error_kind(self) -> type[PrecisError]:
+        """The class of the typed error the job failed with (``PrecisError`` when unnamed)."""
+        return error_kind(self.error_name)
 
-            self._digest = Digest.from_dict(self.result["digest"])
-        return self._digest
+    def digest(self) -> Digest | None:
+        """The finished job's Digest (None before)."""
+        return self.result.digest if self.result is not None else None
 
-    def documents(self) -> list[Any]:
-        """The finished job's Documents (for the source view), converted once."""
-        if self._documents is None and self.result is not None:
-            from desktop.core.document import Document
+    def documents(self) -> list[Document]:
+        """The finished job's Documents (for the source view)."""
+        return self.result.documents if self.result is not None else []
 
-            self._documents = [Document.from_dict(d) for d in self.result.get("documents", [])]
-        return self._documents or []
+    def markdown(self) -> str:
+        """The finished digest as Markdown with citation links, rendered once for History and the view."""
+        if self._markdown is None and self.result is not None:
+            self._markdown = to_markdown(self.result.digest, links=True)
+        return self._markdown or ""
 
 
 def label_text(labels: dict[str, str]) -> str:
@@ -114,28 +123,6 @@ def default_title(paths: list[str], query: str | None = None) -> str:
     return base
 
 
-def spec_from_settings(paths: list[str], *, query: str | None = None, **overrides: Any) -> JobSpec:
-    """A JobSpec with the user's settings, then ``overrides`` (any JobSpec field)."""
-    from desktop.core.settings import load_settings
-
-    unknown = set(overrides) - _SPEC_FIELDS
-    if unknown:
-        raise TypeError(f"unknown job setting(s): {', '.join(sorted(unknown))}")
-    s = load_settings()
-    spec = JobSpec(
-        paths=[str(p) for p in paths],
-        engine="extractive" if s.model == "extractive" else "auto",
-        model=s.model, backend=s.backend, quantization=s.quantization, device=s.device, threads=s.threads,
-        length=s.length, query=query, input_budget=s.input_budget, model_store=s.model_store, limits=s.limits(),
-        ocr=s.ocr, ocr_lang=s.ocr_lang,
-    )
-    for key, value in overrides.items():
-        setattr(spec, key, value)
-    if overrides.get("model") == "extractive" and "engine" not in overrides:
-        spec.engine = "extractive"
-    return spec
-
-
 class JobQueue(QObject):
     job_added = Signal(str)
     #: state, stage, progress, ETA or labels changed
@@ -150,9 +137,12 @@ class JobQueue(QObject):
     #: job_id, text
     job_notice = Signal(str, str)
 
-    def __init__(self, bridge: WorkerBridge | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, bridge: WorkerBridge | None = None, parent: QObject | None = None, *,
+                 settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge if bridge is not None else WorkerBridge(self)
+        #: the settings of jobs queued without their own (the window passes its own each time)
+        self.settings = settings if settings is not None else load_settings()
         self._jobs: dict[str, Job] = {}
         self._order: list[str] = []
         self._running: str | None = None
@@ -170,16 +160,16 @@ class JobQueue(QObject):
         b.worker_died.connect(self._on_worker_died)
 
     # ----- public ------------------------------------------------------------------------
-    def enqueue(self, paths: list[str], *, query: str | None = None, title: str | None = None,
-                together: bool = True, **spec_overrides: Any) -> str:
+    def enqueue(self, paths: list[str], *, settings: Settings | None = None, query: str | None = None,
+                title: str | None = None, together: bool = True, **spec_overrides: Any) -> str:
         """Queue a job (``together``: one digest of all ``paths``; otherwise one job per path,
-        and the first job's id is returned). Settings come from ``load_settings()``, then
-        ``spec_overrides`` (any JobSpec field: ``length="long"``, ``model="extractive"``...)."""
+        and the first job's id is returned). Its spec comes from ``settings`` (default: the
+        queue's), then ``spec_overrides`` (any JobSpec field: ``length="long"``, ``model="extractive"``...)."""
         paths = [str(p) for p in paths]
         groups = [paths] if together or len(paths) <= 1 else [[p] for p in paths]
         ids = []
         for group in groups:
-            spec = spec_from_settings(group, query=query, **spec_overrides)
+            spec = JobSpec.from_settings(settings or self.settings, group, query=query, **spec_overrides)
             job = Job(id=uuid.uuid4().hex[:12], title=title or default_title(group, query), paths=group, spec=spec)
             self._jobs[job.id] = job
             self._order.append(job.id)
@@ -320,13 +310,12 @@ class JobQueue(QObject):
             job.notices.append(text)
             self.job_notice.emit(job_id, text)
 
-    def _on_finished(self, job_id: str, payload: object) -> None:
+    def _on_finished(self, job_id: str, finished: object) -> None:
         job = self._job(job_id)
         if job is None:
             return
-        job.result = payload if isinstance(payload, dict) else None
-        digest = job.result.get("digest", {}) if job.result else {}
-        job.labels = dict(digest.get("labels") or {})
+        job.result = finished if isinstance(finished, JobFinished) else None
+        job.labels = job.result.digest.labels() if job.result is not None else {}
         self._end(job, DONE)
 
     def _on_failed(self, job_id: str, error_name: str, message: str) -> None:
@@ -342,7 +331,7 @@ class JobQueue(QObject):
     def _on_worker_died(self, job_id: str, message: str) -> None:
         job = self._job(job_id) if job_id else None
         if job is not None:
-            self._end(job, FAILED, stage="failed", error=message, error_name="WorkerDied")
+            self._end(job, FAILED, stage="failed", error=message, error_name=WorkerDied.__name__)
         elif not job_id:
             log.warning("worker died while idle: %s", message)
 

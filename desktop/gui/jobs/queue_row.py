@@ -7,6 +7,7 @@ from typing import TypeVar
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
 
+from desktop.gui.common.durations import time_left
 from desktop.gui.common.elided_label import ElidedLabel
 from desktop.gui.jobs.job_queue import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 
@@ -29,20 +30,6 @@ _W = TypeVar("_W", bound=QWidget)
 def _named(widget: _W, name: str) -> _W:
     widget.setObjectName(name)
     return widget
-
-
-def format_eta(seconds: float) -> str:
-    """"about 40 s left", "about 3 min left"; "" when unknown."""
-    if seconds < 0:
-        return ""
-    if seconds < 5:
-        return "a few seconds left"
-    if seconds < 60:
-        return f"about {round(seconds / 5.0) * 5} s left"
-    if seconds < 3600:
-        return f"about {round(seconds / 60.0)} min left"
-    hours, rest = divmod(int(seconds), 3600)
-    return f"about {hours} h {rest // 60} min left"
 
 
 class QueueRow(QWidget):
@@ -117,7 +104,7 @@ class QueueRow(QWidget):
                 self.bar.setRange(0, BAR_MAX)
             self.bar.setValue(int(job.fraction * BAR_MAX))
         self.stage.setText(self._stage_text(job))
-        self.eta.setText(format_eta(job.eta_s) if job.state == RUNNING and not job.cancel_requested else "")
+        self.eta.setText(time_left(job.eta_s) if job.state == RUNNING and not job.cancel_requested else "")
         changed = job.state != self._state
         if changed:
             self._state = job.state

@@ -1,7 +1,8 @@
-"""The model manager: the catalog with sizes, installed and imported models, fine-tuned adapters;
-download (with progress and Cancel), import a folder, build the quantized version, remove.
+"""The model manager: the catalog with sizes, installed and imported models, fine-tuned adapters
+(the list is ``model_list``); download (with progress and Cancel), import a folder, build the
+quantized version, remove.
 
-Every long action runs in its own child process (``TaskProcess``); the dialog only shows it.
+Every long action runs in its own child process (``ModelTask``); the dialog only shows it.
 """
 
 from __future__ import annotations
@@ -11,47 +12,31 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.core.errors import PrecisError
-from desktop.gui.jobs.queue_row import format_eta
-from desktop.gui.models.model_task import TaskProcess
-from desktop.ml.models.catalog import Catalog, CatalogEntry, CatalogError
+from desktop.core.settings import Settings, load_settings
+from desktop.gui.common.durations import time_left
+from desktop.gui.models.model_list import ADAPTER, CATALOG, IMPORTED, ModelList
+from desktop.gui.models.model_task import ModelTask
+from desktop.ml.models.catalog import Catalog, CatalogError
 from desktop.ml.models.manifest import human_bytes
 from desktop.ml.models.store import ModelStore
-from desktop.ml.worker import built_versions
 
 log = logging.getLogger(__name__)
-
-CATALOG, IMPORTED, ADAPTER = "catalog", "imported", "adapter"
-_KIND = Qt.ItemDataRole.UserRole
-_NAME = Qt.ItemDataRole.UserRole + 1
-ROW_HEIGHT = 26
-COLUMNS = ("Model", "Parameters", "Download", "Status", "Description")
-
-
-def format_parameters(n: int) -> str:
-    if n >= 1_000_000_000:
-        return f"{n / 1e9:.1f} B"
-    if n >= 1_000_000:
-        return f"{n / 1e6:.0f} M"
-    return f"{n:,}"
 
 
 def store_name(folder_name: str) -> str:
@@ -64,9 +49,11 @@ class ModelManagerDialog(QDialog):
     #: a model or adapter was installed or removed: refresh the model picker
     models_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, store_root: Path | str | None = None,
-                 catalog: Catalog | None = None, endpoint: str | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, settings: Settings | None = None,
+                 store_root: Path | str | None = None, catalog: Catalog | None = None, endpoint: str | None = None) -> None:
         super().__init__(parent)
+        #: the window's settings (its store folder, backend and threads), in memory
+        self.settings = settings if settings is not None else load_settings()
         self.setWindowTitle("Models")
         self.setObjectName("modelManager")
         self.resize(860, 500)
@@ -78,25 +65,15 @@ class ModelManagerDialog(QDialog):
             except CatalogError as exc:
                 log.error("catalog unreadable: %s", exc.message)
         self._store_root_arg = store_root
-        self.store = ModelStore(store_root, self.catalog)
-        self.task: TaskProcess | None = None
+        self.store = ModelStore(store_root if store_root is not None else self.settings.store_path(), self.catalog)
+        self.task: ModelTask | None = None
         self._task_label = ""
 
         self.where = QLabel(f"Models are kept in {self.store.root}. Choose another folder in Settings.")
         self.where.setObjectName("modelStoreFolder")
         self.where.setWordWrap(True)
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.tree = QTreeWidget()
-        self.tree.setObjectName("modelList")
-        self.tree.setColumnCount(len(COLUMNS))
-        self.tree.setHeaderLabels(list(COLUMNS))
-        self.tree.setRootIsDecorated(False)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(True)
-        header = self.tree.header()
-        header.setStretchLastSection(True)
-        for col in range(len(COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree = ModelList()
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
 
         self.progress_stage = QLabel()
@@ -152,13 +129,18 @@ class ModelManagerDialog(QDialog):
         layout.addLayout(actions)
         self.refresh()
 
+    def set_settings(self, settings: Settings) -> None:
+        """The window's settings changed (Settings dialog): the store folder may be another now."""
+        self.settings = settings
+        if self.isVisible() and (self.task is None or not self.task.is_running()):
+            self._follow_store_setting()
+            self.refresh()
+
     def _follow_store_setting(self) -> None:
         """The store folder may have been changed in Settings since the dialog was made."""
         if self._store_root_arg is not None:
             return
-        from desktop.core.settings import load_settings
-
-        root = load_settings().store_path()
+        root = self.settings.store_path()
         if root != self.store.root:
             try:
                 self.store = ModelStore(root, self.catalog)
@@ -170,96 +152,18 @@ class ModelManagerDialog(QDialog):
     # ----- the list ----------------------------------------------------------------------
     def refresh(self) -> None:
         """Read the store again and rebuild the list, keeping the selection."""
-        selected = self.selected()
-        self.tree.clear()
-        installed = {m.name: m for m in self.store.installed()}
-        groups: list[tuple[str, list[QTreeWidgetItem]]] = []
-        catalog_rows = [self._catalog_item(e, installed.get(e.name)) for e in (self.catalog or [])]
-        groups.append(("Catalog", catalog_rows))
-        names = {e.name for e in (self.catalog or [])}
-        groups.append(("Imported models", [self._imported_item(m) for n, m in installed.items() if n not in names]))
-        groups.append(("Fine-tuned adapters", [self._adapter_item(a) for a in self.store.list_adapters()]))
-        for title, items in groups:
-            if not items:
-                continue
-            head = QTreeWidgetItem([title])
-            head.setSizeHint(0, QSize(self.tree.fontMetrics().horizontalAdvance(title) + 16, ROW_HEIGHT))
-            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            font = head.font(0)
-            font.setBold(True)
-            head.setFont(0, font)
-            self.tree.addTopLevelItem(head)
-            head.setFirstColumnSpanned(True)
-            for item in items:
-                self.tree.addTopLevelItem(item)
-        if selected is not None:
-            self.select(*selected)
+        self.tree.fill(self.catalog, self.store)
         self._update_buttons()
 
-    def _item(self, kind: str, name: str, values: list[str]) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(values)
-        item.setData(0, _KIND, kind)
-        item.setData(0, _NAME, name)
-        item.setToolTip(len(COLUMNS) - 1, values[-1])
-        item.setSizeHint(0, QSize(self.tree.fontMetrics().horizontalAdvance(values[0]) + 16, ROW_HEIGHT))
-        for col in (1, 2):
-            item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return item
-
-    def _catalog_item(self, entry: CatalogEntry, model: Any) -> QTreeWidgetItem:
-        default = " (default)" if self.catalog is not None and entry.name == self.catalog.default_name else ""
-        return self._item(CATALOG, entry.name, [
-            entry.name + default, format_parameters(entry.parameters), human_bytes(entry.download_bytes),
-            self.status_text(entry.name, model, entry), entry.description,
-        ])
-
-    def _imported_item(self, model: Any) -> QTreeWidgetItem:
-        origin = "imported" if model.source == "import" else model.source
-        return self._item(IMPORTED, model.name, [
-            model.name, "", human_bytes(model.size_bytes), self.status_text(model.name, model), f"{origin} model",
-        ])
-
-    def _adapter_item(self, adapter: Any) -> QTreeWidgetItem:
-        return self._item(ADAPTER, adapter.name, [
-            adapter.name, "", human_bytes(adapter.size_bytes), f"adapter on {adapter.base_model}",
-            f"fine-tuned {adapter.created_at[:10]}" if adapter.created_at else "fine-tuned adapter",
-        ])
-
-    def status_text(self, name: str, model: Any, entry: CatalogEntry | None = None) -> str:
-        """"installed · quantized version built", "partly downloaded (120 MB of 990 MB)", ..."""
-        if model is None:
-            partial = self.store.partial_bytes(name)
-            if partial and entry is not None:
-                return f"partly downloaded ({human_bytes(partial)} of {human_bytes(entry.download_bytes)})"
-            return "partly downloaded" if partial else "not installed"
-        built = built_versions(self.store, model.name, model.revision)
-        if built:
-            return f"installed · quantized version built ({', '.join(built)})"
-        return "installed"
-
     def selected(self) -> tuple[str, str] | None:
-        item = self.tree.currentItem()
-        if item is None or item.data(0, _KIND) is None:
-            return None
-        return item.data(0, _KIND), item.data(0, _NAME)
-
-    def _rows(self) -> list[QTreeWidgetItem]:
-        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
-        return [item for item in items if item is not None and item.data(0, _KIND) is not None]
+        return self.tree.selected()
 
     def select(self, kind: str, name: str) -> bool:
-        for item in self._rows():
-            if item.data(0, _KIND) == kind and item.data(0, _NAME) == name:
-                self.tree.setCurrentItem(item)
-                return True
-        return False
+        return self.tree.select(kind, name)
 
     def row_status(self, name: str) -> str | None:
         """The Status column of the row for ``name`` (None when there is no such row)."""
-        for item in self._rows():
-            if item.data(0, _NAME) == name:
-                return item.text(3)
-        return None
+        return self.tree.row_status(name)
 
     def _update_buttons(self) -> None:
         busy = self.task is not None and self.task.is_running()
@@ -291,9 +195,7 @@ class ModelManagerDialog(QDialog):
                   f"Importing {Path(folder).name}")
 
     def build_quantized(self, name: str) -> None:
-        from desktop.core.settings import load_settings
-
-        s = load_settings()
+        s = self.settings
         self._run("quantize", {"name": name, "store_root": str(self.store.root), "backend": s.backend,
                                "quantization": "int8", "threads": s.threads}, f"Building the quantized version of {name}")
 
@@ -364,7 +266,7 @@ class ModelManagerDialog(QDialog):
             return
         self.show_message("")
         self._task_label = label
-        self.task = TaskProcess(kind, params, self)
+        self.task = ModelTask(kind, params, self)
         self.task.progress.connect(self._on_progress)
         self.task.finished.connect(self._on_finished)
         self.task.failed.connect(self._on_failed)
@@ -383,14 +285,14 @@ class ModelManagerDialog(QDialog):
         if total <= 0:
             if self.progress_bar.maximum() != 0:
                 self.progress_bar.setRange(0, 0)
-            self.progress_detail.setText(format_eta(eta_s))
+            self.progress_detail.setText(time_left(eta_s))
             return
         if self.progress_bar.maximum() != 1000:
             self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(int(1000 * min(done, total) / total))
         parts = [f"{human_bytes(done)} of {human_bytes(total)}"]
         if eta_s >= 0:
-            parts.append(format_eta(eta_s))
+            parts.append(time_left(eta_s))
         self.progress_detail.setText(" · ".join(parts))
 
     def _on_finished(self, result: object) -> None:

@@ -17,8 +17,8 @@ from desktop.ml.worker import task_main
 _WHAT = {"download": "The download", "import": "The import", "quantize": "Building the quantized version"}
 
 
-class TaskProcess(ChildTask):
-    """``TaskProcess("download", {"entry": entry}).start()``; see ``desktop.ml.worker.run_task``.
+class ModelTask(ChildTask):
+    """``ModelTask("download", {"entry": entry}).start()``; see ``desktop.ml.worker.run_task``.
     ``finished`` carries the task's result dict ({"name", "path", ...})."""
 
     def __init__(self, kind: str, params: dict[str, Any], parent: QObject | None = None) -> None:

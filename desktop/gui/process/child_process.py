@@ -1,12 +1,12 @@
 """One spawned child process and its pipes, as the window sees it: nothing here ever blocks.
 
-Messages from the child are read by a small thread into a ``queue.Queue`` that the GUI thread
-drains on a timer, so a large digest never stalls painting. The child's end of the event pipe is
-the only writer (we close ours right after the start), so the reader sees end-of-file the moment
-the child dies, however it dies; it then reaps the process and queues ``(EXITED, exitcode)``
-after the child's last message.
+Messages from the child are read and decoded (``desktop.ml.protocol``) by a small thread into a
+``queue.Queue`` that the GUI thread drains on a timer, so a large digest never stalls painting.
+The child's end of the event pipe is the only writer (we close ours right after the start), so the
+reader sees end-of-file the moment the child dies, however it dies; it then reaps the process and
+queues ``Exited(exitcode)`` after the child's last message.
 
-No Qt here: ``WorkerBridge`` and ``TaskProcess`` put the Qt face on it.
+No Qt here: ``WorkerBridge`` and ``ChildTask`` put the Qt face on it.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from desktop.ml import protocol
+from desktop.ml.protocol import Exited, Message
 from desktop.ml.worker import CancelFlag
 
 log = logging.getLogger(__name__)
-
-#: The last message of every child: ``(EXITED, exitcode)``; never sent by the child itself.
-EXITED = "__exited__"
 
 
 class ChildProcess:
@@ -41,7 +40,7 @@ class ChildProcess:
                  requests: bool = True) -> None:
         ctx = mp.get_context("spawn")
         self.flag = CancelFlag(ctx)
-        self.inbox: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self.inbox: queue.Queue[Message] = queue.Queue()
         self.killed = False
         self.exitcode: int | None = None
         events_r, events_w = ctx.Pipe(duplex=False)
@@ -73,19 +72,19 @@ class ChildProcess:
     def exited(self) -> bool:
         return not self._reader.is_alive()
 
-    def send(self, message: tuple[Any, ...]) -> bool:
+    def send(self, message: Message) -> bool:
         """Queue a request for the child; False when the child is gone."""
         if self._requests is None:
             return False
         try:
-            self._requests.send(message)
+            protocol.send(self._requests, message)
         except (OSError, ValueError):
             return False
         return True
 
-    def messages(self, limit: int = 200) -> list[tuple[Any, ...]]:
+    def messages(self, limit: int = 200) -> list[Message]:
         """What has arrived, without waiting."""
-        out: list[tuple[Any, ...]] = []
+        out: list[Message] = []
         while len(out) < limit:
             try:
                 out.append(self.inbox.get_nowait())
@@ -131,10 +130,10 @@ class ChildProcess:
         own_group = False
         while True:
             try:
-                message = self._events.recv()
+                message = protocol.receive(self._events)
             except (EOFError, OSError):
                 break
-            except Exception:  # a message that does not unpickle: skip it, keep reading
+            except ValueError:  # a message that does not decode: skip it, keep reading
                 log.exception("unreadable message from %s", self.process.name)
                 continue
             if not own_group:
@@ -153,7 +152,7 @@ class ChildProcess:
             with contextlib.suppress(OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.close_requests()
-        self.inbox.put((EXITED, self.exitcode))
+        self.inbox.put(Exited(self.exitcode))
 
 
 def describe_exit(exitcode: int | None) -> str:

@@ -2,7 +2,7 @@
 cancelled / ended signals, and a Cancel that kills the child if it has not stopped by itself
 within ``CANCEL_GRACE_MS``.
 
-Model downloads and imports (``TaskProcess``) and fine-tuning runs (``FinetuneTask``) are both
+Model downloads and imports (``ModelTask``) and fine-tuning runs (``FinetuneTask``) are both
 this; the summarizing worker has its own bridge because it runs many jobs in one process.
 """
 
@@ -16,9 +16,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.core.events import Notice, Progress
+from desktop.core.events import Event, Notice, Progress
+from desktop.gui.process.child_process import ChildProcess, describe_exit
 from desktop.gui.process.worker_bridge import BUSY_POLL_MS, CANCEL_GRACE_MS
-from desktop.gui.process.child_process import EXITED, ChildProcess, describe_exit
+from desktop.ml.protocol import FINAL, EventMessage, Exited, Failed, Message, TaskDied, WasCancelled
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,9 @@ class ChildTask(QObject):
     #: stage, done, total, eta in seconds (-1: unknown); total 0 means "no measure of progress"
     progress = Signal(str, int, int, float)
     notice = Signal(str)
-    #: the task's result
+    #: the task's result (the ``result`` of its ``protocol`` message)
     finished = Signal(object)
-    #: error name, sentence
+    #: the typed error's name (``protocol.error_kind``), sentence
     failed = Signal(str, str)
     cancelled = Signal()
     #: after finished, failed or cancelled
@@ -62,7 +63,7 @@ class ChildTask(QObject):
         except (OSError, RuntimeError) as exc:
             log.exception("%s could not be started", name)
             self._settle()
-            self.failed.emit("TaskDied", f"{self.what} could not be started ({exc}).")
+            self.failed.emit(TaskDied.__name__, f"{self.what} could not be started ({exc}).")
             self.ended.emit()
             return
         self._timer.start()
@@ -89,16 +90,20 @@ class ChildTask(QObject):
         return self._child is None or self._child.wait(timeout)
 
     # ----- what subclasses say -----------------------------------------------------------------
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: Event) -> None:
         if isinstance(event, Progress):
             eta = -1.0 if event.eta_s is None else float(event.eta_s)
             self.progress.emit(event.stage, int(event.done), int(event.total), eta)
         elif isinstance(event, Notice):
             self.notice.emit(event.text)
 
-    def _result(self, payload: Any) -> Any:
-        """The ``finished`` signal's value; ValueError when the child sent something unreadable."""
-        return payload
+    def _result(self, message: Message) -> Any:
+        """The ``finished`` signal's value from the task's finishing message; ValueError when the
+        child sent something else."""
+        result = getattr(message, "result", None)
+        if result is None:
+            raise ValueError(f"{type(message).__name__} carries no result")
+        return result
 
     def _died(self, how: str) -> str:
         return f"{self.what} stopped unexpectedly ({how}); try again."
@@ -128,28 +133,27 @@ class ChildTask(QObject):
                 return
             self._dispatch(message)
 
-    def _dispatch(self, message: tuple[Any, ...]) -> None:
-        kind = message[0]
-        if kind == "event":
-            self._on_event(message[2])
+    def _dispatch(self, message: Message) -> None:
+        if isinstance(message, EventMessage):
+            self._on_event(message.event)
             return
-        if kind not in ("finished", "failed", "cancelled", EXITED):
+        if not isinstance(message, (*FINAL, Exited)):
             return
         self._settle()
-        if kind == "finished":
+        if isinstance(message, Failed):
+            self.failed.emit(message.error, message.message)
+        elif isinstance(message, WasCancelled) or (isinstance(message, Exited) and self._cancel_asked):
+            self.cancelled.emit()
+        elif isinstance(message, Exited):
+            self.failed.emit(TaskDied.__name__, self._died(describe_exit(message.exitcode)))
+        else:
             try:
-                result = self._result(message[2])
-            except (KeyError, TypeError, ValueError) as exc:
+                result = self._result(message)
+            except ValueError as exc:
                 log.exception("unreadable result from %s", self.task_id)
-                self.failed.emit("TaskDied", f"{self.what} sent a result that could not be read ({exc}).")
+                self.failed.emit(TaskDied.__name__, f"{self.what} sent a result that could not be read ({exc}).")
             else:
                 self.finished.emit(result)
-        elif kind == "failed":
-            self.failed.emit(message[2], message[3])
-        elif kind == "cancelled" or self._cancel_asked:
-            self.cancelled.emit()
-        else:
-            self.failed.emit("TaskDied", self._died(describe_exit(message[1])))
         self.ended.emit()
 
 

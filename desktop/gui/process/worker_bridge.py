@@ -1,7 +1,7 @@
 """The one bridge between the window and the summarizer's worker process.
 
 The worker (``desktop.ml.worker.worker_main``) holds the loaded model and runs one job at a
-time; its messages become the Qt signals below. Cancel sets a shared flag the engine checks
+time; its typed messages (``desktop.ml.protocol``) become the Qt signals below, in ``_dispatch``. Cancel sets a shared flag the engine checks
 between batches and inside generation; if the worker has not stopped within
 ``CANCEL_GRACE_MS`` (a model still loading, a conversion running) it is killed and a fresh
 one started, so Cancel always acts within a second. A worker that dies on its own (a crash,
@@ -15,12 +15,24 @@ import logging
 import multiprocessing.util  # noqa: F401 - registers its exit handler now, so ours (registered below) runs first
 import weakref
 from collections import deque
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.core.events import Notice, Partial, Preview, Progress
-from desktop.gui.process.child_process import EXITED, ChildProcess, describe_exit
+from desktop.core.events import Event, Notice, Partial, Preview, Progress
+from desktop.gui.process.child_process import ChildProcess, describe_exit
+from desktop.ml.engine.job import JobSpec
+from desktop.ml.protocol import (
+    EventMessage,
+    Exited,
+    Failed,
+    JobFinished,
+    Message,
+    Ready,
+    RunJob,
+    Shutdown,
+    Started,
+    WasCancelled,
+)
 from desktop.ml.worker import worker_main
 
 log = logging.getLogger(__name__)
@@ -55,12 +67,12 @@ class WorkerBridge(QObject):
     preview = Signal(str, object)
     #: job_id, text (a skipped file, a fallback to the extractive engine)
     notice = Signal(str, str)
-    #: job_id, payload {"digest": dict, "documents": [dict], "errors": [dict]}
+    #: job_id, ``protocol.JobFinished`` (the Digest, its Documents, the files left out)
     finished = Signal(str, object)
-    #: job_id, error name (PasswordRequired, ModelNotFound, ...), sentence
+    #: job_id, the typed error's name (PasswordRequired, ModelNotFound, ...; ``protocol.error_kind``), sentence
     failed = Signal(str, str, str)
     cancelled = Signal(str)
-    #: job_id ("" when no job was running), sentence
+    #: job_id ("" when no job was running), sentence; the job failed with ``WorkerDied``
     worker_died = Signal(str, str)
     #: a worker process is up and waiting for jobs
     worker_started = Signal()
@@ -72,9 +84,9 @@ class WorkerBridge(QObject):
         self._child: ChildProcess | None = None
         self._ready = False
         self._current: str | None = None
-        self._current_spec: Any = None
+        self._current_spec: JobSpec | None = None
         self._job_started = False
-        self._waiting: deque[tuple[str, Any]] = deque()
+        self._waiting: deque[tuple[str, JobSpec]] = deque()
         self._cancel_requested: set[str] = set()
         self._failed_starts = 0
         self._closed = False
@@ -94,7 +106,7 @@ class WorkerBridge(QObject):
         if self._child is None:
             self._spawn()
 
-    def submit(self, job_id: str, spec: Any) -> None:
+    def submit(self, job_id: str, spec: JobSpec) -> None:
         if self._closed:
             raise RuntimeError("the worker bridge has been shut down")
         self._waiting.append((job_id, spec))
@@ -141,7 +153,7 @@ class WorkerBridge(QObject):
         if child is not None:
             if self._current is not None:
                 child.flag.set()
-            child.send(("shutdown",))
+            child.send(Shutdown())
             child.close_requests()
             if not child.wait(timeout):
                 child.kill()
@@ -182,7 +194,7 @@ class WorkerBridge(QObject):
         job_id, spec = self._waiting.popleft()
         self._current, self._current_spec, self._job_started = job_id, spec, False
         self._timer.setInterval(BUSY_POLL_MS)
-        if not self._child.send(("job", job_id, spec)):
+        if not self._child.send(RunJob(job_id, spec)):
             log.warning("the worker's request pipe is closed; waiting for its exit to be noticed")
 
     def _end_current(self) -> str | None:
@@ -220,43 +232,40 @@ class WorkerBridge(QObject):
             try:
                 self._dispatch(child, message)
             except Exception:
-                log.exception("handling worker message %r failed", message[:2])
+                log.exception("handling worker message %s failed", type(message).__name__)
 
-    def _dispatch(self, child: ChildProcess, message: tuple[Any, ...]) -> None:
-        kind = message[0]
-        if kind == EXITED:
-            self._on_exit(message[1])
+    def _dispatch(self, child: ChildProcess, message: Message) -> None:
+        """Where a worker's message becomes a signal."""
+        if isinstance(message, Exited):
+            self._on_exit(message.exitcode)
             return
-        if kind == "ready":
+        if isinstance(message, Ready):
             self._ready = True
             self._failed_starts = 0
             self.worker_started.emit()
             self._pump()
             return
-        job_id = message[1]
-        if job_id != self._current:
+        job_id = getattr(message, "task_id", None)
+        if job_id is None or job_id != self._current:
             return  # from a job already settled here (cancelled while waiting, say)
-        if kind == "started":
+        if isinstance(message, Started):
             self._job_started = True
             if job_id in self._cancel_requested:
                 child.flag.set()  # the worker clears the flag when it takes a job
             self.started.emit(job_id)
-        elif kind == "event":
-            self._emit_event(job_id, message[2])
-        elif kind == "finished":
+        elif isinstance(message, EventMessage):
+            self._emit_event(job_id, message.event)
+        elif isinstance(message, (JobFinished, Failed, WasCancelled)):
             self._end_current()
-            self.finished.emit(job_id, message[2])
-            self._pump()
-        elif kind == "failed":
-            self._end_current()
-            self.failed.emit(job_id, message[2], message[3])
-            self._pump()
-        elif kind == "cancelled":
-            self._end_current()
-            self.cancelled.emit(job_id)
+            if isinstance(message, JobFinished):
+                self.finished.emit(job_id, message)
+            elif isinstance(message, Failed):
+                self.failed.emit(job_id, message.error, message.message)
+            else:
+                self.cancelled.emit(job_id)
             self._pump()
 
-    def _emit_event(self, job_id: str, event: Any) -> None:
+    def _emit_event(self, job_id: str, event: Event) -> None:
         if isinstance(event, Progress):
             eta = -1.0 if event.eta_s is None else float(event.eta_s)
             self.progress.emit(job_id, event.stage, int(event.done), int(event.total), eta)
@@ -286,7 +295,7 @@ class WorkerBridge(QObject):
                 return
         started, spec = self._job_started, self._current_spec
         job_id = self._end_current()
-        if job_id is not None and not started:
+        if job_id is not None and not started and spec is not None:
             self._waiting.appendleft((job_id, spec))  # it never ran: the new worker takes it
             job_id = None
         self._spawn()

@@ -25,15 +25,17 @@ from PySide6.QtWidgets import (
 from desktop.core import paths
 from desktop.core.ingest.ocr.options import OcrOptions
 from desktop.core.ingest.ocr.tesseract import installed_languages
-from desktop.core.settings import LENGTHS, THEMES, Settings, save_settings
+from desktop.core.settings import LENGTHS, THEMES, Settings
 from desktop.gui.settings.file_manager_toggle import FileManagerToggle
+from desktop.gui.settings.save import save_or_say
 
 DEVICES = (("auto", "Automatic (GPU if available)"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
 OCR_CHOICES = (("auto", "Pages without a text layer"), ("always", "Every page"), ("never", "Never"))
 
 
 class SettingsDialog(QDialog):
-    """Edits a copy of ``Settings``; on OK saves it and emits ``settings_saved``."""
+    """Edits a copy of ``Settings``; on OK saves it (one message if the disk refuses) and emits
+    ``settings_saved``, so the window applies it either way."""
 
     settings_saved = Signal(object)
 
@@ -120,7 +122,7 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         settings = self.values()
-        save_settings(settings)
+        save_or_say(settings)
         self._settings = settings
         self.settings_saved.emit(settings)
         self.file_manager.apply()

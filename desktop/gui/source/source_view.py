@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from desktop.core.digest import Source
 from desktop.core.document import Document
-from desktop.core.ingest import iter_documents
-from desktop.core.settings import load_settings
+from desktop.core.ingest import OcrOptions, iter_documents
+from desktop.core.ingest.ocr.options import DEFAULT_OCR
 from desktop.gui.source.page_image_view import PageImageView
 from desktop.gui.source.source_text import PLACEHOLDER, SourceText
 
@@ -44,6 +44,9 @@ class SourceView(QWidget):
         self._generation = 0
         self._pending: Source | None = None
         self._loading = False
+        #: how jobs recognize scans (the window sets the user's choice), so a file read again here
+        #: reuses the pages its job recognized and cached
+        self.ocr: OcrOptions = DEFAULT_OCR
 
         self.picker = QComboBox()
         self.picker.setObjectName("sourcePicker")
@@ -153,10 +156,11 @@ class SourceView(QWidget):
         self.picker.clear()
         self.text.setPlaceholderText("Reading the documents…")
 
+        ocr = self.ocr
+
         def work() -> None:
             docs: list[Document] = []
             try:
-                ocr = load_settings().ocr_options()  # the job's OCR choice, so its cached pages are reused
                 for outcome in iter_documents([Path(p) for p in paths], ocr=ocr):
                     if outcome.document is not None:
                         docs.append(outcome.document)

@@ -1,77 +1,78 @@
 """What the main window does with the digest it shows: reopen it from History, save edits back,
-close, export and copy it. A mixin of ``MainWindow``, apart so each module stays readable.
-"""
+close, export and copy it. A part of ``MainWindow``, given the window it acts on."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, QObject
 from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import QFileDialog
 
-from desktop.core.digest import Digest
 from desktop.core.export import ExportError, export_digest, markdown_to_text
 from desktop.gui.common import messages
 from desktop.gui.digest.export_pdf import export_pdf
-from desktop.gui.window.window_layout import WindowLayout
+from desktop.gui.window.job_follower import digest_files
+
+if TYPE_CHECKING:
+    from desktop.gui.window.main_window import MainWindow
 
 EXPORT_FILTERS = "Markdown (*.md);;Plain text (*.txt);;Word document (*.docx);;PDF (*.pdf)"
 
 
-class DigestActions(WindowLayout):
-    followed: str | None
-    entries: dict[str, str]
-
-    if TYPE_CHECKING:
-        def _update_actions(self) -> None: ...
+class DigestActions(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
 
     # ------------------------------------------------------------------ history
     def open_history_entry(self, entry_id: str) -> None:
+        w = self.window
         try:
-            digest, markdown = self.history.load(entry_id)
+            digest, markdown = w.history.load(entry_id)
         except (OSError, ValueError, KeyError) as exc:
             messages.error(f"This digest could not be opened: {exc}")
             return
-        entry = next((e for e in self.history.list() if e.id == entry_id), None)
+        entry = next((e for e in w.history.list() if e.id == entry_id), None)
         source_paths = list(entry.paths) if entry else []
-        self.followed = None
-        self.digest_view.show_digest(digest, paths=source_paths, markdown=markdown or None, entry_id=entry_id)
-        self.source_view.load_paths(digest_files(digest) or source_paths)
-        self.status.show_digest(digest, self.settings)
-        self._update_actions()
+        w.follower.unfollow()
+        w.digest_view.show_digest(digest, paths=source_paths, markdown=markdown or None, entry_id=entry_id)
+        w.source_view.load_paths(digest_files(digest) or source_paths)
+        w.status.show_digest(digest, w.settings)
+        w.update_actions()
 
-    def _on_entry_deleted(self, entry_id: str) -> None:
-        self.entries = {j: e for j, e in self.entries.items() if e != entry_id}
-        if self.digest_view.entry_id == entry_id:
-            self.digest_view.entry_id = None
+    def on_entry_deleted(self, entry_id: str) -> None:
+        self.window.follower.forget_entry(entry_id)
+        if self.window.digest_view.entry_id == entry_id:
+            self.window.digest_view.entry_id = None
 
-    def _on_digest_edited(self, markdown: str) -> None:
-        digest, entry_id = self.digest_view.digest, self.digest_view.entry_id
+    def on_digest_edited(self, markdown: str) -> None:
+        w = self.window
+        digest, entry_id = w.digest_view.digest, w.digest_view.entry_id
         if digest is None or entry_id is None:
             return
         try:
-            self.history.update(entry_id, digest, markdown)
+            w.history.update(entry_id, digest, markdown)
         except (OSError, ValueError) as exc:
             messages.error(f"Your edit could not be saved to history: {exc}. Export the digest to keep it.")
-        self.history_view.refresh()
+        w.history_view.refresh()
 
     # ------------------------------------------------------------------ digest actions
     def close_digest(self) -> None:
         """Back to the welcome page; the queue (and a running job) carries on."""
-        self.followed = None
-        self.digest_view.show_welcome()
-        self.source_view.clear()
-        self._update_actions()
+        self.window.follower.unfollow()
+        self.window.digest_view.show_welcome()
+        self.window.source_view.clear()
+        self.window.update_actions()
 
     def export_dialog(self) -> None:
-        digest = self.digest_view.digest
+        digest = self.window.digest_view.digest
         if digest is None:
             return
         name = "".join(c if c.isalnum() or c in " -_" else "_" for c in (digest.title or "digest")).strip()[:80] or "digest"
-        folder = Path(self.tree.root or Path.home())
-        path, chosen = QFileDialog.getSaveFileName(self, "Export digest", str(folder / f"{name}.md"), EXPORT_FILTERS)
+        folder = Path(self.window.tree.root or Path.home())
+        path, chosen = QFileDialog.getSaveFileName(self.window, "Export digest", str(folder / f"{name}.md"), EXPORT_FILTERS)
         if not path:
             return
         target = Path(path)
@@ -80,23 +81,24 @@ class DigestActions(WindowLayout):
         self.export_to(target)
 
     def export_to(self, target: Path) -> Path | None:
-        digest = self.digest_view.digest
+        view = self.window.digest_view
+        digest = view.digest
         if digest is None:
             return None
-        markdown = self.digest_view.export_markdown()
+        markdown = view.export_markdown()
         try:
             if target.suffix.lower() == ".pdf":
                 export_pdf(markdown, target, title=digest.title)
             else:
-                export_digest(digest, target, markdown=markdown if self.digest_view.is_edited else None)
+                export_digest(digest, target, markdown=markdown if view.is_edited else None)
         except ExportError as exc:
             messages.error(exc.message)
             return None
-        self.status.showMessage(f"Saved {target.name}", 6000)
+        self.window.status.showMessage(f"Saved {target.name}", 6000)
         return target
 
     def copy_digest(self) -> None:
-        markdown = self.digest_view.export_markdown()
+        markdown = self.window.digest_view.export_markdown()
         if not markdown:
             return
         mime = QMimeData()
@@ -105,19 +107,4 @@ class DigestActions(WindowLayout):
         html.setMarkdown(markdown)
         mime.setHtml(html.toHtml())
         QGuiApplication.clipboard().setMimeData(mime)
-        self.status.showMessage("Digest copied to the clipboard", 4000)
-
-    def _focus_ask(self) -> None:
-        self.ask_field.setFocus()
-        self.ask_field.selectAll()
-
-    def _sync_edit_action(self, on: bool) -> None:
-        if self.edit_action.isChecked() != on:
-            self.edit_action.blockSignals(True)
-            self.edit_action.setChecked(on)
-            self.edit_action.blockSignals(False)
-
-
-def digest_files(digest: Digest) -> list[str]:
-    """The files a digest was made from, once each, in digest order."""
-    return list(dict.fromkeys(d.path for d in digest.documents if d.path))
+        self.window.status.showMessage("Digest copied to the clipboard", 4000)

@@ -1,10 +1,12 @@
 """The main window: files on the left (tree, queue, history), the digest in the centre with the
 Ask field above it, the source text on the right; toolbar, menus and status bar around them.
 
-The window only wires views to the job queue and to History; all model work happens in the
-worker process behind the queue, so nothing here blocks the event loop. Its widgets, actions and
-saved layout are built in ``window_layout``; what it does with a digest (History, export, copy)
-is in ``digest_actions``; this module follows jobs.
+The window is put together from parts, each in its own module of this room: the panes
+(``panes``), the actions, menus and toolbar (``window_actions``), the job the digest view follows
+(``job_follower``), what happens when a job ends (``job_outcomes``), what is done with the digest
+on show (``digest_actions``) and the saved layout (``window_state``). This module wires them to
+each other and to the rooms they come from: the only place the rooms meet. All model work happens
+in the worker process behind the queue, so nothing here blocks the event loop.
 """
 
 from __future__ import annotations
@@ -16,32 +18,32 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QWidget
 
 from desktop import __version__
 from desktop.core import paths
-from desktop.core.digest import Digest
 from desktop.core.history import History
-from desktop.core.render import to_markdown
-from desktop.core.settings import Settings, load_settings, save_settings
+from desktop.core.settings import Settings, load_settings
 from desktop.gui.common import messages
-from desktop.gui.window.digest_actions import DigestActions, digest_files
-from desktop.gui.intake.drop_filter import DropFilter, split_supported, unsupported_message
-from desktop.gui.jobs.job_queue import CANCELLED, DONE, FAILED, Job, JobQueue
-from desktop.gui.models.model_picker import EXTRACTIVE
-from desktop.gui.window.password_prompt import PasswordPrompt
 from desktop.gui.common.theme import apply_theme
+from desktop.gui.intake.drop_filter import DropFilter
+from desktop.gui.intake.formats import open_filter
+from desktop.gui.intake.intake import take_in
+from desktop.gui.jobs.job_queue import JobQueue
+from desktop.gui.models.model_picker import EXTRACTIVE
+from desktop.gui.settings.save import save_or_say
+from desktop.gui.window.digest_actions import DigestActions
+from desktop.gui.window.job_follower import JobFollower
+from desktop.gui.window.job_outcomes import JobOutcomes
+from desktop.gui.window.panes import Panes
+from desktop.gui.window.password_prompt import PasswordPrompt
+from desktop.gui.window.window_actions import WindowActions
+from desktop.gui.window.window_state import restore_state, save_state
 
 log = logging.getLogger(__name__)
 
-OPEN_FILTER = ("Documents Precis reads (*.pdf *.docx *.eml *.mbox *.msg *.vtt *.srt *.json *.txt *.md *.markdown *.text *.log)"
-               ";;All files (*)")
-NO_MODEL_BANNER = ("No FLAN-T5 model is installed, so this digest was made by the built-in extractive engine: it quotes "
-                   "the most central sentences instead of writing a summary. Get FLAN-T5 (base: about 1 GB, once) "
-                   "for written summaries.")
 
-
-class MainWindow(DigestActions):
+class MainWindow(QMainWindow):
     def __init__(self, queue: JobQueue, settings: Settings | None = None, history: History | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,22 +52,33 @@ class MainWindow(DigestActions):
         self.setWindowIcon(QApplication.windowIcon())
         self.setAcceptDrops(True)
         self.queue = queue
+        #: the user's settings, in memory: jobs are made from them, the file only keeps them
         self.settings = settings or load_settings()
         self.history = history or History()
-        #: the job whose progress the digest view shows (None: a finished or reopened digest)
-        self.followed: str | None = None
-        #: job id -> history entry id, for finished jobs
-        self.entries: dict[str, str] = {}
         self.model_manager: QWidget | None = None
         self.finetune_panel: QWidget | None = None
         self.settings_dialog: QWidget | None = None
-        self.password_prompt: PasswordPrompt | None = None
-        self._banner_dismissed = False
 
-        self._build_views()
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
+        self.panes = panes = Panes(queue, self.history)
+        self.setCentralWidget(panes.splitter)
+        self.setStatusBar(panes.status)
+        # The panes the wiring below and the parts use, by name.
+        self.file_panel, self.tree, self.queue_view = panes.file_panel, panes.tree, panes.queue_view
+        self.history_view, self.side_tabs, self.splitter = panes.history_view, panes.side_tabs, panes.splitter
+        self.banner, self.ask_field, self.ask_button = panes.banner, panes.ask_field, panes.ask_button
+        self.digest_view, self.source_view, self.status = panes.digest_view, panes.source_view, panes.status
+        self.source_view.ocr = self.settings.ocr_options()
+        self.follower = JobFollower(queue, self.digest_view, self.source_view, self)
+        self.outcomes = JobOutcomes(self)
+        self.digest_actions = DigestActions(self)
+        self.window_actions = actions = WindowActions(self)
+        self.model_picker, self.length_combo = actions.model_picker, actions.length_combo
+        self.open_action, self.summarize_action, self.cancel_action = (
+            actions.open_action, actions.summarize_action, actions.cancel_action)
+        self.export_action, self.copy_action, self.edit_action = actions.export_action, actions.copy_action, actions.edit_action
+        self.close_digest_action, self.settings_action, self.quit_action = (
+            actions.close_digest_action, actions.settings_action, actions.quit_action)
+        self.models_action, self.finetune_action = actions.models_action, actions.finetune_action
         self._connect()
         self.drop_filter = DropFilter(self)
         self.drop_filter.dropped.connect(self.open_paths)
@@ -74,41 +87,39 @@ class MainWindow(DigestActions):
         app.installEventFilter(self.drop_filter)
         self.model_picker.refresh(self.settings)
         self.status.show_settings(self.settings, self.model_picker.current_name())
-        self._update_actions()
+        self.update_actions()
         self.resize(1280, 800)
-        self.restore_state()
+        restore_state(self, panes)
         for notice in self.history.notices:
             QTimer.singleShot(0, self, lambda n=notice: messages.warning(n))
 
     def _connect(self) -> None:
         q = self.queue
-        q.job_changed.connect(self._on_job_changed)
-        q.job_partial.connect(self._on_job_partial)
-        q.job_preview.connect(self._on_job_preview)
-        q.job_finished.connect(self._on_job_finished)
-        q.job_notice.connect(self._on_job_notice)
-        self.queue_view.job_selected.connect(self.show_job)
+        q.job_changed.connect(lambda _id: self.update_actions())
+        q.job_notice.connect(lambda _id, text: self.status.showMessage(text, 8000))
+        self.follower.changed.connect(self.update_actions)
+        self.queue_view.job_selected.connect(self.follower.show_job)
         self.tree.summarize_requested.connect(lambda p, together: self.summarize(p, together=together))
         self.tree.root_changed.connect(self._on_tree_root)
-        self.tree.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
-        self.history_view.entry_activated.connect(self.open_history_entry)
-        self.history_view.entry_deleted.connect(self._on_entry_deleted)
+        self.tree.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
+        self.history_view.entry_activated.connect(self.digest_actions.open_history_entry)
+        self.history_view.entry_deleted.connect(self.digest_actions.on_entry_deleted)
         self.digest_view.citation_activated.connect(self.source_view.show_source)
-        self.digest_view.edited.connect(self._on_digest_edited)
+        self.digest_view.edited.connect(self.digest_actions.on_digest_edited)
         self.digest_view.edit_button.toggled.connect(self._sync_edit_action)
         self.source_view.documents_changed.connect(self.digest_view.set_documents)
         self.ask_field.returnPressed.connect(self.ask)
         self.ask_button.clicked.connect(self.ask)
-        self.ask_field.textChanged.connect(lambda _t: self._update_actions())
+        self.ask_field.textChanged.connect(lambda _t: self.update_actions())
         self.model_picker.model_chosen.connect(self._on_model_chosen)
         self.length_combo.activated.connect(self._on_length_chosen)
         self.banner.action_clicked.connect(self.open_model_manager)
-        self.banner.dismissed.connect(lambda: setattr(self, "_banner_dismissed", True))
+        self.banner.dismissed.connect(lambda: setattr(self.outcomes, "banner_dismissed", True))
         messages.bridge().shown.connect(self._show_message)
 
     # ------------------------------------------------------------------ start
     def start(self, files: list[str] | None = None, then: Callable[[], object] | None = None) -> None:
-        """After ``show()``: root the tree, queue ``files`` (``precis FILE...``) or run ``then`` (a
+        """After ``show()``: root the tree, take in ``files`` (``precis FILE...``) or run ``then`` (a
         hand-over action, ``precis --summarize``), or greet a new user."""
         samples = paths.resource("samples")
         first_run = self.settings.tree_root is None and not self.history.list()
@@ -131,7 +142,26 @@ class MainWindow(DigestActions):
             # Start the worker in the background, so the first Summarize does not wait for it.
             QTimer.singleShot(800, self, self.queue.bridge.start)
 
-    # ------------------------------------------------------------------ jobs
+    # ------------------------------------------------------------------ files in, jobs out
+    def open_paths(self, entries: list[str], *, separately: bool = False) -> str | None:
+        """Every way files come in ends here (a drop, Open, start-up arguments, a hand-over): take
+        them in (``intake.take_in``), queue what Precis reads as one job (``separately``: one job
+        each), and name the rest in one message. Returns the (first) job's id."""
+        intake = take_in([str(e) for e in entries])
+        if separately:
+            job_ids = [self.summarize([path]) for path in intake.accepted]
+        else:
+            job_ids = [self.summarize(intake.accepted)] if intake.accepted else []
+        if intake.message:
+            messages.info(intake.message)
+        return job_ids[0] if job_ids else None
+
+    def open_dialog(self) -> None:
+        start = self.tree.root or str(Path.home())
+        files, _ = QFileDialog.getOpenFileNames(self, "Open documents", start, open_filter())
+        if files:
+            self.open_paths(files)
+
     def job_overrides(self) -> dict[str, Any]:
         return {**self.model_picker.spec_overrides(), "length": self.length_combo.currentData()}
 
@@ -140,8 +170,9 @@ class MainWindow(DigestActions):
         if not paths_:
             return None
         spec = {**self.job_overrides(), **overrides}
-        job_id = self.queue.enqueue(list(paths_), query=query, title=title, together=together, **spec)
-        self.follow(job_id)
+        job_id = self.queue.enqueue(list(paths_), settings=self.settings, query=query, title=title, together=together,
+                                    **spec)
+        self.follower.follow(job_id)
         self.side_tabs.setCurrentWidget(self.queue_view)
         return job_id
 
@@ -172,161 +203,36 @@ class MainWindow(DigestActions):
             self.queue.cancel(job.id)
 
     def follow(self, job_id: str) -> None:
-        """Show this job in the digest view: its progress now, its digest when done."""
-        job = self.queue.job(job_id)
-        if job is None:
-            return
-        if job.state == DONE:
-            self._show_job_result(job)
-            return
-        self.followed = job_id
-        self.digest_view.begin_job(job_id, job.title, job.paths)
-        if job.preview is not None:
-            self.digest_view.show_preview(*job.preview)
-        for text, source in job.partials:
-            self.digest_view.add_partial(text, source)
-        self.source_view.clear()
-        if job.state in (FAILED, CANCELLED):
-            self.digest_view.set_stage(job.error or job.state)
-        else:
-            self.digest_view.set_stage(job.stage, job.done, job.total, job.eta_s if job.eta_s >= 0 else None)
-        self._update_actions()
+        self.follower.follow(job_id)
 
     def show_job(self, job_id: str) -> None:
-        if job_id and job_id != self.followed:
-            self.follow(job_id)
+        self.follower.show_job(job_id)
 
-    def _on_job_changed(self, job_id: str) -> None:
-        if job_id == self.followed:
-            job = self.queue.job(job_id)
-            if job is not None and not job.ended:
-                self.digest_view.set_stage(job.stage, job.done, job.total, job.eta_s if job.eta_s >= 0 else None)
-        self._update_actions()
+    def close_digest(self) -> None:
+        self.digest_actions.close_digest()
 
-    def _on_job_preview(self, job_id: str, preview: object) -> None:
-        if job_id == self.followed:
-            self.digest_view.show_preview(*preview)  # type: ignore[misc]
+    @property
+    def followed(self) -> str | None:
+        """The job whose progress the digest view shows."""
+        return self.follower.followed
 
-    def _on_job_partial(self, job_id: str, text: str, source: str) -> None:
-        if job_id == self.followed:
-            self.digest_view.add_partial(text, source)
-
-    def _on_job_notice(self, job_id: str, text: str) -> None:
-        self.status.showMessage(text, 8000)
-
-    def _on_job_finished(self, job_id: str) -> None:
-        job = self.queue.job(job_id)
-        self._update_actions()
-        if job is None:
-            return
-        if job.state == DONE:
-            self._finished(job)
-        elif job.state == FAILED:
-            if job.error_name == "PasswordRequired":
-                self._ask_passwords(job, [(p, job.error) for p in job.paths])
-            else:
-                messages.error(job.error or "The job failed.")
-            if job_id == self.followed:
-                self.digest_view.set_stage(f"Failed: {job.error}" if job.error else "Failed")
-        elif job.state == CANCELLED and job_id == self.followed:
-            self.digest_view.set_stage("Cancelled")
-
-    def _finished(self, job: Job) -> None:
-        digest: Digest = job.digest()
-        errors = list((job.result or {}).get("errors", []))
-        protected = [(e["path"], e.get("message", "")) for e in errors if e.get("error") == "PasswordRequired"]
-        other = [e for e in errors if e.get("error") != "PasswordRequired"]
-        if other:
-            lines = "\n".join(f"  • {e.get('message') or Path(e.get('path', '')).name}" for e in other[:12])
-            more = f"\n  … and {len(other) - 12} more" if len(other) > 12 else ""
-            messages.warning(f"Some files of “{job.title}” could not be read and were left out:\n{lines}{more}")
-        if digest.documents and not protected:
-            self._add_to_history(job, digest)
-        if protected and not digest.documents and job.id == self.followed:
-            self.digest_view.set_stage("Waiting for the password…")
-        elif job.id == self.followed or (self.followed is None and self.digest_view.digest is None and digest.documents):
-            self._show_job_result(job)
-        if digest.engine == "extractive" and self.model_picker.installed_count == 0 and not self._banner_dismissed:
-            self.banner.show_message(NO_MODEL_BANNER, "Get FLAN-T5…")
-        self.status.show_digest(digest, self.settings)
-        if protected:
-            self._ask_passwords(job, protected)
-
-    def _add_to_history(self, job: Job, digest: Digest) -> None:
-        try:
-            entry = self.history.add(digest, job.paths, to_markdown(digest, links=True))
-        except OSError as exc:
-            messages.error(f"The digest could not be saved to history: {exc}. It is still shown and can be exported.")
-            return
-        self.entries[job.id] = entry.id
-        self.history_view.refresh()
-        if self.digest_view.job_id == job.id:
-            self.digest_view.entry_id = entry.id
-
-    def _show_job_result(self, job: Job) -> None:
-        digest = job.digest()
-        if digest is None:
-            return
-        self.followed = None
-        documents = job.documents()
-        self.digest_view.show_digest(digest, paths=job.paths, documents=documents, entry_id=self.entries.get(job.id),
-                                     job_id=job.id)
-        if documents or not digest.documents:
-            self.source_view.set_documents_soon(documents)
-        else:
-            # A job of many files lets its documents go as it summarizes them (job.KEEP_FILES) so the
-            # worker's memory stays flat; the source view reads them again here, off the GUI thread.
-            self.source_view.load_paths(digest_files(digest))
-        self._update_actions()
-
-    def _ask_passwords(self, job: Job, files: list[tuple[str, str]]) -> None:
-        prompt = PasswordPrompt(files, self)
-        self.password_prompt = prompt
-
-        def requeue(passwords: dict[str, str]) -> None:
-            self.password_prompt = None
-            merged = {**job.spec.passwords, **passwords}
-            self.summarize(job.paths, query=job.spec.query, title=job.title, model=job.spec.model, engine=job.spec.engine,
-                           length=job.spec.length, passwords=merged)
-
-        def give_up() -> None:
-            self.password_prompt = None
-            digest = job.digest()
-            if digest is not None and digest.documents and job.id not in self.entries:
-                self._add_to_history(job, digest)
-
-        prompt.finished.connect(requeue)
-        prompt.cancelled.connect(give_up)
-        prompt.start()
-
-    # ------------------------------------------------------------------ files
-    def open_paths(self, dropped: list[str]) -> str | None:
-        """Queue what Precis reads as one job; list the rest politely in one message."""
-        supported, unsupported = split_supported([str(p) for p in dropped])
-        job_id = self.summarize(supported) if supported else None
-        if unsupported:
-            messages.info(unsupported_message(unsupported, len(supported)))
-        return job_id
-
-    def open_dialog(self) -> None:
-        start = self.tree.root or str(Path.home())
-        files, _ = QFileDialog.getOpenFileNames(self, "Open documents", start, OPEN_FILTER)
-        if files:
-            self.open_paths(files)
+    @property
+    def password_prompt(self) -> PasswordPrompt | None:
+        return self.outcomes.password_prompt
 
     def _on_tree_root(self, folder: str) -> None:
         if Path(folder) == paths.resource("samples").resolve():
             return  # the samples are a first-run courtesy, not the user's choice
         if self.settings.tree_root != folder:
             self.settings.tree_root = folder
-            save_settings(self.settings)
+            save_or_say(self.settings)
 
     # ------------------------------------------------------------------ models and settings
     def open_model_manager(self) -> None:
         from desktop.gui.models.model_manager import ModelManagerDialog  # loaded on first use: keeps start-up lean
 
         if self.model_manager is None:
-            dialog = ModelManagerDialog(self)
+            dialog = ModelManagerDialog(self, settings=self.settings)
             dialog.models_changed.connect(self.refresh_models)
             self.model_manager = dialog
         self.model_manager.show()
@@ -365,28 +271,41 @@ class MainWindow(DigestActions):
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)
         self.length_combo.setCurrentIndex(max(0, self.length_combo.findData(settings.length)))
+        self.source_view.ocr = settings.ocr_options()
+        if self.model_manager is not None:
+            self.model_manager.set_settings(settings)  # type: ignore[attr-defined]
         self.refresh_models()
         self.digest_view.refresh_style()
 
     def _on_model_chosen(self, name: str) -> None:
         self.settings.model = name
-        save_settings(self.settings)
+        save_or_say(self.settings)
         self.status.show_settings(self.settings, name)
 
     def _on_length_chosen(self, _index: int) -> None:
         self.settings.length = self.length_combo.currentData()
-        save_settings(self.settings)
+        save_or_say(self.settings)
 
     # ------------------------------------------------------------------ misc
     def about(self) -> None:
         messages.info(f"Precis {__version__}\n\nSummarizes PDFs, Word files, email and meeting transcripts on your own "
                       "machine with a local FLAN-T5. Nothing leaves your computer.")
 
+    def focus_ask(self) -> None:
+        self.ask_field.setFocus()
+        self.ask_field.selectAll()
+
+    def _sync_edit_action(self, on: bool) -> None:
+        if self.edit_action.isChecked() != on:
+            self.edit_action.blockSignals(True)
+            self.edit_action.setChecked(on)
+            self.edit_action.blockSignals(False)
+
     def _show_message(self, level: str, text: str, details: str) -> None:
         if self.isVisible():
             messages.show_box(self, level, text, details)
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         has_digest = self.digest_view.digest is not None
         for action in (self.export_action, self.copy_action, self.edit_action):
             action.setEnabled(has_digest)
@@ -397,7 +316,7 @@ class MainWindow(DigestActions):
         self.ask_button.setEnabled(bool(self.digest_view.paths) and bool(self.ask_field.text().strip()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_state()
+        save_state(self, self.panes)
         if self.digest_view.is_editing:
             self.digest_view.set_editing(False)  # an edit in progress reaches History before we go
         app = QApplication.instance()

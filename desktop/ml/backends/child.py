@@ -13,13 +13,13 @@ import logging
 import multiprocessing as mp
 import os
 import queue
-import threading
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from desktop.core.errors import Cancelled, EngineError
+from desktop.core.parent_watch import exit_with_parent
 from desktop.ml.backends.base import ShouldStop
 
 log = logging.getLogger(__name__)
@@ -27,16 +27,8 @@ log = logging.getLogger(__name__)
 _POLL_S = 0.1
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """End this child when its parent dies, even by SIGKILL (``daemon`` only covers a clean exit)."""
-    while True:
-        time.sleep(1.0)
-        if os.getppid() != parent_pid:
-            os._exit(1)
-
-
 def _child_main(result: Any, target: Callable[..., None], args: tuple[Any, ...], parent_pid: int) -> None:
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="precis-parent-watch", daemon=True).start()
+    exit_with_parent(parent_pid)
     try:
         target(*args)
     except BaseException as exc:  # noqa: BLE001 - report anything; the parent raises EngineError

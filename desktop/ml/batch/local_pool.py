@@ -13,7 +13,6 @@ import logging
 import multiprocessing as mp
 import os
 import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any
 
 from desktop.core.errors import Cancelled, WorkerCrashed
 from desktop.core.events import CancelToken
+from desktop.core.parent_watch import exit_with_parent
 from desktop.ml.batch.task import TaskSettings, UnitResult, UnitTask, run_unit
 
 log = logging.getLogger(__name__)
@@ -32,21 +32,13 @@ MAX_ATTEMPTS = 3
 CANCEL_GRACE_S = 3.0
 
 
-def _watch_parent(parent_pid: int) -> None:
-    """Leave when the driver is gone (killed with -9): nobody would read our results."""
-    while True:
-        if os.getppid() != parent_pid:
-            os._exit(0)
-        time.sleep(0.5)
-
-
 def _worker_main(conn: Connection, settings: TaskSettings, cancel_flag: Any, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver owns Ctrl-C and tells us via cancel_flag
     from desktop.core.memory import limit_malloc_arenas
     from desktop.ml.engine.job import EnginePool
 
     limit_malloc_arenas()
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    exit_with_parent(parent_pid, code=0, interval_s=0.5)  # the driver is gone (kill -9): nobody reads our results
     pool = EnginePool()
     cancel = CancelToken(cancel_flag)
     try:

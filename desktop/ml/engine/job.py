@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from desktop.core import paths
 from desktop.core.cache import SummaryCache
@@ -22,11 +22,14 @@ from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ig
 from desktop.core.ingest import OcrOptions, expand_paths, iter_documents
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 from desktop.core.memory import release_memory
+from desktop.core.settings import Settings
 from desktop.ml.extractive.engine import ExtractiveEngine
 
 log = logging.getLogger(__name__)
 
 EXTRACTIVE = "extractive"
+#: The user's defaults are written once, in ``Settings``; a job without settings gets the same.
+_DEFAULT = Settings()
 
 
 @dataclass(slots=True)
@@ -34,14 +37,14 @@ class JobSpec:
     paths: list[str]
     #: "auto" (the model if installed, else extractive), "flan-t5" or "extractive".
     engine: str = "auto"
-    model: str = "flan-t5-base"
-    backend: str = "auto"
-    quantization: str = "int8"
-    device: str = "auto"
-    threads: int = 0
-    length: str = "medium"
+    model: str = _DEFAULT.model
+    backend: str = _DEFAULT.backend
+    quantization: str = _DEFAULT.quantization
+    device: str = _DEFAULT.device
+    threads: int = _DEFAULT.threads
+    length: str = _DEFAULT.length
     query: str | None = None
-    input_budget: int = 512
+    input_budget: int = _DEFAULT.input_budget
     #: Tokens per merge prompt; 0 = the engine's default (768), the input budget = the old narrow merges.
     merge_budget: int = 0
     passwords: dict[str, str] = field(default_factory=dict)
@@ -53,8 +56,28 @@ class JobSpec:
     #: Show the model-free engine's digest of the first file at once (a ``Preview`` event).
     preview: bool = True
     #: OCR for pages and images without a text layer ("auto", "always", "never") and its languages.
-    ocr: str = "auto"
-    ocr_lang: str = "eng"
+    ocr: str = _DEFAULT.ocr
+    ocr_lang: str = _DEFAULT.ocr_lang
+
+    @classmethod
+    def from_settings(cls, settings: Settings, paths: Iterable[str | Path], **overrides: Any) -> JobSpec:
+        """A job over ``paths`` with the user's ``settings`` (the window's in memory, or the file's
+        for the CLI), then ``overrides`` (any JobSpec field: ``length="long"``, ``model="extractive"``).
+        Choosing the extractive model chooses the extractive engine unless ``engine`` is given."""
+        unknown = set(overrides) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown job setting(s): {', '.join(sorted(unknown))}")
+        spec = cls(
+            paths=[str(p) for p in paths], engine=EXTRACTIVE if settings.model == EXTRACTIVE else "auto",
+            model=settings.model, backend=settings.backend, quantization=settings.quantization, device=settings.device,
+            threads=settings.threads, length=settings.length, input_budget=settings.input_budget,
+            model_store=settings.model_store, limits=settings.limits(), ocr=settings.ocr, ocr_lang=settings.ocr_lang,
+        )
+        for key, value in overrides.items():
+            setattr(spec, key, value)
+        if overrides.get("model") == EXTRACTIVE and "engine" not in overrides:
+            spec.engine = EXTRACTIVE
+        return spec
 
 
 @dataclass(slots=True)

@@ -1,12 +1,12 @@
-"""Fine-tuning in a spawned child process, with the worker's message shape.
+"""Fine-tuning in a spawned child process, with the worker's messages (``desktop.ml.protocol``).
 
-The child sends plain tuples over a queue (or a pipe):
+The child sends typed messages over a queue (or a pipe):
 
-    ("started", task_id)
-    ("event", task_id, Loss|Progress|Notice)
-    ("finished", task_id, FinetuneResult.to_dict())     then keep_result / discard_result
-    ("failed", task_id, error_name, sentence)
-    ("cancelled", task_id)                               checkpoints stay: the run can be resumed
+    Started(task_id)
+    EventMessage(task_id, Loss|Progress|Notice)
+    FinetuneFinished(task_id, FinetuneResult)      then keep_result / discard_result
+    Failed(task_id, error, message)
+    WasCancelled(task_id)                          checkpoints stay: the run can be resumed
 
 ``finetune_main(task_id, request, pause_flag, events, cancel_flag)`` fits the GUI's
 ``ChildProcess(finetune_main, (task_id, request, pause_flag), requests=False)``; the flags are
@@ -20,7 +20,6 @@ import logging
 import multiprocessing as mp
 import os
 import queue
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -28,35 +27,34 @@ from typing import Any
 
 from desktop.core.errors import Cancelled, PrecisError
 from desktop.core.events import CancelToken
+from desktop.core.parent_watch import exit_with_parent
+from desktop.ml import protocol
 from desktop.ml.finetune.control import PauseToken
 from desktop.ml.finetune.pipeline import FinetuneRequest
+from desktop.ml.protocol import FINAL, Exited, Failed, FinetuneFinished, Message, Started, WasCancelled
 from desktop.ml.worker import CancelFlag, Outbox, _setup_child, unexpected_failure
-
-Message = tuple[Any, ...]
-#: The messages that end a run.
-FINAL = ("finished", "failed", "cancelled")
 
 
 def finetune_main(task_id: str, request: FinetuneRequest, pause_flag: Any, events: Any, cancel_flag: Any) -> None:
     """Run one fine-tuning request in this (child) process and report how it ended."""
     _setup_child("finetune")
     if mp.parent_process() is not None:
-        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="precis-parent-watch", daemon=True).start()
+        exit_with_parent()  # when the window dies, even by SIGKILL; checkpoints already written stay
     from desktop.ml.finetune.pipeline import run_finetune
 
     outbox = Outbox(events)
-    outbox.put(("started", task_id))
+    outbox.put(Started(task_id))
     try:
         result = run_finetune(request, on_event=outbox.callback(task_id), cancel=CancelToken(cancel_flag),
                               pause=PauseToken(pause_flag))
     except Cancelled:
-        outbox.put(("cancelled", task_id))
+        outbox.put(WasCancelled(task_id))
     except PrecisError as exc:
-        outbox.put(("failed", task_id, exc.name, exc.message))
+        outbox.put(Failed.of(task_id, exc))
     except Exception as exc:  # noqa: BLE001 - the window must hear how the run ended, whatever happened
-        outbox.put(("failed", task_id, *unexpected_failure(exc, "Fine-tuning")))
+        outbox.put(Failed.of(task_id, unexpected_failure(exc, "Fine-tuning")))
     else:
-        outbox.put(("finished", task_id, result.to_dict()))
+        outbox.put(FinetuneFinished(task_id, result))
     finally:
         outbox.close()
         if hasattr(events, "join_thread"):  # a multiprocessing.Queue sends from a thread: flush it
@@ -66,14 +64,6 @@ def finetune_main(task_id: str, request: FinetuneRequest, pause_flag: Any, event
         # Skip the interpreter's teardown (seconds with torch loaded); every message is out.
         logging.shutdown()
         os._exit(0)
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    """End this child when the window dies, even by SIGKILL; checkpoints already written stay."""
-    while True:
-        time.sleep(1.0)
-        if os.getppid() != parent_pid:
-            os._exit(1)
 
 
 class FinetuneProcess:
@@ -111,21 +101,22 @@ class FinetuneProcess:
 
     def messages(self, timeout: float = 0.0) -> list[Message]:
         """What has arrived; waits up to ``timeout`` for the first message."""
-        out: list[Message] = []
+        raw: list[bytes] = []
         try:
-            out.append(self.queue.get(timeout=timeout) if timeout > 0 else self.queue.get_nowait())
+            raw.append(self.queue.get(timeout=timeout) if timeout > 0 else self.queue.get_nowait())
             while True:
-                out.append(self.queue.get_nowait())
+                raw.append(self.queue.get_nowait())
         except queue.Empty:
             pass
+        out = [protocol.decode(data) for data in raw]
         for m in out:
-            if m[0] in FINAL:
+            if isinstance(m, FINAL):
                 self.outcome = m
         return out
 
     def wait(self, timeout: float | None = None, on_message: Callable[[Message], None] | None = None) -> Message:
         """Block until the run ends, passing each message to ``on_message``; returns the final
-        message (``("exited", exitcode)`` if the child died without one)."""
+        message (``Exited(exitcode)`` if the child died without one)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.outcome is None:
             if deadline is not None and time.monotonic() > deadline:
@@ -134,7 +125,7 @@ class FinetuneProcess:
             if not got and not self.process.is_alive():
                 got = self.messages(timeout=0.5)
                 if self.outcome is None:
-                    self.outcome = ("exited", self.process.exitcode)
+                    self.outcome = Exited(self.process.exitcode)
             for m in got:
                 if on_message is not None:
                     on_message(m)

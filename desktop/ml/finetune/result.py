@@ -74,7 +74,8 @@ class FinetuneResult:
             "train_loss_last": self.train_loss_last, **self.card.to_dict(), "history": self.history.to_dict(),
             "counts": self.counts, "notes": self.notes, "settings": self.settings, "seconds": round(self.seconds, 1),
             "continued_from": self.continued_from, "version": self.version, "parent_version": self.parent_version,
-            "tasks": self.tasks,
+            # Not "tasks": that is the card's per-task scores, spread above.
+            "adapter_tasks": self.tasks,
         }
 
     @classmethod
@@ -88,7 +89,7 @@ class FinetuneResult:
             counts=dict(data.get("counts", {})), notes=list(data.get("notes", [])), settings=dict(data.get("settings", {})),
             seconds=float(data.get("seconds", 0.0)), continued_from=data.get("continued_from"),
             version=int(data.get("version", 1)), parent_version=data.get("parent_version"),
-            tasks=list(data.get("tasks", [])),
+            tasks=list(data.get("adapter_tasks", [])),
         )
 
 

@@ -36,7 +36,7 @@ def test_export_all_four_formats(digest_window: MainWindow, tmp_path: Path) -> N
     digest = digest_window.digest_view.digest
     assert digest is not None
     for suffix in ("md", "txt", "docx", "pdf"):
-        assert digest_window.export_to(tmp_path / f"digest.{suffix}") == tmp_path / f"digest.{suffix}"
+        assert digest_window.digest_actions.export_to(tmp_path / f"digest.{suffix}") == tmp_path / f"digest.{suffix}"
 
     md = (tmp_path / "digest.md").read_text(encoding="utf-8")
     assert md.startswith(f"# {digest.title}") and "## Key points" in md
@@ -65,7 +65,7 @@ def test_export_includes_edits(digest_window: MainWindow, tmp_path: Path) -> Non
     view.editor.setPlainText(view.editor.toPlainText() + "\nApproved at the Monday meeting.\n")
     view.set_editing(False)
     for suffix in ("md", "docx", "pdf"):
-        digest_window.export_to(tmp_path / f"edited.{suffix}")
+        digest_window.digest_actions.export_to(tmp_path / f"edited.{suffix}")
     assert "Approved at the Monday meeting." in (tmp_path / "edited.md").read_text(encoding="utf-8")
     assert "cite:" not in (tmp_path / "edited.md").read_text(encoding="utf-8")
     assert any("Approved at the Monday meeting." in p.text for p in docx.Document(str(tmp_path / "edited.docx")).paragraphs)
@@ -77,7 +77,7 @@ def test_failed_export_leaves_nothing_and_says_why(digest_window: MainWindow, tm
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        assert digest_window.export_to(locked / "digest.pdf") is None
+        assert digest_window.digest_actions.export_to(locked / "digest.pdf") is None
         qtbot.waitUntil(lambda: len(message_boxes(digest_window)) == 1)
         assert "may not write" in message_boxes(digest_window)[0].text()
         assert list(locked.iterdir()) == []
@@ -89,7 +89,7 @@ def test_export_into_a_file_instead_of_a_folder(digest_window: MainWindow, tmp_p
     not_a_folder = tmp_path / "notes.txt"
     not_a_folder.write_text("x", encoding="utf-8")
     for suffix in ("pdf", "docx"):
-        assert digest_window.export_to(not_a_folder / f"digest.{suffix}") is None
+        assert digest_window.digest_actions.export_to(not_a_folder / f"digest.{suffix}") is None
     qtbot.waitUntil(lambda: len(message_boxes(digest_window)) >= 1)
     assert "Nothing was written" in message_boxes(digest_window)[0].text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

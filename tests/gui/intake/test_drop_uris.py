@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.intake.handoff_receiver import HandoffReceiver
-from desktop.gui.window.main_window import MainWindow
 from desktop.gui.models.model_picker import EXTRACTIVE
+from desktop.gui.window.main_window import MainWindow
 from desktop.integration import handoff
 from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES, message_boxes, open_window
 
@@ -128,7 +128,7 @@ def test_together_requests_of_one_file_each_become_one_digest(window: MainWindow
 def test_folder_check_stops_early(tmp_path: Path) -> None:
     """Deciding whether a dropped or handed-over folder has anything to read runs on the GUI
     thread: it stops at the first readable file, or after a bounded look."""
-    from desktop.gui.intake.drop_filter import FOLDER_LOOK_LIMIT, has_readable_file, split_supported
+    from desktop.gui.intake.intake import FOLDER_LOOK_LIMIT, has_readable_file, split_supported
 
     sheets = tmp_path / "sheets"
     sheets.mkdir()

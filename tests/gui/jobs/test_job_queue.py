@@ -58,18 +58,22 @@ def test_finished_job_has_digest_documents_and_labels(queue: JobQueue, qtbot: Qt
     assert partials and partials[0][0] == job_id and job.partials
 
 
-def test_spec_comes_from_settings_then_overrides(queue: JobQueue, tmp_path: Path) -> None:
-    save_settings(Settings(model="extractive", length="short", threads=3, input_budget=256, max_file_mb=7))
-    job = queue.job(queue.enqueue(SAMPLE_FILES, query="When is the move?"))
+def test_spec_comes_from_settings_in_memory_then_overrides(queue: JobQueue, tmp_path: Path) -> None:
+    """The window's settings steer the job as they are in memory; the settings file is not read."""
+    save_settings(Settings(model="flan-t5-small", length="long"))  # on disk: not what the job uses
+    settings = Settings(model="extractive", length="short", threads=3, input_budget=256, max_file_mb=7)
+    job = queue.job(queue.enqueue(SAMPLE_FILES, settings=settings, query="When is the move?"))
     assert job is not None
     spec = job.spec
     assert (spec.engine, spec.model, spec.length, spec.threads, spec.input_budget) == ("extractive", "extractive", "short", 3, 256)
     assert spec.query == "When is the move?" and spec.limits.max_file_bytes == 7 * 1024 * 1024
     assert job.title == "“When is the move?” · office-move-thread.eml + 2 more"
-    other = queue.job(queue.enqueue(SAMPLE_FILES[:1], length="long", title="Mine"))
+    other = queue.job(queue.enqueue(SAMPLE_FILES[:1], settings=settings, length="long", title="Mine"))
     assert other is not None and other.spec.length == "long" and other.title == "Mine"
     with pytest.raises(TypeError, match="unknown job setting"):
         queue.enqueue(SAMPLE_FILES, colour="blue")
+    queue.settings = settings  # the queue's own, for jobs queued without theirs
+    assert queue.job(queue.enqueue(SAMPLE_FILES[:1])).spec.threads == 3  # type: ignore[union-attr]
 
 
 def test_not_together_makes_one_job_per_file(queue: JobQueue) -> None:

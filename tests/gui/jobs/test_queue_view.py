@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.jobs.job_queue import CANCELLED, DONE, RUNNING, JobQueue
-from desktop.gui.jobs.queue_row import BAR_MAX, format_eta
+from desktop.gui.jobs.queue_row import BAR_MAX
 from desktop.gui.jobs.queue_view import QueueView
 from tests.gui._jobs import SAMPLE_FILES, LoopWatch, install_tiny
 
@@ -132,10 +132,3 @@ def test_event_loop_never_blocks_during_a_job(queue: JobQueue, view: QueueView, 
     assert watch.ticks > 100
     watch.assert_responsive()
 
-
-def test_eta_wording() -> None:
-    assert format_eta(-1) == ""
-    assert format_eta(3) == "a few seconds left"
-    assert format_eta(41) == "about 40 s left"
-    assert format_eta(150) == "about 2 min left"
-    assert format_eta(7300) == "about 2 h 1 min left"

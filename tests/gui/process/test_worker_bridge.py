@@ -12,9 +12,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.core.digest import Digest
+from desktop.core.errors import ModelNotFound
 from desktop.gui.app import runqueue_wait_s
 from desktop.gui.process.worker_bridge import WorkerBridge
 from desktop.ml.engine.job import JobSpec
+from desktop.ml.protocol import JobFinished, error_kind
 from tests.gui._jobs import (
     SAMPLE_FILES,
     blocked_seconds,
@@ -52,11 +54,11 @@ def test_extractive_job_finishes_with_a_digest(bridge: WorkerBridge, qtbot: QtBo
     with qtbot.waitSignal(bridge.finished, timeout=60_000) as blocker:
         bridge.submit("j1", JobSpec(paths=SAMPLE_FILES, engine="extractive"))
         assert bridge.is_busy()
-    job_id, payload = blocker.args
+    job_id, finished = blocker.args
     assert job_id == "j1" and not bridge.is_busy()
-    digest = Digest.from_dict(payload["digest"])
-    assert len(digest.documents) == 3 and digest.points
-    assert len(payload["documents"]) == 3 and payload["errors"] == []
+    assert isinstance(finished, JobFinished) and isinstance(finished.digest, Digest)
+    assert len(finished.digest.documents) == 3 and finished.digest.points
+    assert len(finished.documents) == 3 and finished.errors == []
     assert progress and all(p[0] == "j1" for p in progress)
     assert all(isinstance(p[4], float) for p in progress)
     assert sorted(partials) == sorted(Path(p).name for p in SAMPLE_FILES)
@@ -69,8 +71,8 @@ def test_tiny_model_job_finishes(bridge: WorkerBridge, qtbot: QtBot, tiny_model_
     with qtbot.waitSignal(bridge.finished, timeout=120_000, raising=False) as blocker:
         bridge.submit("tiny", _tiny_spec("torch"))
     assert not failures, failures
-    job_id, payload = blocker.args
-    digest = Digest.from_dict(payload["digest"])
+    job_id, finished = blocker.args
+    digest = finished.digest
     assert job_id == "tiny" and digest.engine != "extractive"
     assert len(digest.documents) == 3
 
@@ -79,7 +81,7 @@ def test_failure_arrives_as_error_name_and_sentence(bridge: WorkerBridge, qtbot:
     with qtbot.waitSignal(bridge.failed, timeout=60_000) as blocker:
         bridge.submit("j", JobSpec(paths=SAMPLE_FILES, engine="flan-t5", model="not-installed"))
     job_id, name, message = blocker.args
-    assert (job_id, name) == ("j", "ModelNotFound")
+    assert (job_id, name) == ("j", "ModelNotFound") and error_kind(name) is ModelNotFound
     assert "not-installed" in message
 
 

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.core.settings import Settings, load_settings
-from desktop.gui.window.main_window import MainWindow
+from desktop.gui.common.theme import apply_theme
 from desktop.gui.models.model_picker import ModelPicker
 from desktop.gui.settings.settings_dialog import SettingsDialog
-from desktop.gui.common.theme import apply_theme
+from desktop.gui.window.main_window import MainWindow
 from desktop.ml.models.store import ModelStore
 from tests.gui._jobs import install_tiny
 from tests.gui._window import OFFSCREEN_NOISE, open_window

@@ -11,9 +11,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.document import Block, Locator, Role
 from desktop.core.settings import Settings, load_settings
-from desktop.gui.jobs.job_queue import DONE, JobQueue, spec_from_settings
+from desktop.gui.jobs.job_queue import DONE, JobQueue
 from desktop.gui.settings.settings_dialog import SettingsDialog
 from desktop.gui.source.source_text import margin_label
+from desktop.ml.engine.job import JobSpec
 from tests.core.ingest._scans import image_pdf, render
 from tests.gui._window import OFFSCREEN_NOISE
 
@@ -30,7 +31,7 @@ def test_ocr_choice_is_saved_and_used_by_jobs(qtbot: QtBot) -> None:
         dialog.accept()
     saved = load_settings()
     assert (saved.ocr, saved.ocr_lang) == ("always", "eng+deu")
-    spec = spec_from_settings(["scan.pdf"])
+    spec = JobSpec.from_settings(saved, ["scan.pdf"])
     assert (spec.ocr, spec.ocr_lang) == ("always", "eng+deu")
 
     again = SettingsDialog(saved)
@@ -68,6 +69,8 @@ def test_the_app_summarizes_a_scan_with_progress_and_page_citations(queue: JobQu
     job = queue.job(job_id)
     assert job is not None and job.state == DONE, job.error
     assert "recognizing page 1 of 2" in stages and "recognizing page 2 of 2" in stages
-    sources = [s for p in job.result["digest"]["points"] for s in p["sources"]]  # type: ignore[index]
-    assert sources and {s["locator"]["page"] for s in sources} <= {1, 2}
-    assert all(b.get("ocr") for d in job.result["documents"] for b in d["blocks"])  # type: ignore[index]
+    digest = job.digest()
+    assert digest is not None
+    sources = [s for p in digest.points for s in p.sources]
+    assert sources and {s.locator.page for s in sources} <= {1, 2}
+    assert all(b.ocr for d in job.documents() for b in d.blocks)

@@ -20,8 +20,8 @@ from pytestqt.qtbot import QtBot
 from desktop.core.digest import Source
 from desktop.core.history import History
 from desktop.gui.jobs.job_queue import CANCELLED, DONE
-from desktop.gui.window.main_window import MainWindow
 from desktop.gui.models.model_picker import EXTRACTIVE
+from desktop.gui.window.main_window import MainWindow
 from desktop.ml.engine.job import KEEP_FILES
 from tests.gui._jobs import LoopWatch
 from tests.gui._window import (

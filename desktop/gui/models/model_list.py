@@ -1,0 +1,141 @@
+"""The model manager's list: the catalog with sizes and status, imported models, and fine-tuned
+adapters, in groups; which row is selected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from desktop.ml.models.catalog import Catalog, CatalogEntry
+from desktop.ml.models.manifest import human_bytes
+from desktop.ml.models.store import ModelStore
+from desktop.ml.worker import built_versions
+
+CATALOG, IMPORTED, ADAPTER = "catalog", "imported", "adapter"
+_KIND = Qt.ItemDataRole.UserRole
+_NAME = Qt.ItemDataRole.UserRole + 1
+ROW_HEIGHT = 26
+COLUMNS = ("Model", "Parameters", "Download", "Status", "Description")
+
+
+def format_parameters(n: int) -> str:
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.1f} B"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.0f} M"
+    return f"{n:,}"
+
+
+class ModelList(QTreeWidget):
+    """``fill(catalog, store)``; rows carry their kind (``CATALOG``, ``IMPORTED``, ``ADAPTER``) and name."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalog: Catalog | None = None
+        self.store: ModelStore | None = None
+        self.setObjectName("modelList")
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(list(COLUMNS))
+        self.setRootIsDecorated(False)
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        header = self.header()
+        header.setStretchLastSection(True)
+        for col in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+
+    def fill(self, catalog: Catalog | None, store: ModelStore) -> None:
+        """List the catalog and what ``store`` holds now, keeping the selection."""
+        self.catalog, self.store = catalog, store
+        selected = self.selected()
+        self.clear()
+        installed = {m.name: m for m in store.installed()}
+        groups: list[tuple[str, list[QTreeWidgetItem]]] = []
+        catalog_rows = [self._catalog_item(e, installed.get(e.name)) for e in (self.catalog or [])]
+        groups.append(("Catalog", catalog_rows))
+        names = {e.name for e in (self.catalog or [])}
+        groups.append(("Imported models", [self._imported_item(m) for n, m in installed.items() if n not in names]))
+        groups.append(("Fine-tuned adapters", [self._adapter_item(a) for a in store.list_adapters()]))
+        for title, items in groups:
+            if not items:
+                continue
+            head = QTreeWidgetItem([title])
+            head.setSizeHint(0, QSize(self.fontMetrics().horizontalAdvance(title) + 16, ROW_HEIGHT))
+            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = head.font(0)
+            font.setBold(True)
+            head.setFont(0, font)
+            self.addTopLevelItem(head)
+            head.setFirstColumnSpanned(True)
+            for item in items:
+                self.addTopLevelItem(item)
+        if selected is not None:
+            self.select(*selected)
+
+    def _item(self, kind: str, name: str, values: list[str]) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(values)
+        item.setData(0, _KIND, kind)
+        item.setData(0, _NAME, name)
+        item.setToolTip(len(COLUMNS) - 1, values[-1])
+        item.setSizeHint(0, QSize(self.fontMetrics().horizontalAdvance(values[0]) + 16, ROW_HEIGHT))
+        for col in (1, 2):
+            item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
+    def _catalog_item(self, entry: CatalogEntry, model: Any) -> QTreeWidgetItem:
+        default = " (default)" if self.catalog is not None and entry.name == self.catalog.default_name else ""
+        return self._item(CATALOG, entry.name, [
+            entry.name + default, format_parameters(entry.parameters), human_bytes(entry.download_bytes),
+            self.status_text(entry.name, model, entry), entry.description,
+        ])
+
+    def _imported_item(self, model: Any) -> QTreeWidgetItem:
+        origin = "imported" if model.source == "import" else model.source
+        return self._item(IMPORTED, model.name, [
+            model.name, "", human_bytes(model.size_bytes), self.status_text(model.name, model), f"{origin} model",
+        ])
+
+    def _adapter_item(self, adapter: Any) -> QTreeWidgetItem:
+        return self._item(ADAPTER, adapter.name, [
+            adapter.name, "", human_bytes(adapter.size_bytes), f"adapter on {adapter.base_model}",
+            f"fine-tuned {adapter.created_at[:10]}" if adapter.created_at else "fine-tuned adapter",
+        ])
+
+    def status_text(self, name: str, model: Any, entry: CatalogEntry | None = None) -> str:
+        """"installed · quantized version built", "partly downloaded (120 MB of 990 MB)", ..."""
+        assert self.store is not None, "fill() first"
+        if model is None:
+            partial = self.store.partial_bytes(name)
+            if partial and entry is not None:
+                return f"partly downloaded ({human_bytes(partial)} of {human_bytes(entry.download_bytes)})"
+            return "partly downloaded" if partial else "not installed"
+        built = built_versions(self.store, model.name, model.revision)
+        if built:
+            return f"installed · quantized version built ({', '.join(built)})"
+        return "installed"
+
+    def selected(self) -> tuple[str, str] | None:
+        item = self.currentItem()
+        if item is None or item.data(0, _KIND) is None:
+            return None
+        return item.data(0, _KIND), item.data(0, _NAME)
+
+    def _rows(self) -> list[QTreeWidgetItem]:
+        items = (self.topLevelItem(i) for i in range(self.topLevelItemCount()))
+        return [item for item in items if item is not None and item.data(0, _KIND) is not None]
+
+    def select(self, kind: str, name: str) -> bool:
+        for item in self._rows():
+            if item.data(0, _KIND) == kind and item.data(0, _NAME) == name:
+                self.setCurrentItem(item)
+                return True
+        return False
+
+    def row_status(self, name: str) -> str | None:
+        """The Status column of the row for ``name`` (None when there is no such row)."""
+        for item in self._rows():
+            if item.data(0, _NAME) == name:
+                return item.text(3)
+        return None
