@@ -9,8 +9,9 @@ import pytest
 
 from desktop.cli import main
 from desktop.ml.finetune.card import rouge
+from desktop.ml.models.adapters import AdapterManifest
 from desktop.ml.models.store import ModelStore
-from tests.ml._finetune_data import toy_pairs, write_jsonl
+from tests.ml._finetune_data import URGENCY_INSTRUCTION, toy_pairs, urgency_pairs, write_jsonl
 
 FAST = ["--preset", "tiny", "--threads", "1"]
 
@@ -113,3 +114,23 @@ def test_continue_writes_the_next_version_and_versions_switch_back(store: ModelS
     assert "Version 1 (in use)" in capsys.readouterr().out
     assert main(["finetune", "--pairs", str(new), "--out", "x"]) == 2
     assert "finetune needs --model" in capsys.readouterr().err
+
+
+def test_finetune_json_shows_each_tasks_scores_beside_the_adapters_tasks(store: ModelStore, corpus: Path, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``tasks`` is the evaluation card's score of each task (accuracy for fixed answers), as in the
+    adapter's card; the adapter's own task list is ``adapter_tasks`` (it used to hide the scores)."""
+    pairs = write_jsonl(tmp_path / "mixed.jsonl", toy_pairs(corpus, n=8) + urgency_pairs(corpus, n=8))
+    rc = main(["finetune", "--model", "tiny-t5", "--pairs", str(pairs), "--out", "tasks", "--steps", "2",
+               "--val-share", "0.5", *FAST, "--json", "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    data = json.loads(captured.out)
+    scores = {t["task"]: t for t in data["tasks"]}
+    assert set(scores) == {"summary", URGENCY_INSTRUCTION}
+    assert scores[URGENCY_INSTRUCTION]["kind"] == "choice" and set(scores[URGENCY_INSTRUCTION]["after"]) == {"accuracy"}
+    assert set(scores["summary"]["after"]) == {"rouge1", "rouge2", "rougeL"}
+    assert [t["instruction"] for t in data["adapter_tasks"]] == [URGENCY_INSTRUCTION]
+    manifest = AdapterManifest.read(store.adapter_dir("tasks"))
+    assert manifest is not None and data["tasks"] == manifest.card["tasks"]  # what the adapter's card says
+    assert data["adapter_tasks"] == manifest.tasks
