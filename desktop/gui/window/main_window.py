@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -40,6 +40,9 @@ from desktop.gui.window.password_prompt import PasswordPrompt
 from desktop.gui.window.window_actions import WindowActions
 from desktop.gui.window.window_state import restore_state, save_state
 
+if TYPE_CHECKING:
+    from desktop.gui.models.model_manager import ModelManagerDialog
+
 log = logging.getLogger(__name__)
 
 
@@ -55,7 +58,7 @@ class MainWindow(QMainWindow):
         #: the user's settings, in memory: jobs are made from them, the file only keeps them
         self.settings = settings or load_settings()
         self.history = history or History()
-        self.model_manager: QWidget | None = None
+        self.model_manager: ModelManagerDialog | None = None
         self.finetune_panel: QWidget | None = None
         self.settings_dialog: QWidget | None = None
 
@@ -235,9 +238,7 @@ class MainWindow(QMainWindow):
             dialog = ModelManagerDialog(self, settings=self.settings)
             dialog.models_changed.connect(self.refresh_models)
             self.model_manager = dialog
-        self.model_manager.show()
-        self.model_manager.raise_()
-        self.model_manager.activateWindow()
+        _present(self.model_manager)
 
     def open_finetune_panel(self) -> None:
         from desktop.gui.finetune import FinetunePanel  # loaded on first use, like the model manager
@@ -246,9 +247,7 @@ class MainWindow(QMainWindow):
             panel = FinetunePanel(self, settings=self.settings)
             panel.models_changed.connect(self.refresh_models)
             self.finetune_panel = panel
-        self.finetune_panel.show()
-        self.finetune_panel.raise_()
-        self.finetune_panel.activateWindow()
+        _present(self.finetune_panel)
 
     def refresh_models(self) -> None:
         self.model_picker.refresh(self.settings)
@@ -273,7 +272,7 @@ class MainWindow(QMainWindow):
         self.length_combo.setCurrentIndex(max(0, self.length_combo.findData(settings.length)))
         self.source_view.ocr = settings.ocr_options()
         if self.model_manager is not None:
-            self.model_manager.set_settings(settings)  # type: ignore[attr-defined]
+            self.model_manager.set_settings(settings)
         self.refresh_models()
         self.digest_view.refresh_style()
 
@@ -323,3 +322,10 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self.drop_filter)
         super().closeEvent(event)
+
+
+def _present(dialog: QWidget) -> None:
+    """Show a kept dialog again, in front."""
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
