@@ -1,6 +1,7 @@
 """Screenshots of the real window for the README: the main window with a digest, the model
-manager, the queue in the middle of a job, and the fine-tune panel (mid-training and with its
-evaluation card). Run by ``make screenshots`` under Xvfb:
+manager, the queue in the middle of a job, a scanned page's recognized text with its picture,
+and the fine-tune panel (mid-training and with its evaluation card). Run by ``make screenshots``
+under Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
 
@@ -10,7 +11,8 @@ nothing in your own Precis data is touched. Writes the PNGs beside this script.
 
 The fine-tune shots train a tiny random T5 (built here, no download) on toy pairs from the shared
 corpus (``PRECIS_CORPUS``, default ``../shared/corpus``): the summaries are each dialogue's first
-line, which such a model learns in a minute; they are skipped when the corpus is not there.
+line, which such a model learns in a minute; they are skipped when the corpus is not there, as is
+the scanned-page shot (a corpus page rendered to an image-only PDF, recognized by the real job).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _wait(app, predicate, timeout: float = 60.0) -> None:  # type: ignore[no-unt
 
 
 def _finetune_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
-    """4. The fine-tune panel training a tiny model on toy pairs, then its evaluation card."""
+    """5. The fine-tune panel training a tiny model on toy pairs, then its evaluation card."""
     import dataclasses
     import json
 
@@ -84,6 +86,43 @@ def _finetune_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
     save(panel, "finetune-card.png")
     panel.discard()
     panel.close()
+
+
+def _scanned_page_shot(app, window, save) -> None:  # type: ignore[no-untyped-def]
+    """4. A scanned page summarized, a citation opened: the recognized text beside (here below)
+    the page's picture at a 1400-pixel-wide window. The scan is a corpus page (a school board's
+    agenda) rendered to an image-only PDF, as a scanner writes it."""
+    corpus = Path(os.environ.get("PRECIS_CORPUS", REPO.parent / "shared" / "corpus"))
+    original = corpus / "pdf" / "cupertino_usd_4-6-16.pdf"
+    if not original.is_file():
+        print(f"skipped the scanned-page screenshot: no corpus at {corpus} (set PRECIS_CORPUS)")
+        return
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(original)
+    try:
+        page = pdf[0].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        pdf.close()
+    scan = Path(os.environ["PRECIS_HOME"]) / "board-agenda-scan.pdf"
+    page.save(scan, "PDF", resolution=200)
+    window.resize(1400, 900)
+    job = window.summarize([str(scan)]) or ""
+    _wait(app, lambda: _ended(window, job), timeout=300)
+    window.show_job(job)
+    window.follow(job)
+    _wait(app, lambda: window.digest_view.digest is not None and not window.source_view.loading)
+    hrefs = window.digest_view.citation_hrefs()
+    window.digest_view.activate_link(hrefs[1] if len(hrefs) > 1 else hrefs[0])
+    _wait(app, lambda: window.source_view.page_image.page is not None)
+    _settle(app, 0.8)
+    save(window, "scanned-page.png")
+    window.resize(*SIZE)
+
+
+def _ended(window, job_id: str) -> bool:  # type: ignore[no-untyped-def]
+    job = window.queue.job(job_id)
+    return job is not None and job.ended
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         save(dialog, "model-manager.png")
         dialog.close()
 
-        # 4. The fine-tune panel: a tiny model training, then its evaluation card.
+        # 4. A scanned page's text and its picture, at a 1400-pixel-wide window.
+        _scanned_page_shot(app, window, save)
+
+        # 5. The fine-tune panel: a tiny model training, then its evaluation card.
         _finetune_shots(app, window, save)
     finally:
         window.close()

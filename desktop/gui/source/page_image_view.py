@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QImage, QMouseEvent, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtGui import QImage, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSizePolicy,
-    QSplitter,
     QStyle,
     QTextEdit,
     QToolButton,
@@ -31,6 +30,7 @@ from desktop.core.document import DocKind, Document
 from desktop.core.errors import DocumentError
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 from desktop.gui.source.page_render import PageKey, page_key, render_page
+from desktop.gui.source.page_split import PageSplit
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +83,13 @@ class PageImageView(QWidget):
         self._image: QImage | None = None
         self._page: int | None = None
         self._text: QTextEdit | None = None
-        self._placed = False
         #: page at full resolution (one image pixel per screen pixel) instead of fitted to the width
         self.actual_size = False
 
         self.toggle_button = QToolButton()
         self.toggle_button.setObjectName("pageImageToggle")
         self.toggle_button.setText("Page image")
-        self.toggle_button.setToolTip("Show the scanned page beside its recognized text")
+        self.toggle_button.setToolTip("Show the scanned page with its recognized text")
         self.toggle_button.setCheckable(True)
         self.toggle_button.setChecked(True)
         self.toggle_button.setVisible(False)
@@ -336,28 +335,12 @@ class PageImageView(QWidget):
             self.follow_text()
 
     def _set_shown(self, on: bool) -> None:
-        """Show or hide the pane and give the text its new width now, not on a later turn: a
+        """Show or hide the pane and give the text its new room now, not on a later turn: a
         citation scrolls the text right after this, and a reflow afterwards would move the passage
         out of sight."""
         if on != self.isHidden():
             return
         self.setVisible(on)
         splitter = self.parentWidget()
-        if isinstance(splitter, QSplitter) and splitter.isVisible():
-            self._place(splitter)
-            splitter.refresh()
-
-    def _place(self, splitter: QSplitter) -> None:
-        """The first time the pane shows, it takes half the width; after that the user's drag holds."""
-        if self._placed or self.isHidden() or splitter.count() != 2 or splitter.width() <= 0:
-            return
-        total = splitter.width() - splitter.handleWidth()
-        half = [total - total // 2, total // 2]
-        splitter.setSizes(half if splitter.indexOf(self) == 1 else half[::-1])
-        self._placed = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        splitter = self.parentWidget()
-        if isinstance(splitter, QSplitter):
-            self._place(splitter)
+        if isinstance(splitter, PageSplit) and splitter.isVisible():
+            splitter.arrange()

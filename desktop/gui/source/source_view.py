@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from desktop.core.document import Document
 from desktop.core.ingest import OcrOptions, iter_documents
 from desktop.core.ingest.ocr.options import DEFAULT_OCR
 from desktop.gui.source.page_image_view import PageImageView
+from desktop.gui.source.page_split import PageSplit
 from desktop.gui.source.source_text import PLACEHOLDER, SourceText
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,8 @@ class SourceView(QWidget):
         # Scanned pages: their picture beside the recognized text (only for documents with any).
         self.page_image = PageImageView()
         self.page_image.watch(self.text)
-        self.body = QSplitter(Qt.Orientation.Horizontal)
-        self.body.setObjectName("sourceBody")
-        self.body.addWidget(self.text)
-        self.body.addWidget(self.page_image)
-        self.body.setStretchFactor(0, 1)
-        self.body.setStretchFactor(1, 1)
+        # Beside the text when there is room for both, below it when not (see ``page_split``).
+        self.body = PageSplit(self.text, self.page_image)
 
         title = QLabel("Source")
         title.setObjectName("paneTitle")

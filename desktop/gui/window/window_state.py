@@ -1,5 +1,6 @@
-"""The main window's saved layout (geometry, toolbar and dock state, splitters, the side tab) in
-Qt's own settings file: window state only, never the app's settings."""
+"""The main window's saved layout (geometry, toolbar and dock state, splitters, the side tab, the
+source view's split between a scanned page's text and its picture) in Qt's own settings file:
+window state only, never the app's settings."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def save_state(window: QMainWindow, panes: Panes) -> None:
     store.setValue("mainSplitter", panes.splitter.saveState())
     store.setValue("leftSplitter", panes.left_splitter.saveState())
     store.setValue("sideTab", panes.side_tabs.currentIndex())
+    for name, share in panes.source_view.body.saved_shares().items():
+        store.setValue(f"sourceSplit/{name}", share)
     store.sync()
 
 
@@ -34,3 +37,6 @@ def restore_state(window: QMainWindow, panes: Panes) -> None:
     tab = store.value("sideTab")
     if tab is not None:
         panes.side_tabs.setCurrentIndex(int(tab))
+    store.beginGroup("sourceSplit")
+    panes.source_view.body.restore_shares({name: store.value(name) for name in store.childKeys()})
+    store.endGroup()
