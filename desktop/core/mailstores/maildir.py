@@ -27,9 +27,11 @@ def is_maildir_folder(path: Path) -> bool:
 
 
 def looks_like_maildir(path: Path) -> bool:
-    """A Maildir, or a folder of Maildir folders (the nested layout keeps none at the top)."""
-    if is_maildir_folder(path):
-        return True
+    """A Maildir: its top is the INBOX, so it holds cur/ and new/ itself in every layout."""
+    return is_maildir_folder(path)
+
+
+def _holds_maildir_folders(path: Path) -> bool:
     try:
         return any(is_maildir_folder(Path(e.path)) for e in os.scandir(path) if e.is_dir())
     except OSError:
@@ -83,9 +85,9 @@ class MaildirStore(MailStore):
             if name in ("cur", "new", "tmp"):
                 continue
             sub = folder_dir / name
-            if not is_maildir_folder(sub) and not looks_like_maildir(sub):
+            if not is_maildir_folder(sub) and not _holds_maildir_folders(sub):
                 continue
-            child = next((c for c in node.children if c.name == name), None) or add_child(
+            child = next((c for c in node.children if c.name == utf7.decode(name)), None) or add_child(
                 node, utf7.decode(name), sub if is_maildir_folder(sub) else None, self.limits, seen,
                 selectable=is_maildir_folder(sub))
             if child is not None:

@@ -22,6 +22,8 @@ class MailOptions:
     #: with a certificate of its own making), and the seconds one exchange may take.
     cafile: str | None = None
     timeout: float = 30.0
+    #: IMAP only: keep a password that worked in the system keyring (where there is one).
+    keep_password: bool = True
 
     @property
     def narrowed(self) -> bool:

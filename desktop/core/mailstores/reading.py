@@ -40,6 +40,7 @@ def read_store(store: MailStore, options: MailOptions = DEFAULT_MAIL, *, on_even
     (message index, sender, date). Folders with nothing chosen are left out; if none is left,
     ``EmptyDocument`` says so in one sentence. ``within`` is the context of a store met inside
     another file (an Outlook file attached to a message): folders then name the chain to it."""
+    options = store.selection(options)
     root = store.folders()
     chosen = select(root, options.folders, store.name, store.location)
     limits = store.limits

@@ -55,6 +55,10 @@ class MailStore:
         """What sentences and titles call it: the folder's or file's name, or the one given."""
         return self._name or self.location.name or str(self.location)
 
+    def selection(self, options: MailOptions) -> MailOptions:
+        """The options as this store reads them (an IMAP address may name its folder)."""
+        return options
+
     def folders(self) -> Folder:
         """The folder tree; its top is the store itself (path "")."""
         raise NotImplementedError
