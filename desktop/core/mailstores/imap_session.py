@@ -51,10 +51,10 @@ class ImapSession:
                 self._conn = BoundedIMAP4_SSL(account.host, account.port, context=context, **bounds)
             else:
                 self._conn = BoundedIMAP4(account.host, account.port, **bounds)
-                self._conn.arm(timeout, _COMMAND_BUDGET)
+                self._conn.arm(timeout * 4, _COMMAND_BUDGET)
                 self._conn.starttls(context)
         except Exception as exc:
-            self.close()
+            self.close(graceful=False)
             raise self._explain(exc, "connecting") from exc
         self._login(password)
 
@@ -65,7 +65,7 @@ class ImapSession:
             if str(exc) == "offers no encryption (STARTTLS)":
                 return MailServerError(f"{self.account.host} offers no encrypted connection (STARTTLS); Precis never "
                                        "sends a password unencrypted. Use an imaps:// address if the server has a TLS port.")
-            return MailServerError(f"The mail server {where} {exc} while {doing}; nothing was changed on it.")
+            return MailServerError(f"While {doing}, the mail server {where} {exc}; Precis closed the connection.")
         if isinstance(exc, ssl.SSLCertVerificationError):
             return MailServerError(f"The certificate of {self.account.host} could not be verified "
                                    f"({exc.verify_message or 'untrusted'}); Precis did not send the password.")
@@ -83,15 +83,17 @@ class ImapSession:
             return MailServerError(f"The mail server {where} refused {doing}: {_short(exc)}.")
         return MailServerError(f"The mail server {where} answered in a way Precis does not understand while {doing}.")
 
-    def _run(self, doing: str, budget: int, fn, *args):  # -> imaplib's (typ, data)
+    def _run(self, doing: str, budget: int, fn, *args, expected: int = 0):  # -> imaplib's (typ, data)
+        """Run an imaplib command with a deadline (the idle timeout, four times over, plus time for
+        the bytes ``expected`` at 256 KB/s) and ``budget`` bytes of replies at most."""
         if self._conn is None:
             raise MailServerError(f"The connection to {self.account.label} is closed.")
         conn = self._conn
-        conn.arm(self.timeout + budget / (256 * 1024), budget)  # type: ignore[attr-defined]
+        conn.arm(self.timeout * 4 + expected / (256 * 1024), budget)  # type: ignore[attr-defined]
         try:
             typ, data = fn(*args)
         except Exception as exc:
-            self.close()
+            self.close(graceful=False)
             raise self._explain(exc, doing) from exc
         if typ != "OK":
             raise MailServerError(f"The mail server {self.account.label} refused {doing}: {_short(data)}.")
@@ -104,18 +106,18 @@ class ImapSession:
         if "LOGINDISABLED" in conn.capabilities:
             self.close()
             raise MailServerError(f"{self.account.host} does not accept a password login on this connection.")
-        conn.arm(self.timeout, _COMMAND_BUDGET)  # type: ignore[attr-defined]
+        conn.arm(self.timeout * 4, _COMMAND_BUDGET)  # type: ignore[attr-defined]
         try:
             conn.login(self.account.user, password)
         except imaplib.IMAP4.error as exc:
             if isinstance(exc, imaplib.IMAP4.abort):
-                self.close()
+                self.close(graceful=False)
                 raise self._explain(exc, "logging in") from exc
             self.close()
             raise PasswordRequired(f"{self.account.host} did not accept the password for {self.account.user}.",
                                    wrong_password=True) from exc
         except Exception as exc:
-            self.close()
+            self.close(graceful=False)
             raise self._explain(exc, "logging in") from exc
 
     def list_folders(self) -> list[ListedFolder]:
@@ -172,7 +174,7 @@ class ImapSession:
     def fetch(self, uids: list[int], expected: int) -> Iterator[tuple[int, bytes]]:
         """(UID, the message's bytes) for each UID, fetched with BODY.PEEK[] (never marks read)."""
         _, data = self._run("fetching messages", expected + _COMMAND_BUDGET, lambda: self._conn.uid(  # type: ignore[union-attr]
-            "FETCH", _uid_set(uids), "(UID BODY.PEEK[])"))
+            "FETCH", _uid_set(uids), "(UID BODY.PEEK[])"), expected=expected)
         waiting: bytes | None = None  # a body whose UID comes after it (some servers order it so)
         for item in data:
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
@@ -188,9 +190,17 @@ class ImapSession:
                     yield int(uid.group(1)), waiting
                 waiting = None
 
-    def close(self) -> None:
+    def close(self, *, graceful: bool = True) -> None:
+        """Log out; after a failure (``graceful`` False) just close the socket: a server that
+        misbehaved gets no further command to misbehave on."""
         conn, self._conn = self._conn, None
         if conn is None:
+            return
+        if not graceful:
+            try:
+                conn.shutdown()
+            except Exception:  # noqa: BLE001
+                pass
             return
         try:
             conn.arm(5.0, 65536)  # type: ignore[attr-defined]

@@ -43,7 +43,9 @@ class _Bounded:
         try:
             chunk = self.sock.recv(65536)
         except (TimeoutError, socket.timeout) as exc:
-            raise WireProblem(f"stopped answering for {min(self._idle, remaining):.0f} seconds") from exc
+            if remaining < self._idle:
+                raise WireProblem("took longer than Precis waits for one answer") from exc
+            raise WireProblem(f"stopped answering for {self._idle:g} seconds") from exc
         except ssl.SSLError as exc:
             raise WireProblem(f"broke the encrypted connection ({exc.reason or 'TLS error'})") from exc
         except OSError as exc:

@@ -10,7 +10,7 @@ from datetime import date
 from email.message import Message
 
 from desktop.core.document import DocKind, Document
-from desktop.core.errors import DocumentError, EmptyDocument
+from desktop.core.errors import DocumentError, EmptyDocument, MailServerError, PasswordRequired
 from desktop.core.events import CancelToken, EventCallback, Progress
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.mailheaders import parse_date
@@ -65,6 +65,8 @@ def read_store(store: MailStore, options: MailOptions = DEFAULT_MAIL, *, on_even
         except EmptyDocument:
             warnings.extend(notes)
             continue
+        except (MailServerError, PasswordRequired):
+            raise  # the connection is gone: no other folder can be read either
         except DocumentError as err:  # a damaged folder costs that folder only
             warnings.extend(notes)
             warnings.append(err.message)
