@@ -138,7 +138,7 @@ def _load(stored: StoredMessage, ctx: ReadContext, notes: list[str], folder: Fol
             if not options.day_matches(day):
                 return None
         if budget.bytes + len(data) > limits.max_store_bytes:
-            budget.stopped = (f"The messages chosen hold more than {limits.max_store_bytes / 2**20:,.0f} MB; "
+            budget.stopped = (f"The messages chosen hold more than {size_text(limits.max_store_bytes)}; "
                               "the rest were not read.")
             return None
         budget.bytes += len(data)
@@ -166,4 +166,11 @@ def header_day(data: bytes) -> date | None:
 
 
 def _too_large(folder: Folder, limit: int) -> str:
-    return f"A message in {folder.path} is larger than {limit / 2**20:,.0f} MB and was not read."
+    return f"A message in {folder.path} is larger than {size_text(limit)} and was not read."
+
+
+def size_text(limit: int) -> str:
+    """'64 MB', '98 KB', '500 bytes': a limit as a sentence says it."""
+    if limit >= 2**20:
+        return f"{limit / 2**20:,.0f} MB"
+    return f"{limit / 1024:,.0f} KB" if limit >= 1024 else f"{limit:,} bytes"
