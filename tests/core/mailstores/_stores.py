@@ -114,6 +114,7 @@ def apple_mail(base: Path) -> Path:
                                                         "The contract renews in June.", "Tue, 02 Jan 2024 10:00:00 +0000"), read=False))
     (projects / "7.emlx").write_bytes(emlx_bytes(message("Max <max@example.com>", "Milestone",
                                                          "Milestone two slips a week.", "Wed, 03 Jan 2024 10:00:00 +0000")))
+    (account / "Export.mbox").mkdir()
     write_mbox(account / "Export.mbox" / "mbox", [(message("Ned <ned@example.com>", "Exported", "An exported message.",
                                                            "Thu, 04 Jan 2024 10:00:00 +0000"), "0001")])
     os.remove(account / "Export.mbox" / "mbox.msf")

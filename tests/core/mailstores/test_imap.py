@@ -138,3 +138,11 @@ def read_limits():  # noqa: ANN201 - the defaults, as a job has them
     from desktop.core.limits import Limits
 
     return Limits()
+
+
+def test_the_password_is_asked_once_per_session(dovecot: Dovecot) -> None:
+    dovecot.deliver("H <h@example.com>", "Session", "The password is kept for the session.", "Mon, 01 Jan 2024 09:00:00 +0000",
+                    folder="Session")
+    read_mail(dovecot.address("Session"), _opts(dovecot), password=PASSWORD)
+    again = read_mail(dovecot.address("Session"), _opts(dovecot))  # no password given: this session's
+    assert again.children[0].title == "Session"
