@@ -31,6 +31,7 @@ def message(sender: str, subject: str, body: str, date: str | None, *, to: str =
 
 def maildir(root: Path) -> Path:
     """INBOX (one read, one new, one trashed), Work/Projects (Maildir++), Trash."""
+    root.parent.mkdir(parents=True, exist_ok=True)
     box = mailbox.Maildir(root, create=True)
     read = mailbox.MaildirMessage(message("Alice Smith <alice@example.com>", "Budget",
                                           "We agreed to cut the travel budget by ten percent.", "Mon, 01 Jan 2024 10:00:00 +0000"))
