@@ -15,8 +15,8 @@ from desktop.core.digest import Source
 from desktop.core.ingest import read_document
 from desktop.core.mailstores import MailOptions
 from tests.core.mailstores._dovecot import PASSWORD, Dovecot
-from tests.core.mailstores.conftest import dovecot  # noqa: F401 - the real Dovecot fixture
 from tests.core.mailstores._stores import emlx_bytes, maildir, message, thunderbird_profile
+from tests.core.mailstores.conftest import dovecot as dovecot  # the real Dovecot fixture, shared
 from tests.ml._digest_checks import assert_valid_source
 
 PST = Path(__file__).resolve().parents[1] / "data" / "pst" / "pstsdk-sample1-unicode.pst"
@@ -131,7 +131,8 @@ def test_batch_refuses_an_imap_address(capsys: pytest.CaptureFixture[str], tmp_p
 
 
 @pytest.mark.xdist_group("dovecot")
-def test_summarize_an_imap_folder(dovecot: Dovecot, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_summarize_an_imap_folder(dovecot: Dovecot, capsys: pytest.CaptureFixture[str],  # noqa: F811 - imported fixture
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
     folder = "CliDigest"
     dovecot.deliver("Carol Jones <carol@example.com>", "Budget", "We agreed to cut the travel budget by ten percent.",
                     "Tue, 05 Mar 2024 10:00:00 +0100", folder=folder)

@@ -47,7 +47,7 @@ def split_emlx(data: bytes, name: str = "") -> tuple[bytes, dict[str, object]]:
     message = data[start:end]
     tail = data[end:end + _PLIST_MAX].strip()
     info: dict[str, object] = {}
-    if tail.startswith(b"<?xml") or tail.startswith(b"<plist") or tail.startswith(b"bplist"):
+    if tail.startswith((b"<?xml", b"<plist", b"bplist")):
         try:
             loaded = plistlib.loads(tail)
             info = loaded if isinstance(loaded, dict) else {}

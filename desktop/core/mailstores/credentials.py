@@ -51,8 +51,8 @@ def forget(account_key: str) -> None:
         import keyring
 
         keyring.delete_password(SERVICE, account_key)
-    except Exception:  # noqa: BLE001 - nothing kept there, or no keyring
-        pass
+    except Exception as exc:  # noqa: BLE001 - nothing kept there, or no keyring
+        log.info("no IMAP password to forget in the keyring: %s", type(exc).__name__)
 
 
 def keyring_available() -> bool:

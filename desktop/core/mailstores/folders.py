@@ -10,7 +10,6 @@ from typing import Any
 from desktop.core.errors import FileUnreadable
 from desktop.core.limits import Limits
 
-
 #: Folder names that hold deleted mail or spam in the mail clients Precis reads.
 _TRASH_AND_JUNK = frozenset({
     "trash", "deleted items", "deleted messages", "deleted", "junk", "junk e-mail", "junk email", "spam", "bulk mail",

@@ -6,6 +6,7 @@ stops answering or sends more than Precis accepts (``MailServerError``)."""
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import re
 import socket
@@ -197,10 +198,8 @@ class ImapSession:
         if conn is None:
             return
         if not graceful:
-            try:
+            with contextlib.suppress(Exception):
                 conn.shutdown()
-            except Exception:  # noqa: BLE001
-                pass
             return
         try:
             conn.arm(5.0, 65536)  # type: ignore[attr-defined]
@@ -208,10 +207,8 @@ class ImapSession:
                 conn.close()  # CLOSE after EXAMINE expunges nothing: the folder was opened read-only
             conn.logout()
         except Exception:  # noqa: BLE001 - leaving a server that already went away
-            try:
+            with contextlib.suppress(Exception):
                 conn.shutdown()
-            except Exception:  # noqa: BLE001
-                pass
 
     def __enter__(self) -> ImapSession:
         return self

@@ -42,7 +42,7 @@ class _Bounded:
         self.sock.settimeout(min(self._idle, remaining))
         try:
             chunk = self.sock.recv(65536)
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             if remaining < self._idle:
                 raise WireProblem("took longer than Precis waits for one answer") from exc
             raise WireProblem(f"stopped answering for {self._idle:g} seconds") from exc
@@ -89,7 +89,7 @@ class BoundedIMAP4(_Bounded, imaplib.IMAP4):
         super().__init__(host, port, timeout=idle)
 
 
-class BoundedIMAP4_SSL(_Bounded, imaplib.IMAP4_SSL):  # noqa: N801 - imaplib's name
+class BoundedIMAP4_SSL(_Bounded, imaplib.IMAP4_SSL):
     def __init__(self, host: str, port: int, *, context: ssl.SSLContext, idle: float, max_line: int,
                  max_literal: int) -> None:
         self._bounds(idle=idle, max_line=max_line, max_literal=max_literal)
@@ -101,15 +101,15 @@ def _starttls(conn: BoundedIMAP4, context: ssl.SSLContext) -> None:
     handshake (bytes injected there would be read as if they had come encrypted)."""
     if "STARTTLS" not in conn.capabilities:
         raise WireProblem("offers no encryption (STARTTLS)")
-    typ, _ = conn._simple_command("STARTTLS")  # noqa: SLF001 - imaplib's own command path
+    typ, _ = conn._simple_command("STARTTLS")
     if typ != "OK":
         raise WireProblem("refused to start encryption")
-    if conn._buf:  # noqa: SLF001
+    if conn._buf:
         raise WireProblem("sent data before the encryption began")
     conn.sock = context.wrap_socket(conn.sock, server_hostname=conn.host)
     conn.file = conn.sock.makefile("rb")
-    conn._tls_established = True  # noqa: SLF001
-    conn._get_capabilities()  # noqa: SLF001
+    conn._tls_established = True
+    conn._get_capabilities()
 
 
 BoundedIMAP4.starttls = _starttls  # type: ignore[method-assign, assignment]

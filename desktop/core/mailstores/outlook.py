@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import desktop.core.mailstores.outlook_props as p
 from desktop.core.errors import CorruptFile, UnsupportedFormat
 from desktop.core.limits import Limits
-from desktop.core.mailstores import outlook_props as p
 from desktop.core.mailstores.folders import Folder, add_child
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.outlook_message import message_bytes
@@ -44,7 +44,7 @@ class OutlookStore(MailStore):
                 self._file.open_file_object(io.BytesIO(data))
             else:
                 self._file.open(str(location), "r")
-        except Exception as exc:  # noqa: BLE001 - libpff raises IOError/OSError on a damaged header
+        except Exception as exc:
             log.info("libpff could not open %s: %s", location.name, type(exc).__name__)
             raise CorruptFile(f"{self.name} is a damaged Outlook data file and could not be opened.", location) from exc
         self._trash: int | None = None
@@ -114,7 +114,7 @@ def _loader(item: Any, limits: Limits, stored: StoredMessage, where: str):  # ->
     def load() -> bytes:
         try:
             return message_bytes(item, limits, stored.notes, where)
-        except Exception as exc:  # noqa: BLE001 - a damaged item: libpff or the email package raise
+        except Exception as exc:
             log.info("Outlook message not rebuilt: %s", type(exc).__name__)
             raise CorruptFile(f"A message in {where} is damaged and was skipped.") from exc
     return load

@@ -11,11 +11,11 @@ from datetime import UTC
 from email.message import EmailMessage
 from typing import Any
 
+import desktop.core.mailstores.outlook_props as p
 from desktop.core.ingest.encoding import decode_text
 from desktop.core.ingest.mailheaders import clean_name, format_address
 from desktop.core.ingest.mailparts import readable
 from desktop.core.limits import Limits
-from desktop.core.mailstores import outlook_props as p
 
 #: Transport headers that describe the MIME body Exchange once had, not the one rebuilt here.
 _BODY_HEADERS = ("content-", "mime-version")

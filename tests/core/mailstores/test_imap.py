@@ -134,7 +134,7 @@ def test_iter_documents_takes_an_address_and_its_password(dovecot: Dovecot) -> N
     assert outcome.document.children[0].title == "Via the job"
 
 
-def read_limits():  # noqa: ANN201 - the defaults, as a job has them
+def read_limits():
     from desktop.core.limits import Limits
 
     return Limits()

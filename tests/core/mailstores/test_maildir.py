@@ -22,7 +22,7 @@ def box(tmp_path: Path) -> Path:
     return maildir(tmp_path / "Maildir")
 
 
-def _headings(doc) -> list[str]:  # noqa: ANN001
+def _headings(doc) -> list[str]:
     return [b.text for b in doc.blocks if b.role is Role.HEADING]
 
 
@@ -103,6 +103,6 @@ def test_a_folder_that_is_no_store_is_one_sentence(tmp_path: Path) -> None:
 
 
 def test_the_read_only_check_can_fail(box: Path) -> None:
-    with pytest.raises(AssertionError, match="opened for writing"), nothing_written(box):
-        with open(box / "new" / "x", "wb") as fh:  # what a reader that "delivers" new mail to cur/ would do
-            fh.write(b"")
+    # What a reader that "delivered" new mail into cur/ would do.
+    with pytest.raises(AssertionError, match="opened for writing"), nothing_written(box), open(box / "new" / "x", "wb") as fh:
+        fh.write(b"")
