@@ -56,6 +56,8 @@ def iter_mbox(fh: BinaryIO, max_bytes: int) -> Iterator[MboxEntry]:
         size += len(line)
         if size <= max_bytes:
             parts.append(line)
+        elif parts:
+            parts.clear()  # over the limit: what was kept of it goes at once
         blank_before = line in (b"\n", b"\r\n")
     if started:
         yield _entry(parts, size, separator, max_bytes)
