@@ -90,7 +90,8 @@ def restore_attachments(msg: Message, emlx_path: Path, ctx: ReadContext, notes: 
     """Put the bytes of each part Apple Mail stored apart back into ``msg`` (in place)."""
     folder = attachments_folder(emlx_path)
     for section, part in _leaf_parts(msg):
-        if part.get("X-Apple-Content-Length") is None or (part.get_payload() or "").strip():
+        payload = part.get_payload()
+        if part.get("X-Apple-Content-Length") is None or (isinstance(payload, str) and payload.strip()):
             continue
         name = part.get_filename() or part.get_param("name") or section
         stored = _stored_file(folder / section)

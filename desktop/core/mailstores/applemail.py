@@ -15,7 +15,7 @@ from desktop.core.ingest.eml import parse
 from desktop.core.ingest.emlx import is_read, restore_attachments, split_emlx
 from desktop.core.limits import Limits
 from desktop.core.mailstores.folders import Folder, add_child
-from desktop.core.mailstores.mboxfile import iter_mbox
+from desktop.core.mailstores.mboxfile import iter_mbox, kept
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
 
@@ -84,8 +84,7 @@ class AppleMailStore(MailStore):
         if exported.is_file():
             with open(exported, "rb") as fh:
                 for number, entry in enumerate(iter_mbox(fh, self.limits.max_message_bytes), 1):
-                    data = entry.data
-                    yield StoredMessage(key=str(number), load=lambda d=data: d or b"", size=entry.size)
+                    yield StoredMessage(key=str(number), load=kept(entry.data), size=entry.size)
             return
         for path in _emlx_files(mailbox):
             yield emlx_message(path, options.unseen)

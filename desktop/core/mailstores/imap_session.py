@@ -46,12 +46,14 @@ class ImapSession:
         self._conn: imaplib.IMAP4 | None = None
         context = ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        bounds = {"idle": timeout, "max_line": _MAX_LINE, "max_literal": limits.max_message_bytes + 65536}
+        max_literal = limits.max_message_bytes + 65536
         try:
             if account.implicit_tls:
-                self._conn = BoundedIMAP4_SSL(account.host, account.port, context=context, **bounds)
+                self._conn = BoundedIMAP4_SSL(account.host, account.port, context=context, idle=timeout,
+                                              max_line=_MAX_LINE, max_literal=max_literal)
             else:
-                self._conn = BoundedIMAP4(account.host, account.port, **bounds)
+                self._conn = BoundedIMAP4(account.host, account.port, idle=timeout, max_line=_MAX_LINE,
+                                          max_literal=max_literal)
                 self._conn.arm(timeout * 4, _COMMAND_BUDGET)
                 self._conn.starttls(context)
         except Exception as exc:

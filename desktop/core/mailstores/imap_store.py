@@ -8,10 +8,12 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import partial
 
 from desktop.core.errors import PasswordRequired
 from desktop.core.limits import Limits
-from desktop.core.mailstores import credentials, utf7
+from desktop.core.mailstores.credentials import forget, lookup, remember
+from desktop.core.mailstores.utf7 import decode as decode_name
 from desktop.core.mailstores.folders import Folder, add_child
 from desktop.core.mailstores.imap_account import parse_address
 from desktop.core.mailstores.imap_cache import FolderCache, account_folder
@@ -55,7 +57,7 @@ class ImapStore(MailStore):
             return self._session
         key = self.account.key
         given = self._password
-        password = given or credentials.lookup(key)
+        password = given or lookup(key)
         if not password:
             raise PasswordRequired(f"Precis needs the password for {self.account.user} on {self.account.host}.")
         try:
@@ -63,10 +65,10 @@ class ImapStore(MailStore):
                                         timeout=self.options.timeout)
         except PasswordRequired:
             if not given:  # the kept password is out of date: ask again next time
-                credentials.forget(key)
+                forget(key)
             raise
         if given:
-            credentials.remember(key, given, keep=self.options.keep_password)
+            remember(key, given, keep=self.options.keep_password)
         return self._session
 
     def close(self) -> None:
@@ -82,7 +84,7 @@ class ImapStore(MailStore):
             parts = listed.name.split(listed.delimiter) if listed.delimiter else [listed.name]
             node = root
             for depth, part in enumerate(parts):
-                shown = utf7.decode(part) or "(unnamed)"
+                shown = decode_name(part) or "(unnamed)"
                 child = next((c for c in node.children if c.name == shown), None)
                 if child is None:
                     child = add_child(node, shown, None, self.limits, seen, selectable=False)
@@ -116,7 +118,7 @@ class ImapStore(MailStore):
                     continue  # gone from the server meanwhile, or over the download budget
                 yield StoredMessage(key=str(uid), load=bytes, size=size, dates_checked=True)
                 continue
-            yield StoredMessage(key=str(uid), load=lambda u=uid: cache.get(u), size=size,
+            yield StoredMessage(key=str(uid), load=partial(cache.get, uid), size=size,
                                 seen=False if options.unseen else None, dates_checked=True)
 
     def _download(self, session: ImapSession, cache: FolderCache, folder: Folder, uids: list[int],

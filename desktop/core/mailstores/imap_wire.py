@@ -108,7 +108,7 @@ def _starttls(conn: BoundedIMAP4, context: ssl.SSLContext) -> None:
         raise WireProblem("sent data before the encryption began")
     conn.sock = context.wrap_socket(conn.sock, server_hostname=conn.host)
     conn.file = conn.sock.makefile("rb")
-    conn._tls_established = True
+    conn._tls_established = True  # type: ignore[attr-defined]
     conn._get_capabilities()
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop.core.limits import Limits
-from desktop.core.mailstores import utf7
+from desktop.core.mailstores.utf7 import decode as decode_name
 from desktop.core.mailstores.folders import Folder, add_child
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
@@ -64,7 +64,7 @@ class MaildirStore(MailStore):
             if name in (".", "..") or not is_maildir_folder(self.location / name):
                 continue
             node = root
-            for part in (utf7.decode(p) for p in name[1:].split(".") if p):
+            for part in (decode_name(p) for p in name[1:].split(".") if p):
                 existing = next((c for c in node.children if c.name == part), None)
                 if existing is None:
                     existing = add_child(node, part, None, self.limits, seen, selectable=False)
@@ -87,8 +87,8 @@ class MaildirStore(MailStore):
             sub = folder_dir / name
             if not is_maildir_folder(sub) and not _holds_maildir_folders(sub):
                 continue
-            child = next((c for c in node.children if c.name == utf7.decode(name)), None) or add_child(
-                node, utf7.decode(name), sub if is_maildir_folder(sub) else None, self.limits, seen,
+            child = next((c for c in node.children if c.name == decode_name(name)), None) or add_child(
+                node, decode_name(name), sub if is_maildir_folder(sub) else None, self.limits, seen,
                 selectable=is_maildir_folder(sub))
             if child is not None:
                 self._nested(sub, child, seen, depth + 1)

@@ -6,7 +6,7 @@ after it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -67,6 +67,16 @@ def _entry(parts: list[bytes], size: int, separator: bytes, max_bytes: int) -> M
     if size > max_bytes:
         return MboxEntry(None, size, separator)
     return MboxEntry(ESCAPED_FROM.sub(rb"\1", b"".join(parts)), size, separator)
+
+
+def kept(data: bytes | None) -> Callable[[], bytes]:
+    """A loader for a message already read from the stream; one over the size limit (None) is
+    never loaded: the reader's size check comes first."""
+    def load() -> bytes:
+        if data is None:
+            raise OSError("the message is over the size limit")
+        return data
+    return load
 
 
 _X_MOZILLA_STATUS = re.compile(rb"^X-Mozilla-Status:[ \t]*([0-9A-Fa-f]{1,8})", re.MULTILINE | re.IGNORECASE)

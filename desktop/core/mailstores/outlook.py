@@ -73,8 +73,8 @@ class OutlookStore(MailStore):
 
     def _find(self, folder: Any, nid: int) -> Any | None:
         for index in range(min(p.safe(lambda: folder.number_of_sub_folders, 0) or 0, 1000)):
-            sub = p.safe(lambda i=index: folder.get_sub_folder(i))
-            if sub is not None and p.safe(lambda s=sub: s.identifier) == nid:
+            sub = p.call(folder.get_sub_folder, index)
+            if sub is not None and p.attr(sub, "identifier") == nid:
                 return sub
         return None
 
@@ -82,21 +82,21 @@ class OutlookStore(MailStore):
         if depth > 64:
             return
         for index in range(min(p.safe(lambda: folder.number_of_sub_folders, 0) or 0, self.limits.max_folders)):
-            sub = p.safe(lambda i=index: folder.get_sub_folder(i))
+            sub = p.call(folder.get_sub_folder, index)
             if sub is None:
                 continue
-            name = (p.safe(lambda s=sub: s.name) or f"Folder {index + 1}").replace("/", "∕")
-            child = add_child(node, name, sub, self.limits, seen, count=p.safe(lambda s=sub: s.number_of_sub_messages))
+            name = (p.attr(sub, "name") or f"Folder {index + 1}").replace("/", "∕")
+            child = add_child(node, name, sub, self.limits, seen, count=p.attr(sub, "number_of_sub_messages"))
             if child is None:
                 return
-            child.special = p.safe(lambda s=sub: s.identifier) == self._trash
+            child.special = p.attr(sub, "identifier") == self._trash
             self._children(sub, child, seen, depth + 1)
 
     def messages(self, folder: Folder, options: MailOptions) -> Iterator[StoredMessage]:
         items = folder.ref
         count = p.safe(lambda: items.number_of_sub_messages, 0) or 0
         for index in range(count):
-            item = p.safe(lambda i=index: items.get_sub_message(i))
+            item = p.call(items.get_sub_message, index)
             if item is None:
                 self.warnings.append(f"Message {index + 1} of {folder.path} in {self.name} is damaged and was skipped.")
                 continue

@@ -76,10 +76,12 @@ def _sender(item: Any) -> str | None:
 def _recipients(item: Any) -> tuple[list[str], list[str]]:
     to: list[str] = []
     cc: list[str] = []
-    people = p.safe(lambda: item.recipients)
-    count = p.safe(lambda: people.number_of_record_sets, 0) if people is not None else 0
+    people = p.attr(item, "recipients")
+    if people is None:
+        return to, cc
+    count = p.attr(people, "number_of_record_sets")
     for index in range(min(count or 0, 1000)):
-        record = p.safe(lambda i=index: people.get_record_set(i))
+        record = p.call(people.get_record_set, index)
         if record is None:
             continue
         holder = _Record(record)
@@ -140,10 +142,10 @@ def _attachments(msg: EmailMessage, item: Any, limits: Limits, notes: list[str],
     if count > limits.max_mime_parts:
         notes.append(f"A message in {where} has {count:,} attachments; only the first {limits.max_mime_parts:,} were read.")
     for index in range(min(count, limits.max_mime_parts)):
-        attachment = p.safe(lambda i=index: item.get_attachment(i))
+        attachment = p.call(item.get_attachment, index)
         if attachment is None:
             continue
-        name = clean_name(p.safe(lambda a=attachment: a.long_filename) or p.string(attachment, p.ATTACH_LONG_FILENAME)
+        name = clean_name(p.attr(attachment, "long_filename") or p.string(attachment, p.ATTACH_LONG_FILENAME)
                           or p.string(attachment, p.ATTACH_FILENAME) or p.string(attachment, p.DISPLAY_NAME))
         mime = p.string(attachment, p.ATTACH_MIME_TAG) or "application/octet-stream"
         maintype, _, subtype = mime.lower().partition("/")
@@ -152,14 +154,14 @@ def _attachments(msg: EmailMessage, item: Any, limits: Limits, notes: list[str],
             notes.append(f"The message “{label}” attached inside a message in {where} was not read: "
                          "libpff does not open messages attached inside Outlook data files.")
             continue
-        size = p.safe(lambda a=attachment: a.size, 0) or 0
+        size = p.attr(attachment, "size") or 0
         data = b""
         if readable(name, mime) and size:
             if size > limits.max_attachment_bytes:
                 notes.append(f"The attachment {name} in {where} is larger than "
                              f"{limits.max_attachment_bytes / 2**20:,.0f} MB and was not read.")
             else:
-                data = p.safe(lambda a=attachment, n=size: a.read_buffer(n), b"") or b""
+                data = p.call(attachment.read_buffer, size) or b""
         # Attachments Precis does not read (images, archives) are listed by name, without their bytes.
         msg.add_attachment(data, maintype=maintype if subtype else "application",
                            subtype=subtype or "octet-stream", filename=name)

@@ -38,16 +38,32 @@ def safe(fn: Callable[[], T], default: T | None = None) -> T | None:
         return default
 
 
+def call(fn: Callable[..., T], *args: object) -> T | None:
+    """``fn(*args)``, or None when libpff cannot do it (as ``safe``)."""
+    try:
+        return fn(*args)
+    except Exception:  # noqa: BLE001 - libpff's errors surface as several exception types
+        return None
+
+
+def attr(obj: Any, name: str) -> Any | None:
+    """An attribute libpff computes on access (a name, a size), or None when it cannot."""
+    try:
+        return getattr(obj, name)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def entry(item: Any, tag: int) -> Any | None:
     """The record entry with property ``tag`` in the item's first record set, if any."""
     sets = safe(lambda: item.number_of_record_sets, 0) or 0
     for index in range(min(sets, 64)):
-        record = safe(lambda i=index: item.get_record_set(i))
+        record = call(item.get_record_set, index)
         if record is None:
             continue
-        for number in range(min(safe(lambda r=record: r.number_of_entries, 0) or 0, 4096)):
-            found = safe(lambda r=record, n=number: r.get_entry(n))
-            if found is not None and safe(lambda f=found: f.entry_type) == tag:
+        for number in range(min(attr(record, "number_of_entries") or 0, 4096)):
+            found = call(record.get_entry, number)
+            if found is not None and attr(found, "entry_type") == tag:
                 return found
     return None
 
@@ -73,7 +89,7 @@ def binary(item: Any, tag: int) -> bytes | None:
 def when(item: Any) -> datetime | None:
     """When the message was sent, else received, else made (libpff gives naive UTC)."""
     for name in ("client_submit_time", "delivery_time", "creation_time"):
-        value = safe(lambda n=name: getattr(item, n))
+        value = attr(item, name)
         if isinstance(value, datetime) and value.year > 1601:
             return value
     return None

@@ -16,7 +16,7 @@ from pathlib import Path
 from desktop.core.limits import Limits
 from desktop.core.mailstores.folders import Folder, add_child
 from desktop.core.mailstores.maildir import is_maildir_folder, maildir_messages
-from desktop.core.mailstores.mboxfile import iter_mbox, mozilla_flags
+from desktop.core.mailstores.mboxfile import iter_mbox, kept, mozilla_flags
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
 
@@ -130,13 +130,8 @@ class ThunderbirdStore(MailStore):
                 flags = mozilla_flags(entry.data) if entry.data is not None else None
                 if flags is not None and flags & _EXPUNGED:
                     continue
-                data = entry.data
-                yield StoredMessage(key=str(number), load=(lambda d=data: d) if data is not None else _too_big,
-                                    size=entry.size, seen=bool(flags & _READ) if flags is not None else None)
-
-
-def _too_big() -> bytes:
-    raise OSError("the message is over the size limit")  # never called: the size check comes first
+                yield StoredMessage(key=str(number), load=kept(entry.data), size=entry.size,
+                                    seen=bool(flags & _READ) if flags is not None else None)
 
 
 def _is_folder_file(name: str, entry: os.DirEntry[str], entries: dict[str, os.DirEntry[str]]) -> bool:
