@@ -13,13 +13,13 @@ from functools import partial
 from desktop.core.errors import PasswordRequired
 from desktop.core.limits import Limits
 from desktop.core.mailstores.credentials import forget, lookup, remember
-from desktop.core.mailstores.utf7 import decode as decode_name
 from desktop.core.mailstores.folders import Folder, add_child
 from desktop.core.mailstores.imap_account import parse_address
 from desktop.core.mailstores.imap_cache import FolderCache, account_folder
 from desktop.core.mailstores.imap_session import ImapSession
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
+from desktop.core.mailstores.utf7 import decode as decode_name
 
 log = logging.getLogger(__name__)
 

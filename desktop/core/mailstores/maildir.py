@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop.core.limits import Limits
-from desktop.core.mailstores.utf7 import decode as decode_name
 from desktop.core.mailstores.folders import Folder, add_child
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
+from desktop.core.mailstores.utf7 import decode as decode_name
 
 #: The separators between a Maildir file's unique name and its flags: ':' on Unix, '!' or ';'
 #: where a file system forbids ':' (mbsync, Windows tools).
