@@ -7,24 +7,21 @@ own, which measures them."""
 
 from __future__ import annotations
 
-import json
 import mailbox
 import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.core.errors import DocumentError
-from desktop.core.ingest import read_bytes, read_document
-from desktop.core.ingest.context import ReadContext
+from desktop.core.ingest import read_document
 from tests.core.mailstores._stores import emlx_bytes, maildir, message, thunderbird_profile
 from tests.reliability.conftest import LONG
 from tests.reliability.mutations import all_mutations
-from tests.reliability.probes import MEMORY_BOUND_MB, PYTHON, REPO, child_env, run_measured, time_bound_s
 from tests.reliability.runner import cases_for, check_document
-from tests.reliability.test_fuzz import check_results, run_fuzz
+from tests.reliability.test_fuzz import check_results, fuzz_property, run_fuzz
+from tests.reliability.test_hostile import read_hostile
 
 PST_DIR = Path(__file__).resolve().parents[1] / "data" / "pst"
 SCALE = 5 if LONG else 1
@@ -50,11 +47,6 @@ def test_outlook_and_emlx_files_mutated_give_only_typed_errors(tmp_path: Path, f
     figures("fuzz: Outlook data files and .emlx", files=len(files), **summary)
 
 
-_SETTINGS = settings(max_examples=600 if LONG else 60, deadline=None, database=None, derandomize=not LONG,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                            HealthCheck.function_scoped_fixture])
-
-
 def _signed(magic: bytes) -> st.SearchStrategy[bytes]:
     return st.binary(max_size=4096).map(lambda tail: magic + tail)
 
@@ -65,21 +57,7 @@ def _signed(magic: bytes) -> st.SearchStrategy[bytes]:
     ("m.emlx", st.builds(lambda n, body: f"{n}\n".encode() + body, st.integers(0, 10**12), st.binary(max_size=2048))),
 ])
 def test_random_bytes_behind_a_mail_signature(name: str, strategy: st.SearchStrategy[bytes], figures) -> None:
-    tried = [0]
-
-    @_SETTINGS
-    @given(strategy)
-    def read_one(data: bytes) -> None:
-        tried[0] += 1
-        started = time.perf_counter()
-        try:
-            check_document(read_bytes(data, ReadContext(path=Path("/nonexistent") / name)))
-        except DocumentError:
-            pass
-        assert time.perf_counter() - started < time_bound_s(len(data))
-
-    read_one()
-    figures(f"fuzz: hypothesis {name}", cases=tried[0])
+    fuzz_property(name, st.tuples(strategy, st.just(name)), figures)
 
 
 def test_stores_with_damaged_messages_read_the_rest(tmp_path: Path, figures) -> None:
@@ -109,12 +87,7 @@ def test_stores_with_damaged_messages_read_the_rest(tmp_path: Path, figures) -> 
 
 
 def _read_in_child(path: Path, tmp_path: Path, limits: dict | None = None) -> dict:
-    args = [PYTHON, "-m", "tests.reliability.read_one", str(path)] + ([json.dumps(limits)] if limits else [])
-    done = run_measured(args, timeout=300, cwd=REPO, env=child_env(tmp_path / "home"))
-    assert done.rc == 0 and "Traceback" not in done.stderr, done.stderr[-3000:]
-    result = json.loads(done.stdout)
-    assert result["peak_mb"] < MEMORY_BOUND_MB, result
-    return result
+    return read_hostile("path", tmp_path, limits=limits, path=str(path))
 
 
 def _account(tmp_path: Path) -> Path:

@@ -13,8 +13,7 @@ from desktop.core.errors import CorruptFile
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.eml import parse
 from desktop.core.ingest.emlx import is_read, restore_attachments, split_emlx
-from desktop.core.limits import Limits
-from desktop.core.mailstores.folders import Folder, add_child
+from desktop.core.mailstores.folders import Folder, add_child, visible_subdirs
 from desktop.core.mailstores.mboxfile import iter_mbox, kept
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
@@ -43,9 +42,6 @@ class AppleMailStore(MailStore):
     kind = "apple-mail"
     label = "Apple Mail's folders"
 
-    def __init__(self, location: Path, limits: Limits) -> None:
-        super().__init__(location, limits)
-
     def folders(self) -> Folder:
         root = Folder(name=self.name, path="", selectable=False)
         seen = [0]
@@ -60,12 +56,7 @@ class AppleMailStore(MailStore):
     def _level(self, base: Path, node: Folder, seen: list[int], depth: int) -> None:
         if depth > 16:
             return
-        try:
-            subdirs = sorted((Path(e.path) for e in os.scandir(base) if e.is_dir() and not e.name.startswith(".")),
-                             key=lambda p: p.name.casefold())
-        except OSError:
-            return
-        for sub in subdirs:
+        for sub in visible_subdirs(base):
             if _is_mailbox_dir(sub):
                 child = add_child(node, sub.name[: -len(_MAILBOX)], sub, self.limits, seen)
                 if child is None:

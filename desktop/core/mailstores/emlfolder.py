@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from desktop.core.limits import Limits
 from desktop.core.mailstores.applemail import emlx_message
-from desktop.core.mailstores.folders import Folder, add_child
+from desktop.core.mailstores.folders import Folder, add_child, visible_subdirs
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
 
@@ -34,9 +33,6 @@ class EmlFolderStore(MailStore):
     kind = "eml-folder"
     label = "a folder of saved messages"
 
-    def __init__(self, location: Path, limits: Limits) -> None:
-        super().__init__(location, limits)
-
     def folders(self) -> Folder:
         root = Folder(name=self.name, path="", selectable=False)
         seen = [0]
@@ -48,12 +44,7 @@ class EmlFolderStore(MailStore):
     def _level(self, base: Path, node: Folder, seen: list[int], depth: int) -> None:
         if depth > 16:
             return
-        try:
-            subdirs = sorted((Path(e.path) for e in os.scandir(base) if e.is_dir() and not e.name.startswith(".")),
-                             key=lambda p: p.name.casefold())
-        except OSError:
-            return
-        for sub in subdirs:
+        for sub in visible_subdirs(base):
             if not holds_messages(sub):
                 continue
             child = add_child(node, sub.name, sub, self.limits, seen, count=len(_messages_in(sub)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,16 @@ def add_child(parent: Folder, name: str, ref: Any, limits: Limits, seen: list[in
                    selectable=selectable, special=name.casefold() in _TRASH_AND_JUNK)
     parent.children.append(child)
     return child
+
+
+def visible_subdirs(base: Path) -> list[Path]:
+    """The folders inside ``base`` on disk, hidden ones left out, sorted as people sort names;
+    none when it cannot be listed."""
+    try:
+        return sorted((Path(e.path) for e in os.scandir(base) if e.is_dir() and not e.name.startswith(".")),
+                      key=lambda p: p.name.casefold())
+    except OSError:
+        return []
 
 
 def _under_special(folder: Folder, every: list[Folder]) -> bool:

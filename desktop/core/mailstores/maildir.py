@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from desktop.core.limits import Limits
 from desktop.core.mailstores.folders import Folder, add_child
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
@@ -41,9 +40,6 @@ def _holds_maildir_folders(path: Path) -> bool:
 class MaildirStore(MailStore):
     kind = "maildir"
     label = "a Maildir"
-
-    def __init__(self, location: Path, limits: Limits) -> None:
-        super().__init__(location, limits)
 
     def folders(self) -> Folder:
         root = Folder(name=self.name, path="", ref=None, selectable=False)

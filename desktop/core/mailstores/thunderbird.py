@@ -13,8 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from desktop.core.limits import Limits
-from desktop.core.mailstores.folders import Folder, add_child
+from desktop.core.mailstores.folders import Folder, add_child, visible_subdirs
 from desktop.core.mailstores.maildir import is_maildir_folder, maildir_messages
 from desktop.core.mailstores.mboxfile import iter_mbox, kept, mozilla_flags
 from desktop.core.mailstores.options import MailOptions
@@ -79,21 +78,18 @@ class ThunderbirdStore(MailStore):
     kind = "thunderbird"
     label = "a Thunderbird profile"
 
-    def __init__(self, location: Path, limits: Limits) -> None:
-        super().__init__(location, limits)
-
     def folders(self) -> Folder:
         root = Folder(name=self.name, path="", selectable=False)
         seen = [0]
         if is_profile(self.location):
             for account_root in _ACCOUNT_ROOTS:
                 base = self.location / account_root
-                for account in _sorted_dirs(base):
+                for account in visible_subdirs(base):
                     node = add_child(root, account.name, None, self.limits, seen, selectable=False)
                     if node is not None:
                         self._folder_level(account, node, seen, 0)
         elif self.location.name in _ACCOUNT_ROOTS:
-            for account in _sorted_dirs(self.location):
+            for account in visible_subdirs(self.location):
                 node = add_child(root, account.name, None, self.limits, seen, selectable=False)
                 if node is not None:
                     self._folder_level(account, node, seen, 0)
@@ -154,11 +150,3 @@ def _is_folder_file(name: str, entry: os.DirEntry[str], entries: dict[str, os.Di
     except OSError:
         return False
     return head in (b"", b"From ")
-
-
-def _sorted_dirs(base: Path) -> list[Path]:
-    try:
-        return sorted((Path(e.path) for e in os.scandir(base) if e.is_dir() and not e.name.startswith(".")),
-                      key=lambda p: p.name.casefold())
-    except OSError:
-        return []
