@@ -27,6 +27,22 @@ MAGIC = b"!BDN"
 _MAIL_CLASSES = ("ipm.note", "ipm.post", "ipm.schedule.meeting", "report.ipm.note", "ipm.outlook.recall")
 
 
+#: wVer (MS-PST 2.2.2.6) of the 4 KB-page files Outlook 2013 and later write for Exchange (.ost).
+_4K_PAGE_VERSIONS = (36, 37)
+
+
+def _format_version(location: Path, data: bytes | None) -> int | None:
+    try:
+        if data is not None:
+            head = data[:12]
+        else:
+            with open(location, "rb") as fh:
+                head = fh.read(12)
+    except OSError:
+        return None
+    return int.from_bytes(head[10:12], "little") if len(head) >= 12 else None
+
+
 class OutlookStore(MailStore):
     kind = "outlook"
     label = "an Outlook data file"
@@ -44,8 +60,11 @@ class OutlookStore(MailStore):
                 self._file.open_file_object(io.BytesIO(data))
             else:
                 self._file.open(str(location), "r")
-        except Exception as exc:
+        except Exception as exc:  # libpff raises IOError/OSError on a damaged or unknown header
             log.info("libpff could not open %s: %s", location.name, type(exc).__name__)
+            if _format_version(location, data) in _4K_PAGE_VERSIONS:
+                raise UnsupportedFormat(f"{self.name} is an offline data file of Outlook 2013 or later, whose layout "
+                                        "libpff cannot read; export the folders to a .pst in Outlook.", location) from exc
             raise CorruptFile(f"{self.name} is a damaged Outlook data file and could not be opened.", location) from exc
         self._trash: int | None = None
 

@@ -84,3 +84,14 @@ def test_a_truncated_pst_is_one_sentence(pst_dir: Path, tmp_path: Path, cut: int
         read_document(path)
     assert isinstance(err.value, CorruptFile | DocumentError) and err.value.message.endswith(".")
     assert "cut.pst" in err.value.message
+
+
+def test_an_outlook_2013_offline_file_libpff_cannot_open_says_so(pst_dir: Path, tmp_path: Path) -> None:
+    from desktop.core.errors import UnsupportedFormat
+
+    data = bytearray((pst_dir / "pstsdk-sample1-unicode.pst").read_bytes()[:4096])
+    data[10:12] = (36).to_bytes(2, "little")  # wVer of a 4 KB-page .ost
+    path = tmp_path / "mailbox.ost"
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnsupportedFormat, match="offline data file of Outlook 2013 or later"):
+        read_document(path)
