@@ -56,7 +56,7 @@ class ImapSession:
                                           max_literal=max_literal)
                 self._conn.arm(timeout * 4, _COMMAND_BUDGET)
                 self._conn.starttls(context)
-        except Exception as exc:
+        except Exception as exc:  # ssl, socket, imaplib and the wire's own errors: each is explained
             self.close(graceful=False)
             raise self._explain(exc, "connecting") from exc
         self._login(password)
@@ -95,7 +95,7 @@ class ImapSession:
         conn.arm(self.timeout * 4 + expected / (256 * 1024), budget)  # type: ignore[attr-defined]
         try:
             typ, data = fn(*args)
-        except Exception as exc:
+        except Exception as exc:  # ssl, socket, imaplib and the wire's own errors: each is explained
             self.close(graceful=False)
             raise self._explain(exc, doing) from exc
         if typ != "OK":
@@ -119,7 +119,7 @@ class ImapSession:
             self.close()
             raise PasswordRequired(f"{self.account.host} did not accept the password for {self.account.user}.",
                                    wrong_password=True) from exc
-        except Exception as exc:
+        except Exception as exc:  # ssl, socket, imaplib and the wire's own errors: each is explained
             self.close(graceful=False)
             raise self._explain(exc, "logging in") from exc
 

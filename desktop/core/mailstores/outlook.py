@@ -133,7 +133,7 @@ def _loader(item: Any, limits: Limits, stored: StoredMessage, where: str):  # ->
     def load() -> bytes:
         try:
             return message_bytes(item, limits, stored.notes, where)
-        except Exception as exc:
+        except Exception as exc:  # a damaged item: libpff or the email package raise various types
             log.info("Outlook message not rebuilt: %s", type(exc).__name__)
             raise CorruptFile(f"A message in {where} is damaged and was skipped.") from exc
     return load
