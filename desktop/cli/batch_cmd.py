@@ -9,6 +9,7 @@ from pathlib import Path
 
 from desktop.cli.batch_view import BatchView
 from desktop.cli.exits import USAGE, cancelled, fail
+from desktop.cli.mail_options import add_mail_options
 from desktop.cli.ocr_options import add_ocr_options
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
 from desktop.ml.batch.plan import FORMATS, TOGETHER
@@ -23,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="One digest per file (or per folder) written into DIR, mirroring the sources. "
                     "DIR/manifest.jsonl records every file; running the same command again skips what is "
                     "done, retries failures and redoes changed files.")
-    p.add_argument("srcs", nargs="+", metavar="SRC", help="files and folders to summarize")
+    p.add_argument("srcs", nargs="+", metavar="SRC",
+                   help="files, folders and mail stores to summarize (a store is one unit, one digest)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if needed)")
     p.add_argument("--recursive", action="store_true", help="include subfolders of SRC folders")
     p.add_argument("--together", choices=TOGETHER, default="none",
@@ -37,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --cluster: every node sees the sources at the same paths (else their bytes are sent)")
     add_engine_options(p)
     add_ocr_options(p)
+    add_mail_options(p, imap=False)
     p.add_argument("--query", help="ask each file a question instead of summarizing it")
     p.add_argument("--password", help="password for encrypted PDFs")
     p.add_argument("--no-progress", action="store_true", help="no live bar (one line per file is still written)")
@@ -49,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
         return fail("--workers must be at least 1", USAGE)
     if args.shared_fs and not args.cluster:
         return fail("--shared-fs only applies with --cluster", USAGE)
+    if any(s.lower().startswith(("imap://", "imaps://")) for s in args.srcs):
+        return fail("batch reads files and local mail stores; summarize an IMAP address with "
+                    "precis-cli summarize", USAGE)
     missing = [s for s in args.srcs if not Path(s).exists()]
     if missing:
         return fail(f"{missing[0]} does not exist", USAGE)

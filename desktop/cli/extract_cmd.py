@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from desktop.cli.mail_options import add_mail_options, imap_passwords, mail_options
 from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.cli.progress import ProgressBar
 from desktop.core.document import Document
@@ -15,10 +16,12 @@ from desktop.core.settings import load_settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("extract", help="print the text Precis reads from files, with locators")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are read recursively)")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files, folders (read recursively), mail stores or imap(s):// addresses")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--password", help="password for encrypted PDFs")
     add_ocr_options(p)
+    add_mail_options(p)
     p.set_defaults(func=run)
 
 
@@ -29,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
     errors: list[dict] = []
     ocr = ocr_options(args)
     bar = ProgressBar()  # on a terminal only: recognizing a long scan takes a while
-    outcomes = iter_documents(args.paths, limits=limits, password=args.password, ocr=ocr, on_event=bar)
+    mail = mail_options(args)
+    outcomes = iter_documents(args.paths, limits=limits, password=args.password, ocr=ocr, on_event=bar, mail=mail,
+                              passwords=imap_passwords(args.paths))
     for outcome in outcomes:
         bar.close()
         if outcome.error is not None:

@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 
 from desktop.cli.exits import fail
+from desktop.cli.mail_options import add_mail_options, imap_passwords, mail_options
 from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.cli.progress import ProgressBar
 from desktop.cli.stream import JsonLines
 from desktop.core.atomic import atomic_write_text
 from desktop.core.events import Event
 from desktop.core.export import export_digest
+from desktop.core.mailstores.options import MailOptions
 from desktop.core.render import RENDERERS
 from desktop.core.settings import load_settings
 from desktop.ml.engine.job import JobSpec, run_job
@@ -51,18 +53,23 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
         use_cache=not args.no_cache, merge_budget=args.merge_budget,
         query=getattr(args, "query", None), password=getattr(args, "password", None),
         ocr=ocr.mode, ocr_lang=ocr.lang,
+        mail=mail_options(args) if hasattr(args, "unseen") else MailOptions(),
+        passwords=imap_passwords(paths),
     )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("summarize", help="summarize files and folders into one cited digest")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files, folders, mail stores (Maildir, Thunderbird profile, Apple Mail, .pst/.ost) or "
+                        "imap(s):// addresses")
     add_engine_options(p)
     p.add_argument("--query", help='ask a question instead ("what was decided about the budget?")')
     p.add_argument("--out", type=Path, help="write the digest to FILE (default: stdout); .docx writes a Word document")
     p.add_argument("--format", choices=tuple(RENDERERS), default=None, help="md, json or txt (default: from --out, else md)")
     p.add_argument("--password", help="password for encrypted PDFs")
     add_ocr_options(p)
+    add_mail_options(p)
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--stream", action="store_true",
                    help="print every event as a JSON line (the preview at once, partial summaries, the digest last)")

@@ -62,6 +62,11 @@ class FileUnreadable(DocumentError):
     """The operating system would not let us read the file (missing, permissions, a folder...)."""
 
 
+class MailServerError(DocumentError):
+    """A mail server (IMAP) could not be reached, refused TLS, dropped the connection, stopped
+    answering or answered in a way Precis does not accept; the sentence says which."""
+
+
 class EngineError(PrecisError):
     """Summarization could not run (model missing, backend failed); the reason is in the message."""
 

@@ -24,6 +24,13 @@ class Limits:
     max_mime_parts: int = 1000
     max_messages: int = 20_000
     max_attachment_bytes: int = 50 * 1024 * 1024
+    #: Mail stores (Maildir, Thunderbird, Apple Mail, Outlook data files, IMAP): one message larger
+    #: than this is skipped, one read of a store takes in at most this many bytes of messages, and a
+    #: store shows at most this many folders. ``max_messages`` and ``max_chars`` hold for a whole
+    #: store read as they do for one mailbox file.
+    max_message_bytes: int = 64 * 1024 * 1024
+    max_store_bytes: int = 2 * 1024 * 1024 * 1024
+    max_folders: int = 2000
     #: OCR: pages recognized per document, pixels one image may decode to (a 600 dpi Letter scan
     #: is 34 million; a 30000 x 30000 PNG, 900 million, is refused before it is decoded), and the
     #: time one page may take.

@@ -26,6 +26,7 @@ from desktop.core.document import Document
 from desktop.core.errors import PrecisError
 from desktop.core.events import Event, Loss, Notice, Partial, Preview, Progress
 from desktop.core.limits import Limits
+from desktop.core.mailstores.options import MailOptions
 
 if TYPE_CHECKING:
     from desktop.ml.engine.job import JobSpec
@@ -97,7 +98,9 @@ class RunJob(Message):
     spec: JobSpec
 
     def to_wire(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "spec": dataclasses.asdict(self.spec)}
+        spec = dataclasses.asdict(self.spec)
+        spec["mail"] = self.spec.mail.to_plain()
+        return {"job_id": self.job_id, "spec": spec}
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> RunJob:
@@ -106,6 +109,7 @@ class RunJob(Message):
         spec = dict(data["spec"])
         known = {f.name for f in dataclasses.fields(JobSpec)}
         spec["limits"] = Limits(**spec.get("limits", {}))
+        spec["mail"] = MailOptions.from_plain(spec.get("mail") or {})
         return cls(data["job_id"], JobSpec(**{k: v for k, v in spec.items() if k in known}))
 
 

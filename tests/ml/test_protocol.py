@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from desktop.core.document import Block, DocKind, Document, Locator, Role
 from desktop.core.errors import CorruptFile, DocumentError, EngineError, ModelNotFound, PasswordRequired, PrecisError
 from desktop.core.events import Loss, Notice, Partial, Preview, Progress
 from desktop.core.limits import Limits
+from desktop.core.mailstores.options import MailOptions
 from desktop.ml import protocol
 from desktop.ml.engine.job import JobSpec
 from desktop.ml.finetune.card import EvaluationCard, TaskScore
@@ -68,6 +70,9 @@ def _finetune_result() -> FinetuneResult:
 MESSAGES = [
     RunJob("j1", JobSpec(paths=["/docs/a.pdf", "/docs/ä b.eml"], model="extractive", length="long", query="When?",
                          passwords={"/docs/a.pdf": "secret"}, limits=Limits(max_file_bytes=7 * 2**20), ocr="always")),
+    RunJob("j2", JobSpec(paths=["/mail/Maildir", "imaps://ann@mail.example.org/INBOX"],
+                         mail=MailOptions(folders=("Work",), since=date(2024, 3, 1), until=date(2024, 3, 31),
+                                          unseen=True, cafile="/etc/ca.pem", timeout=12.0))),
     Shutdown(),
     Ready(1234),
     Started("j1"),

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.core.document import Document
 from desktop.core.errors import Cancelled, CorruptFile, DocumentError, FileUnreadable, LimitExceeded, UnsupportedFormat
@@ -22,6 +23,9 @@ from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.detect import SUPPORTED_EXTENSIONS, Format, sniff
 from desktop.core.ingest.ocr.options import DEFAULT_OCR, OcrOptions
 from desktop.core.limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:  # the mail stores import the readers; this package imports them lazily
+    from desktop.core.mailstores.options import MailOptions
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,8 @@ _READER_MODULES: dict[Format, str] = {
     Format.SPEAKER_TEXT: "speaker_text",
     Format.TEXT: "text",
     Format.IMAGE: "image",
+    Format.EMLX: "emlx",
+    Format.PST: "pst",
 }
 
 
@@ -82,26 +88,44 @@ _FORMAT_NAMES = {
     Format.SPEAKER_TEXT: "a transcript",
     Format.TEXT: "text",
     Format.IMAGE: "an image",
+    Format.EMLX: "an Apple Mail message",
+    Format.PST: "an Outlook data file",
 }
 
 
 def read_document(path: Path | str, *, password: str | None = None, limits: Limits = DEFAULT_LIMITS,
                   ocr: OcrOptions = DEFAULT_OCR, on_event: EventCallback | None = None,
-                  cancel: CancelToken | None = None) -> Document:
+                  cancel: CancelToken | None = None, mail: MailOptions | None = None) -> Document:
     """Read one file from disk. Raises a ``DocumentError`` subclass for anything it cannot read.
 
-    ``on_event`` and ``cancel`` reach the readers that take long (OCR reports each page).
+    ``on_event`` and ``cancel`` reach the readers that take long (OCR reports each page). A mail
+    store (a Maildir or Thunderbird folder, an Outlook data file, an ``imap://`` address) is read
+    in place as one Document with a child per folder, chosen by ``mail`` (``desktop/core/mailstores``);
+    ``password`` is then the IMAP account's.
     """
+    if is_mail_address(path):
+        return _read_store(str(path), None, password, limits, on_event, cancel, mail)
     path = Path(path)
     ctx = ReadContext(path=path, limits=limits, password=password, ocr=ocr, on_event=on_event, cancel=cancel)
     try:
         if path.is_dir():
-            raise FileUnreadable(f"{path.name} is a folder, not a file.", path)
+            from desktop.core.mailstores.locate import store_kind
+
+            kind = store_kind(path, saved_messages=bool(mail and mail.narrowed))
+            if kind is None:
+                raise FileUnreadable(f"{path.name} is a folder, not a file or a mail store Precis knows.", path)
+            return _read_store(path, kind, None, limits, on_event, cancel, mail)
         size = path.stat().st_size
+        with open(path, "rb") as fh:
+            outlook = fh.read(4) == b"!BDN"
     except FileNotFoundError as exc:
         raise FileUnreadable(f"{path.name} does not exist (it may have been moved or deleted).", path) from exc
+    except PermissionError as exc:
+        raise FileUnreadable(f"You do not have permission to read {path.name}.", path) from exc
     except OSError as exc:
         raise FileUnreadable(f"{path.name} could not be opened: {exc.strerror or exc}.", path) from exc
+    if outlook:  # read in place, however large: a data file of gigabytes is never loaded whole
+        return _read_store(path, "outlook", None, limits, on_event, cancel, mail)
     if size > limits.max_file_bytes:
         raise LimitExceeded(
             f"{path.name} is {size / 2**20:,.0f} MB; Precis reads files up to {limits.max_file_bytes / 2**20:,.0f} MB.",
@@ -116,29 +140,92 @@ def read_document(path: Path | str, *, password: str | None = None, limits: Limi
     return read_bytes(data, ctx)
 
 
+def is_mail_address(source: object) -> bool:
+    """An ``imap://`` or ``imaps://`` address: a mail server's folders, not a path."""
+    return isinstance(source, str) and source[:8].lower().startswith(("imap://", "imaps://"))
+
+
+def _read_store(location: Path | str, kind: str | None, password: str | None, limits: Limits,
+                on_event: EventCallback | None, cancel: CancelToken | None, mail: MailOptions | None) -> Document:
+    from desktop.core.mailstores import read_mail
+    from desktop.core.mailstores.options import DEFAULT_MAIL
+
+    name = location.name if isinstance(location, Path) else location
+    try:
+        return read_mail(location, mail or DEFAULT_MAIL, kind=kind, limits=limits, password=password,
+                         on_event=on_event, cancel=cancel)
+    except (DocumentError, Cancelled):
+        raise
+    except MemoryError as exc:
+        raise LimitExceeded(f"{name} needs more memory to read than is safe; it was skipped.", location) from exc
+    except Exception as exc:  # a store's library (libpff) failing on damaged data
+        log.warning("mail store %s failed: %s", kind or "imap", type(exc).__name__)
+        log.debug("mail store failure: %s", exc, exc_info=True)
+        raise CorruptFile(f"{name} looks damaged and could not be read as a mail store.", location) from exc
+
+
 @dataclass(slots=True)
 class ReadOutcome:
-    """One file's result: a Document, or the error that explains why there is none."""
+    """One file's result: a Document, or the error that explains why there is none. ``path`` is
+    the mail server's address (a string) for an IMAP source."""
 
-    path: Path
+    path: Path | str
     document: Document | None = None
     error: DocumentError | None = None
 
 
-def expand_paths(paths: Iterable[Path | str], *, recursive: bool = True) -> list[Path]:
-    """Files named directly, plus supported files found in named folders (sorted, hidden skipped)."""
+def expand_paths(paths: Iterable[Path | str], *, recursive: bool = True, saved_messages: bool = False) -> list[Path]:
+    """Files named directly, plus supported files found in named folders (sorted, hidden skipped).
+
+    A mail store (a Maildir, a Thunderbird profile or folder, Apple Mail's mailboxes) named or met
+    in a folder stays one entry, read as a store; with ``saved_messages`` a named folder of .eml
+    files does too (a date range or folder choice applies to it). IMAP addresses are left out:
+    ``expand_sources`` keeps them.
+    """
+    from desktop.core.mailstores.locate import store_in_listing, store_kind
+
     out: list[Path] = []
     for raw in paths:
+        if is_mail_address(raw):
+            continue
         p = Path(raw)
-        if p.is_dir():
-            walker = os.walk(p) if recursive else [(str(p), [], [e.name for e in os.scandir(p) if e.is_file()])]
-            for root, dirs, files in walker:
+        if p.is_dir() and store_kind(p, saved_messages=saved_messages) is None:
+            for root, dirs, files in os.walk(p):
+                if root != str(p) and store_in_listing(dirs, files):
+                    out.append(Path(root))  # a store met in the walk: read as one, not file by file
+                    dirs[:] = []
+                    continue
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_EXTENSIONS | {".doc"}:
                         out.append(Path(root) / name)
+                if not recursive:  # the folder's own files, and the stores right inside it
+                    out.extend(Path(root) / d for d in dirs if _store_listing(Path(root) / d))
+                    dirs[:] = []
         else:
             out.append(p)
+    return out
+
+
+def _store_listing(folder: Path) -> bool:
+    from desktop.core.mailstores.locate import store_in_listing
+
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    return store_in_listing([e.name for e in entries if e.is_dir()], [e.name for e in entries if e.is_file()])
+
+
+def expand_sources(paths: Iterable[Path | str], *, recursive: bool = True,
+                   saved_messages: bool = False) -> list[Path | str]:
+    """``expand_paths`` with IMAP addresses kept in their place, as strings."""
+    out: list[Path | str] = []
+    for raw in paths:
+        if is_mail_address(raw):
+            out.append(str(raw))
+        else:
+            out.extend(expand_paths([raw], recursive=recursive, saved_messages=saved_messages))
     return out
 
 
@@ -152,19 +239,49 @@ def iter_documents(
     ocr: OcrOptions = DEFAULT_OCR,
     on_event: EventCallback | None = None,
     cancel: CancelToken | None = None,
+    mail: MailOptions | None = None,
 ) -> Iterator[ReadOutcome]:
-    """Read files and folders one by one; a failure is reported and the next file goes on.
+    """Read files, folders and mail stores one by one; a failure is reported and the next goes on.
 
-    ``passwords`` maps a path to its password; ``password`` is tried for every other file.
+    ``passwords`` maps a path (or an IMAP address) to its password; ``password`` is tried for
+    every other file, never sent to a mail server. ``mail`` chooses folders, dates and unread
+    mail in the mail stores.
     """
     passwords = passwords or {}
-    for path in expand_paths(paths, recursive=recursive):
+    saved = bool(mail and mail.narrowed)
+    for path in expand_sources(paths, recursive=recursive, saved_messages=saved):
         try:
-            doc = read_document(path, password=passwords.get(str(path), password), limits=limits, ocr=ocr,
-                                on_event=on_event, cancel=cancel)
+            if isinstance(path, str):
+                doc = read_document(path, password=_server_password(path, passwords), limits=limits,
+                                    on_event=on_event, cancel=cancel, mail=mail)
+            else:
+                doc = read_document(path, password=passwords.get(str(path), password), limits=limits, ocr=ocr,
+                                    on_event=on_event, cancel=cancel, mail=mail)
             yield ReadOutcome(path, document=doc)
         except DocumentError as err:
             yield ReadOutcome(path, error=err)
+
+
+def _server_password(address: str, passwords: dict[str, str]) -> str | None:
+    """The password given for this IMAP address, or for its account (any folder)."""
+    if address in passwords:
+        return passwords[address]
+    from desktop.core.mailstores.imap_account import account_key
+
+    try:
+        key = account_key(address)
+    except DocumentError:
+        return None
+    return next((pw for addr, pw in passwords.items() if is_mail_address(addr) and _same_account(addr, key)), None)
+
+
+def _same_account(address: str, key: str) -> bool:
+    from desktop.core.mailstores.imap_account import account_key
+
+    try:
+        return account_key(address) == key
+    except DocumentError:
+        return False
 
 
 __all__ = [
@@ -174,6 +291,8 @@ __all__ = [
     "ReadContext",
     "ReadOutcome",
     "expand_paths",
+    "expand_sources",
+    "is_mail_address",
     "iter_documents",
     "read_bytes",
     "read_document",

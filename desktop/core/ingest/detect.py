@@ -31,12 +31,15 @@ class Format(str, Enum):
     SPEAKER_TEXT = "speaker_text"
     TEXT = "text"
     IMAGE = "image"
+    EMLX = "emlx"  # Apple Mail's message file
+    PST = "pst"  # Outlook data file (.pst/.ost), a mail store: desktop/core/mailstores
 
 
 #: Extensions offered in file dialogs and the file tree, and walked in folders.
 SUPPORTED_EXTENSIONS = frozenset(
     {".pdf", ".docx", ".eml", ".mbox", ".msg", ".vtt", ".srt", ".txt", ".md", ".markdown", ".json", ".text", ".log",
      ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
+    | {".emlx", ".pst", ".ost"}  # mail stores' files (desktop/core/mailstores)
 )
 
 #: Page images, read by OCR (desktop/core/ingest/image.py).
@@ -87,6 +90,8 @@ def sniff(data: bytes, ctx: ReadContext) -> Format:
         return _sniff_zip(data, ctx)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _sniff_ole(data, ctx)
+    if head.startswith(b"!BDN"):  # an Outlook data file: mostly NULs, never to be taken for UTF-16 text
+        return Format.PST
     if head.startswith(_IMAGE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP") or _is_bmp(head):
         return Format.IMAGE
     if head.startswith(b"RIFF") and head[8:12] in (b"WAVE", b"AVI "):
@@ -162,6 +167,11 @@ def _sniff_text(data: bytes, ctx: ReadContext) -> Format:
     suffix = ctx.name.rsplit(".", 1)[-1].lower() if "." in ctx.name else ""
     if stripped.startswith("WEBVTT"):
         return Format.VTT
+    if text[:1].isdigit() or text[:1] in (" ", "\t"):
+        from desktop.core.ingest.emlx import is_emlx
+
+        if is_emlx(data, suffix):
+            return Format.EMLX
     if suffix in ("md", "markdown"):
         return Format.TEXT  # Markdown whose front matter or first line looks like a mail header or "From "
     if stripped[:1] in "{[":

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from email.message import Message
 from itertools import islice
 
 from desktop.core.document import Block, DocKind, Document, Role
@@ -25,6 +26,8 @@ from desktop.core.ingest.mailparts import MailMessage, thread_subject
 _SEPARATOR = re.compile(rb"^From [^\r\n]{0,400}?\d{1,2}:\d{2}[^\r\n]{0,200}\r?$", re.MULTILINE)
 _HEADER_LINE = re.compile(rb"[!-9;-~]{1,100}:")
 _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+#: The same rules for the streaming reader of large mbox files (desktop/core/mailstores/mboxfile.py).
+SEPARATOR, HEADER_LINE, ESCAPED_FROM = _SEPARATOR, _HEADER_LINE, _ESCAPED_FROM
 
 
 def _separators(data: bytes) -> Iterator[tuple[int, int]]:
@@ -67,20 +70,31 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     if len(raw_messages) > limit:
         warnings.append(f"{ctx.display_name} holds {len(raw_messages):,} messages; only the first {limit:,} were read.")
         raw_messages = raw_messages[:limit]
+    return read_messages(raw_messages, ctx, warnings)
+
+
+def read_messages(messages: Iterable[bytes | Message], ctx: ReadContext, warnings: list[str], *,
+                  where: str = "the file") -> Document:
+    """One Document of ``messages`` (raw or already parsed), oldest first, each read by the .eml
+    reader's code: what an mbox file and every mail store's folder (``desktop/core/mailstores``) share.
+
+    ``warnings`` are the caller's own (a limit it applied); the Document carries them first.
+    """
     taken: set[str] = set()
     mails: list[MailMessage] = []
     keys: list[float] = []
     previous = float("-inf")
     chars = 0
-    for number, raw in enumerate(raw_messages, 1):
+    for number, raw in enumerate(messages, 1):
+        ctx.cancel_check()
         if chars > ctx.limits.max_chars:
             warnings.append(f"{ctx.display_name} holds more text than Precis reads from one document; "
                             f"only its first {number - 1:,} messages were read.")
             break
         try:
-            mail = mail_from_message(parse(raw, ctx), ctx, taken=taken)
+            mail = mail_from_message(parse(raw, ctx) if isinstance(raw, bytes) else raw, ctx, taken=taken)
         except DocumentError as err:  # one hostile message does not cost the whole mailbox
-            warnings.append(f"Message {number} in the file was skipped: {err.message}")
+            warnings.append(f"Message {number} in {where} was skipped: {err.message}")
             continue
         chars += sum(len(text) for text in mail.body)
         # Undated messages keep their place in the file: they sort right after the message before.

@@ -147,7 +147,6 @@ def _rtf_text(compressed: bytes, mail: MailMessage, ctx: ReadContext) -> str:
     """The body Outlook kept only as compressed RTF (MS-OXRTFCP), as plain text."""
     try:
         from compressed_rtf import decompress
-        from striprtf.striprtf import rtf_to_text
     except ImportError:
         mail.warnings.append(f"The text of {ctx.display_name} is stored only as rich text, which this installation cannot read.")
         return ""
@@ -155,17 +154,25 @@ def _rtf_text(compressed: bytes, mail: MailMessage, ctx: ReadContext) -> str:
         rtf = decompress(compressed)
         if len(rtf) > ctx.limits.max_unzipped_bytes:
             raise ValueError("decompressed RTF over the limit")
-        codepage = _ANSICPG.search(rtf[:4096])
-        encoding = f"cp{codepage.group(1).decode()}" if codepage else "cp1252"
-        try:
-            "".encode(encoding)
-        except LookupError:
-            encoding = "cp1252"
-        return clean_lines(rtf_to_text(rtf.decode("latin-1"), encoding=encoding, errors="replace"))
+        return rtf_plain_text(rtf)
     except Exception as exc:  # noqa: BLE001 - both libraries raise plain Exceptions on damaged data
         log.info("RTF body of %s not readable: %s", ctx.display_name, type(exc).__name__)
         mail.warnings.append(f"The rich-text body of {ctx.display_name} is damaged and could not be read.")
         return ""
+
+
+def rtf_plain_text(rtf: bytes) -> str:
+    """An RTF body (already decompressed) as plain text, in the code page it declares; raises on
+    RTF that striprtf cannot take apart (the Outlook data file reader uses it too)."""
+    from striprtf.striprtf import rtf_to_text
+
+    codepage = _ANSICPG.search(rtf[:4096])
+    encoding = f"cp{codepage.group(1).decode()}" if codepage else "cp1252"
+    try:
+        "".encode(encoding)
+    except LookupError:
+        encoding = "cp1252"
+    return clean_lines(rtf_to_text(rtf.decode("latin-1"), encoding=encoding, errors="replace"))
 
 
 def clean_lines(text: str) -> str:

@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.ingest import expand_paths
+from desktop.core.mailstores.locate import fingerprint, store_kind
 from desktop.ml.batch.manifest import Manifest, Row
 
 FORMATS = {"md": (".md",), "json": (".json",), "both": (".md", ".json")}
 TOGETHER = ("none", "folder")
 #: The JobSpec fields that change what a digest says; threads, device and the cache do not.
 _SETTINGS_FIELDS = ("engine", "model", "backend", "quantization", "length", "input_budget", "query", "classify", "ocr", "ocr_lang")
+#: The mail selection's fields that change a digest (not the IMAP timeout or certificate file).
+_MAIL_FIELDS = ("folders", "since", "until", "unseen")
 
 
 @dataclass(slots=True)
@@ -53,20 +56,20 @@ class Plan:
 def source_root(srcs: Iterable[Path | str]) -> Path:
     """The folder the output tree mirrors: a single folder itself, else the common parent."""
     resolved = [Path(s).resolve() for s in srcs]
-    if len(resolved) == 1 and resolved[0].is_dir():
-        return resolved[0]
+    if len(resolved) == 1 and resolved[0].is_dir() and store_kind(resolved[0]) is None:
+        return resolved[0]  # a mail store named alone is one unit, like a file: its parent is the root
     bases = [p if p.is_dir() else p.parent for p in resolved]
     return Path(os.path.commonpath([str(b) for b in bases]))
 
 
-def make_units(srcs: list[str], *, recursive: bool, together: str) -> tuple[Path, list[Unit]]:
+def make_units(srcs: list[str], *, recursive: bool, together: str, saved_messages: bool = False) -> tuple[Path, list[Unit]]:
     """Units in a stable order; per file, ``a/b.pdf`` becomes ``a/b.pdf.md`` under the output
     folder (the extension stays in the name so ``b.pdf`` and ``b.docx`` never collide); per folder,
     ``a/b/`` becomes ``a/b.digest.md``."""
     root = source_root(srcs)
     files: list[Path] = []
     seen: set[Path] = set()
-    for f in expand_paths(srcs, recursive=recursive):
+    for f in expand_paths(srcs, recursive=recursive, saved_messages=saved_messages):
         p = f.resolve() if f.exists() else Path(os.path.abspath(f))
         if p not in seen:
             seen.add(p)
@@ -96,6 +99,8 @@ def _rel(p: Path, root: Path) -> str:
 
 
 def file_sha256(path: Path) -> str:
+    if path.is_dir():  # a mail store: its files' names, sizes and times say when mail arrived
+        return fingerprint(path)
     try:
         with open(path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
@@ -115,8 +120,12 @@ def unit_sha256(unit: Unit) -> str:
 def settings_key(spec_fields: dict[str, Any], fmt: str, together: str) -> str:
     """A short hash of everything that changes a digest's text, so changed settings redo the units."""
     data = {k: spec_fields.get(k) for k in _SETTINGS_FIELDS}
+    mail = spec_fields.get("mail") or {}
+    if any(mail.get(k) for k in _MAIL_FIELDS):  # only then: older manifests keep their keys
+        data["mail"] = {k: mail.get(k) for k in _MAIL_FIELDS}
     data.update(format=fmt, together=together)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    # default=str: the mail selection carries dates
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def make_plan(units: list[Unit], root: Path, manifest: Manifest, skey: str, fmt: str) -> Plan:

@@ -78,7 +78,8 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
     engine, model_id = model_identity(spec)
     skey = settings_key({**dataclasses.asdict(spec), "engine": engine, "model": model_id}, options.fmt, options.together)
     with Manifest(options.out_dir) as manifest:
-        root, units = make_units(options.srcs, recursive=options.recursive, together=options.together)
+        root, units = make_units(options.srcs, recursive=options.recursive, together=options.together,
+                                 saved_messages=spec.mail.narrowed)
         plan = make_plan(units, root, manifest, skey, options.fmt)
         summary.total, summary.skipped, summary.missing = plan.total, len(plan.up_to_date), plan.missing
         for row in plan.missing:

@@ -19,8 +19,9 @@ from desktop.core.digest import Digest
 from desktop.core.document import Document
 from desktop.core.errors import ModelNotFound
 from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
-from desktop.core.ingest import OcrOptions, expand_paths, iter_documents
+from desktop.core.ingest import OcrOptions, expand_sources, iter_documents
 from desktop.core.limits import DEFAULT_LIMITS, Limits
+from desktop.core.mailstores.options import DEFAULT_MAIL, MailOptions
 from desktop.core.memory import release_memory
 from desktop.core.settings import Settings
 from desktop.ml.extractive.engine import ExtractiveEngine
@@ -58,6 +59,10 @@ class JobSpec:
     #: OCR for pages and images without a text layer ("auto", "always", "never") and its languages.
     ocr: str = _DEFAULT.ocr
     ocr_lang: str = _DEFAULT.ocr_lang
+    #: Mail stores among ``paths`` (Maildir, Thunderbird, Apple Mail, .pst, imap:// addresses):
+    #: which folders, dates and unread mail to read. ``passwords`` holds an IMAP account's password
+    #: under its address.
+    mail: MailOptions = DEFAULT_MAIL
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Iterable[str | Path], **overrides: Any) -> JobSpec:
@@ -153,7 +158,7 @@ class DocumentStream:
 
     def __init__(self, spec: JobSpec, on_event: EventCallback, cancel: CancelToken) -> None:
         self.spec = spec
-        self.files = expand_paths(spec.paths)
+        self.files = expand_sources(spec.paths, saved_messages=spec.mail.narrowed)
         self.on_event = on_event
         self.cancel = cancel
         self.errors: list[dict[str, str]] = []
@@ -164,10 +169,11 @@ class DocumentStream:
     def __iter__(self) -> Iterator[Document]:
         outcomes = iter_documents(self.files, limits=self.spec.limits, passwords=self.spec.passwords,
                                   password=self.spec.password, on_event=self.on_event, cancel=self.cancel,
-                                  ocr=OcrOptions(mode=self.spec.ocr, lang=self.spec.ocr_lang))
+                                  ocr=OcrOptions(mode=self.spec.ocr, lang=self.spec.ocr_lang), mail=self.spec.mail)
         for i, outcome in enumerate(outcomes):
             self.cancel.raise_if_cancelled()
-            self.on_event(Progress(f"reading {outcome.path.name}", i + 1, len(self.files)))
+            name = outcome.path.name if isinstance(outcome.path, Path) else outcome.path
+            self.on_event(Progress(f"reading {name}", i + 1, len(self.files)))
             if outcome.error is not None:
                 self.errors.append({"path": str(outcome.path), "error": outcome.error.name, "message": outcome.error.message})
                 self.on_event(Notice(outcome.error.message, str(outcome.path), outcome.error.name))
