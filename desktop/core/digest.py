@@ -43,18 +43,22 @@ class Point:
     #: For action items: who and by when, when the text states them.
     owner: str | None = None
     due: str | None = None
+    #: The day ``due`` resolves to against the document's own date (ISO), when the words fix one.
+    due_date: str | None = None
+    #: Who asked for it, when someone asked someone else (what the owner owes them).
+    requester: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "sources": [s.to_dict() for s in self.sources]}
-        if self.owner:
-            out["owner"] = self.owner
-        if self.due:
-            out["due"] = self.due
+        for name in ("owner", "due", "due_date", "requester"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Point:
-        return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"))
+        return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"),
+                   d.get("due_date"), d.get("requester"))
 
 
 @dataclass(slots=True)

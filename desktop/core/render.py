@@ -7,6 +7,8 @@ view resolves to the source view; in exported Markdown and text they are plain r
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from itertools import groupby
 
 from desktop.core.digest import Digest, Point, Source
@@ -71,12 +73,33 @@ def _cites(point: Point, section: str, index: int, links: bool) -> str:
 
 def _point_line(point: Point, section: str, index: int, links: bool) -> str:
     text = point.text
-    if section == "action_items":
-        if point.owner and not text.lower().startswith(point.owner.lower()):
-            text = f"**{point.owner}**: {text}"
-        if point.due and point.due.lower() not in text.lower():
+    if section in ("action_items", "asks", "deadlines"):
+        owner = display_person(point.owner) if point.owner else None
+        if owner and not text.lower().startswith(owner.lower()):
+            text = f"**{owner}**: {text}"
+        if point.due_date:
+            text += f" (due {format_day(point.due_date)})"
+        elif point.due and point.due.lower() not in text.lower():
             text += f" (due {point.due})"
     return f"- {text}{_cites(point, section, index, links)}"
+
+
+def display_person(people: str) -> str:
+    """"Maria Lopez <maria@x.example>, Tom" -> "Maria Lopez, Tom": addresses only where there is no name."""
+    out = []
+    for person in re.split(r",\s*(?![^<]*>)", people):
+        name = re.sub(r"\s*<[^>]*>", "", person).strip().strip('"')
+        out.append(name or person.strip())
+    return ", ".join(out)
+
+
+def format_day(iso: str) -> str:
+    """"2026-11-13" -> "Fri 13 Nov 2026": the weekday said, so "by Friday" can be checked at a glance."""
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d:%a} {d.day} {d:%b %Y}"
 
 
 def to_markdown(digest: Digest, *, links: bool = False) -> str:

@@ -10,7 +10,6 @@ kept with their exact citation. Answers are cached like summaries.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -23,7 +22,8 @@ from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary
 from desktop.ml.backends.textmodel import TextModel
 from desktop.ml.extractive.engine import CUE_TESTS
 from desktop.ml.points.citations import source_for
-from desktop.ml.points.items import dedupe, parse_action
+from desktop.ml.points.items import dedupe
+from desktop.ml.points.owners import ItemContext, item_point
 from desktop.ml.points.sentence_pool import Sentence, document_sentences
 
 #: Item sections per template set, and the yes/no question (common.toml) each one asks.
@@ -42,9 +42,6 @@ MAX_ITEMS = 8
 SCORE_GROUP_TOKENS = 1024
 SCORE_GROUP = 8
 T = TypeVar("T")
-_SELF = re.compile(r"\bI('ll| will)\b")
-#: "Aiko, please write..." gives the task to the person addressed.
-_ADDRESSED = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)\s*,\s*(can|could|would|please)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +65,13 @@ class ItemScorer:
     def items(self, doc: Document, kind: str, should_stop: Callable[[], bool] = lambda: False) -> dict[str, list[Point]]:
         """Digest field name -> the kept points, for the sections of ``kind`` ("meeting", "email")."""
         pool = document_sentences(doc, 0)
+        ctx = ItemContext.of(doc)
         out: dict[str, list[Point]] = {}
         for section in SECTIONS.get(kind, ()):
             kept: list[Point] = []
             for scored in self.scored(pool, section, should_stop):
                 if scored.p_yes >= self.threshold:
-                    kept.append(self._point(doc, section, scored))
+                    kept.append(self._point(ctx, section, scored))
             texts = set(dedupe([p.text for p in kept])[:MAX_ITEMS])
             out[DIGEST_FIELD[section]] = [p for p in kept if p.text in texts]
         return out
@@ -116,18 +114,9 @@ class ItemScorer:
                     self.cache.put(keys[i], f"{p:.6f}", template_id)
         return [p if p is not None else 0.0 for p in out]
 
-    def _point(self, doc: Document, section: str, scored: ScoredSentence) -> Point:
+    def _point(self, ctx: ItemContext, section: str, scored: ScoredSentence) -> Point:
         s = scored.sentence
-        sources = [source_for(doc, s.block)]
-        if section != "actions":
-            return Point(scored.text, sources)
-        task, owner, due = parse_action(scored.text)
-        addressed = _ADDRESSED.match(scored.text)
-        if addressed:
-            owner = addressed.group("name")
-        elif owner is None and _SELF.search(scored.text):
-            owner = s.speaker
-        return Point(task, sources, owner=owner, due=due)
+        return item_point(ctx, section, scored.text, s.block, [source_for(ctx.doc, s.block)])
 
 
 def _groups(items: list[T], sizes: list[int]) -> list[list[T]]:

@@ -21,7 +21,8 @@ from desktop.core.events import CancelToken, EventCallback, Partial, Progress, i
 from desktop.ml.engine.presets import preset
 from desktop.ml.extractive.labels import heuristic_labels
 from desktop.ml.points.citations import content_words, source_for
-from desktop.ml.points.items import dedupe, find_due, parse_action
+from desktop.ml.points.items import dedupe, find_due
+from desktop.ml.points.owners import ItemContext, item_point
 from desktop.ml.points.sentence_pool import Sentence, document_sentences
 from desktop.ml.points.textrank import informative_words, rank, relevance, select, select_words, substance
 
@@ -114,8 +115,8 @@ class ExtractiveEngine:
                     digest.decisions += self._cued(doc, pool, _is_decision)
                     digest.action_items += self._actions(doc, pool)
                 if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
-                    digest.asks += self._cued(doc, pool, _ASK.search)
-                    digest.deadlines += self._cued(doc, pool, _is_deadline)
+                    digest.asks += self._cued(doc, pool, _ASK.search, "asks")
+                    digest.deadlines += self._cued(doc, pool, _is_deadline, "deadlines")
         chosen_points = _best(candidates, p.max_points) if query else _best(candidates, 200, point_words(words, length))
         digest.points = [c.point for c in chosen_points]
         top_k = _overview(chosen_points, p.extractive_overview_sentences if query else None, point_words(words, length) // 3)
@@ -157,29 +158,35 @@ class ExtractiveEngine:
             eligible = [bool(s.text.strip()) for s in pool]
         return select_words([s.text for s in pool], scores, words, eligible=eligible)
 
-    def _cued(self, doc: Document, pool: list[Sentence], keep: Callable[[str], object], limit: int = 8) -> list[Point]:
-        """Sentences ``keep`` accepts; the limit applies after the test, so late ones are not lost."""
-        hits: dict[str, Sentence] = {}
+    def _cued(self, doc: Document, pool: list[Sentence], keep: Callable[[str], object], section: str = "decisions",
+              limit: int = 8) -> list[Point]:
+        """Sentences ``keep`` accepts; the limit applies after the test, so late ones are not lost.
+        Asks and deadlines carry their owner and due date (``points/owners.py``)."""
+        hits: dict[str, tuple[Sentence, str]] = {}
         for k, s in enumerate(pool):
             text = _standalone(pool, k)
             if text is not None and keep(text):
-                hits.setdefault(f"{s.speaker}: {text}" if s.speaker else text, s)
+                hits.setdefault(f"{s.speaker}: {text}" if s.speaker else text, (s, text))
         texts = dedupe(list(hits))[:limit]
-        return [Point(t, [source_for(doc, hits[t].block)]) for t in texts]
+        if section == "decisions":
+            return [Point(t, [source_for(doc, hits[t][0].block)]) for t in texts]
+        ctx = ItemContext.of(doc)
+        out = []
+        for t in texts:
+            s, text = hits[t]
+            point = item_point(ctx, section, text, s.block, [source_for(doc, s.block)])
+            point.text = t
+            out.append(point)
+        return out
 
     def _actions(self, doc: Document, pool: list[Sentence], limit: int = 8) -> list[Point]:
         out: list[Point] = []
+        ctx = ItemContext.of(doc)
         for k, s in enumerate(pool):
             text = _standalone(pool, k)
             if text is None or not _ACTION.search(text) or text.rstrip().endswith("?") and not _ADDRESSED.match(text):
                 continue
-            task, owner, due = parse_action(text)
-            addressed = _ADDRESSED.match(text)
-            if addressed:
-                owner = addressed.group("name")
-            elif owner is None and re.search(r"\bI('ll| will)\b", text):
-                owner = s.speaker
-            out.append(Point(task, [source_for(doc, s.block)], owner=owner, due=due))
+            out.append(item_point(ctx, "actions", text, s.block, [source_for(doc, s.block)]))
         kept = dedupe([p.text for p in out])
         return [p for p in out if p.text in kept][:limit]
 
