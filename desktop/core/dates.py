@@ -11,7 +11,10 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktop.core.document import Document
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name} | {
@@ -210,3 +213,9 @@ def document_date(metadata: dict[str, Any], name: str = "", texts: list[str] | N
             if d is not None:
                 return d
     return None
+
+
+def day_of(doc: Document) -> str | None:
+    """``document_date`` of a read document, as an ISO day."""
+    day = document_date(doc.metadata, doc.path.name, [b.text for b in doc.blocks[:12]])
+    return day.isoformat() if day else None

@@ -71,9 +71,11 @@ class DocumentSummary:
     labels: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    #: The document's own date (ISO day): a mail's Date, a meeting's date; None when it has none.
+    date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "document": self.document,
             "kind": self.kind,
@@ -83,12 +85,16 @@ class DocumentSummary:
             "warnings": list(self.warnings),
             "sources": [s.to_dict() for s in self.sources],
         }
+        if self.date:
+            out["date"] = self.date
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DocumentSummary:
         return cls(
             d["path"], d.get("document", ""), d.get("kind", ""), d.get("title", ""), d.get("summary", ""),
             dict(d.get("labels", {})), list(d.get("warnings", [])), [Source.from_dict(s) for s in d.get("sources", [])],
+            d.get("date"),
         )
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from desktop.core.cache import SummaryCache
+from desktop.core.dates import day_of
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Notice, Partial, Progress, ignore_events
@@ -113,7 +114,7 @@ class Summarizer:
                 index = len(digest.documents)
                 job.first = job.first or doc
                 digest.documents.append(DocumentSummary(str(doc.path), doc.display_name, doc.kind.value, doc.title, "",
-                                                        warnings=list(doc.warnings)))
+                                                        warnings=list(doc.warnings), date=day_of(doc)))
                 # Language by identification (language_gate.py): the readable part, or quotes.
                 part = readable_part(doc, digest.documents[index], on_event, self.model.tokenizer.is_unknown)
                 if part is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop.core.dates import day_of
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Partial, Progress, ignore_events
@@ -102,7 +103,7 @@ class ExtractiveEngine:
                     DocumentSummary(
                         path=str(doc.path), document=doc.display_name, kind=doc.kind.value, title=doc.title,
                         summary=summary, labels=heuristic_labels(doc) if classify else {}, warnings=list(doc.warnings),
-                        sources=[source_for(doc, pool[i].block) for i in chosen],
+                        sources=[source_for(doc, pool[i].block) for i in chosen], date=day_of(doc),
                     )
                 )
                 if summary:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from desktop.core.dates import document_date, find_phrase, parse_iso, resolve
+from desktop.core.dates import day_of, find_phrase, parse_iso, resolve
 from desktop.core.digest import Point, Source
 from desktop.core.document import DocKind, Document, Role
 from desktop.core.ingest.cues import speaker_base
@@ -78,9 +78,7 @@ class ItemContext:
                 if b.locator.speaker:
                     seen.setdefault(b.locator.speaker)
             speakers = list(seen)
-        texts = [b.text for b in doc.blocks[:12]]
-        day = document_date(doc.metadata, doc.path.name, texts)
-        return cls(doc, speakers, day.isoformat() if day else None)
+        return cls(doc, speakers, day_of(doc))
 
     @property
     def is_mail(self) -> bool:
