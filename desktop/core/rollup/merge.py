@@ -13,9 +13,7 @@ from desktop.core.digest import Point
 SAME = 0.5
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP = frozenset(
-    "a an and are as at be but by can could do for from has have i if in is it its me my of on or our please "
-    "so that the their them they this to us was we were will with would you your i'll we'll let's yes okay "
-    "ok um uh just also then there here what when which who".split())
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "for", "from", "has", "have", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "please", "so", "that", "the", "their", "them", "they", "this", "to", "us", "was", "we", "were", "will", "with", "would", "you", "your", "i'll", "we'll", "let's", "yes", "okay", "ok", "um", "uh", "just", "also", "then", "there", "here", "what", "when", "which", "who"])
 
 
 def words(text: str) -> set[str]:

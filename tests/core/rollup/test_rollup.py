@@ -110,13 +110,13 @@ def test_rollup_from_the_cli_over_history_and_files(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "desktop.cli", "rollup", str(meeting), str(mail), "--engine", "extractive",
            "--since", "2025-12-01", "--until", "2025-12-07", "--me", "Priya Shah <priya.shah@example.org>",
            "--no-progress"]
-    md = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=120)
+    md = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
     assert md.returncode == 0, md.stderr
     assert "## What I'm owed" in md.stdout and "**Aiko Tanaka**" in md.stdout and "Fri 5 Dec 2025" in md.stdout
-    js = subprocess.run([*cmd, "--format", "json"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    js = subprocess.run([*cmd, "--format", "json"], capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
     data = json.loads(js.stdout)
     assert data["since"] == "2025-12-01" and any("help article" in p["text"] for p in data["owed_to_me"])
-    ics = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    ics = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
     assert ics.returncode == 0, ics.stderr
     assert Calendar.from_ical(out.read_bytes()).walk("VEVENT")
 
