@@ -10,10 +10,11 @@ from pathlib import Path
 from desktop.cli.progress import ProgressBar
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
 from desktop.core.atomic import atomic_write_bytes, atomic_write_text
-from desktop.core.errors import Cancelled, PrecisError
+from desktop.core.errors import Cancelled, PrecisError, TemplateError
 from desktop.core.history import History
 from desktop.core.ingest import expand_paths
-from desktop.core.rollup.build import Rolled, build_rollup
+from desktop.core.prompting.templates import load_template
+from desktop.core.rollup.build import Rolled, build_rollup, shape_rollup
 from desktop.core.rollup.collect import digest_from_json, from_history, parse_period
 from desktop.core.rollup.ics import to_ics
 from desktop.core.rollup.people import Me
@@ -44,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix.lower() in (".md", ".json", ".ics") else "md")
     me = Me.parse(args.me if args.me else load_settings().me)
     try:
+        template = load_template(args.template or "rollup")
+        if template.kind != "rollup":
+            raise TemplateError(f"The template “{template.name}” is a {template.kind} template; a roll-up needs a rollup "
+                                "template (kind = \"rollup\"), such as “rollup”.")
+        args.template = None  # the files summarized for the roll-up get the usual digest
         since, until = parse_period(args.since, args.until)
         rolled, failed = _collect(args)
     except Cancelled:
@@ -52,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     except PrecisError as exc:
         print(f"precis-cli: {exc.message}", file=sys.stderr)
         return 2
-    rollup = build_rollup(rolled, me, since, until)
+    rollup = shape_rollup(build_rollup(rolled, me, since, until), template)
     data = to_ics(rollup) if fmt == "ics" else (to_json(rollup) if fmt == "json" else to_markdown(rollup)).encode("utf-8")
     if args.out:
         try:

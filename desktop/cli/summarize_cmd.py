@@ -10,7 +10,7 @@ from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.cli.progress import ProgressBar
 from desktop.cli.stream import JsonLines
 from desktop.core.atomic import atomic_write_text
-from desktop.core.errors import Cancelled, PrecisError
+from desktop.core.errors import Cancelled, PrecisError, TemplateError
 from desktop.core.events import Event
 from desktop.core.export import ExportError, export_digest
 from desktop.core.render import RENDERERS
@@ -37,6 +37,9 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--merge-budget", type=int, default=0,
                    help="tokens per merge prompt (0 = 768; the input budget gives the old narrow merges)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the summary cache")
+    p.add_argument("--template", default=None, metavar="NAME|FILE",
+                   help="digest template: which sections, in what order, each with its instruction and length "
+                        "(precis-cli templates lists them; default: Settings, else the standard digest)")
 
 
 def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
@@ -50,7 +53,7 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
         device=args.device, threads=args.threads, length=args.length, input_budget=args.input_budget,
         use_cache=not args.no_cache, model_store=settings.model_store, merge_budget=args.merge_budget, limits=settings.limits(),
         query=getattr(args, "query", None), password=getattr(args, "password", None),
-        ocr=ocr.mode, ocr_lang=ocr.lang,
+        ocr=ocr.mode, ocr_lang=ocr.lang, template=getattr(args, "template", None) or settings.template or None,
     )
 
 
@@ -81,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = run_job(spec_from_args(args, args.paths), on_event=on_event)
+    except TemplateError as exc:
+        bar.close()
+        print(f"precis-cli: {exc.message}", file=sys.stderr)
+        return 2
     except Cancelled:
         bar.close()
         print("Cancelled.", file=sys.stderr)

@@ -114,6 +114,10 @@ class Digest:
     errors: list[dict[str, str]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     engine: str = ""
+    #: The template that shaped it (``core/layout.py``): its sections in order, each {"id", "title"},
+    #: and the template's id (name@version#hash). Empty: the standard digest.
+    layout: list[dict[str, str]] = field(default_factory=list)
+    template: str = ""
 
     SECTIONS = ("points", "decisions", "action_items", "asks", "deadlines")
 
@@ -142,6 +146,9 @@ class Digest:
         out["warnings"] = list(self.warnings)
         out["errors"] = list(self.errors)
         out["stats"] = dict(self.stats)
+        if self.layout:
+            out["layout"] = [dict(x) for x in self.layout]
+            out["template"] = self.template
         return out
 
     @classmethod
@@ -155,6 +162,8 @@ class Digest:
             errors=list(d.get("errors", [])),
             stats=dict(d.get("stats", {})),
             engine=d.get("engine", ""),
+            layout=[dict(x) for x in d.get("layout", [])],
+            template=d.get("template", ""),
         )
         for name in cls.SECTIONS:
             setattr(digest, name, [Point.from_dict(p) for p in d.get(name, [])])

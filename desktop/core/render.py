@@ -12,6 +12,7 @@ from datetime import date
 from itertools import groupby
 
 from desktop.core.digest import Digest, Point, Source
+from desktop.core.render_layout import layout_markdown
 
 SECTION_TITLES = {
     "points": "Key points",
@@ -103,6 +104,8 @@ def format_day(iso: str) -> str:
 
 
 def to_markdown(digest: Digest, *, links: bool = False) -> str:
+    if digest.layout:  # shaped by a template: its sections, order and titles
+        return layout_markdown(digest, links, _point_line, _documents_block)
     lines: list[str] = [f"# {digest.title or 'Digest'}", ""]
     if digest.query:
         lines += [f"*Question:* {digest.query}", ""]
@@ -132,6 +135,16 @@ def to_markdown(digest: Digest, *, links: bool = False) -> str:
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _documents_block(digest: Digest) -> list[str]:
+    """Each document's own summary, for a template's "documents" section."""
+    lines: list[str] = []
+    for doc in digest.documents:
+        if not doc.summary or (len(digest.documents) == 1 and doc.summary == digest.overview):
+            continue
+        lines += [f"### {doc.document}" + (f" — {doc.title}" if doc.title and doc.title != doc.document else ""), "", doc.summary, ""]
+    return lines
 
 
 def to_text(digest: Digest) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from desktop.core.dates import parse_iso
 from desktop.core.digest import Digest, Point
+from desktop.core.prompting.templates import DigestTemplate
 from desktop.core.rollup.merge import merge_items
 from desktop.core.rollup.people import Me
 
@@ -43,6 +44,9 @@ class Rollup:
     digests: int = 0
     items: int = 0
     made: float = field(default_factory=time.time)
+    #: The rollup template's sections in order, each (id, title); empty: all four, default titles.
+    layout: list[tuple[str, str]] = field(default_factory=list)
+    template: str = ""
 
     SECTIONS = ("decisions", "i_owe", "owed_to_me", "deadlines")
 
@@ -58,6 +62,9 @@ class Rollup:
         }
         for name in self.SECTIONS:
             out[name] = [p.to_dict() for p in getattr(self, name)]
+        if self.template:
+            out["template"] = self.template
+            out["layout"] = [{"id": sid, "title": title} for sid, title in self.layout]
         return out
 
 
@@ -82,6 +89,18 @@ def build_rollup(rolled: list[Rolled], me: Me, since: date | None = None, until:
     dated = sorted((p for p in merged if p.due_date), key=lambda p: (p.due_date or "", p.text))
     out.deadlines = dated + [p for p in merged if not p.due_date and p.due]
     return out
+
+
+def shape_rollup(rollup: Rollup, template: DigestTemplate) -> Rollup:
+    """The rollup template's sections, order, titles and lengths (a section it leaves out is empty)."""
+    wanted = {s.id: s for s in template.sections}
+    for name in Rollup.SECTIONS:
+        section = wanted.get(name)
+        items = getattr(rollup, name)
+        setattr(rollup, name, [] if section is None else (items[: section.length] if section.length else items))
+    rollup.layout = [(s.id, s.title) for s in template.sections]
+    rollup.template = template.id
+    return rollup
 
 
 def _item_day(point: Point, days: dict[str, date | None]) -> date | None:

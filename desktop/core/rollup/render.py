@@ -54,7 +54,7 @@ def to_markdown(rollup: Rollup) -> str:
     lines = [f"# Roll-up: {period_label(rollup.since, rollup.until)}", ""]
     who = "; ".join(rollup.me.given) if rollup.me else "nobody named (give --me to see what you owe and are owed)"
     lines += [f"*For {who}. {rollup.digests} digest(s), {rollup.items} item(s) in the period.*", ""]
-    for name, title in TITLES.items():
+    for name, title in rollup.layout or list(TITLES.items()):
         points: list[Point] = getattr(rollup, name)
         lines += [f"## {title}", ""]
         lines += [_line(p, name) for p in points] or ["- Nothing."]

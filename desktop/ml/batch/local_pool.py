@@ -80,14 +80,14 @@ def lower_priority(nice: int) -> None:
             import psutil
 
             psutil.Process().nice(getattr(psutil, "BELOW_NORMAL_PRIORITY_CLASS", nice))
-        except Exception:  # noqa: BLE001 - priority is a courtesy; never a reason to fail
+        except Exception:  # priority is a courtesy; never a reason to fail
             log.debug("could not lower the worker's priority", exc_info=True)
     try:
         import psutil
 
         if hasattr(psutil, "IOPRIO_CLASS_IDLE"):
             psutil.Process().ionice(psutil.IOPRIO_CLASS_IDLE)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.debug("could not lower the worker's I/O priority", exc_info=True)
 
 
@@ -123,7 +123,7 @@ def _signal_process(pid: int | None, *, suspend: bool) -> None:
 
         proc = psutil.Process(pid)
         proc.suspend() if suspend else proc.resume()
-    except Exception:  # noqa: BLE001 - gone already: nothing to pause
+    except Exception:  # gone already: nothing to pause
         log.debug("could not %s worker %s", "pause" if suspend else "resume", pid, exc_info=True)
 
 

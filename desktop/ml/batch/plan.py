@@ -116,6 +116,11 @@ def settings_key(spec_fields: dict[str, Any], fmt: str, together: str) -> str:
     """A short hash of everything that changes a digest's text, so changed settings redo the units."""
     data = {k: spec_fields.get(k) for k in _SETTINGS_FIELDS}
     data.update(format=fmt, together=together)
+    if spec_fields.get("template"):
+        # The template's name, version and content: an edited template redoes the units.
+        from desktop.core.prompting.templates import load_template
+
+        data["template"] = load_template(spec_fields["template"]).id
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -30,6 +30,7 @@ from desktop.ml.points.sentence_pool import Sentence, document_sentences
 SECTIONS = {"meeting": ("decisions", "actions"), "email": ("asks", "deadlines")}
 QUESTIONS = {"decisions": "decision_item", "actions": "action_item", "asks": "ask_item", "deadlines": "deadline_item"}
 DIGEST_FIELD = {"decisions": "decisions", "actions": "action_items", "asks": "asks", "deadlines": "deadlines"}
+FROM_FIELD = {field: section for section, field in DIGEST_FIELD.items()}
 #: A sentence is kept when the model's probability of "yes" (against "no") reaches this.
 THRESHOLD = 0.5
 #: Candidates scored per section and document: bounds the cost on a long meeting (one encoder
@@ -62,12 +63,15 @@ class ItemScorer:
         self.budget = budget
         self.threshold = threshold
 
-    def items(self, doc: Document, kind: str, should_stop: Callable[[], bool] = lambda: False) -> dict[str, list[Point]]:
-        """Digest field name -> the kept points, for the sections of ``kind`` ("meeting", "email")."""
+    def items(self, doc: Document, kind: str, should_stop: Callable[[], bool] = lambda: False,
+              sections: tuple[str, ...] | None = None) -> dict[str, list[Point]]:
+        """Digest field name -> the kept points, for the sections of ``kind`` ("meeting", "email"),
+        or ``sections`` (digest field names: a template's) for a meeting or mail."""
         pool = document_sentences(doc, 0)
         ctx = ItemContext.of(doc)
         out: dict[str, list[Point]] = {}
-        for section in SECTIONS.get(kind, ()):
+        names = SECTIONS.get(kind, ()) if sections is None else tuple(FROM_FIELD[f] for f in sections if f in FROM_FIELD)
+        for section in names:
             kept: list[Point] = []
             for scored in self.scored(pool, section, should_stop):
                 if scored.p_yes >= self.threshold:
@@ -141,7 +145,8 @@ def _cached_float(cache: SummaryCache | None, key: str) -> float | None:
         return None
 
 
-def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Document], cancel: CancelToken) -> None:
+def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Document], cancel: CancelToken,
+                     sections: tuple[str, ...] | None = None) -> None:
     """Score every document's candidates and add the kept ones to the digest's item sections
     (near-duplicates across documents dropped, order kept)."""
     for doc in documents:
@@ -149,7 +154,7 @@ def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Doc
         if kind not in SECTIONS:
             continue
         cancel.raise_if_cancelled()
-        for name, points in scorer.items(doc, kind, lambda: cancel.cancelled).items():
+        for name, points in scorer.items(doc, kind, lambda: cancel.cancelled, sections).items():
             getattr(digest, name).extend(points)
     cancel.raise_if_cancelled()
     for name in DIGEST_FIELD.values():

@@ -56,6 +56,8 @@ class Summarizer:
     #: Decisions, actions, asks and deadlines by scoring candidate sentences (item_scoring.py);
     #: False generates semicolon lists per chunk instead (a base-size model writes them poorly).
     items_by_scoring = True
+    #: A template's item sections (digest field names) for meetings and mail; None: by kind.
+    item_sections: tuple[str, ...] | None = None
 
     def __init__(
         self,
@@ -212,7 +214,7 @@ class Summarizer:
             self._items(digest, docs, chunks, tasks_items)
             if self.items_by_scoring and not job.query:  # item_scoring.py: candidates scored yes/no
                 add_scored_items(ItemScorer(self.model, self.prompts, self.cache, self.budget), digest,
-                                 [doc for _, doc, _ in window], job.cancel)
+                                 [doc for _, doc, _ in window], job.cancel, self.item_sections)
         if labels:
             job.progress("classifying", total, total, len(window))
             for index, pending in labels:

@@ -58,6 +58,8 @@ CUE_TESTS: dict[str, Callable[[str], object]] = {
 
 class ExtractiveEngine:
     name = "extractive"
+    #: A template's item sections (digest field names) for meetings and mail; None: by kind.
+    item_sections: tuple[str, ...] | None = None
 
     def summarize(
         self,
@@ -112,12 +114,10 @@ class ExtractiveEngine:
                           else self._pick_words(pool, scores, point_words(doc_words, length)))
                 candidates += [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
                                for i in picked]
-                if doc.kind is DocKind.TRANSCRIPT and not query:
-                    digest.decisions += self._cued(doc, pool, _is_decision)
-                    digest.action_items += self._actions(doc, pool)
-                if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
-                    digest.asks += self._cued(doc, pool, _ASK.search, "asks")
-                    digest.deadlines += self._cued(doc, pool, _is_deadline, "deadlines")
+                if doc.kind in (DocKind.TRANSCRIPT, DocKind.EMAIL, DocKind.MAILBOX) and not query:
+                    by_kind = ("decisions", "action_items") if doc.kind is DocKind.TRANSCRIPT else ("asks", "deadlines")
+                    for name in by_kind if self.item_sections is None else self.item_sections:
+                        getattr(digest, name).extend(self._section(doc, pool, name))
         chosen_points = _best(candidates, p.max_points) if query else _best(candidates, 200, point_words(words, length))
         digest.points = [c.point for c in chosen_points]
         top_k = _overview(chosen_points, p.extractive_overview_sentences if query else None, point_words(words, length) // 3)
@@ -159,6 +159,13 @@ class ExtractiveEngine:
             eligible = [bool(s.text.strip()) for s in pool]
         return select_words([s.text for s in pool], scores, words, eligible=eligible)
 
+    def _section(self, doc: Document, pool: list[Sentence], name: str) -> list[Point]:
+        if name == "action_items":
+            return self._actions(doc, pool)
+        if name == "decisions":
+            return self._cued(doc, pool, _is_decision)
+        return self._cued(doc, pool, _ASK.search if name == "asks" else _is_deadline, name)
+
     def _cued(self, doc: Document, pool: list[Sentence], keep: Callable[[str], object], section: str = "decisions",
               limit: int = 8) -> list[Point]:
         """Sentences ``keep`` accepts; the limit applies after the test, so late ones are not lost.
@@ -175,9 +182,8 @@ class ExtractiveEngine:
         out = []
         for t in texts:
             s, text = hits[t]
-            point = item_point(ctx, section, text, s.block, [source_for(doc, s.block)])
-            point.text = t
-            out.append(point)
+            # The owner is said beside the item and the citation names the speaker: no "Priya Shah:" prefix.
+            out.append(item_point(ctx, section, text, s.block, [source_for(doc, s.block)]))
         return out
 
     def _actions(self, doc: Document, pool: list[Sentence], limit: int = 8) -> list[Point]:

@@ -132,7 +132,8 @@ class Watcher:
                 if once and not pending:
                     break
                 due = self.settler.next_due(self.options.settle_s)
-                wait = max(self.options.poll_s, self.scan_seconds * 100)  # a scan takes at most 1% of a core
+                # A big tree is looked at less often: its scans take at most half a percent of a core.
+                wait = max(self.options.poll_s, self.scan_seconds * 200)
                 self._stop.wait(min(wait, due + 0.05) if due is not None else wait)
         self.on_event(StateChanged("stopped"))
 
