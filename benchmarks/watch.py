@@ -29,9 +29,9 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from desktop.ml.batch.manifest import Manifest, Row  # noqa: E402
-from desktop.ml.engine.job import JobSpec  # noqa: E402
-from desktop.ml.watch.watcher import Watcher, WatchOptions, folder_sources  # noqa: E402
+from desktop.ml.batch.manifest import Manifest, Row
+from desktop.ml.engine.job import JobSpec
+from desktop.ml.watch.watcher import Watcher, WatchOptions, folder_sources
 
 SAMPLE = REPO / "resources" / "samples" / "product-sync-meeting.vtt"
 _INOTIFY = """
