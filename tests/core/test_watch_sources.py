@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from desktop.core.watch.settle import Settler
@@ -57,3 +58,23 @@ def test_a_file_settles_only_once_it_stops_changing(tmp_path: Path) -> None:
     assert step(9.0) == []
     assert step(9.5, "An edit. ") == []
     assert step(12.0) == ["growing.txt"]        # changed and settled again
+
+
+def test_between_full_scans_only_changed_folders_are_listed(tmp_path: Path) -> None:
+    for i in range(30):
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / "old.txt").write_text("An old note.", encoding="utf-8")
+    source = FolderSource(tmp_path)
+    assert len(list(source.scan())) == 30
+    assert list(source.changes()) == []  # nothing moved: 31 stats, no listing
+    time.sleep(0.01)
+    (tmp_path / "d7" / "new.txt").write_text("A new note.", encoding="utf-8")
+    (tmp_path / "d9" / "deep").mkdir()
+    (tmp_path / "d9" / "deep" / "deeper.md").write_text("# Deeper", encoding="utf-8")
+    seen = sorted(Path(i.key).relative_to(tmp_path).as_posix() for i in source.changes())
+    assert "d7/new.txt" in seen and "d9/deep/deeper.md" in seen and len(seen) <= 4
+    # A file rewritten in place moves no folder's time: only a fresh look at a pending key sees it.
+    old = tmp_path / "d3" / "old.txt"
+    old.write_text("An old note, edited.", encoding="utf-8")
+    assert [i.key for i in source.changes()] == []
+    assert [i.key for i in source.changes([old.as_posix()])] == [old.as_posix()]

@@ -18,9 +18,9 @@ class Settler:
         #: key -> the stamp last handed out as settled (not again until it changes)
         self._settled: dict[str, tuple[int, ...]] = {}
 
-    def update(self, items: Iterable[tuple[SourceItem, float]]) -> list[SourceItem]:
-        """Feed one scan's items (each with its own settle time); returns those that have just
-        settled. Items missing from the scan are forgotten (deleted or moved away)."""
+    def update(self, items: Iterable[tuple[SourceItem, float]], complete: bool = True) -> list[SourceItem]:
+        """Feed one look's items (each with its own settle time); returns those that have just
+        settled. After a ``complete`` scan, items missing from it are forgotten (deleted or moved)."""
         now = self.clock()
         present: set[str] = set()
         out: list[SourceItem] = []
@@ -33,10 +33,15 @@ class Settler:
             if now - seen[1] >= settle_s and self._settled.get(item.key) != item.stamp:
                 self._settled[item.key] = item.stamp
                 out.append(item)
-        for key in set(self._seen) - present:
-            self._seen.pop(key, None)
-            self._settled.pop(key, None)
+        if complete:
+            for key in set(self._seen) - present:
+                self._seen.pop(key, None)
+                self._settled.pop(key, None)
         return out
+
+    def pending(self) -> list[str]:
+        """Keys seen but not yet handed out as settled with their current stamp."""
+        return [key for key, (stamp, _) in self._seen.items() if self._settled.get(key) != stamp]
 
     def next_due(self, settle_s: float) -> float | None:
         """Seconds until the earliest pending item settles (for a prompt next poll), or None."""

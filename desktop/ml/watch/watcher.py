@@ -73,7 +73,9 @@ class Watcher:
         self.settler = Settler(options.settle_s)
         #: key -> (stamp, sha256) of items already compared with the manifest.
         self._known: dict[str, tuple[tuple[int, ...], str]] = {}
+        #: What the last full scan took, and when the next one is due (time.monotonic()).
         self.scan_seconds = 0.0
+        self._next_full = 0.0
         engine, model = model_identity(spec)
         self.skey = settings_key({**dataclasses.asdict(spec), "engine": engine, "model": model}, options.fmt, "none")
 
@@ -132,26 +134,32 @@ class Watcher:
                 if once and not pending:
                     break
                 due = self.settler.next_due(self.options.settle_s)
-                # A big tree is looked at less often: its scans take at most half a percent of a core.
-                wait = max(self.options.poll_s, self.scan_seconds * 200)
+                wait = self.options.poll_s
                 self._stop.wait(min(wait, due + 0.05) if due is not None else wait)
         self.on_event(StateChanged("stopped"))
 
     def poll(self, manifest: Manifest, settle_now: bool = False) -> list[tuple[SourceItem, WatchSource, str]]:
-        """One scan of every source: the settled items whose content the manifest has not done."""
+        """One look at every source: a full scan when one is due (paced so that full scans take
+        at most half a percent of a core), else the sources' cheap ``changes``; returns the settled
+        items whose content the manifest has not done."""
         started = time.perf_counter()
+        full = settle_now or time.monotonic() >= self._next_full
         pairs: list[tuple[SourceItem, float]] = []
         owner: dict[str, WatchSource] = {}
+        pending = self.settler.pending()
         for source in self.options.sources:
             settle = 0.0 if settle_now else (source.settle_s if source.settle_s is not None else self.options.settle_s)
             try:
-                for item in source.scan():
+                for item in source.scan() if full else source.changes(pending):
                     pairs.append((item, settle))
                     owner[item.key] = source
             except OSError as exc:
                 self.on_event(WatchNotice(f"{source.label} cannot be read now: {exc.strerror or exc}."))
-        settled = self.settler.update(pairs)
-        self.scan_seconds = time.perf_counter() - started
+        settled = self.settler.update(pairs, complete=full)
+        elapsed = time.perf_counter() - started
+        if full:
+            self.scan_seconds = elapsed
+            self._next_full = time.monotonic() + max(self.options.poll_s, elapsed * 200)
         todo = []
         for item in settled:
             source = owner[item.key]
