@@ -20,11 +20,12 @@ def words(text: str) -> set[str]:
     return {w for w in (m.group(0).casefold() for m in _WORD.finditer(text)) if len(w) > 2 and w not in _STOP}
 
 
-def same_item(a: Point, b: Point) -> bool:
+def same_item(a: Point, b: Point, wa: set[str] | None = None, wb: set[str] | None = None) -> bool:
     """Mostly the same words, and no two different due days (a fix due Monday is not one due Friday)."""
     if a.due_date and b.due_date and a.due_date != b.due_date:
         return False
-    wa, wb = words(a.text), words(b.text)
+    wa = words(a.text) if wa is None else wa
+    wb = words(b.text) if wb is None else wb
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= SAME
 
 
@@ -32,10 +33,13 @@ def merge_items(points: list[Point]) -> list[Point]:
     """One item per thing said, in first-seen order; a merged item keeps every citation and
     takes its owner, requester and due day from whichever said them."""
     out: list[Point] = []
+    bags: list[set[str]] = []
     for point in points:
-        twin = next((p for p in out if same_item(p, point)), None)
+        bag = words(point.text)
+        twin = next((p for p, b in zip(out, bags) if same_item(p, point, b, bag)), None)
         if twin is None:
             out.append(replace(point, sources=list(point.sources)))
+            bags.append(bag)
             continue
         seen = {(s.path, s.locator) for s in twin.sources}
         twin.sources += [s for s in point.sources if (s.path, s.locator) not in seen]

@@ -16,6 +16,7 @@ from desktop.core.dates import day_of, find_phrase, parse_iso, resolve
 from desktop.core.digest import Point, Source
 from desktop.core.document import DocKind, Document, Role
 from desktop.core.ingest.cues import speaker_base
+from desktop.core.rollup.people import split_people
 from desktop.ml.points.items import parse_action
 
 _TITLE = r"(?:(?i:mr|mrs|ms|miss|dr|prof|madam|mister)\.?\s*)"
@@ -101,7 +102,7 @@ class ItemContext:
                         if m.group(1) == "From":
                             sender = m.group(2).strip()
                         elif m.group(1) == "To":
-                            to += [a.strip() for a in _split_addresses(m.group(2)) if a.strip()]
+                            to += split_people(m.group(2))
             if not to and key == 1 and self.doc.metadata.get("to"):
                 to = list(self.doc.metadata["to"])
             if not to and key > 1:
@@ -172,24 +173,6 @@ def _next_speaker(ctx: ItemContext, block: int, speaker: str | None) -> str | No
         if b.locator.speaker and b.locator.speaker != speaker:
             return b.locator.speaker
     return None
-
-
-def _split_addresses(value: str) -> list[str]:
-    """Split "A <a@x>, "B, C" <b@x>" at the commas between addresses only."""
-    out, depth, quoted, cur = [], 0, False, ""
-    for ch in value:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "<":
-            depth += 1
-        elif ch == ">":
-            depth -= 1
-        if ch == "," and not quoted and depth <= 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    return out + [cur]
 
 
 def _base(person: str) -> str:
