@@ -16,7 +16,6 @@ from desktop.core.ingest import expand_paths
 from desktop.core.prompting.templates import load_template
 from desktop.core.rollup.build import Rolled, build_rollup, shape_rollup
 from desktop.core.rollup.collect import digest_from_json, from_history, parse_period
-from desktop.core.rollup.ics import to_ics
 from desktop.core.rollup.people import Me
 from desktop.core.rollup.render import to_json, to_markdown
 from desktop.core.settings import load_settings
@@ -59,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"precis-cli: {exc.message}", file=sys.stderr)
         return 2
     rollup = shape_rollup(build_rollup(rolled, me, since, until), template)
+    if fmt == "ics":
+        from desktop.core.rollup.ics import to_ics  # icalendar: only for the calendar file
     data = to_ics(rollup) if fmt == "ics" else (to_json(rollup) if fmt == "json" else to_markdown(rollup)).encode("utf-8")
     if args.out:
         try:

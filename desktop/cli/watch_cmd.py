@@ -14,8 +14,8 @@ from desktop.cli.ocr_options import add_ocr_options
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
 from desktop.core.errors import PrecisError
 from desktop.core.watch.events import Digested, Failed, Queued, StateChanged, WatchEvent, WatchNotice
+from desktop.core.watch.settle import POLL_S, SETTLE_S
 from desktop.ml.batch.plan import FORMATS
-from desktop.ml.watch.watcher import POLL_S, SETTLE_S, Watcher, WatchOptions, folder_sources
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if args.settle < 0 or args.poll <= 0:
         print("precis-cli: --settle must be 0 or more and --poll more than 0", file=sys.stderr)
         return 2
+    from desktop.ml.watch.watcher import Watcher, WatchOptions, folder_sources  # pathspec: only when watching
+
     try:
         sources = folder_sources(args.srcs, recursive=not args.no_recursive)
         options = WatchOptions(sources, out_dir=args.out, fmt=args.fmt, history=not args.no_history,

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from desktop.core.watch.sources import SourceItem
+if TYPE_CHECKING:
+    from desktop.core.watch.sources import SourceItem
+
+#: Seconds a file must stay unchanged (size and modification time) before it is summarized.
+SETTLE_S = 2.0
+#: Seconds between looks at the watched folders.
+POLL_S = 1.0
 
 
 class Settler:

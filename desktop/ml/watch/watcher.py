@@ -24,7 +24,7 @@ from desktop.core.errors import PrecisError, WatchError
 from desktop.core.events import CancelToken
 from desktop.core.history import History
 from desktop.core.watch.events import Failed, Queued, StateChanged, WatchEvent, WatchNotice
-from desktop.core.watch.settle import Settler
+from desktop.core.watch.settle import POLL_S, SETTLE_S, Settler
 from desktop.core.watch.sources import FolderSource, SourceItem, WatchSource
 from desktop.ml.batch.manifest import Manifest
 from desktop.ml.batch.plan import FORMATS, settings_key
@@ -34,10 +34,6 @@ from desktop.ml.watch.record import Recorder
 
 log = logging.getLogger(__name__)
 
-#: Seconds a file must stay unchanged (size and modification time) before it is summarized.
-SETTLE_S = 2.0
-#: Seconds between polls; the watcher waits longer when a scan costs more than 1% of a core.
-POLL_S = 1.0
 #: The worker's niceness (a background job yields the CPU to the user's own work).
 NICE = 10
 
