@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 
 from desktop import __version__
-from desktop.cli.exits import USAGE, cancelled, fail
-from desktop.core.errors import Cancelled, PrecisError
+from desktop.cli.exits import FAILED, USAGE, cancelled, fail
+from desktop.core.errors import Cancelled, PrecisError, TemplateError
 
 #: subcommand modules, each exposing register(subparsers) which sets ``func`` on its parser.
-COMMANDS = ("extract", "summarize", "batch", "eval", "models", "finetune", "install_desktop")
+COMMANDS = ("extract", "summarize", "batch", "eval", "models", "finetune", "install_desktop", "rollup", "watch", "templates")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Cancelled as exc:
         return cancelled(exc.message)
     except PrecisError as exc:
-        return fail(exc)
+        return fail(exc, USAGE if isinstance(exc, TemplateError) else FAILED)
     except BrokenPipeError:
         return 0
 

@@ -39,6 +39,9 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--merge-budget", type=int, default=0,
                    help="tokens per merge prompt (0 = 768; the input budget gives the old narrow merges)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the summary cache")
+    p.add_argument("--template", default=None, metavar="NAME|FILE",
+                   help="digest template: which sections, in what order, each with its instruction and length "
+                        "(precis-cli templates lists them; default: Settings, else the standard digest)")
 
 
 def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
@@ -52,7 +55,7 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
         device=args.device, threads=args.threads, length=args.length, input_budget=args.input_budget,
         use_cache=not args.no_cache, merge_budget=args.merge_budget,
         query=getattr(args, "query", None), password=getattr(args, "password", None),
-        ocr=ocr.mode, ocr_lang=ocr.lang,
+        ocr=ocr.mode, ocr_lang=ocr.lang, template=getattr(args, "template", None) or settings.template,
         mail=mail_options(args) if hasattr(args, "unseen") else MailOptions(),
         passwords=imap_passwords(paths),
     )

@@ -43,18 +43,22 @@ class Point:
     #: For action items: who and by when, when the text states them.
     owner: str | None = None
     due: str | None = None
+    #: The day ``due`` resolves to against the document's own date (ISO), when the words fix one.
+    due_date: str | None = None
+    #: Who asked for it, when someone asked someone else (what the owner owes them).
+    requester: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "sources": [s.to_dict() for s in self.sources]}
-        if self.owner:
-            out["owner"] = self.owner
-        if self.due:
-            out["due"] = self.due
+        for name in ("owner", "due", "due_date", "requester"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Point:
-        return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"))
+        return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"),
+                   d.get("due_date"), d.get("requester"))
 
 
 @dataclass(slots=True)
@@ -67,9 +71,11 @@ class DocumentSummary:
     labels: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    #: The document's own date (ISO day): a mail's Date, a meeting's date; None when it has none.
+    date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "document": self.document,
             "kind": self.kind,
@@ -79,12 +85,16 @@ class DocumentSummary:
             "warnings": list(self.warnings),
             "sources": [s.to_dict() for s in self.sources],
         }
+        if self.date:
+            out["date"] = self.date
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DocumentSummary:
         return cls(
             d["path"], d.get("document", ""), d.get("kind", ""), d.get("title", ""), d.get("summary", ""),
             dict(d.get("labels", {})), list(d.get("warnings", [])), [Source.from_dict(s) for s in d.get("sources", [])],
+            d.get("date"),
         )
 
 
@@ -104,6 +114,10 @@ class Digest:
     errors: list[dict[str, str]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     engine: str = ""
+    #: The template that shaped it (``core/layout.py``): its sections in order, each {"id", "title"},
+    #: and the template's id (name@version#hash). Empty: the standard digest.
+    layout: list[dict[str, str]] = field(default_factory=list)
+    template: str = ""
 
     SECTIONS = ("points", "decisions", "action_items", "asks", "deadlines")
 
@@ -132,6 +146,9 @@ class Digest:
         out["warnings"] = list(self.warnings)
         out["errors"] = list(self.errors)
         out["stats"] = dict(self.stats)
+        if self.layout:
+            out["layout"] = [dict(x) for x in self.layout]
+            out["template"] = self.template
         return out
 
     @classmethod
@@ -145,6 +162,8 @@ class Digest:
             errors=list(d.get("errors", [])),
             stats=dict(d.get("stats", {})),
             engine=d.get("engine", ""),
+            layout=[dict(x) for x in d.get("layout", [])],
+            template=d.get("template", ""),
         )
         for name in cls.SECTIONS:
             setattr(digest, name, [Point.from_dict(p) for p in d.get(name, [])])

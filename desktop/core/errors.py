@@ -108,3 +108,15 @@ class BatchError(PrecisError):
 
 class WorkerCrashed(EngineError):
     """The process summarizing a file died (killed, out of memory) more often than a batch retries it."""
+
+
+class RollupError(PrecisError):
+    """A roll-up's period or sources could not be understood."""
+
+
+class TemplateError(PrecisError):
+    """A digest template file is malformed or names something Precis does not know (the sentence names the line)."""
+
+
+class WatchError(PrecisError):
+    """A watched source could not be watched (missing, unreadable, already watched into that folder)."""

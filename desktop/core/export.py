@@ -70,6 +70,8 @@ def to_docx(digest: Digest, markdown: str | None = None) -> bytes:
     import docx  # python-docx: import here, the CLI's summarize path never needs it
 
     document = docx.Document()
+    if markdown is None and digest.layout:  # a template's sections, order and titles, as on screen
+        markdown = RENDERERS["md"](digest)
     if markdown is not None:
         _markdown_into(document, markdown)
     else:

@@ -7,9 +7,12 @@ view resolves to the source view; in exported Markdown and text they are plain r
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from itertools import groupby
 
 from desktop.core.digest import Digest, Point, Source
+from desktop.core.render_layout import layout_markdown
 
 SECTION_TITLES = {
     "points": "Key points",
@@ -71,15 +74,38 @@ def _cites(point: Point, section: str, index: int, links: bool) -> str:
 
 def _point_line(point: Point, section: str, index: int, links: bool) -> str:
     text = point.text
-    if section == "action_items":
-        if point.owner and not text.lower().startswith(point.owner.lower()):
-            text = f"**{point.owner}**: {text}"
-        if point.due and point.due.lower() not in text.lower():
+    if section in ("action_items", "asks", "deadlines"):
+        owner = display_person(point.owner) if point.owner else None
+        if owner and not text.lower().startswith(owner.lower()):
+            text = f"**{owner}**: {text}"
+        if point.due_date:
+            text += f" (due {format_day(point.due_date)})"
+        elif point.due and point.due.lower() not in text.lower():
             text += f" (due {point.due})"
     return f"- {text}{_cites(point, section, index, links)}"
 
 
+def display_person(people: str) -> str:
+    """"Maria Lopez <maria@x.example>, Tom" -> "Maria Lopez, Tom": addresses only where there is no name."""
+    out = []
+    for person in re.split(r",\s*(?![^<]*>)", people):
+        name = re.sub(r"\s*<[^>]*>", "", person).strip().strip('"')
+        out.append(name or person.strip())
+    return ", ".join(out)
+
+
+def format_day(iso: str) -> str:
+    """"2026-11-13" -> "Fri 13 Nov 2026": the weekday said, so "by Friday" can be checked at a glance."""
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
 def to_markdown(digest: Digest, *, links: bool = False) -> str:
+    if digest.layout:  # shaped by a template: its sections, order and titles
+        return layout_markdown(digest, links, _point_line, _documents_block)
     lines: list[str] = [f"# {digest.title or 'Digest'}", ""]
     if digest.query:
         lines += [f"*Question:* {digest.query}", ""]
@@ -109,6 +135,16 @@ def to_markdown(digest: Digest, *, links: bool = False) -> str:
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _documents_block(digest: Digest) -> list[str]:
+    """Each document's own summary, for a template's "documents" section."""
+    lines: list[str] = []
+    for doc in digest.documents:
+        if not doc.summary or (len(digest.documents) == 1 and doc.summary == digest.overview):
+            continue
+        lines += [f"### {doc.document}" + (f" — {doc.title}" if doc.title and doc.title != doc.document else ""), "", doc.summary, ""]
+    return lines
 
 
 def to_text(digest: Digest) -> str:

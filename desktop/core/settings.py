@@ -46,6 +46,13 @@ class Settings:
     #: OCR of pages and images without a text layer: "auto", "always" or "never"; Tesseract languages.
     ocr: str = "auto"
     ocr_lang: str = "eng"
+    #: The digest template every job uses unless it picks one: a name (``precis-cli templates``)
+    #: or a template file; "" is the standard digest.
+    template: str = ""
+    #: Who "me" is in a roll-up: "NAME <ADDRESS>" strings (several forms of one person with ";").
+    me: list[str] = field(default_factory=list)
+    #: Folders the app watches (summarized in the background as files arrive).
+    watched: list[str] = field(default_factory=list)
 
     def store_path(self) -> Path:
         return Path(self.model_store).expanduser() if self.model_store else paths.default_model_store()

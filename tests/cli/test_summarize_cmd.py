@@ -58,12 +58,13 @@ def tiny(tiny_model_dir: Path) -> str:
 
 def test_summarizing_loads_no_evaluation_or_training_libraries(corpus: Path, tmp_path: Path) -> None:
     """Every MB a summarizing process holds adds to the model's: rouge-score (NLTK, absl: about
-    30 MB), torch and Qt belong to ``eval``, fine-tuning and the window, not to ``summarize``."""
+    30 MB), torch and Qt belong to ``eval``, fine-tuning and the window, not to ``summarize``;
+    icalendar and pathspec to ``rollup`` and ``watch``."""
     code = (
         "import sys\nfrom desktop.cli import main\n"
         f"assert main(['summarize', {str(corpus / 'pdf' / 'multicolumn.pdf')!r}, '--engine', 'extractive', "
         f"'--no-progress', '--out', {str(tmp_path / 'd.md')!r}]) == 0\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'rouge_score', 'nltk', 'absl', 'torch', 'PySide6'})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'rouge_score', 'nltk', 'absl', 'torch', 'PySide6', 'icalendar', 'pathspec'})\n"
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=120,

@@ -113,10 +113,13 @@ def test_meeting_decisions_and_action_items_with_owners(engine: ExtractiveEngine
     assert fix.owner == "Tom Becker" and fix.due == "Wednesday the 18th"
     assert fix.sources[0].locator.speaker == "Tom Becker" and fix.sources[0].locator.start == 36.5
     own = _find(digest.action_items, "own that fix")
-    assert own.owner == "Tom"
+    # The person addressed, by the full name the meeting knows; Priya asked for it.
+    assert own.owner == "Tom Becker" and own.requester == "Priya Shah"
 
     article = _find(digest.action_items, "help article")
-    assert article.owner == "Aiko" and article.due == "Friday"
+    assert article.owner == "Aiko Tanaka" and article.due == "Friday"
+    # The sample meeting's file says nothing of its date: the day stays unknown, never guessed.
+    assert article.due_date is None and fix.due_date is None
     assert article.sources[0].locator.speaker == "Priya Shah" and article.sources[0].locator.start == 64.5
     assert not digest.asks and not digest.deadlines
 

@@ -113,7 +113,7 @@ def test_kept_action_items_are_the_candidates_it_says_yes_to_each_cited(please_m
     texts = [a.text for a in digest.action_items]
     assert len(texts) == 2 and all("please" in t.lower() for t in texts), texts
     article = next(a for a in digest.action_items if "help article" in a.text)
-    assert article.owner == "Aiko" and article.due == "Friday"
+    assert article.owner == "Aiko Tanaka" and article.due == "Friday" and article.requester == "Priya Shah"
     # Cited to the exact block that says it, not to the chunk's extent.
     [source] = article.sources
     block = next(b for b in doc.blocks if b.locator == source.locator)

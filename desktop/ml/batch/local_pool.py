@@ -38,6 +38,8 @@ def _worker_main(conn: Connection, settings: TaskSettings, cancel_flag: Any, par
     from desktop.ml.engine.job import EnginePool
 
     limit_malloc_arenas()
+    if settings.nice:
+        lower_priority(settings.nice)
     exit_with_parent(parent_pid, code=0, interval_s=0.5)  # the driver is gone (kill -9): nobody reads our results
     pool = EnginePool()
     cancel = CancelToken(cancel_flag)
@@ -58,6 +60,27 @@ def _worker_main(conn: Connection, settings: TaskSettings, cancel_flag: Any, par
             conn.send(("result", task.key, result))
     finally:
         pool.close()
+
+
+def lower_priority(nice: int) -> None:
+    """Yield the CPU to the user's own work: niceness for this process (and the threads it starts
+    later, which inherit it) and idle I/O priority where the platform has it."""
+    try:
+        os.nice(nice)
+    except (AttributeError, OSError):  # Windows: a lower priority class instead
+        try:
+            import psutil
+
+            psutil.Process().nice(getattr(psutil, "BELOW_NORMAL_PRIORITY_CLASS", nice))
+        except Exception:  # priority is a courtesy; never a reason to fail
+            log.debug("could not lower the worker's priority", exc_info=True)
+    try:
+        import psutil
+
+        if hasattr(psutil, "IOPRIO_CLASS_IDLE"):
+            psutil.Process().ionice(psutil.IOPRIO_CLASS_IDLE)
+    except Exception:
+        log.debug("could not lower the worker's I/O priority", exc_info=True)
 
 
 class _Worker:
@@ -84,6 +107,18 @@ class _Worker:
         self.conn.close()
 
 
+def _signal_process(pid: int | None, *, suspend: bool) -> None:
+    if pid is None:
+        return
+    try:
+        import psutil
+
+        proc = psutil.Process(pid)
+        proc.suspend() if suspend else proc.resume()
+    except Exception:  # gone already: nothing to pause
+        log.debug("could not %s worker %s", "pause" if suspend else "resume", pid, exc_info=True)
+
+
 class LocalPool:
     """Hands units one at a time to ``workers`` processes and reports each result as it comes."""
 
@@ -93,6 +128,8 @@ class LocalPool:
         self.max_attempts = max_attempts
         self._ctx = mp.get_context("spawn")
         self._cancel_flag = self._ctx.Event()
+        self._workers: list[_Worker] = []
+        self._paused = False
 
     def run(self, tasks: list[UnitTask], on_result: Callable[[UnitResult, int], None], *,
             on_start: Callable[[str, int], None] | None = None,
@@ -102,7 +139,9 @@ class LocalPool:
         when cancelled (Ctrl-C or ``cancel``); results that finished before are all reported."""
         pending: deque[UnitTask] = deque(tasks)
         attempts: dict[str, int] = {}
-        workers = [_Worker(self._ctx, self.settings, self._cancel_flag) for _ in range(min(self.n, len(tasks)))]
+        workers = self._workers = [_Worker(self._ctx, self.settings, self._cancel_flag) for _ in range(min(self.n, len(tasks)))]
+        if self._paused:
+            self.pause()
         cancelled = False
         try:
             while pending or any(w.task for w in workers):
@@ -134,9 +173,26 @@ class LocalPool:
                     self._drain(workers, attempts, on_result)
                     break
         finally:
+            self._resume_workers()  # a stopped process cannot hear that it should leave
             for w in workers:
                 w.stop(CANCEL_GRACE_S if cancelled else 5.0)
+            self._workers = []
         return not cancelled
+
+    def pause(self) -> None:
+        """Stop the workers where they are (SIGSTOP; Windows: suspended threads) until ``resume``:
+        the user's own job gets the CPU at once, and nothing is lost or redone."""
+        self._paused = True
+        for w in list(self._workers):
+            _signal_process(w.proc.pid, suspend=True)
+
+    def resume(self) -> None:
+        self._paused = False
+        self._resume_workers()
+
+    def _resume_workers(self) -> None:
+        for w in list(self._workers):
+            _signal_process(w.proc.pid, suspend=False)
 
     def _step(self, workers: list[_Worker], pending: deque[UnitTask], attempts: dict[str, int],
               on_result: Callable[[UnitResult, int], None], on_start: Callable[[str, int], None] | None,

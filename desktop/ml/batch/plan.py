@@ -124,6 +124,11 @@ def settings_key(spec_fields: dict[str, Any], fmt: str, together: str) -> str:
     if any(mail.get(k) for k in _MAIL_FIELDS):  # only then: older manifests keep their keys
         data["mail"] = {k: mail.get(k) for k in _MAIL_FIELDS}
     data.update(format=fmt, together=together)
+    if spec_fields.get("template"):
+        # The template's name, version and content: an edited template redoes the units.
+        from desktop.core.prompting.templates import load_template
+
+        data["template"] = load_template(spec_fields["template"]).id
     # default=str: the mail selection carries dates
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

@@ -32,6 +32,8 @@ class TaskSettings:
 
     spec: JobSpec
     fmt: str = "md"
+    #: Background work (a watcher): the worker lowers its CPU (and, on Linux, I/O) priority by this.
+    nice: int = 0
 
 
 @dataclass(slots=True)

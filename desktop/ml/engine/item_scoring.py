@@ -10,7 +10,6 @@ kept with their exact citation. Answers are cached like summaries.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -23,13 +22,15 @@ from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary
 from desktop.ml.backends.textmodel import TextModel
 from desktop.ml.extractive.engine import CUE_TESTS
 from desktop.ml.points.citations import source_for
-from desktop.ml.points.items import dedupe, parse_action
+from desktop.ml.points.items import dedupe
+from desktop.ml.points.owners import ItemContext, item_point
 from desktop.ml.points.sentence_pool import Sentence, document_sentences
 
 #: Item sections per template set, and the yes/no question (common.toml) each one asks.
 SECTIONS = {"meeting": ("decisions", "actions"), "email": ("asks", "deadlines")}
 QUESTIONS = {"decisions": "decision_item", "actions": "action_item", "asks": "ask_item", "deadlines": "deadline_item"}
 DIGEST_FIELD = {"decisions": "decisions", "actions": "action_items", "asks": "asks", "deadlines": "deadlines"}
+FROM_FIELD = {field: section for section, field in DIGEST_FIELD.items()}
 #: A sentence is kept when the model's probability of "yes" (against "no") reaches this.
 THRESHOLD = 0.5
 #: Candidates scored per section and document: bounds the cost on a long meeting (one encoder
@@ -42,9 +43,6 @@ MAX_ITEMS = 8
 SCORE_GROUP_TOKENS = 1024
 SCORE_GROUP = 8
 T = TypeVar("T")
-_SELF = re.compile(r"\bI('ll| will)\b")
-#: "Aiko, please write..." gives the task to the person addressed.
-_ADDRESSED = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)\s*,\s*(can|could|would|please)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +63,19 @@ class ItemScorer:
         self.budget = budget
         self.threshold = threshold
 
-    def items(self, doc: Document, kind: str, should_stop: Callable[[], bool] = lambda: False) -> dict[str, list[Point]]:
-        """Digest field name -> the kept points, for the sections of ``kind`` ("meeting", "email")."""
+    def items(self, doc: Document, kind: str, should_stop: Callable[[], bool] = lambda: False,
+              sections: tuple[str, ...] | None = None) -> dict[str, list[Point]]:
+        """Digest field name -> the kept points, for the sections of ``kind`` ("meeting", "email"),
+        or ``sections`` (digest field names: a template's) for a meeting or mail."""
         pool = document_sentences(doc, 0)
+        ctx = ItemContext.of(doc)
         out: dict[str, list[Point]] = {}
-        for section in SECTIONS.get(kind, ()):
+        names = SECTIONS.get(kind, ()) if sections is None else tuple(FROM_FIELD[f] for f in sections if f in FROM_FIELD)
+        for section in names:
             kept: list[Point] = []
             for scored in self.scored(pool, section, should_stop):
                 if scored.p_yes >= self.threshold:
-                    kept.append(self._point(doc, section, scored))
+                    kept.append(self._point(ctx, section, scored))
             texts = set(dedupe([p.text for p in kept])[:MAX_ITEMS])
             out[DIGEST_FIELD[section]] = [p for p in kept if p.text in texts]
         return out
@@ -116,18 +118,9 @@ class ItemScorer:
                     self.cache.put(keys[i], f"{p:.6f}", template_id)
         return [p if p is not None else 0.0 for p in out]
 
-    def _point(self, doc: Document, section: str, scored: ScoredSentence) -> Point:
+    def _point(self, ctx: ItemContext, section: str, scored: ScoredSentence) -> Point:
         s = scored.sentence
-        sources = [source_for(doc, s.block)]
-        if section != "actions":
-            return Point(scored.text, sources)
-        task, owner, due = parse_action(scored.text)
-        addressed = _ADDRESSED.match(scored.text)
-        if addressed:
-            owner = addressed.group("name")
-        elif owner is None and _SELF.search(scored.text):
-            owner = s.speaker
-        return Point(task, sources, owner=owner, due=due)
+        return item_point(ctx, section, scored.text, s.block, [source_for(ctx.doc, s.block)])
 
 
 def _groups(items: list[T], sizes: list[int]) -> list[list[T]]:
@@ -152,7 +145,8 @@ def _cached_float(cache: SummaryCache | None, key: str) -> float | None:
         return None
 
 
-def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Document], cancel: CancelToken) -> None:
+def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Document], cancel: CancelToken,
+                     sections: tuple[str, ...] | None = None) -> None:
     """Score every document's candidates and add the kept ones to the digest's item sections
     (near-duplicates across documents dropped, order kept)."""
     for doc in documents:
@@ -160,7 +154,7 @@ def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Doc
         if kind not in SECTIONS:
             continue
         cancel.raise_if_cancelled()
-        for name, points in scorer.items(doc, kind, lambda: cancel.cancelled).items():
+        for name, points in scorer.items(doc, kind, lambda: cancel.cancelled, sections).items():
             getattr(digest, name).extend(points)
     cancel.raise_if_cancelled()
     for name in DIGEST_FIELD.values():

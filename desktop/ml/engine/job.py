@@ -17,12 +17,15 @@ from desktop.core import paths
 from desktop.core.cache import SummaryCache
 from desktop.core.digest import Digest
 from desktop.core.document import Document
-from desktop.core.errors import ModelNotFound
+from desktop.core.errors import ModelNotFound, TemplateError
 from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
 from desktop.core.ingest import OcrOptions, expand_sources, iter_documents
+from desktop.core.layout import apply_template
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 from desktop.core.mailstores.options import DEFAULT_MAIL, MailOptions
 from desktop.core.memory import release_memory
+from desktop.core.prompting.prompts import PromptLibrary
+from desktop.core.prompting.templates import DigestTemplate, load_template
 from desktop.core.settings import Settings
 from desktop.ml.extractive.engine import ExtractiveEngine
 
@@ -63,6 +66,8 @@ class JobSpec:
     #: which folders, dates and unread mail to read. ``passwords`` holds an IMAP account's password
     #: under its address.
     mail: MailOptions = DEFAULT_MAIL
+    #: A digest template by name or file (``core/prompting/templates.py``); None: the standard digest.
+    template: str = _DEFAULT.template
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Iterable[str | Path], **overrides: Any) -> JobSpec:
@@ -77,6 +82,7 @@ class JobSpec:
             model=settings.model, backend=settings.backend, quantization=settings.quantization, device=settings.device,
             threads=settings.threads, length=settings.length, input_budget=settings.input_budget,
             model_store=settings.model_store, limits=settings.limits(), ocr=settings.ocr, ocr_lang=settings.ocr_lang,
+            template=settings.template,
         )
         for key, value in overrides.items():
             setattr(spec, key, value)
@@ -128,7 +134,17 @@ class EnginePool:
         self._key = None
 
 
-def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, cancel: CancelToken) -> Engine:
+def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, cancel: CancelToken,
+                  template: DigestTemplate | None = None) -> Engine:
+    """The engine for ``spec``; a template sets the item sections it finds and the model's prompts."""
+    engine = _choose_engine(spec, pool, on_event, cancel, template)
+    if template is not None:
+        engine.item_sections = template.item_sections()  # type: ignore[attr-defined]
+    return engine
+
+
+def _choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, cancel: CancelToken,
+                   template: DigestTemplate | None) -> Engine:
     if spec.engine == EXTRACTIVE or spec.model == EXTRACTIVE:
         return ExtractiveEngine()
     from desktop.ml.engine.summarizer import Summarizer
@@ -144,7 +160,8 @@ def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, canc
         ))
         return ExtractiveEngine()
     cache = SummaryCache(paths.chunk_cache_db() if spec.use_cache else None)
-    return Summarizer(model, cache=cache, input_budget=spec.input_budget, merge_budget=spec.merge_budget)
+    prompts = template.overlay(PromptLibrary.load()) if template is not None else None
+    return Summarizer(model, cache=cache, prompts=prompts, input_budget=spec.input_budget, merge_budget=spec.merge_budget)
 
 
 #: A job's documents travel back with its digest (the source view shows them) when it has at most
@@ -200,6 +217,9 @@ def run_job(
     own_pool = pool is None
     pool = pool or EnginePool()
     started = time.monotonic()
+    template = load_template(spec.template) if spec.template else None  # a bad one: TemplateError, before any work
+    if template is not None and template.kind != "digest":
+        raise TemplateError(f"The template “{template.name}” is a {template.kind} template; pick a digest template.")
     try:
         stream = DocumentStream(spec, on_event, cancel)
         documents: Iterable[Document] = stream
@@ -211,7 +231,7 @@ def run_job(
             feed = PreviewFeed(on_event, length=spec.length, query=spec.query)
             documents = preview_first(stream, feed)
         preview_seconds = time.monotonic() - started
-        engine = choose_engine(spec, pool, on_event, cancel)
+        engine = choose_engine(spec, pool, on_event, cancel, template)
         load_seconds = time.monotonic() - started - preview_seconds
         if feed is not None and hasattr(engine, "preview"):
             engine.preview = feed
@@ -225,6 +245,8 @@ def run_job(
         digest.stats["seconds_total"] = round(time.monotonic() - started, 3)
         digest.stats["load_seconds"] = round(load_seconds, 3)
         digest.stats["first_read_and_preview_seconds"] = round(preview_seconds, 3)
+        if template is not None:
+            apply_template(digest, template)
         if isinstance(engine, ExtractiveEngine) and spec.engine != EXTRACTIVE and spec.model != EXTRACTIVE:
             digest.warnings.insert(0, "No FLAN-T5 model is installed, so this digest was made by the extractive engine "
                                       "(it quotes the most central sentences). Get FLAN-T5 with: precis-cli models download flan-t5-base")

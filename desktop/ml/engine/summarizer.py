@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from desktop.core.cache import SummaryCache
+from desktop.core.dates import day_of
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Notice, Partial, Progress, ignore_events
@@ -55,6 +56,8 @@ class Summarizer:
     #: Decisions, actions, asks and deadlines by scoring candidate sentences (item_scoring.py);
     #: False generates semicolon lists per chunk instead (a base-size model writes them poorly).
     items_by_scoring = True
+    #: A template's item sections (digest field names) for meetings and mail; None: by kind.
+    item_sections: tuple[str, ...] | None = None
 
     def __init__(
         self,
@@ -113,7 +116,7 @@ class Summarizer:
                 index = len(digest.documents)
                 job.first = job.first or doc
                 digest.documents.append(DocumentSummary(str(doc.path), doc.display_name, doc.kind.value, doc.title, "",
-                                                        warnings=list(doc.warnings)))
+                                                        warnings=list(doc.warnings), date=day_of(doc)))
                 # Language by identification (language_gate.py): the readable part, or quotes.
                 part = readable_part(doc, digest.documents[index], on_event, self.model.tokenizer.is_unknown)
                 if part is None:
@@ -211,7 +214,7 @@ class Summarizer:
             self._items(digest, docs, chunks, tasks_items)
             if self.items_by_scoring and not job.query:  # item_scoring.py: candidates scored yes/no
                 add_scored_items(ItemScorer(self.model, self.prompts, self.cache, self.budget), digest,
-                                 [doc for _, doc, _ in window], job.cancel)
+                                 [doc for _, doc, _ in window], job.cancel, self.item_sections)
         if labels:
             job.progress("classifying", total, total, len(window))
             for index, pending in labels:

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop.core.dates import day_of
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Partial, Progress, ignore_events
 from desktop.ml.engine.presets import preset
 from desktop.ml.extractive.labels import heuristic_labels
 from desktop.ml.points.citations import content_words, source_for
-from desktop.ml.points.items import dedupe, find_due, parse_action
+from desktop.ml.points.items import dedupe, find_due
+from desktop.ml.points.owners import ItemContext, item_point
 from desktop.ml.points.sentence_pool import Sentence, document_sentences
 from desktop.ml.points.textrank import informative_words, rank, relevance, select, select_words, substance
 
@@ -56,6 +58,8 @@ CUE_TESTS: dict[str, Callable[[str], object]] = {
 
 class ExtractiveEngine:
     name = "extractive"
+    #: A template's item sections (digest field names) for meetings and mail; None: by kind.
+    item_sections: tuple[str, ...] | None = None
 
     def summarize(
         self,
@@ -101,7 +105,7 @@ class ExtractiveEngine:
                     DocumentSummary(
                         path=str(doc.path), document=doc.display_name, kind=doc.kind.value, title=doc.title,
                         summary=summary, labels=heuristic_labels(doc) if classify else {}, warnings=list(doc.warnings),
-                        sources=[source_for(doc, pool[i].block) for i in chosen],
+                        sources=[source_for(doc, pool[i].block) for i in chosen], date=day_of(doc),
                     )
                 )
                 if summary:
@@ -110,12 +114,10 @@ class ExtractiveEngine:
                           else self._pick_words(pool, scores, point_words(doc_words, length)))
                 candidates += [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
                                for i in picked]
-                if doc.kind is DocKind.TRANSCRIPT and not query:
-                    digest.decisions += self._cued(doc, pool, _is_decision)
-                    digest.action_items += self._actions(doc, pool)
-                if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
-                    digest.asks += self._cued(doc, pool, _ASK.search)
-                    digest.deadlines += self._cued(doc, pool, _is_deadline)
+                if doc.kind in (DocKind.TRANSCRIPT, DocKind.EMAIL, DocKind.MAILBOX) and not query:
+                    by_kind = ("decisions", "action_items") if doc.kind is DocKind.TRANSCRIPT else ("asks", "deadlines")
+                    for name in by_kind if self.item_sections is None else self.item_sections:
+                        getattr(digest, name).extend(self._section(doc, pool, name))
         chosen_points = _best(candidates, p.max_points) if query else _best(candidates, 200, point_words(words, length))
         digest.points = [c.point for c in chosen_points]
         top_k = _overview(chosen_points, p.extractive_overview_sentences if query else None, point_words(words, length) // 3)
@@ -157,29 +159,41 @@ class ExtractiveEngine:
             eligible = [bool(s.text.strip()) for s in pool]
         return select_words([s.text for s in pool], scores, words, eligible=eligible)
 
-    def _cued(self, doc: Document, pool: list[Sentence], keep: Callable[[str], object], limit: int = 8) -> list[Point]:
-        """Sentences ``keep`` accepts; the limit applies after the test, so late ones are not lost."""
-        hits: dict[str, Sentence] = {}
+    def _section(self, doc: Document, pool: list[Sentence], name: str) -> list[Point]:
+        if name == "action_items":
+            return self._actions(doc, pool)
+        if name == "decisions":
+            return self._cued(doc, pool, _is_decision)
+        return self._cued(doc, pool, _ASK.search if name == "asks" else _is_deadline, name)
+
+    def _cued(self, doc: Document, pool: list[Sentence], keep: Callable[[str], object], section: str = "decisions",
+              limit: int = 8) -> list[Point]:
+        """Sentences ``keep`` accepts; the limit applies after the test, so late ones are not lost.
+        Asks and deadlines carry their owner and due date (``points/owners.py``)."""
+        hits: dict[str, tuple[Sentence, str]] = {}
         for k, s in enumerate(pool):
             text = _standalone(pool, k)
             if text is not None and keep(text):
-                hits.setdefault(f"{s.speaker}: {text}" if s.speaker else text, s)
+                hits.setdefault(f"{s.speaker}: {text}" if s.speaker else text, (s, text))
         texts = dedupe(list(hits))[:limit]
-        return [Point(t, [source_for(doc, hits[t].block)]) for t in texts]
+        if section == "decisions":
+            return [Point(t, [source_for(doc, hits[t][0].block)]) for t in texts]
+        ctx = ItemContext.of(doc)
+        out = []
+        for t in texts:
+            s, text = hits[t]
+            # The owner is said beside the item and the citation names the speaker: no "Priya Shah:" prefix.
+            out.append(item_point(ctx, section, text, s.block, [source_for(doc, s.block)]))
+        return out
 
     def _actions(self, doc: Document, pool: list[Sentence], limit: int = 8) -> list[Point]:
         out: list[Point] = []
+        ctx = ItemContext.of(doc)
         for k, s in enumerate(pool):
             text = _standalone(pool, k)
             if text is None or not _ACTION.search(text) or text.rstrip().endswith("?") and not _ADDRESSED.match(text):
                 continue
-            task, owner, due = parse_action(text)
-            addressed = _ADDRESSED.match(text)
-            if addressed:
-                owner = addressed.group("name")
-            elif owner is None and re.search(r"\bI('ll| will)\b", text):
-                owner = s.speaker
-            out.append(Point(task, [source_for(doc, s.block)], owner=owner, due=due))
+            out.append(item_point(ctx, "actions", text, s.block, [source_for(doc, s.block)]))
         kept = dedupe([p.text for p in out])
         return [p for p in out if p.text in kept][:limit]
 

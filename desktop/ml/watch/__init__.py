@@ -1,0 +1,1 @@
+"""Watched sources: the watcher that summarizes what arrives, in the background."""
