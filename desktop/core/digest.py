@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.core.document import Locator
+from desktop.core.support import Support, SupportCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,9 @@ class Source:
     document: str = ""
     #: The start of the cited passage, so the source view can highlight it.
     excerpt: str = ""
+    #: The sentence(s) of the passage that support the point (set by the check stage, with the
+    #: locator's ``sentence`` span), so the source view can mark the very words.
+    quote: str = ""
 
     def label(self) -> str:
         where = self.locator.label()
@@ -29,11 +33,14 @@ class Source:
         out: dict[str, Any] = {"path": self.path, "locator": self.locator.to_dict(), "document": self.document}
         if self.excerpt:
             out["excerpt"] = self.excerpt
+        if self.quote:
+            out["quote"] = self.quote
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Source:
-        return cls(d["path"], Locator.from_dict(d.get("locator", {})), d.get("document", ""), d.get("excerpt", ""))
+        return cls(d["path"], Locator.from_dict(d.get("locator", {})), d.get("document", ""), d.get("excerpt", ""),
+                   d.get("quote", ""))
 
 
 @dataclass(slots=True)
@@ -43,6 +50,8 @@ class Point:
     #: For action items: who and by when, when the text states them.
     owner: str | None = None
     due: str | None = None
+    #: The check stage's verdict (``core/support.py``); None when the point was not checked.
+    support: Support | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "sources": [s.to_dict() for s in self.sources]}
@@ -50,11 +59,14 @@ class Point:
             out["owner"] = self.owner
         if self.due:
             out["due"] = self.due
+        if self.support is not None:
+            out["support"] = self.support.to_dict()
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Point:
-        return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"))
+        support = Support.from_dict(d["support"]) if isinstance(d.get("support"), dict) else None
+        return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"), support)
 
 
 @dataclass(slots=True)
@@ -104,6 +116,10 @@ class Digest:
     errors: list[dict[str, str]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     engine: str = ""
+    #: The overview's sentences as points, each with the passage it rests on and its verdict.
+    overview_points: list[Point] = field(default_factory=list)
+    #: How many points were checked and flagged (None: the digest was not checked).
+    support: SupportCounts | None = None
 
     SECTIONS = ("points", "decisions", "action_items", "asks", "deadlines")
 
@@ -132,6 +148,10 @@ class Digest:
         out["warnings"] = list(self.warnings)
         out["errors"] = list(self.errors)
         out["stats"] = dict(self.stats)
+        if self.overview_points:
+            out["overview_points"] = [p.to_dict() for p in self.overview_points]
+        if self.support is not None:
+            out["support"] = self.support.to_dict()
         return out
 
     @classmethod
@@ -148,4 +168,7 @@ class Digest:
         )
         for name in cls.SECTIONS:
             setattr(digest, name, [Point.from_dict(p) for p in d.get(name, [])])
+        digest.overview_points = [Point.from_dict(p) for p in d.get("overview_points", [])]
+        if isinstance(d.get("support"), dict):
+            digest.support = SupportCounts.from_dict(d["support"])
         return digest

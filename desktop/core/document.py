@@ -8,7 +8,7 @@ timestamp or a message without going back to the file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,10 @@ class Locator:
     date: str | None = None
     paragraph: int | None = None
     section: str | None = None
+    #: The sentences of the block that support a checked point (1-based, inclusive, as
+    #: ``core/prompting/sentences.split_sentences`` counts them): a click lands on those words.
+    sentence: int | None = None
+    sentence_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
@@ -65,6 +69,12 @@ class Locator:
     def from_dict(cls, data: dict[str, Any]) -> Locator:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+    def without_sentences(self) -> Locator:
+        """The block's own locator: this one without the supporting-sentence span."""
+        if self.sentence is None and self.sentence_end is None:
+            return self
+        return replace(self, sentence=None, sentence_end=None)
 
     def label(self) -> str:
         """A short human citation: 'p. 3', '00:12:04–00:12:31, Alice', 'message 2, Bob'."""
