@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from desktop import __version__
 
 #: subcommand modules, each exposing register(subparsers) which sets ``func`` on its parser.
-COMMANDS = ("extract", "summarize", "batch", "eval", "models", "finetune", "install_desktop")
+COMMANDS = ("extract", "summarize", "batch", "eval", "verify", "models", "finetune", "install_desktop")
 
 
 def build_parser() -> argparse.ArgumentParser:

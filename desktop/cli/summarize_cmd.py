@@ -15,6 +15,7 @@ from desktop.core.events import Event
 from desktop.core.export import ExportError, export_digest
 from desktop.core.render import RENDERERS
 from desktop.core.settings import load_settings
+from desktop.core.support import UNSUPPORTED
 from desktop.ml.engine.job import JobSpec, run_job
 
 
@@ -37,6 +38,9 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--merge-budget", type=int, default=0,
                    help="tokens per merge prompt (0 = 768; the input budget gives the old narrow merges)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the summary cache")
+    p.add_argument("--unsupported", choices=UNSUPPORTED, default=settings.unsupported,
+                   help="points whose facts their cited passage does not bear out: flag them (default), drop them, "
+                        "or retry (write each once more from its chunk and check again)")
 
 
 def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
@@ -50,7 +54,7 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
         device=args.device, threads=args.threads, length=args.length, input_budget=args.input_budget,
         use_cache=not args.no_cache, model_store=settings.model_store, merge_budget=args.merge_budget, limits=settings.limits(),
         query=getattr(args, "query", None), password=getattr(args, "password", None),
-        ocr=ocr.mode, ocr_lang=ocr.lang,
+        ocr=ocr.mode, ocr_lang=ocr.lang, unsupported=getattr(args, "unsupported", settings.unsupported),
     )
 
 

@@ -17,6 +17,7 @@ from desktop.core.atomic import atomic_write_text
 from desktop.core.ingest.ocr.options import MODES as OCR_MODES
 from desktop.core.ingest.ocr.options import OcrOptions
 from desktop.core.limits import Limits
+from desktop.core.support import UNSUPPORTED
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Settings:
     #: OCR of pages and images without a text layer: "auto", "always" or "never"; Tesseract languages.
     ocr: str = "auto"
     ocr_lang: str = "eng"
+    #: Points the check stage flags: "flag" them, "drop" them, or "retry" (write once more).
+    unsupported: str = "flag"
 
     def store_path(self) -> Path:
         return Path(self.model_store).expanduser() if self.model_store else paths.default_model_store()
@@ -74,6 +77,8 @@ class Settings:
             OcrOptions(lang=s.ocr_lang)
         except ValueError:
             s.ocr_lang = "eng"
+        if s.unsupported not in UNSUPPORTED:
+            s.unsupported = "flag"
         return s
 
 

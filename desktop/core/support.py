@@ -13,6 +13,9 @@ from typing import Any
 
 CHECKED = "checked"
 FLAGGED = "flagged"
+#: What a job does with a flagged point: show it flagged, leave it out, or write it again once
+#: from its chunk and check again (the setting ``unsupported``, ``--unsupported``).
+UNSUPPORTED = ("flag", "drop", "retry")
 #: Kinds of problem, in the order a reader is told about them.
 KINDS = ("number", "date", "name", "negation", "entailment")
 
@@ -112,11 +115,11 @@ class SupportCounts:
                    {k: v for k, v in d.items() if k not in known})
 
     def header(self) -> str:
-        """The digest header's line: "Checked against the sources: 12 points supported, 2 flagged"."""
+        """The digest header's line: "Points checked with their sources (facts): 12 of 14 supported, 2 flagged."."""
         total = self.checked + self.flagged
         how = "facts and the model's reading" if self.entailment else "facts"
-        line = (f"Checked against the sources ({how}): {self.checked} of {total} "
-                f"point{'s' if total != 1 else ''} supported, {self.flagged} flagged")
+        line = (f"Points checked with their sources ({how}): {self.checked} of {total} "
+                f"supported, {self.flagged} flagged")
         if self.dropped:
             line += f", {self.dropped} flagged point{'s' if self.dropped != 1 else ''} left out"
         if self.regenerated:

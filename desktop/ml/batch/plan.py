@@ -116,6 +116,8 @@ def settings_key(spec_fields: dict[str, Any], fmt: str, together: str) -> str:
     """A short hash of everything that changes a digest's text, so changed settings redo the units."""
     data = {k: spec_fields.get(k) for k in _SETTINGS_FIELDS}
     data.update(format=fmt, together=together)
+    if spec_fields.get("unsupported", "flag") != "flag":  # the default keeps the keys of digests made before it
+        data["unsupported"] = spec_fields["unsupported"]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -216,6 +216,11 @@ def _group(f: Fact) -> tuple:
 
 
 def _words(f: Fact) -> str:
+    """The fact in words both sides of a reason share: "3 December", "18 percent", "1,200,000 dollars"."""
+    key = f.key
+    if key[0] == "num" and key[2] in ("percent", "usd", "eur", "gbp"):
+        unit = {"percent": "percent", "usd": "dollars", "eur": "euros", "gbp": "pounds"}[key[2]]
+        return f"{key[1]:,.6g} {unit}" if key[1] < 1e6 else f"{key[1]:,.0f} {unit}"
     return describe(f.key) or f.text
 
 
@@ -240,7 +245,7 @@ def _negation(claim: Claim, support: list[Sentence], pool: list[Sentence]) -> li
                 word = next(w for w in re.findall(r"[^\W\d_]+", claim.text) if any(
                     w.lower().startswith(f) for f in flipped))
                 cue = negations(s.text)[0]
-                return [Problem("negation", word, f"the source says “{cue}” about {word}; the point does not",
+                return [Problem("negation", word, f"the source negates “{word}” (it says “{cue}”); the point does not",
                                 cue)]
     return []
 

@@ -55,6 +55,8 @@ class JobSpec:
     #: OCR for pages and images without a text layer ("auto", "always", "never") and its languages.
     ocr: str = "auto"
     ocr_lang: str = "eng"
+    #: Points the check stage flags (``ml/check/``): "flag", "drop" or "retry".
+    unsupported: str = "flag"
 
 
 @dataclass(slots=True)
@@ -66,6 +68,7 @@ class JobResult:
 
 class Engine(Protocol):
     name: str
+    unsupported: str
 
     def summarize(self, documents: Iterable[Document], *, length: str = ..., query: str | None = ...,
                   classify: bool = ..., on_event: EventCallback = ..., cancel: CancelToken | None = ...,
@@ -186,6 +189,7 @@ def run_job(
         load_seconds = time.monotonic() - started - preview_seconds
         if feed is not None and hasattr(engine, "preview"):
             engine.preview = feed
+        engine.unsupported = spec.unsupported  # what the check stage does with a flagged point
         digest = engine.summarize(documents, length=spec.length, query=spec.query, classify=spec.classify,
                                   on_event=on_event, cancel=cancel, total=len(stream.files))
         errors = stream.errors

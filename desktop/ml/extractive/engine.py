@@ -18,6 +18,7 @@ import numpy as np
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Partial, Progress, ignore_events
+from desktop.ml.check.stage import stage_for
 from desktop.ml.engine.presets import preset
 from desktop.ml.extractive.labels import heuristic_labels
 from desktop.ml.points.citations import content_words, source_for
@@ -56,6 +57,9 @@ CUE_TESTS: dict[str, Callable[[str], object]] = {
 
 class ExtractiveEngine:
     name = "extractive"
+    #: What the check stage does with a flagged point (``ml/check/``): "flag", "drop" or "retry"
+    #: (a quote cannot be written again, so "retry" flags).
+    unsupported = "flag"
 
     def summarize(
         self,
@@ -79,6 +83,7 @@ class ExtractiveEngine:
         roots: set[str] = set()
         first: Document | None = None
         sentences = words = 0
+        check = stage_for(self.unsupported)
         for top in documents:
             roots.add(str(top.path))
             for doc in top.walk():
@@ -108,14 +113,18 @@ class ExtractiveEngine:
                     on_event(Partial(summary, doc.display_name))
                 picked = (self._pick(pool, scores, p.max_points, query) if query
                           else self._pick_words(pool, scores, point_words(doc_words, length)))
-                candidates += [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
-                               for i in picked]
+                new = [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
+                       for i in picked]
+                candidates += new
                 if doc.kind is DocKind.TRANSCRIPT and not query:
                     digest.decisions += self._cued(doc, pool, _is_decision)
                     digest.action_items += self._actions(doc, pool)
                 if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX) and not query:
                     digest.asks += self._cued(doc, pool, _ASK.search)
                     digest.deadlines += self._cued(doc, pool, _is_deadline)
+                # The check stage (ml/check/): each quote against its block, citation narrowed to its sentence.
+                check.add_all([c.point for c in new] + [p for name in digest.SECTIONS[1:] for p in getattr(digest, name)], doc)
+                check.finish_window()
         chosen_points = _best(candidates, p.max_points) if query else _best(candidates, 200, point_words(words, length))
         digest.points = [c.point for c in chosen_points]
         top_k = _overview(chosen_points, p.extractive_overview_sentences if query else None, point_words(words, length) // 3)
@@ -124,6 +133,7 @@ class ExtractiveEngine:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
         digest.title = _title(first, len(roots), len(digest.documents), query)
         digest.stats = {"chunks": 0, "sentences": sentences, "seconds": round(time.monotonic() - started, 3), "cache_hits": 0}
+        check.finish(digest)
         on_event(Progress("done", len(digest.documents), len(digest.documents)))
         return digest
 

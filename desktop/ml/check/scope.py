@@ -1,0 +1,102 @@
+"""Which blocks of a document a point's citations name, and which other blocks may hold a fact.
+
+Citations name blocks by locator (a page, a time range, a message, a paragraph) and, for a
+precise citation, by the start of the block's text; this finds those blocks again. When a fact
+is missing from them, the rest of the passage the point was made from is searched, but only the
+blocks whose raw text could hold that fact (its digits, its month, its name) are read.
+"""
+
+from __future__ import annotations
+
+from desktop.core.digest import Source
+from desktop.core.document import Document, Locator
+from desktop.ml.check.dates import MONTHS, WEEKDAYS
+from desktop.ml.check.facts import Fact
+from desktop.ml.check.names import TITLES
+from desktop.ml.check.passage import DocIndex
+
+_NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                 10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen",
+                 17: "seventeen", 18: "eighteen", 19: "nineteen", 20: "twenty", 30: "thirty", 40: "forty",
+                 50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty", 90: "ninety"}
+
+
+def cited_blocks(sources: list[Source], doc: Document) -> list[int]:
+    """Indices of the blocks of ``doc`` the sources cite: the exact block of a precise citation,
+    every block of a page, time range or message otherwise."""
+    out: list[int] = []
+    for source in sources:
+        if source.path != str(doc.path) or (source.document and source.document != doc.display_name):
+            continue
+        wanted = source.locator.without_sentences()
+        if not _locates(wanted):
+            continue
+        inside = [i for i, b in enumerate(doc.blocks) if _within(b.locator, wanted)]
+        excerpt = " ".join(source.excerpt.split())[:80]
+        exact = [i for i in inside if excerpt and " ".join(doc.blocks[i].text.split()).startswith(excerpt)]
+        out += [i for i in (exact[:1] or inside) if i not in out]
+    return out
+
+
+def _locates(loc: Locator) -> bool:
+    return any(v is not None for v in (loc.page, loc.message, loc.start, loc.paragraph))
+
+
+def _within(block: Locator, wanted: Locator) -> bool:
+    """The block lies at the cited place (the source view's own rule: every field the citation
+    sets agrees; a time range contains the block's start)."""
+    if wanted.page is not None and block.page != wanted.page:
+        return False
+    if wanted.message is not None and block.message != wanted.message:
+        return False
+    if wanted.start is not None:
+        if block.start is None:
+            return False
+        end = wanted.end if wanted.end is not None else wanted.start
+        return wanted.start - 0.01 <= block.start <= end + 0.01 and (not wanted.speaker or block.speaker == wanted.speaker
+                                                                   or wanted.end != wanted.start)
+    if wanted.paragraph is not None and block.paragraph != wanted.paragraph:
+        return False
+    return True
+
+
+def hinted_blocks(index: DocIndex, blocks: list[int], missing: list[Fact]) -> list[int]:
+    """The blocks among ``blocks`` whose raw text contains a hint of a missing fact."""
+    hints = [h for f in missing for h in _hints(f)]
+    if not hints:
+        return []
+    return [i for i in blocks if any(h in index.raw(i) for h in hints)]
+
+
+def _hints(fact: Fact) -> list[str]:
+    key = fact.key
+    kind = key[0]
+    if kind == "name":
+        return [w.split("-")[0] for w in key[1:] if w not in TITLES][:1]
+    if kind == "code":
+        return [key[1]]
+    if kind == "num":
+        value = key[1]
+        whole = int(value)
+        out = [str(whole), f"{whole:,}"]
+        for scale in (1_000_000_000, 1_000_000, 1_000):
+            if value >= scale:
+                out.append(f"{value / scale:g}")
+                break
+        if whole in _NUMBER_WORDS:
+            out.append(_NUMBER_WORDS[whole])
+        elif whole < 100 and whole // 10 * 10 in _NUMBER_WORDS:
+            out.append(_NUMBER_WORDS[whole // 10 * 10])
+        return out
+    if kind in ("date", "month"):
+        return [MONTHS[key[1] - 1][:3], f"-{key[1]:02d}-", f"/{key[1]}"]
+    if kind == "slash":
+        return [f"{key[1]}/", MONTHS[key[1] - 1][:3] if key[1] <= 12 else "", MONTHS[key[2] - 1][:3] if key[2] <= 12 else ""]
+    if kind == "weekday":
+        return [WEEKDAYS[key[1]][:3]]
+    if kind == "time":
+        hours = key[1] // 60
+        return [str(hours), str(hours % 12 or 12), "noon", "midnight"]
+    if kind == "year":
+        return [str(key[1])]
+    return []
