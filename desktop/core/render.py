@@ -44,7 +44,8 @@ def citation_labels(sources: list[Source]) -> list[tuple[int, str]]:
         pages = [s.locator.page for _, s in items]
         if len(items) > 1 and all(p is not None for p in pages) and _consecutive(pages):  # type: ignore[arg-type]
             lo, hi = min(pages), max(pages)  # type: ignore[type-var]
-            out.append((items[0][0], f"{document}, pp. {lo}–{hi}"))
+            # Sentences of one page cited apart (a checked point's support) are still "p. 3".
+            out.append((items[0][0], f"{document}, pp. {lo}–{hi}" if hi != lo else f"{document}, p. {lo}"))
             continue
         for n, (i, s) in enumerate(items):
             where = s.locator.label()

@@ -121,11 +121,12 @@ class CheckStage:
                 counted[p.text] = counted.get(p.text, False) or p.support.flagged
         flagged = sum(counted.values())
         self.seconds += time.monotonic() - started - ((self.scorer.seconds - scoring) if self.scorer is not None else 0.0)
-        timing = {"seconds": round(self.seconds, 3)}
-        if self.scorer is not None:
-            timing["entailment_seconds"] = round(self.scorer.seconds, 3)
         digest.support = SupportCounts(len(counted) - flagged, flagged, dropped, self.regenerated, self.mode,
-                                       self.scorer is not None, timing)
+                                       self.scorer is not None)
+        # Time of the facts layer, and of the model's layer, beside the other stages' times.
+        digest.stats["check_seconds"] = round(self.seconds, 3)
+        if self.scorer is not None:
+            digest.stats["entailment_seconds"] = round(self.scorer.seconds, 3)
 
     def _overview(self, digest: Digest, should_stop: Callable[[], bool]) -> list[Point]:
         sentences = split_sentences(digest.overview) if digest.overview else []

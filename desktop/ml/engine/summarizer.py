@@ -144,7 +144,7 @@ class Summarizer:
         with clock.stage("title and overview"):
             digest.title = self._title(job, digest)
         gen = job.gen
-        digest.stats = {
+        digest.stats |= {  # beside the check stage's times
             "chunks": job.chunks,
             "seconds": round(time.monotonic() - started, 3),
             "cache_hits": gen.stats.cache_hits,

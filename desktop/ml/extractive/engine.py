@@ -132,8 +132,8 @@ class ExtractiveEngine:
         if query and not chosen_points:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
         digest.title = _title(first, len(roots), len(digest.documents), query)
-        digest.stats = {"chunks": 0, "sentences": sentences, "seconds": round(time.monotonic() - started, 3), "cache_hits": 0}
         check.finish(digest)
+        digest.stats |= {"chunks": 0, "sentences": sentences, "seconds": round(time.monotonic() - started, 3), "cache_hits": 0}
         on_event(Progress("done", len(digest.documents), len(digest.documents)))
         return digest
 
