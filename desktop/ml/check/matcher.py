@@ -25,6 +25,9 @@ from desktop.ml.points.citations import content_words
 MAX_SUPPORT = 3
 #: Without facts to go by, a sentence supports a point when it shares this share of its words.
 MIN_OVERLAP = 0.3
+#: A sentence elsewhere that states a fact of the same kind names what the source says instead
+#: when it shares this much (a date line of an agenda shares little more than the month).
+NEARBY_OVERLAP = 0.15
 #: A negation is compared only with support that is about the same thing (this share of words).
 NEGATION_OVERLAP = 0.4
 #: A negation in a neighbouring sentence (an answer's "No, I can't" is the next turn) counts when
@@ -77,7 +80,7 @@ def check_claim(text: str, cited: list[Sentence], wider: Callable[[list[Fact]], 
     support = _support(claim, pool, missing)
     verdict = Verdict(support=support)
     for fact in missing:
-        verdict.problems.append(_problem(fact, support or pool[:1], where))
+        verdict.problems.append(_problem(fact, support + _nearby(claim, fact, pool), where))
     verdict.problems += _negation(claim, support, pool)
     verdict.quoted = bool(support) and _plain(text) in _plain(" ".join(s.text for s in support))
     return verdict
@@ -205,6 +208,14 @@ def _problem(fact: Fact, near: list[Sentence], where: str) -> Problem:
     if said is not None:
         return Problem(kind, fact.text, f"the source says {_words(said)}, not {_words(fact)}", said.text)
     return Problem(kind, fact.text, f"{where} mentions {_words(fact)}")
+
+
+def _nearby(claim: Claim, fact: Fact, pool: list[Sentence], k: int = 3) -> list[Sentence]:
+    """Sentences about the same thing that state a fact of ``fact``'s kind: where the source says
+    what it says instead (the date of the meeting the claim names, in another sentence)."""
+    group = _group(fact)
+    holding = [s for s in pool if any(_group(f) == group for f in s.facts) and _overlap(claim, s) >= NEARBY_OVERLAP]
+    return sorted(holding, key=lambda s: -_overlap(claim, s))[:k]
 
 
 def _same_kind(fact: Fact, near: list[Sentence]) -> Fact | None:

@@ -8,6 +8,8 @@ blocks whose raw text could hold that fact (its digits, its month, its name) are
 
 from __future__ import annotations
 
+import re
+
 from desktop.core.digest import Source
 from desktop.core.document import Document, Locator
 from desktop.ml.check.dates import MONTHS, WEEKDAYS
@@ -60,12 +62,33 @@ def _within(block: Locator, wanted: Locator) -> bool:
     return True
 
 
+#: Blocks read in the wider search, at most: the ones with hints of the most missing facts. A
+#: model's noise (a tiny model's, or a page of numbers) would otherwise read the whole document.
+MAX_WIDER_BLOCKS = 8
+
+
 def hinted_blocks(index: DocIndex, blocks: list[int], missing: list[Fact]) -> list[int]:
-    """The blocks among ``blocks`` whose raw text contains a hint of a missing fact."""
-    hints = [h for f in missing for h in _hints(f)]
-    if not hints:
+    """The blocks among ``blocks`` whose raw text holds a hint of a missing fact, those with hints
+    of the most facts first, at most ``MAX_WIDER_BLOCKS``."""
+    facts = [(hints, p) for f in missing if (p := _pattern(hints := [h for h in _hints(f) if h]))]
+    if not facts:
         return []
-    return [i for i in blocks if any(h in index.raw(i) for h in hints)]
+    scored = []
+    for i in blocks:
+        raw = index.raw(i)
+        # A plain substring test first (fast); the word-edge search only where it found something.
+        hits = sum(1 for hints, p in facts if any(h in raw for h in hints) and p.search(raw))
+        if hits:
+            scored.append((-hits, i))
+    return sorted(i for _, i in sorted(scored)[:MAX_WIDER_BLOCKS])
+
+
+def _pattern(hints: list[str]) -> re.Pattern[str] | None:
+    """One fact's hints as a search that stops at word edges ("46" is not in "1946")."""
+    hints = [h for h in hints if h]
+    if not hints:
+        return None
+    return re.compile(r"(?<![\w.,])(?:" + "|".join(re.escape(h) for h in hints) + r")")
 
 
 def _hints(fact: Fact) -> list[str]:
@@ -89,7 +112,7 @@ def _hints(fact: Fact) -> list[str]:
             out.append(_NUMBER_WORDS[whole // 10 * 10])
         return out
     if kind in ("date", "month"):
-        return [MONTHS[key[1] - 1][:3], f"-{key[1]:02d}-", f"/{key[1]}"]
+        return [MONTHS[key[1] - 1][:3], f"{key[1]}/", f"{key[1]:02d}-"]
     if kind == "slash":
         return [f"{key[1]}/", MONTHS[key[1] - 1][:3] if key[1] <= 12 else "", MONTHS[key[2] - 1][:3] if key[2] <= 12 else ""]
     if kind == "weekday":

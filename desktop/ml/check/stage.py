@@ -89,7 +89,9 @@ class CheckStage:
         """A document's summary, sentence by sentence, checked against the whole of it (its overview)."""
         from desktop.ml.points.citations import cite
 
-        self._summaries[doc_index] = [self.add(Point(s, cite(s, doc, scope)), doc, scope)
+        # The root's sentences are often the candidates of its top level already: checked once.
+        known = {(e.point.text, id(e.doc)): e.point for e in self._entries}
+        self._summaries[doc_index] = [known.get((s, id(doc))) or self.add(Point(s, cite(s, doc, scope)), doc, scope)
                                       for s in split_sentences(text)]
 
     def finish_window(self, regenerate: Regenerate | None = None, should_stop: Callable[[], bool] = lambda: False) -> None:
