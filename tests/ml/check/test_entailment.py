@@ -27,8 +27,8 @@ PREMISE = "The Board shall limit the total time to 30 minutes."
 
 @pytest.fixture(scope="module")
 def nli_model(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, corpus: Path) -> tuple[TextModel, Path]:
-    folder = teach(tiny_model_dir, tmp_path_factory.mktemp("nli") / "tiny-nli", nli_pairs(corpus), steps=120,
-                   lr=4e-3, batch=8)
+    folder = teach(tiny_model_dir, tmp_path_factory.mktemp("nli") / "tiny-nli", nli_pairs(corpus), steps=150,
+                   lr=5e-3, batch=8)
     store = tmp_path_factory.mktemp("nli-store")
     ModelStore(store).import_folder(folder, "tiny-nli")
     model = load_text_model("tiny-nli", backend="torch", quantization="float32", threads=1, store_root=store)
