@@ -27,11 +27,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from desktop.ml.backends import available_backends, create_backend  # noqa: E402
-from desktop.ml.backends.base import ModelRef  # noqa: E402
-from desktop.ml.backends.tokenizer import TokenCounter  # noqa: E402
-from desktop.ml.models.random_model import build_random_t5  # noqa: E402
-from desktop.ml.models.self_check import BOUND, PROMPTS, SETTINGS, agreement, reference_answers  # noqa: E402
+from desktop.ml.backends import available_backends, create_backend
+from desktop.ml.backends.base import ModelRef
+from desktop.ml.backends.tokenizer import TokenCounter
+from desktop.ml.models.random_model import build_random_t5
+from desktop.ml.models.self_check import BOUND, PROMPTS, SETTINGS, agreement, reference_answers
 
 
 def _answers(folder: Path, backend: str, quantization: str, derived: Path) -> list[str]:

@@ -70,6 +70,22 @@ class Locator:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
+    def locates(self, block: Locator) -> bool:
+        """Whether a block with locator ``block`` lies at the place this citation names: every field
+        the citation sets agrees, and a time range contains the block's start (the source view's rule)."""
+        if self.page is not None and block.page != self.page:
+            return False
+        if self.message is not None and block.message != self.message:
+            return False
+        if self.start is not None:
+            if block.start is None:
+                return False
+            end = self.end if self.end is not None else self.start
+            return self.start - 0.01 <= block.start <= end + 0.01
+        if self.paragraph is not None and block.paragraph != self.paragraph:
+            return False
+        return any(v is not None for v in (self.page, self.message, self.start, self.paragraph))
+
     def without_sentences(self) -> Locator:
         """The block's own locator: this one without the supporting-sentence span."""
         if self.sentence is None and self.sentence_end is None:

@@ -13,7 +13,14 @@ from pathlib import Path
 from desktop.core.atomic import atomic_write_bytes, atomic_write_text
 from desktop.core.digest import Digest, Point
 from desktop.core.errors import PrecisError
-from desktop.core.render import RENDERERS, SECTION_TITLES, citation_labels, flagged_overview, support_header, support_note
+from desktop.core.render import (
+    RENDERERS,
+    SECTION_TITLES,
+    citation_labels,
+    flagged_overview,
+    support_header,
+    support_note,
+)
 
 FORMATS = {".md": "md", ".markdown": "md", ".txt": "txt", ".json": "json", ".docx": "docx"}
 

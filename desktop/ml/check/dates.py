@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from desktop.ml.check.facts import Fact, overlaps
+from desktop.ml.check.facts import Fact, overlaps, words
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 _ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
          "nov": 11, "dec": 12}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_WORDS = {w: i for i, w in enumerate(
+_DAY_WORDS = {w: i for i, w in enumerate(words(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
-    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), 1)}
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"), 1)}
 _DAY_WORDS.update({"twenty-" + w: 20 + i for w, i in list(_DAY_WORDS.items())[:9]})
 _DAY_WORDS.update({"twenty " + w: 20 + i for w, i in list(_DAY_WORDS.items())[:9]})
 _DAY_WORDS.update({"thirtieth": 30, "thirty-first": 31, "thirty first": 31})

@@ -49,5 +49,10 @@ def facts_of(text: str) -> list[Fact]:
     return sorted(out, key=lambda f: f.start)
 
 
+def words(text: str) -> tuple[str, ...]:
+    """The words of a word list written as text (lists of words read better that way)."""
+    return tuple(text.split())
+
+
 def overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     return any(start < b and a < end for a, b in taken)

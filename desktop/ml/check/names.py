@@ -14,17 +14,17 @@ import re
 from collections.abc import Iterator
 
 from desktop.ml.check.dates import MONTHS, WEEKDAYS
-from desktop.ml.check.facts import Fact, overlaps
+from desktop.ml.check.facts import Fact, overlaps, words
 
 _TOKEN = re.compile(r"#\w+#|[^\W\d_][\w'’.-]*[\w]|[^\W\d_]")
 _PLACEHOLDER = re.compile(r"^#\w+#$")
-TITLES = frozenset("mr mrs ms miss mx dr prof sir madam dame lord lady rev hon sen rep gov pres".split())
+TITLES = frozenset(words("mr mrs ms miss mx dr prof sir madam dame lord lady rev hon sen rep gov pres"))
 #: Capitalised words that are not names wherever they stand.
-_NEVER = frozenset(
+_NEVER = frozenset(words(
     "i i'm i'll i've i'd ok okay yes no hi hello hey dear thanks thank please oh yeah um uh mm hmm wow "
-    "god am pm a.m p.m".split()) | frozenset(MONTHS) | frozenset(WEEKDAYS)
+    "god am pm a.m p.m")) | frozenset(MONTHS) | frozenset(WEEKDAYS)
 #: Words a sentence often opens with; capitalised there, they are not names.
-COMMON = frozenset("""
+COMMON = frozenset(words("""
 a an the this that these those there here it its they them their he him his she her we us our you your
 who whom whose which what when where why how whether if then than so but and or nor for yet also too as
 at by in on of to from with without within into onto upon about above after again against all along
@@ -42,7 +42,7 @@ is are was were be been being have has had do does did will would shall should c
 let lets let's according regarding concerning following given based despite due like unlike per plus
 people person everybody members member participants group team meeting discussion discussions summary
 one two three four five six seven eight nine ten see look note tell ask make take go get
-""".split())
+"""))
 
 
 def name_facts(text: str, taken: list[tuple[int, int]]) -> Iterator[Fact]:
@@ -91,9 +91,7 @@ def _is_name(word: str, bare: str, initial: bool) -> bool:
         return False
     if bare.isupper() and len(bare) == 1:
         return False  # "A" starting a sentence; single initials carry no checkable name
-    if initial and (low in COMMON or low.endswith("ly")):
-        return False
-    return True
+    return not (initial and (low in COMMON or low.endswith("ly")))
 
 
 def _sentence_start(text: str, start: int) -> bool:

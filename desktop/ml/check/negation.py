@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from desktop.ml.check.facts import words
+
 #: Explicit negations only: "refuses" or "without" negate too, but a summary says "refuses" for a
 #: source's "No, I won't", so reading them as cues flags faithful summaries.
 _CUE = re.compile(r"\b(not|never|no|none|nobody|nothing|neither|nor|cannot)\b|n['’]t\b", re.IGNORECASE)
@@ -17,11 +19,11 @@ _CUE = re.compile(r"\b(not|never|no|none|nobody|nothing|neither|nor|cannot)\b|n[
 _NOT_A_NEGATION = re.compile(r"\bno\b\s*[,.!?]|\bno (later|sooner|more|less|fewer|doubt|matter)\b|\bnot only\b",
                              re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_SKIP = frozenset("a an the to be been being have has had do does did it this that them him her his their its my "
+_SKIP = frozenset(words("a an the to be been being have has had do does did it this that them him her his their its my "
                   "your our any anything anyone one very really quite so too yet ever even just at all going "
-                  "gonna want wanna i you we he she they me us there here".split())
+                  "gonna want wanna i you we he she they me us there here"))
 #: Words of degree: "not much", "no more than" say how much, not that something is untrue.
-_DEGREE = frozenset("more less much many little few enough longer only sure".split())
+_DEGREE = frozenset(words("more less much many little few enough longer only sure"))
 
 
 def negations(text: str) -> list[str]:

@@ -13,20 +13,21 @@ import re
 from collections.abc import Iterator
 
 from desktop.ml.check.facts import Fact, overlaps
+from desktop.ml.check.facts import words as word_list
 
-_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-          "seventeen eighteen nineteen").split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_SMALL = word_list("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen")
+_TENS = word_list("twenty thirty forty fifty sixty seventy eighty ninety")
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
            "trillion": 1_000_000_000_000}
 _ABBREV_SCALES = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "mln": 1_000_000, "bn": 1_000_000_000,
                   "b": 1_000_000_000, "tn": 1_000_000_000_000}
-_WORD = "|".join(_SMALL + _TENS + list(_SCALES))
+_WORD = "|".join((*_SMALL, *_TENS, *_SCALES))
 #: A run of number words: "twenty-five", "three hundred and forty two", "one point two million".
 _WORDS = re.compile(rf"\b(?:a\s+)?(?:{_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_WORD}|point))*\b", re.IGNORECASE)
-_ORDINAL_WORDS = {w: i for i, w in enumerate(
+_ORDINAL_WORDS = {w: i for i, w in enumerate(word_list(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
-    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), 1)}
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"), 1)}
 _ORDINAL_WORD = re.compile(r"\b(" + "|".join(_ORDINAL_WORDS) + r")\b", re.IGNORECASE)
 _CURRENCY = {"$": "usd", "us$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "€": "eur", "eur": "eur",
              "euro": "eur", "euros": "eur", "£": "gbp", "gbp": "gbp", "pound": "gbp", "pounds": "gbp"}

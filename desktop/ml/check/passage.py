@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from desktop.core.digest import Source
-from desktop.core.document import Document, DocKind
+from desktop.core.document import DocKind, Document
 from desktop.core.prompting.sentences import split_sentences
 from desktop.ml.check.facts import Fact, facts_of
 from desktop.ml.check.names import name_words

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from desktop.core.digest import Source
-from desktop.core.document import Document, Locator
+from desktop.core.document import Document
 from desktop.ml.check.dates import MONTHS, WEEKDAYS
 from desktop.ml.check.facts import Fact
 from desktop.ml.check.names import TITLES
@@ -31,40 +31,16 @@ def cited_blocks(sources: list[Source], doc: Document) -> list[int]:
         if source.path != str(doc.path) or (source.document and source.document != doc.display_name):
             continue
         wanted = source.locator.without_sentences()
-        if not _locates(wanted):
-            continue
-        inside = [i for i, b in enumerate(doc.blocks) if _within(b.locator, wanted)]
+        inside = [i for i, b in enumerate(doc.blocks) if wanted.locates(b.locator)]
         excerpt = " ".join(source.excerpt.split())[:80]
         exact = [i for i in inside if excerpt and " ".join(doc.blocks[i].text.split()).startswith(excerpt)]
         out += [i for i in (exact[:1] or inside) if i not in out]
     return out
 
 
-def _locates(loc: Locator) -> bool:
-    return any(v is not None for v in (loc.page, loc.message, loc.start, loc.paragraph))
-
-
-def _within(block: Locator, wanted: Locator) -> bool:
-    """The block lies at the cited place (the source view's own rule: every field the citation
-    sets agrees; a time range contains the block's start)."""
-    if wanted.page is not None and block.page != wanted.page:
-        return False
-    if wanted.message is not None and block.message != wanted.message:
-        return False
-    if wanted.start is not None:
-        if block.start is None:
-            return False
-        end = wanted.end if wanted.end is not None else wanted.start
-        return wanted.start - 0.01 <= block.start <= end + 0.01 and (not wanted.speaker or block.speaker == wanted.speaker
-                                                                   or wanted.end != wanted.start)
-    if wanted.paragraph is not None and block.paragraph != wanted.paragraph:
-        return False
-    return True
-
-
 #: Blocks read in the wider search, at most: the ones with hints of the most missing facts. A
 #: model's noise (a tiny model's, or a page of numbers) would otherwise read the whole document.
-MAX_WIDER_BLOCKS = 8
+MAX_WIDER_BLOCKS = 4
 
 
 def hinted_blocks(index: DocIndex, blocks: list[int], missing: list[Fact]) -> list[int]:

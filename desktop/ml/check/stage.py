@@ -10,6 +10,7 @@ flagged points with the setting "drop", and puts the counts on the digest.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,10 @@ from desktop.ml.check.passage import DocIndex, Sentence, merge_sources, read_sen
 from desktop.ml.check.scope import cited_blocks, hinted_blocks
 
 MODES = UNSUPPORTED
+#: Benchmarks only (``benchmarks/faithfulness.py --e2e``): "1" asks the model about every point,
+#: flagged by the facts or not, so a random-weight model's run costs what a real model's would
+#: (its noise fails the facts, which would leave the model nothing to read). Never set by the app.
+ENTAIL_ALL_ENV = "PRECIS_BENCH_ENTAIL_ALL"
 #: Sources a narrowed citation keeps, as the citations of before.
 MAX_SOURCES = 3
 #: (origin chunks, cited block indices) -> (new text, the blocks it was written from), or None.
@@ -48,6 +53,8 @@ class CheckStage:
     mode: str = "flag"
     scorer: EntailmentScorer | None = None
     seconds: float = 0.0
+    #: CPU seconds of the facts layer (this thread's): what it costs on a machine busy with other work.
+    cpu_seconds: float = 0.0
     regenerated: int = 0
     _entries: list[_Entry] = field(default_factory=list)
     _indexes: dict[int, DocIndex] = field(default_factory=dict)
@@ -61,7 +68,7 @@ class CheckStage:
         from); narrow its citation to the supporting sentences. Returns the point."""
         if id(point) in self._seen:
             return point
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.thread_time()
         self._seen.add(id(point))
         index = self._index(doc)
         cited = cited_blocks(point.sources, doc) or list(scope)
@@ -77,6 +84,7 @@ class CheckStage:
         premise = " ".join(s.text for s in verdict.support) or " ".join(s.text for s in index.sentences(cited[:3]))
         self._entries.append(_Entry(point, doc, tuple(scope) or tuple(cited), origin, verdict, premise))
         self.seconds += time.monotonic() - started
+        self.cpu_seconds += time.thread_time() - cpu
         return point
 
     def add_all(self, points: list[Point], doc: Document) -> None:
@@ -100,7 +108,9 @@ class CheckStage:
             for entry in self._entries:  # (generation time is the map stage's, not the check's)
                 if entry.point.support is not None and entry.point.support.flagged and entry.origin and not should_stop():
                     self._retry(entry, regenerate)
-        self._entail([e for e in self._entries if not e.verdict.problems and not e.verdict.quoted], should_stop)
+        everything = os.environ.get(ENTAIL_ALL_ENV) == "1"
+        self._entail([e for e in self._entries if everything or not e.verdict.problems and not e.verdict.quoted],
+                     should_stop)
         self._entries.clear()
         self._indexes.clear()
         self._seen.clear()
@@ -127,6 +137,7 @@ class CheckStage:
                                        self.scorer is not None)
         # Time of the facts layer, and of the model's layer, beside the other stages' times.
         digest.stats["check_seconds"] = round(self.seconds, 3)
+        digest.stats["check_cpu_seconds"] = round(self.cpu_seconds, 3)
         if self.scorer is not None:
             digest.stats["entailment_seconds"] = round(self.scorer.seconds, 3)
 

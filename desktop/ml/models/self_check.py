@@ -33,10 +33,10 @@ PROMPTS = (
     "Write a short title for this summary. The library cut its electricity use by 18 percent after installing LEDs.",
     "List the action items: Tom will fix the export crash by Wednesday. Aiko writes the help article by Friday.",
     "The report was prepared by the Facilities Committee in October 2026.\n\nWho prepared the report?",
-    "Priya asked whether the QA budget is still available.\n\nDoes this sentence ask someone to do something?"
-    "\n\nOPTIONS:\n- yes\n- no",
-    "The move happens over the weekend of 5-6 December.\n\nBased on the paragraph above can we conclude that "
-    "\"The move happens in December.\"?\n\nOPTIONS:\n- yes\n- it is not possible to tell\n- no",
+    ("Priya asked whether the QA budget is still available.\n\nDoes this sentence ask someone to do something?"
+    "\n\nOPTIONS:\n- yes\n- no"),
+    ("The move happens over the weekend of 5-6 December.\n\nBased on the paragraph above can we conclude that "
+    "\"The move happens in December.\"?\n\nOPTIONS:\n- yes\n- it is not possible to tell\n- no"),
     "Translate English to German: The meeting starts at nine tomorrow morning.",
     "Please answer this question: What is the capital of France?",
 )
