@@ -19,7 +19,7 @@ from desktop.cli.exits import FAILED, USAGE, cancelled, fail
 from desktop.core.errors import Cancelled, PrecisError, TemplateError
 
 #: subcommand modules, each exposing register(subparsers) which sets ``func`` on its parser.
-COMMANDS = ("extract", "summarize", "batch", "eval", "models", "finetune", "install_desktop", "rollup", "watch", "templates")
+COMMANDS = ("extract", "summarize", "batch", "eval", "verify", "models", "finetune", "install_desktop", "rollup", "watch", "templates")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ from desktop.core.export import export_digest
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.render import RENDERERS
 from desktop.core.settings import load_settings
+from desktop.core.support import UNSUPPORTED
 from desktop.ml.engine.job import JobSpec, run_job
 
 
@@ -42,6 +43,9 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--template", default=None, metavar="NAME|FILE",
                    help="digest template: which sections, in what order, each with its instruction and length "
                         "(precis-cli templates lists them; default: Settings, else the standard digest)")
+    p.add_argument("--unsupported", choices=UNSUPPORTED, default=settings.unsupported,
+                   help="points whose facts their cited passage does not bear out: flag them (default), drop them, "
+                        "or retry (write each once more from its chunk and check again)")
 
 
 def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
@@ -56,6 +60,7 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
         use_cache=not args.no_cache, merge_budget=args.merge_budget,
         query=getattr(args, "query", None), password=getattr(args, "password", None),
         ocr=ocr.mode, ocr_lang=ocr.lang, template=getattr(args, "template", None) or settings.template,
+        unsupported=getattr(args, "unsupported", settings.unsupported),
         mail=mail_options(args) if hasattr(args, "unseen") else MailOptions(),
         passwords=imap_passwords(paths),
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.core.document import Locator
+from desktop.core.support import Support, SupportCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,9 @@ class Source:
     document: str = ""
     #: The start of the cited passage, so the source view can highlight it.
     excerpt: str = ""
+    #: The sentence(s) of the passage that support the point (set by the check stage, with the
+    #: locator's ``sentence`` span), so the source view can mark the very words.
+    quote: str = ""
 
     def label(self) -> str:
         where = self.locator.label()
@@ -29,11 +33,14 @@ class Source:
         out: dict[str, Any] = {"path": self.path, "locator": self.locator.to_dict(), "document": self.document}
         if self.excerpt:
             out["excerpt"] = self.excerpt
+        if self.quote:
+            out["quote"] = self.quote
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Source:
-        return cls(d["path"], Locator.from_dict(d.get("locator", {})), d.get("document", ""), d.get("excerpt", ""))
+        return cls(d["path"], Locator.from_dict(d.get("locator", {})), d.get("document", ""), d.get("excerpt", ""),
+                   d.get("quote", ""))
 
 
 @dataclass(slots=True)
@@ -48,17 +55,23 @@ class Point:
     #: Who asked for it, when someone asked someone else (what the owner owes them).
     requester: str | None = None
 
+    #: The check stage's verdict (``core/support.py``); None when the point was not checked.
+    support: Support | None = None
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "sources": [s.to_dict() for s in self.sources]}
         for name in ("owner", "due", "due_date", "requester"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
+        if self.support is not None:
+            out["support"] = self.support.to_dict()
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Point:
+        support = Support.from_dict(d["support"]) if isinstance(d.get("support"), dict) else None
         return cls(d["text"], [Source.from_dict(s) for s in d.get("sources", [])], d.get("owner"), d.get("due"),
-                   d.get("due_date"), d.get("requester"))
+                   d.get("due_date"), d.get("requester"), support)
 
 
 @dataclass(slots=True)
@@ -118,6 +131,10 @@ class Digest:
     #: and the template's id (name@version#hash). Empty: the standard digest.
     layout: list[dict[str, str]] = field(default_factory=list)
     template: str = ""
+    #: The overview's sentences as points, each with the passage it rests on and its verdict.
+    overview_points: list[Point] = field(default_factory=list)
+    #: How many points were checked and flagged (None: the digest was not checked).
+    support: SupportCounts | None = None
 
     SECTIONS = ("points", "decisions", "action_items", "asks", "deadlines")
 
@@ -149,6 +166,10 @@ class Digest:
         if self.layout:
             out["layout"] = [dict(x) for x in self.layout]
             out["template"] = self.template
+        if self.overview_points:
+            out["overview_points"] = [p.to_dict() for p in self.overview_points]
+        if self.support is not None:
+            out["support"] = self.support.to_dict()
         return out
 
     @classmethod
@@ -167,4 +188,7 @@ class Digest:
         )
         for name in cls.SECTIONS:
             setattr(digest, name, [Point.from_dict(p) for p in d.get(name, [])])
+        digest.overview_points = [Point.from_dict(p) for p in d.get("overview_points", [])]
+        if isinstance(d.get("support"), dict):
+            digest.support = SupportCounts.from_dict(d["support"])
         return digest

@@ -8,7 +8,7 @@ timestamp or a message without going back to the file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,10 @@ class Locator:
     date: str | None = None
     paragraph: int | None = None
     section: str | None = None
+    #: The sentences of the block that support a checked point (1-based, inclusive, as
+    #: ``core/prompting/sentences.split_sentences`` counts them): a click lands on those words.
+    sentence: int | None = None
+    sentence_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
@@ -65,6 +69,28 @@ class Locator:
     def from_dict(cls, data: dict[str, Any]) -> Locator:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+    def locates(self, block: Locator) -> bool:
+        """Whether a block with locator ``block`` lies at the place this citation names: every field
+        the citation sets agrees, and a time range contains the block's start (the source view's rule)."""
+        if self.page is not None and block.page != self.page:
+            return False
+        if self.message is not None and block.message != self.message:
+            return False
+        if self.start is not None:
+            if block.start is None:
+                return False
+            end = self.end if self.end is not None else self.start
+            return self.start - 0.01 <= block.start <= end + 0.01
+        if self.paragraph is not None and block.paragraph != self.paragraph:
+            return False
+        return any(v is not None for v in (self.page, self.message, self.start, self.paragraph))
+
+    def without_sentences(self) -> Locator:
+        """The block's own locator: this one without the supporting-sentence span."""
+        if self.sentence is None and self.sentence_end is None:
+            return self
+        return replace(self, sentence=None, sentence_end=None)
 
     def label(self) -> str:
         """A short human citation: 'p. 3', '00:12:04–00:12:31, Alice', 'message 2, Bob'."""

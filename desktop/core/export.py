@@ -16,7 +16,14 @@ from pathlib import Path
 from desktop.core.atomic import atomic_write_bytes, atomic_write_text
 from desktop.core.digest import Digest, Point
 from desktop.core.errors import PrecisError
-from desktop.core.render import RENDERERS, SECTION_TITLES, citation_labels
+from desktop.core.render import (
+    RENDERERS,
+    SECTION_TITLES,
+    citation_labels,
+    flagged_overview,
+    support_header,
+    support_note,
+)
 
 FORMATS = {".md": "md", ".markdown": "md", ".txt": "txt", ".json": "json", ".docx": "docx"}
 
@@ -78,8 +85,12 @@ def to_docx(digest: Digest, markdown: str | None = None) -> bytes:
         document.add_heading(digest.title or "Digest", level=0)
         if digest.query:
             document.add_paragraph().add_run(f"Question: {digest.query}").italic = True  # a run carries the style
+        if header := support_header(digest):
+            document.add_paragraph().add_run(header).italic = True
         if digest.overview:
             document.add_paragraph(digest.overview)
+            for note in flagged_overview(digest):
+                document.add_paragraph().add_run(note).italic = True
         for section, title in SECTION_TITLES.items():
             points: list[Point] = getattr(digest, section)
             if not points:
@@ -93,6 +104,8 @@ def to_docx(digest: Digest, markdown: str | None = None) -> bytes:
                 if cites:
                     run = para.add_run(f" ({cites})")
                     run.italic = True
+                if note := support_note(point):
+                    para.add_run(" " + note).bold = bool(point.support and point.support.flagged)
         if len(digest.documents) > 1:
             document.add_heading("Documents", level=1)
             for doc in digest.documents:

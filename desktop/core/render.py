@@ -47,7 +47,8 @@ def citation_labels(sources: list[Source]) -> list[tuple[int, str]]:
         pages = [s.locator.page for _, s in items]
         if len(items) > 1 and all(p is not None for p in pages) and _consecutive(pages):  # type: ignore[arg-type]
             lo, hi = min(pages), max(pages)  # type: ignore[type-var]
-            out.append((items[0][0], f"{document}, pp. {lo}–{hi}"))
+            # Sentences of one page cited apart (a checked point's support) are still "p. 3".
+            out.append((items[0][0], f"{document}, pp. {lo}–{hi}" if hi != lo else f"{document}, p. {lo}"))
             continue
         for n, (i, s) in enumerate(items):
             where = s.locator.label()
@@ -72,6 +73,35 @@ def _cites(point: Point, section: str, index: int, links: bool) -> str:
     return " (" + "; ".join(label for _, label in labels) + ")"
 
 
+#: How a checked and a flagged point are marked (core/support.py has the verdict).
+CHECKED_MARK = "✓"
+FLAGGED_MARK = "⚠"
+
+
+def support_note(point: Point) -> str:
+    """The mark after a checked point ("✓"), or the flag and its reason; "" for an unchecked one."""
+    if point.support is None:
+        return ""
+    if not point.support.flagged:
+        return CHECKED_MARK
+    return f"{FLAGGED_MARK} Not supported by its source: {point.support.reason()}."
+
+
+def support_header(digest: Digest) -> str:
+    """The digest header's line with the counts, or "" when the digest was not checked."""
+    return digest.support.header() if digest.support is not None else ""
+
+
+def flagged_overview(digest: Digest) -> list[str]:
+    """One line per overview sentence the check flagged: its start and the reason."""
+    out = []
+    for p in digest.overview_points:
+        if p.support is not None and p.support.flagged:
+            start = p.text if len(p.text) <= 70 else p.text[:67].rstrip() + "…"
+            out.append(f"{FLAGGED_MARK} “{start}”: not supported by its source: {p.support.reason()}.")
+    return out
+
+
 def _point_line(point: Point, section: str, index: int, links: bool) -> str:
     text = point.text
     if section in ("action_items", "asks", "deadlines"):
@@ -82,7 +112,12 @@ def _point_line(point: Point, section: str, index: int, links: bool) -> str:
             text += f" (due {format_day(point.due_date)})"
         elif point.due and point.due.lower() not in text.lower():
             text += f" (due {point.due})"
-    return f"- {text}{_cites(point, section, index, links)}"
+    note = support_note(point)
+    if note and point.support is not None and point.support.flagged:
+        note = f" *{note}*"
+    elif note:
+        note = " " + note
+    return f"- {text}{_cites(point, section, index, links)}{note}"
 
 
 def display_person(people: str) -> str:
@@ -109,8 +144,12 @@ def to_markdown(digest: Digest, *, links: bool = False) -> str:
     lines: list[str] = [f"# {digest.title or 'Digest'}", ""]
     if digest.query:
         lines += [f"*Question:* {digest.query}", ""]
+    if header := support_header(digest):
+        lines += [f"*{header}*", ""]
     if digest.overview:
         lines += [digest.overview, ""]
+        if notes := flagged_overview(digest):
+            lines += [f"> {n}" for n in notes] + [""]
     for section, title in SECTION_TITLES.items():
         points: list[Point] = getattr(digest, section)
         if not points:

@@ -17,6 +17,7 @@ from desktop.core.atomic import atomic_write_text
 from desktop.core.ingest.ocr.options import MODES as OCR_MODES
 from desktop.core.ingest.ocr.options import OcrOptions
 from desktop.core.limits import Limits
+from desktop.core.support import UNSUPPORTED
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class Settings:
     me: list[str] = field(default_factory=list)
     #: Folders the app watches (summarized in the background as files arrive).
     watched: list[str] = field(default_factory=list)
+    #: Points the check stage flags: "flag" them, "drop" them, or "retry" (write once more).
+    unsupported: str = "flag"
 
     def store_path(self) -> Path:
         return Path(self.model_store).expanduser() if self.model_store else paths.default_model_store()
@@ -81,6 +84,8 @@ class Settings:
             OcrOptions(lang=s.ocr_lang)
         except ValueError:
             s.ocr_lang = "eng"
+        if s.unsupported not in UNSUPPORTED:
+            s.unsupported = "flag"
         return s
 
 

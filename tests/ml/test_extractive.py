@@ -33,7 +33,7 @@ def _norm(text: str) -> str:
 def cited_blocks(source: Source, docs: list[Document]) -> list[str]:
     """Texts of the blocks a source points at (its path and exact locator)."""
     return [_norm(b.text) for top in docs for d in top.walk() if str(d.path) == source.path
-            for b in d.blocks if b.locator == source.locator]
+            for b in d.blocks if b.locator == source.locator.without_sentences()]
 
 
 def assert_points_quote_their_blocks(digest: Digest, docs: list[Document]) -> int:

@@ -324,7 +324,7 @@ def test_meeting_action_items_and_decisions_are_parsed_and_cited(torch32: TextMo
     article = next(a for a in digest.action_items if "help article" in a.text)
     assert (article.owner, article.due) == ("Aiko", "Friday")
     assert any("help article" in doc.blocks[i].text for i in range(len(doc.blocks))
-               if doc.blocks[i].locator == article.sources[0].locator)
+               if doc.blocks[i].locator == article.sources[0].locator.without_sentences())
     assert [d.text for d in digest.decisions] == ["Ship 4.2 once the export crash is fixed",
                                                   "Move the invoice download button in 4.2.1"]
     assert_valid_citations(digest, [doc])

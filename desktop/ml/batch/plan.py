@@ -129,6 +129,8 @@ def settings_key(spec_fields: dict[str, Any], fmt: str, together: str) -> str:
         from desktop.core.prompting.templates import load_template
 
         data["template"] = load_template(spec_fields["template"]).id
+    if spec_fields.get("unsupported", "flag") != "flag":  # the default keeps the keys of digests made before it
+        data["unsupported"] = spec_fields["unsupported"]
     # default=str: the mail selection carries dates
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

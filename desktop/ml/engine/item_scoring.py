@@ -20,6 +20,7 @@ from desktop.core.document import Document
 from desktop.core.events import CancelToken
 from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary
 from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.engine.score_groups import cached_float, groups
 from desktop.ml.extractive.engine import CUE_TESTS
 from desktop.ml.points.citations import source_for
 from desktop.ml.points.items import dedupe
@@ -106,7 +107,7 @@ class ItemScorer:
     def _p_yes(self, prompts: list[str], template_id: str, options: tuple[str, ...]) -> list[float]:
         """The probability of "yes" for each prompt; cached answers are not scored again."""
         keys = [cache_key(self.model.identity, template_id, "p_yes", prompt) for prompt in prompts]
-        out: list[float | None] = [_cached_float(self.cache, key) for key in keys]
+        out: list[float | None] = [cached_float(self.cache, key) for key in keys]
         todo = [i for i, p in enumerate(out) if p is None]
         if todo:
             scores = self.model.submit_scores([(prompts[i], list(options)) for i in todo])()
@@ -124,25 +125,8 @@ class ItemScorer:
 
 
 def _groups(items: list[T], sizes: list[int]) -> list[list[T]]:
-    """Consecutive groups of at most SCORE_GROUP items and SCORE_GROUP_TOKENS tokens (one item
-    over the budget is a group of its own)."""
-    groups: list[list[T]] = []
-    tokens = 0
-    for item, size in zip(items, sizes):
-        if not groups or len(groups[-1]) >= SCORE_GROUP or tokens + size > SCORE_GROUP_TOKENS:
-            groups.append([])
-            tokens = 0
-        groups[-1].append(item)
-        tokens += size
-    return groups
-
-
-def _cached_float(cache: SummaryCache | None, key: str) -> float | None:
-    cached = cache.get(key) if cache is not None else None
-    try:
-        return float(cached) if cached is not None else None
-    except ValueError:
-        return None
+    """Consecutive groups of at most SCORE_GROUP items and SCORE_GROUP_TOKENS tokens."""
+    return groups(items, sizes, SCORE_GROUP, SCORE_GROUP_TOKENS)
 
 
 def add_scored_items(scorer: ItemScorer, digest: Digest, documents: Iterable[Document], cancel: CancelToken,

@@ -68,6 +68,8 @@ class JobSpec:
     mail: MailOptions = DEFAULT_MAIL
     #: A digest template by name or file (``core/prompting/templates.py``); None: the standard digest.
     template: str = _DEFAULT.template
+    #: Points the check stage flags (``ml/check/``): "flag", "drop" or "retry".
+    unsupported: str = _DEFAULT.unsupported
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Iterable[str | Path], **overrides: Any) -> JobSpec:
@@ -77,13 +79,10 @@ class JobSpec:
         unknown = set(overrides) - {f.name for f in fields(cls)}
         if unknown:
             raise TypeError(f"unknown job setting(s): {', '.join(sorted(unknown))}")
-        spec = cls(
-            paths=[str(p) for p in paths], engine=EXTRACTIVE if settings.model == EXTRACTIVE else "auto",
-            model=settings.model, backend=settings.backend, quantization=settings.quantization, device=settings.device,
-            threads=settings.threads, length=settings.length, input_budget=settings.input_budget,
-            model_store=settings.model_store, limits=settings.limits(), ocr=settings.ocr, ocr_lang=settings.ocr_lang,
-            template=settings.template,
-        )
+        # Every setting a job shares by name is copied (written once, in Settings); limits are derived.
+        shared = {f.name for f in fields(cls)} & {f.name for f in fields(Settings)}
+        spec = cls(paths=[str(p) for p in paths], engine=EXTRACTIVE if settings.model == EXTRACTIVE else "auto",
+                   limits=settings.limits(), **{name: getattr(settings, name) for name in shared})
         for key, value in overrides.items():
             setattr(spec, key, value)
         if overrides.get("model") == EXTRACTIVE and "engine" not in overrides:
@@ -100,6 +99,7 @@ class JobResult:
 
 class Engine(Protocol):
     name: str
+    unsupported: str
 
     def summarize(self, documents: Iterable[Document], *, length: str = ..., query: str | None = ...,
                   classify: bool = ..., on_event: EventCallback = ..., cancel: CancelToken | None = ...,
@@ -235,6 +235,7 @@ def run_job(
         load_seconds = time.monotonic() - started - preview_seconds
         if feed is not None and hasattr(engine, "preview"):
             engine.preview = feed
+        engine.unsupported = spec.unsupported  # what the check stage does with a flagged point
         digest = engine.summarize(documents, length=spec.length, query=spec.query, classify=spec.classify,
                                   on_event=on_event, cancel=cancel, total=len(stream.files))
         errors = stream.errors

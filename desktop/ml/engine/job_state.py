@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from desktop.core.digest import Digest, Point
 from desktop.core.document import Document
 from desktop.core.events import CancelToken, EventCallback, Progress
+from desktop.ml.check.stage import CheckStage
 from desktop.ml.engine.generation import Generator
 from desktop.ml.engine.presets import LengthPreset
 from desktop.ml.engine.timing import StageClock
@@ -63,6 +64,8 @@ class JobState:
     clock: StageClock = field(default_factory=StageClock)
     roots_nodes: list[Node] = field(default_factory=list)
     candidates: dict[int, DocPoints] = field(default_factory=dict)
+    #: The check stage (``ml/check/stage.py``): points meet their passages while documents are in memory.
+    check: CheckStage = field(default_factory=CheckStage)
 
     def progress(self, stage: str, done: int, total: int, window_size: int) -> None:
         """Chunks of the window for a job of one window; documents of the job for longer ones."""

@@ -45,8 +45,8 @@ class PreviewFeed:
             return None
         if not digest.points:
             return None
-        self._origin = [(p.sources[0].path, p.sources[0].document, p.sources[0].locator) if p.sources else None
-                        for p in digest.points]
+        self._origin = [(p.sources[0].path, p.sources[0].document, p.sources[0].locator.without_sentences())
+                        if p.sources else None for p in digest.points]
         digest.engine = "extractive preview"
         self.digest = digest
         self.on_event(Preview(digest, ()))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from desktop.core.cache import SummaryCache
 from desktop.core.dates import day_of
@@ -24,12 +25,13 @@ from desktop.core.prompting.prompt_chunks import fit_chunks
 from desktop.core.prompting.prompts import KIND_FOR_DOC, PromptLibrary, PromptTemplate
 from desktop.core.prompting.sentences import split_sentences
 from desktop.ml.backends.textmodel import TextModel
+from desktop.ml.check.stage import CheckStage, Regenerate, stage_for
 from desktop.ml.engine.classify import PendingLabels, start_labels
 from desktop.ml.engine.generation import Generator, Task
 from desktop.ml.engine.item_scoring import ItemScorer, add_scored_items
 from desktop.ml.engine.job_state import WINDOW_CHUNKS, WINDOW_DOCUMENTS, DocPoints, JobState, Node
 from desktop.ml.engine.language_gate import readable_part
-from desktop.ml.engine.presets import LengthPreset, preset
+from desktop.ml.engine.presets import RETRY, LengthPreset, preset
 from desktop.ml.engine.preview import PreviewFeed
 from desktop.ml.engine.timing import StageClock
 from desktop.ml.points.citations import cite, extent_sources
@@ -58,6 +60,10 @@ class Summarizer:
     items_by_scoring = True
     #: A template's item sections (digest field names) for meetings and mail; None: by kind.
     item_sections: tuple[str, ...] | None = None
+    #: What the check stage does with a flagged point ("flag", "drop", "retry"), and whether the
+    #: model's entailment layer runs after the facts (``ml/check/``).
+    unsupported = "flag"
+    entailment = True
 
     def __init__(
         self,
@@ -99,6 +105,7 @@ class Summarizer:
         cancel = cancel or CancelToken()
         clock = StageClock()
         job = JobState(preset(length), Generator(self.model, self.cache, cancel, clock=clock), query, on_event, cancel, started, total, clock=clock)
+        job.check = stage_for(self.unsupported, self.model if self.entailment else None, self.prompts, self.cache)
         self._count = clock.timed("token counting", self.model.count)
         digest = Digest(title="", overview="", query=query, engine=f"{self.name} ({self.model.model.name})")
         for note in self.cache.notices:
@@ -135,10 +142,12 @@ class Summarizer:
         digest.points = job.points(digest)
         if query and not digest.overview:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
+        with clock.stage("check"):
+            job.check.finish(digest, lambda: cancel.cancelled)
         with clock.stage("title and overview"):
             digest.title = self._title(job, digest)
         gen = job.gen
-        digest.stats = {
+        digest.stats |= {  # beside the check stage's times
             "chunks": job.chunks,
             "seconds": round(time.monotonic() - started, 3),
             "cache_hits": gen.stats.cache_hits,
@@ -209,12 +218,18 @@ class Summarizer:
             digest.documents[index].sources = extent_sources(doc, tuple(b for c in root.chunks for b in chunks[c].blocks))[:3]
             job.roots_nodes.append(Node(root.text, index, (), 0))
             with job.clock.stage("citations"):
-                job.candidates[index] = self._candidates(doc, chunks, levels, job.p)
+                job.candidates[index] = self._candidates(doc, chunks, levels, job.p, job.check)
+            with job.clock.stage("check"):
+                job.check.add_summary(index, root.text, doc, tuple(b for c in root.chunks for b in chunks[c].blocks))
         with job.clock.stage("items"):
             self._items(digest, docs, chunks, tasks_items)
             if self.items_by_scoring and not job.query:  # item_scoring.py: candidates scored yes/no
                 add_scored_items(ItemScorer(self.model, self.prompts, self.cache, self.budget), digest,
                                  [doc for _, doc, _ in window], job.cancel, self.item_sections)
+        with job.clock.stage("check"):  # ml/check/stage.py: every point against what it cites
+            for doc in docs.values():
+                job.check.add_all([p for name in digest.SECTIONS[1:] for p in getattr(digest, name)], doc)
+            job.check.finish_window(self._regenerate(job, docs, chunks), lambda: job.cancel.cancelled)
         if labels:
             job.progress("classifying", total, total, len(window))
             for index, pending in labels:
@@ -335,7 +350,8 @@ class Summarizer:
         return self._reduce([(None, roots)], job, final_stage="collection")[0][-1][0].text
 
     # ---------------------------------------------------------------- digest parts
-    def _candidates(self, doc: Document, chunks: list[Chunk], levels: list[list[Node]], p: LengthPreset) -> DocPoints:
+    def _candidates(self, doc: Document, chunks: list[Chunk], levels: list[list[Node]], p: LengthPreset,
+                    check: CheckStage) -> DocPoints:
         """Cited point sentences of every merge level small enough to serve as key points; which
         level is used is decided at the end of the job, when every document's weight is known."""
         out: list[list[list[Point]]] = []
@@ -347,9 +363,21 @@ class Summarizer:
             nodes: list[list[Point]] = []
             for node in level:
                 blocks = tuple(b for c in node.chunks for b in chunks[c].blocks)
-                nodes.append([Point(sentence, cite(sentence, doc, blocks)) for sentence in split_sentences(node.text)[:per_node]])
+                nodes.append([check.add(Point(sentence, cite(sentence, doc, blocks)), doc, blocks, node.chunks)
+                              for sentence in split_sentences(node.text)[:per_node]])
             out.append(nodes)
         return DocPoints(len(levels[0]), out)
+
+    def _regenerate(self, job: JobState, docs: dict[int, Document], chunks: list[Chunk]) -> Regenerate:
+        """For the setting "retry": a flagged point's chunk summarized again, with beam search."""
+        def again(origin: tuple[int, ...], cited: set[int]) -> tuple[str, tuple[int, ...]] | None:
+            chunk = chunks[next((c for c in origin if cited & set(chunks[c].blocks)), origin[0])]
+            stage, fields = ("query_map", {"query": job.query}) if job.query else ("map", {})
+            task = Task(self._template(docs[chunk.document].kind, stage).render(chunk.text, **fields),
+                        replace(job.p.map_settings(self._merge_cap(job.query)), **RETRY), retry=False)
+            job.gen.run([task])
+            return (task.output, chunk.blocks) if task.output.strip() and not task.degenerate else None
+        return again
 
     def _items(self, digest: Digest, docs: dict[int, Document], chunks: list[Chunk], tasks: list[Task]) -> None:
         for task in tasks:

@@ -19,6 +19,7 @@ from desktop.core.dates import day_of
 from desktop.core.digest import Digest, DocumentSummary, Point
 from desktop.core.document import DocKind, Document
 from desktop.core.events import CancelToken, EventCallback, Partial, Progress, ignore_events
+from desktop.ml.check.stage import stage_for
 from desktop.ml.engine.presets import preset
 from desktop.ml.extractive.labels import heuristic_labels
 from desktop.ml.points.citations import content_words, source_for
@@ -60,6 +61,9 @@ class ExtractiveEngine:
     name = "extractive"
     #: A template's item sections (digest field names) for meetings and mail; None: by kind.
     item_sections: tuple[str, ...] | None = None
+    #: What the check stage does with a flagged point (``ml/check/``): "flag", "drop" or "retry"
+    #: (a quote cannot be written again, so "retry" flags).
+    unsupported = "flag"
 
     def summarize(
         self,
@@ -83,6 +87,7 @@ class ExtractiveEngine:
         roots: set[str] = set()
         first: Document | None = None
         sentences = words = 0
+        check = stage_for(self.unsupported)
         for top in documents:
             roots.add(str(top.path))
             for doc in top.walk():
@@ -112,12 +117,16 @@ class ExtractiveEngine:
                     on_event(Partial(summary, doc.display_name))
                 picked = (self._pick(pool, scores, p.max_points, query) if query
                           else self._pick_words(pool, scores, point_words(doc_words, length)))
-                candidates += [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
-                               for i in picked]
+                new = [_Candidate(float(scores[i]), (index, i), Point(pool[i].display, [source_for(doc, pool[i].block)]))
+                       for i in picked]
+                candidates += new
                 if doc.kind in (DocKind.TRANSCRIPT, DocKind.EMAIL, DocKind.MAILBOX) and not query:
                     by_kind = ("decisions", "action_items") if doc.kind is DocKind.TRANSCRIPT else ("asks", "deadlines")
                     for name in by_kind if self.item_sections is None else self.item_sections:
                         getattr(digest, name).extend(self._section(doc, pool, name))
+                # The check stage (ml/check/): each quote against its block, citation narrowed to its sentence.
+                check.add_all([c.point for c in new] + [p for name in digest.SECTIONS[1:] for p in getattr(digest, name)], doc)
+                check.finish_window()
         chosen_points = _best(candidates, p.max_points) if query else _best(candidates, 200, point_words(words, length))
         digest.points = [c.point for c in chosen_points]
         top_k = _overview(chosen_points, p.extractive_overview_sentences if query else None, point_words(words, length) // 3)
@@ -125,7 +134,8 @@ class ExtractiveEngine:
         if query and not chosen_points:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
         digest.title = _title(first, len(roots), len(digest.documents), query)
-        digest.stats = {"chunks": 0, "sentences": sentences, "seconds": round(time.monotonic() - started, 3), "cache_hits": 0}
+        check.finish(digest)
+        digest.stats |= {"chunks": 0, "sentences": sentences, "seconds": round(time.monotonic() - started, 3), "cache_hits": 0}
         on_event(Progress("done", len(digest.documents), len(digest.documents)))
         return digest
 

@@ -57,6 +57,9 @@ class ModelManifest:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     installed_at: str = field(default_factory=utc_now)
     imported_from: str | None = None
+    #: The self-check (``self_check.py``): the float32 answers to the fixed prompts at arrival,
+    #: and each conversion's token agreement with them, for the model manager to show.
+    self_check: dict[str, Any] = field(default_factory=dict)
 
     @property
     def size_bytes(self) -> int:
@@ -78,6 +81,7 @@ class ModelManifest:
                 files=dict(data.get("files") or {}),
                 installed_at=str(data.get("installed_at", "")),
                 imported_from=data.get("imported_from"),
+                self_check=dict(data.get("self_check") or {}),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

@@ -248,8 +248,13 @@ class ModelStore:
             raise
 
     def install(self, work: Path, manifest: ModelManifest, *, replace: bool = False) -> InstalledModel:
-        """Write manifest and marker into a finished ``work`` folder and rename it into place."""
+        """Write manifest and marker into a finished ``work`` folder and rename it into place; the
+        float32 model first answers the self-check prompts (``self_check.py``), kept in the manifest."""
         target = self.model_dir(manifest.name)
+        if not manifest.self_check:
+            from desktop.ml.models.self_check import arrival_record
+
+            manifest.self_check = arrival_record(work)
         manifest.write(work)
         mark_complete(work)
         old: Path | None = None
@@ -311,6 +316,13 @@ class ModelStore:
         """Where a backend caches files built from ``ref``. Not created: a backend builds into a
         temporary sibling and renames it here, so an existing folder is a finished export."""
         return self.derived_root(ref) / f"{backend}-{quantization}-{version}"
+
+    def remove_derived_build(self, ref: ModelRef, backend: str, quantization: str) -> None:
+        """Delete the converted files of one backend and quantization (a conversion the self-check
+        refused), so the next load builds them again."""
+        for folder in self.derived_root(ref).glob(f"{backend}-{quantization}-*"):
+            if folder.is_dir():
+                shutil.rmtree(self._to_trash(folder), ignore_errors=True)
 
     def _remove_derived(self, matches: Callable[[dict], bool]) -> None:
         derived = self.root / "derived"
