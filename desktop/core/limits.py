@@ -30,6 +30,12 @@ class Limits:
     max_ocr_pages: int = 500
     max_image_pixels: int = 64_000_000
     ocr_page_seconds: float = 60.0
+    #: Slides of one presentation, and cells one workbook may hold in all (a million-cell sheet
+    #: reads in a few seconds, streamed; beyond the limit the rest is left out with a warning).
+    max_slides: int = 2000
+    max_cells: int = 5_000_000
+    #: Chapters of one e-book, and parts (pages, images) one saved web page may hold.
+    max_chapters: int = 2000
 
 
 DEFAULT_LIMITS = Limits()

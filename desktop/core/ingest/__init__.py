@@ -2,8 +2,10 @@
 every failure into a typed ``DocumentError`` with one plain sentence.
 
 Readers live one per module (``pdf``, ``docx``, ``eml``, ``mbox``, ``msg``, ``vtt``, ``srt``,
-``transcript_json``, ``speaker_text``, ``text``, ``image``) and each exposes ``read(data, ctx) -> Document``.
-Pages without a text layer and images are recognized by OCR (``ocr/``), as the context's options say.
+``transcript_json``, ``speaker_text``, ``text``, ``image``; slides, spreadsheets, OpenDocument and RTF
+in ``office/``; HTML, saved web pages and EPUB in ``web/``) and each exposes
+``read(data, ctx) -> Document``. Pages without a text layer and images are recognized by OCR
+(``ocr/``), as the context's options say.
 """
 
 from __future__ import annotations
@@ -37,12 +39,23 @@ _READER_MODULES: dict[Format, str] = {
     Format.SPEAKER_TEXT: "speaker_text",
     Format.TEXT: "text",
     Format.IMAGE: "image",
+    Format.PPTX: "office.pptx",
+    Format.XLSX: "office.xlsx",
+    Format.ODT: "office.odf:read_text",
+    Format.ODP: "office.odf:read_presentation",
+    Format.ODS: "office.ods",
+    Format.RTF: "office.rtf",
+    Format.HTML: "web.page",
+    Format.MHTML: "web.mhtml",
+    Format.EPUB: "web.epub",
 }
 
 
 def reader_for(fmt: Format) -> Callable[[bytes, ReadContext], Document]:
-    module = importlib.import_module(f"desktop.core.ingest.{_READER_MODULES[fmt]}")
-    return module.read
+    """The reader of ``fmt``: ``module`` (its ``read``) or ``module:function``, imported on first use."""
+    module_name, _, function = _READER_MODULES[fmt].partition(":")
+    module = importlib.import_module(f"desktop.core.ingest.{module_name}")
+    return getattr(module, function or "read")
 
 
 def read_bytes(data: bytes, ctx: ReadContext) -> Document:
@@ -82,6 +95,15 @@ _FORMAT_NAMES = {
     Format.SPEAKER_TEXT: "a transcript",
     Format.TEXT: "text",
     Format.IMAGE: "an image",
+    Format.PPTX: "a PowerPoint presentation",
+    Format.XLSX: "an Excel workbook",
+    Format.ODT: "an OpenDocument text",
+    Format.ODP: "an OpenDocument presentation",
+    Format.ODS: "an OpenDocument spreadsheet",
+    Format.RTF: "a Rich Text file",
+    Format.HTML: "a web page",
+    Format.MHTML: "a saved web page",
+    Format.EPUB: "an EPUB e-book",
 }
 
 
