@@ -41,10 +41,9 @@ def citation_labels(sources: list[Source]) -> list[tuple[int, str]]:
     indexed = list(enumerate(sources))
     for document, group in groupby(indexed, key=lambda item: item[1].document):
         items = list(group)
-        pages = [s.locator.page for _, s in items]
-        if len(items) > 1 and all(p is not None for p in pages) and _consecutive(pages):  # type: ignore[arg-type]
-            lo, hi = min(pages), max(pages)  # type: ignore[type-var]
-            out.append((items[0][0], f"{document}, pp. {lo}–{hi}"))
+        merged = _merged_range(items)
+        if merged is not None:
+            out.append((items[0][0], f"{document}, {merged}"))
             continue
         for n, (i, s) in enumerate(items):
             where = s.locator.label()
@@ -53,6 +52,17 @@ def citation_labels(sources: list[Source]) -> list[tuple[int, str]]:
             else:
                 out.append((i, where))
     return out
+
+
+def _merged_range(items: list[tuple[int, Source]]) -> str | None:
+    """"pp. 3–5" or "slides 2–4" when several sources of one document are consecutive pages or slides."""
+    if len(items) < 2:
+        return None
+    for field, plural in (("page", "pp."), ("slide", "slides")):
+        numbers = [getattr(s.locator, field) for _, s in items]
+        if all(n is not None for n in numbers) and _consecutive(numbers):
+            return f"{plural} {min(numbers)}–{max(numbers)}"
+    return None
 
 
 def _consecutive(pages: list[int]) -> bool:
