@@ -281,7 +281,7 @@ def _garbled(text: str) -> bool:
 def _looks_like_html(stripped: str, suffix: str) -> bool:
     """A page that opens like HTML (after an XML declaration and comments), or a file named .html
     whose first tags are HTML's own."""
-    head = _LEADING_XML.sub("", stripped[:8192]).lower()
+    head = _LEADING_XML.sub("", stripped[:8192]).lstrip().lower()
     if head.startswith(("<!doctype html", "<html", "<head", "<body")):
         return True
     return suffix in ("html", "htm", "xhtml") and head.startswith("<") and bool(_HTML_TAG.search(head))

@@ -38,6 +38,9 @@ _CHECKED = frozenset({"cp1252", "latin_1", "iso8859_15", "ascii", "cp1251", "koi
                       "cp866", "mac_cyrillic"})
 #: A reading with fewer non-ASCII letters than this is not judged: too little to tell.
 _MIN_LETTERS = 4
+#: Latin-1's signs and control codes: a few in Western text (°, ², «»), most of what double-byte
+#: text read as Latin-1 becomes.
+_LATIN1_SIGNS = frozenset(chr(c) for c in [*range(0x80, 0xA0), *range(0xA1, 0xC0), 0xD7, 0xF7])
 
 
 def detect_encoding(data: bytes) -> tuple[str, int]:
@@ -46,13 +49,8 @@ def detect_encoding(data: bytes) -> tuple[str, int]:
         if data.startswith(bom):
             return enc, len(bom)
     sample = data[:_SAMPLE]
-    try:
-        # A cut in the middle of a multi-byte character at the sample's end is not an error.
-        sample.decode("utf-8") if len(data) <= _SAMPLE else codecs.getincrementaldecoder("utf-8")().decode(sample)
-        return "utf-8", 0
-    except UnicodeDecodeError:
-        pass
-    # UTF-16 without a BOM: every other byte of ASCII text is NUL.
+    # UTF-16 without a BOM: every other byte of ASCII text is NUL. Checked before UTF-8, which
+    # such bytes also are (NUL is valid UTF-8): read as UTF-8 they keep a NUL between letters.
     if len(sample) >= 4:
         even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
         odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
@@ -60,6 +58,12 @@ def detect_encoding(data: bytes) -> tuple[str, int]:
             return "utf-16-le", 0
         if even_nul > 0.4 and odd_nul < 0.05:
             return "utf-16-be", 0
+    try:
+        # A cut in the middle of a multi-byte character at the sample's end is not an error.
+        sample.decode("utf-8") if len(data) <= _SAMPLE else codecs.getincrementaldecoder("utf-8")().decode(sample)
+        return "utf-8", 0
+    except UnicodeDecodeError:
+        pass
     best = charset_normalizer.from_bytes(sample).best()
     if best is not None and best.encoding:
         return best.encoding, 0
@@ -115,13 +119,17 @@ def _legacy_reading(data: bytes, declared: str) -> tuple[str, str] | None:
 def legible(text: str) -> bool:
     """Whether a decoding reads as text in one script rather than mojibake.
 
-    Checked on the non-ASCII letters: they keep to one script (a word mixing Latin and Cyrillic
+    Checked on the non-ASCII characters: Latin-1's signs are not most of them ("¨g¤H¤é°O" is
+    Big5 read as Latin-1); the letters keep to one script (a word mixing Latin and Cyrillic
     letters is a wrong codec); Latin text has at most a third of its letters accented ("Âñå
     ñ÷àñòëèâûå" has all of them); Cyrillic prose is mostly lower case (KOI8-R read as
     Windows-1251 swaps the cases: "бЯЕ ЯВЮЯРКХБШЕ"); CJK text holds no half-width katakana or
     characters from the rare extension planes, which other codecs' bytes fall into.
     """
     sample = text[:20_000]
+    high = [c for c in sample if ord(c) > 127 and not c.isspace()]
+    if len(high) >= _MIN_LETTERS and sum(c in _LATIN1_SIGNS for c in high) >= len(high) / 2:
+        return False  # "¨g¤H¤é°O": the signs of Latin-1 standing in for double-byte characters
     letters = [c for c in sample if c.isalpha()]
     foreign = [c for c in letters if ord(c) > 127]
     if len(foreign) < _MIN_LETTERS:

@@ -96,6 +96,7 @@ def _read_sheets(content: Any, out: BlockList, sheets: list[str], ctx: ReadConte
                 out.warnings.append(f"{ctx.display_name} holds more than the {ctx.limits.max_cells:,} cells Precis "
                                     f"reads from one workbook; the rest, from row {row_number:,} of sheet "
                                     f"{writer.sheet}, was left out.")
+                writer.flush()  # the rows read so far, before the list closes
                 out.full = True
                 break
             if not writer.add_row(row_number, row):

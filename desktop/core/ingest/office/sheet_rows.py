@@ -79,6 +79,13 @@ class SheetWriter:
                 return False
             if _looks_like_header(row):
                 self.header = row
+        elif self.rows and number > self.rows[-1][0] + 1:
+            # Blank rows end a table: the next rows are a block of their own, under their own
+            # header when they start with one (two tables on one sheet).
+            if not self.flush():
+                return False
+            if _looks_like_header(row):
+                self.header = row
         self.rows.append((number, row))
         self.chars += sum(len(str(text)) + 3 for _, text in row)
         if len(self.rows) >= ROWS_PER_BLOCK or self.chars >= CHARS_PER_BLOCK:
@@ -90,7 +97,7 @@ class SheetWriter:
         if not self.rows:
             return not self.out.full
         rows, self.rows, self.chars = self.rows, [], 0
-        header = self.header if self.header is not None and rows[0][1] is not self.header else None
+        header = self.header if self.header is not None and all(r is not self.header for _, r in rows) else None
         all_cells = [c for _, row in rows for c, _ in row] + ([c for c, _ in header] if header else [])
         first, last = min(all_cells), max(all_cells)
         lines = [_line(header, first, last)] if header else []

@@ -65,6 +65,7 @@ def _read_workbook(workbook: Any, ctx: ReadContext) -> Document:
                 out.warnings.append(f"{ctx.display_name} holds more than the {ctx.limits.max_cells:,} cells Precis "
                                     f"reads from one workbook; the rest, from row {number:,} of sheet "
                                     f"{sheet.title}, was left out.")
+                writer.flush()  # the rows read so far, before the list closes
                 out.full = True
                 break
             if not writer.add_row(number, row):

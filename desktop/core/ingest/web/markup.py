@@ -18,6 +18,7 @@ from lxml import html as lxml_html
 
 from desktop.core.document import Role
 from desktop.core.ingest.items import Item
+from desktop.core.ingest.mailhtml import strip_tags
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 #: Never read: code, styling, embedded objects, forms, and the page's own machinery.
@@ -61,6 +62,10 @@ def read_page(text: str) -> Page:
     except (etree.ParserError, ValueError):
         return Page()
     title = _text(root.find(".//title")) if root.find(".//title") is not None else None
+    stripped = strip_tags(text)
+    if len(_text(root).split()) < 0.5 * len(stripped.split()):
+        # libxml2 drops what lies deeper than 256 nested elements; the tags stripped say more.
+        return Page(title=title, items=[Item(line, Role.PARAGRAPH) for line in stripped.splitlines() if line.strip()])
     language = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     main = _main(root)
     # Inside the page's main text a <header> holds the article's title: only navigation is chrome there.

@@ -29,9 +29,9 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     page = read_page(decode_html(payload, charset))
     subject = decode_words(str(message.get("subject", "") or ""))
     document = page_document(page, ctx, title_fallback=subject)
-    location = message.get("snapshot-content-location") or root.get("content-location")
-    if location and str(location).startswith(("http://", "https://")):
-        document.metadata["saved_from"] = str(location)[:500]
+    location = str(message.get("snapshot-content-location") or root.get("content-location") or "").strip()
+    if location.startswith(("http://", "https://")):
+        document.metadata["saved_from"] = location[:500]
     return document
 
 
