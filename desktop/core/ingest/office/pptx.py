@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 _MAX_GROUP_DEPTH = 12
 #: A table cell's text is cut here, so one pasted page in a cell stays one readable row.
 _CELL_CHARS = 2000
+#: What python-pptx raises on a part that is there but not what PowerPoint writes.
+_DAMAGE = (AttributeError, KeyError, ValueError, TypeError, IndexError)
 
 
 def read(data: bytes, ctx: ReadContext) -> Document:
@@ -43,30 +45,44 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     if presentation is None:
         raise CorruptFile(f"{ctx.display_name} is damaged and could not be opened as a PowerPoint file.", ctx.path)
     out = BlockList(ctx)
-    slides = list(presentation.slides)
+    try:
+        slides = list(presentation.slides)
+    except _DAMAGE as exc:  # a slide list naming parts that are not there
+        raise CorruptFile(f"{ctx.display_name} is damaged: its list of slides points to parts that are missing.",
+                          ctx.path) from exc
     if len(slides) > ctx.limits.max_slides:
         out.warnings.append(f"{ctx.display_name} has {len(slides):,} slides; Precis read the first "
                             f"{ctx.limits.max_slides:,}.")
         slides = slides[:ctx.limits.max_slides]
     hidden = 0
+    damaged: list[int] = []
     for number, slide in enumerate(slides, 1):
         ctx.cancel_check()
         if slide.element.get("show") in ("0", "false"):
             hidden += 1
             continue
         out.section = None
-        for item in _slide_items(slide):
+        try:
+            items = list(_slide_items(slide))
+        except _DAMAGE as exc:  # a slide whose XML lacks what PowerPoint always writes
+            log.debug("slide %d unreadable: %s", number, type(exc).__name__)
+            damaged.append(number)
+            continue
+        for item in items:
             if not out.add(item, slide=number):
                 break
         if out.full:
             break
+    if damaged:
+        out.warnings.append(f"Slide{'s' if len(damaged) > 1 else ''} {', '.join(map(str, damaged))} of "
+                            f"{ctx.display_name} {'are' if len(damaged) > 1 else 'is'} damaged and could not be read.")
     if hidden:
         out.warnings.append(f"{ctx.display_name} has {hidden} hidden slide{'s' if hidden > 1 else ''}; "
                             "Precis left them out, as a slide show does.")
     if not out.blocks:
         raise EmptyDocument(f"{ctx.display_name} holds no text on its slides.", ctx.path)
     metadata = _properties(presentation)
-    metadata["slide_count"] = len(presentation.slides)
+    metadata["slide_count"] = len(slides)
     declared = clean_title(metadata.pop("title", None))
     early = " ".join(b.text for b in out.blocks[:80])
     title = (declared if declared and plausible_title(declared, early) else None) or out.first_heading() \

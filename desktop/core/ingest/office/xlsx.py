@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import logging
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import PurePath
@@ -26,6 +28,10 @@ log = logging.getLogger(__name__)
 
 #: Rows between two cancel checks and two clean-ups of the parser's per-row bookkeeping.
 _CHECK_EVERY = 2000
+#: What reading a damaged sheet raises: the XML parser's errors (SyntaxError subclasses), a
+#: number or date that does not parse, a shared-string index past the table, a damaged member.
+_DAMAGE = (SyntaxError, ValueError, IndexError, KeyError, TypeError, OverflowError, zlib.error, zipfile.BadZipFile,
+           EOFError)
 
 
 def read(data: bytes, ctx: ReadContext) -> Document:
@@ -58,18 +64,12 @@ def _read_workbook(workbook: Any, ctx: ReadContext) -> Document:
             continue
         writer = SheetWriter(out, str(sheet.title))
         out.section = None
-        for count, (number, row) in enumerate(_rows(sheet, workbook), 1):
-            if count % _CHECK_EVERY == 0:
-                ctx.cancel_check()
-            if cells + writer.cells + len(row) > ctx.limits.max_cells:
-                out.warnings.append(f"{ctx.display_name} holds more than the {ctx.limits.max_cells:,} cells Precis "
-                                    f"reads from one workbook; the rest, from row {number:,} of sheet "
-                                    f"{sheet.title}, was left out.")
-                writer.flush()  # the rows read so far, before the list closes
-                out.full = True
-                break
-            if not writer.add_row(number, row):
-                break
+        try:
+            _read_sheet(sheet, workbook, writer, cells, ctx)
+        except _DAMAGE as exc:  # XML cut or garbled inside the sheet, a value that is not a number
+            log.debug("sheet %s damaged: %s", sheet.title, type(exc).__name__)
+            out.warnings.append(f"Sheet {sheet.title} of {ctx.display_name} is damaged; Precis read what came "
+                                "before the damage.")
         writer.flush()
         cells += writer.cells
         if out.full:
@@ -84,6 +84,22 @@ def _read_workbook(workbook: Any, ctx: ReadContext) -> Document:
     title = clean_title(metadata.pop("title", None)) or PurePath(ctx.name).stem
     return Document(path=ctx.path, kind=DocKind.SPREADSHEET, title=title, metadata=metadata, blocks=out.blocks,
                     warnings=out.warnings, part=ctx.part)
+
+
+def _read_sheet(sheet: Any, workbook: Any, writer: SheetWriter, cells: int, ctx: ReadContext) -> None:
+    out = writer.out
+    for count, (number, row) in enumerate(_rows(sheet, workbook), 1):
+        if count % _CHECK_EVERY == 0:
+            ctx.cancel_check()
+        if cells + writer.cells + len(row) > ctx.limits.max_cells:
+            out.warnings.append(f"{ctx.display_name} holds more than the {ctx.limits.max_cells:,} cells Precis "
+                                f"reads from one workbook; the rest, from row {number:,} of sheet "
+                                f"{sheet.title}, was left out.")
+            writer.flush()  # the rows read so far, before the list closes
+            out.full = True
+            return
+        if not writer.add_row(number, row):
+            return
 
 
 def _rows(sheet: Any, workbook: Any) -> Iterator[tuple[int, list[Cell]]]:
