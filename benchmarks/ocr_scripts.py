@@ -1,8 +1,9 @@
 """Which pages the OCR step refuses as "a script the installed models cannot read": crops of the
 corpus's UML diagram pages and drawn maps with Latin labels (must be read), and pages and maps in
 Cyrillic, Greek, Hebrew, Arabic and Chinese (must be refused, or yield nothing). For each: the
-outcome, the script Tesseract's detector names, and py3langid's best major-Latin-language
-probability for the recognized words (what ``tesseract.reads_as_latin`` decides on). Run:
+outcome, the script Tesseract's detector names, py3langid's best major-Latin-language
+probability for the recognized words (what ``tesseract.reads_as_latin`` decides on) and
+Tesseract's mean word confidence (which must be ``LATIN_MIN_CONFIDENCE`` or more too). Run:
 
     .venv/bin/python benchmarks/ocr_scripts.py            # Markdown table and totals
     .venv/bin/python benchmarks/ocr_scripts.py --quick    # three diagram pages only
@@ -100,7 +101,7 @@ def _case(recognizer: tesseract.Recognizer, name: str, image: Image.Image, latin
     score = found[1] if found and found[0] in recognizer._latin_languages() else 0.0
     right = not refused if latin else (refused or not page.paragraphs)
     return {"name": name, "latin": latin, "refused": refused, "detector": recognizer._script(image) or "-",
-            "score": score, "right": right}
+            "score": score, "confidence": page.confidence, "right": right}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         for seed in range(3):
             for name, (labels, latin) in MAPS.items():
                 rows.append(_case(recognizer, f"{name}, seed {seed}", _map(labels, seed * 10 + len(name)), latin))
-    print("| page | Latin? | refused | detector says | Latin-language probability | right |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| page | Latin? | refused | detector says | Latin-language probability | mean confidence | right |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(f"| {r['name']} | {'yes' if r['latin'] else 'no'} | {'yes' if r['refused'] else 'no'} | {r['detector']} "
-              f"| {r['score']:.2f} | {'yes' if r['right'] else '**no**'} |")
+              f"| {r['score']:.2f} | {r['confidence']:.0f} | {'yes' if r['right'] else '**no**'} |")
     latin_scores = [r["score"] for r in rows if r["latin"] and r["detector"] not in ("-", "Latin")]
     other_scores = [r["score"] for r in rows if not r["latin"]]
     print(f"\n{sum(r['right'] for r in rows)} of {len(rows)} right; Latin pages the detector misjudged: "

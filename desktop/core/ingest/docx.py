@@ -6,7 +6,6 @@ import io
 import logging
 import re
 import zipfile
-from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -19,7 +18,7 @@ from desktop.core.errors import CorruptFile, EmptyDocument
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.docx_body import Item, Walker, read_styles
 from desktop.core.ingest.package import SAFE_PARSER, ZIP_ERRORS, open_package
-from desktop.core.ingest.titles import clean_title, plausible_title
+from desktop.core.ingest.titles import clean_title, core_properties, plausible_title
 
 log = logging.getLogger(__name__)
 
@@ -223,15 +222,8 @@ def _core_properties(document: Any) -> dict[str, Any]:
     package = document.part.package
     if not any(rel.reltype == RT.CORE_PROPERTIES for rel in package.rels.values()):
         return {}
-    out: dict[str, Any] = {}
     try:
-        props = document.core_properties
-        for key, value in (("title", props.title), ("author", props.author), ("subject", props.subject),
-                           ("language", props.language), ("date", props.created)):
-            if isinstance(value, datetime):
-                out[key] = value.isoformat()
-            elif isinstance(value, str) and value.strip():
-                out[key] = " ".join(value.split())[:500]
+        return core_properties(document.core_properties)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         log.debug("core properties unreadable: %s", type(exc).__name__)
-    return out
+        return {}

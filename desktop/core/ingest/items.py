@@ -65,6 +65,10 @@ class BlockList:
         self.blocks.append(Block(text, item.role, Locator(paragraph=len(self.blocks) + 1, **where), item.level))
         return not self.full
 
+    def add_all(self, items: list[Item], **where: Any) -> bool:
+        """Add ``items`` in order; False once the character limit is reached."""
+        return all(self.add(item, **where) for item in items)
+
     def first_heading(self) -> str | None:
         return next((b.text for b in self.blocks if b.role is Role.HEADING), None)
 
@@ -84,3 +88,8 @@ def split_long(text: str) -> list[str]:
         pieces.append(text[start:cut].strip())
         start = cut
     return pieces + [text[start:].strip()]
+
+
+def hidden_slides_note(ctx: ReadContext, hidden: int) -> str:
+    return (f"{ctx.display_name} has {hidden} hidden slide{'s' if hidden > 1 else ''}; Precis left them out, "
+            "as a slide show does.")

@@ -63,3 +63,26 @@ def test_the_words_decide_only_when_they_are_a_major_latin_script_language() -> 
     assert not tesseract.reads_as_latin(misread, latin)
     assert not tesseract.reads_as_latin(["Bce cyacTMBble CEMbU NOxXOmKU AZpyr Ha Apyra"], latin)
     assert not tesseract.reads_as_latin(["Hydro"], latin)  # too few letters to tell
+
+
+def test_letter_salad_taken_for_english_is_not_enough(corpus: Path) -> None:
+    """A damaged copy of the corpus's Chinese scan (a fuzz case): read with the English model, its
+    second page's letter salad is identified as English (0.53), but Tesseract is not sure of it
+    (confidence 43), so the page is still refused as Han script rather than read as garbage."""
+    import pypdfium2 as pdfium
+
+    from tests.reliability.mutations import rebuild
+    from tests.reliability.runner import cases_for
+
+    salad = ["WLGARFMEREM. RAE: HH ORABR BERR PEAY; Ait ah Ye ee UE HT",
+             "KM, HOBGRTR, SRAM, FER. FRE alee, VE A THEA R PN EHS ILE Hil.",
+             "if 3k ho eG AR ORO WL, HRT CEA LEAKE LHALES, CMH ARRAS", "ergy ae) Rake ho OPED RRMA RATA BAA > HMZAL"]
+    assert tesseract.reads_as_latin(salad, frozenset({"en"}))  # what that page reads as: "English"
+    data = (corpus / "pdf/issue-203-decimalize.pdf").read_bytes()
+    damaged = rebuild(data, "issue-203-decimalize.pdf", cases_for(len(data), 1), "issue-203-decimalize.pdf#b7:flip4").data
+    document = pdfium.PdfDocument(damaged)
+    try:
+        page = document[1].render(scale=200 / 72, grayscale=True).to_pil()
+    finally:
+        document.close()
+    assert tesseract.Recognizer("eng").recognize(page, 60).problem == "script:Han"

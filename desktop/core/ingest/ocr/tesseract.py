@@ -42,6 +42,11 @@ _CAMEL = re.compile(r"(?<=[a-zß-ÿ])(?=[A-ZÀ-Þ])")
 #: letters needed to ask it (measured: 0.51 the lowest on Latin diagram labels the script
 #: detector misjudged, 0.22 the highest on other scripts read with the English model).
 LATIN_EVIDENCE = 0.45
+#: ... and the mean word confidence the page needs as well: letter salad from another script is
+#: sometimes "identified" as English (0.53 on a damaged copy of a Chinese scan), but Tesseract
+#: is never as sure of it (Latin labels the detector misjudged: 69 and above; other scripts read
+#: with the English model: 61 at most, usually under 50; benchmarks/ocr_scripts.py).
+LATIN_MIN_CONFIDENCE = 60.0
 _MAJOR_LATIN = frozenset({"en", "fr", "de", "es", "it", "pt", "nl"})
 #: py3langid's codes for Tesseract's Latin-script language models.
 _ISO_639_1 = {"eng": "en", "fra": "fr", "deu": "de", "spa": "es", "ita": "it", "por": "pt", "nld": "nl", "pol": "pl",
@@ -175,7 +180,8 @@ class Recognizer:
             confidence = float(api.MeanTextConf()) if paragraphs else 0.0
         result = PageText(paragraphs, confidence)
         if paragraphs and words >= 8 and (confidence < 75 or in_dictionary < 0.4 * words):
-            if "Latin" in self._readable() and reads_as_latin(paragraphs, self._latin_languages()):
+            if ("Latin" in self._readable() and confidence >= LATIN_MIN_CONFIDENCE
+                    and reads_as_latin(paragraphs, self._latin_languages())):
                 return result
             script = self._script(image)
             if script and script not in self._readable():

@@ -16,7 +16,7 @@ from odf.opendocument import load
 from desktop.core.document import DocKind, Document, Role
 from desktop.core.errors import CorruptFile, EmptyDocument
 from desktop.core.ingest.context import ReadContext
-from desktop.core.ingest.items import BlockList, Item
+from desktop.core.ingest.items import BlockList, Item, hidden_slides_note
 from desktop.core.ingest.package import open_package
 from desktop.core.ingest.titles import clean_title, plausible_title
 
@@ -65,14 +65,10 @@ def read_presentation(data: bytes, ctx: ReadContext) -> Document:
             hidden += 1
             continue
         out.section = None
-        for item in _slide_items(page):
-            if not out.add(item, slide=number):
-                break
-        if out.full:
+        if not out.add_all(list(_slide_items(page)), slide=number):
             break
     if hidden:
-        out.warnings.append(f"{ctx.display_name} has {hidden} hidden slide{'s' if hidden > 1 else ''}; "
-                            "Precis left them out, as a slide show does.")
+        out.warnings.append(hidden_slides_note(ctx, hidden))
     document = _document(doc, out, ctx, DocKind.PRESENTATION, "holds no text on its slides")
     document.metadata["slide_count"] = len(pages)
     return document

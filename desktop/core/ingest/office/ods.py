@@ -92,14 +92,7 @@ def _read_sheets(content: Any, out: BlockList, sheets: list[str], ctx: ReadConte
             row_number += 1
             if row_number % _CHECK_EVERY == 0:
                 ctx.cancel_check()
-            if cells + writer.cells + len(row) > ctx.limits.max_cells:
-                out.warnings.append(f"{ctx.display_name} holds more than the {ctx.limits.max_cells:,} cells Precis "
-                                    f"reads from one workbook; the rest, from row {row_number:,} of sheet "
-                                    f"{writer.sheet}, was left out.")
-                writer.flush()  # the rows read so far, before the list closes
-                out.full = True
-                break
-            if not writer.add_row(row_number, row):
+            if writer.over_limit(cells, row_number, len(row)) or not writer.add_row(row_number, row):
                 break
         row_number += max(0, repeat - _MAX_REPEAT)
         if out.full:

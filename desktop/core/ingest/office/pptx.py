@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -18,9 +17,9 @@ from pptx.parts.presentation import PresentationPart
 from desktop.core.document import DocKind, Document, Role
 from desktop.core.errors import CorruptFile, EmptyDocument
 from desktop.core.ingest.context import ReadContext
-from desktop.core.ingest.items import BlockList, Item
+from desktop.core.ingest.items import BlockList, Item, hidden_slides_note
 from desktop.core.ingest.package import open_package
-from desktop.core.ingest.titles import clean_title, plausible_title
+from desktop.core.ingest.titles import clean_title, core_properties, plausible_title
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +67,16 @@ def read(data: bytes, ctx: ReadContext) -> Document:
             log.debug("slide %d unreadable: %s", number, type(exc).__name__)
             damaged.append(number)
             continue
-        for item in items:
-            if not out.add(item, slide=number):
-                break
-        if out.full:
+        if not out.add_all(items, slide=number):
             break
     if damaged:
         out.warnings.append(f"Slide{'s' if len(damaged) > 1 else ''} {', '.join(map(str, damaged))} of "
                             f"{ctx.display_name} {'are' if len(damaged) > 1 else 'is'} damaged and could not be read.")
     if hidden:
-        out.warnings.append(f"{ctx.display_name} has {hidden} hidden slide{'s' if hidden > 1 else ''}; "
-                            "Precis left them out, as a slide show does.")
+        out.warnings.append(hidden_slides_note(ctx, hidden))
     if not out.blocks:
         raise EmptyDocument(f"{ctx.display_name} holds no text on its slides.", ctx.path)
-    metadata = _properties(presentation)
+    metadata = core_properties(_safe(lambda: presentation.core_properties))
     metadata["slide_count"] = len(slides)
     declared = clean_title(metadata.pop("title", None))
     early = " ".join(b.text for b in out.blocks[:80])
@@ -182,18 +177,3 @@ def _safe(fn: Any) -> Any:
         return fn()
     except (AttributeError, KeyError, ValueError, TypeError):
         return None
-
-
-def _properties(presentation: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    try:
-        props = presentation.core_properties
-        for key, value in (("title", props.title), ("author", props.author), ("subject", props.subject),
-                           ("language", props.language), ("date", props.created)):
-            if isinstance(value, datetime):
-                out[key] = value.isoformat()
-            elif isinstance(value, str) and value.strip():
-                out[key] = " ".join(value.split())[:500]
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        log.debug("core properties unreadable: %s", type(exc).__name__)
-    return out

@@ -92,6 +92,18 @@ class SheetWriter:
             return self.flush()
         return True
 
+    def over_limit(self, before: int, number: int, width: int) -> bool:
+        """Whether a row of ``width`` cells would pass the workbook's cell limit (``before`` cells
+        came from earlier sheets); if so the rows read so far are written and the list closed."""
+        ctx = self.out.ctx
+        if before + self.cells + width <= ctx.limits.max_cells:
+            return False
+        self.out.warnings.append(f"{ctx.display_name} holds more than the {ctx.limits.max_cells:,} cells Precis reads "
+                                 f"from one workbook; the rest, from row {number:,} of sheet {self.sheet}, was left out.")
+        self.flush()
+        self.out.full = True
+        return True
+
     def flush(self) -> bool:
         """Write the rows held so far as one block."""
         if not self.rows:

@@ -10,7 +10,6 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -22,7 +21,7 @@ from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.items import BlockList
 from desktop.core.ingest.office.sheet_rows import Cell, SheetWriter
 from desktop.core.ingest.package import open_package
-from desktop.core.ingest.titles import clean_title
+from desktop.core.ingest.titles import clean_title, core_properties
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ def _read_workbook(workbook: Any, ctx: ReadContext) -> Document:
         out.warnings.append(f"{ctx.display_name} has hidden sheets ({', '.join(hidden[:10])}); Precis left them out.")
     if not out.blocks:
         raise EmptyDocument(f"{ctx.display_name} holds no values in its sheets.", ctx.path)
-    metadata = _properties(workbook)
+    metadata = core_properties(getattr(workbook, "properties", None), author="creator")
     metadata["sheets"] = [str(s.title) for s in sheets]
     metadata["cells"] = cells
     title = clean_title(metadata.pop("title", None)) or PurePath(ctx.name).stem
@@ -87,18 +86,10 @@ def _read_workbook(workbook: Any, ctx: ReadContext) -> Document:
 
 
 def _read_sheet(sheet: Any, workbook: Any, writer: SheetWriter, cells: int, ctx: ReadContext) -> None:
-    out = writer.out
     for count, (number, row) in enumerate(_rows(sheet, workbook), 1):
         if count % _CHECK_EVERY == 0:
             ctx.cancel_check()
-        if cells + writer.cells + len(row) > ctx.limits.max_cells:
-            out.warnings.append(f"{ctx.display_name} holds more than the {ctx.limits.max_cells:,} cells Precis "
-                                f"reads from one workbook; the rest, from row {number:,} of sheet "
-                                f"{sheet.title}, was left out.")
-            writer.flush()  # the rows read so far, before the list closes
-            out.full = True
-            return
-        if not writer.add_row(number, row):
+        if writer.over_limit(cells, number, len(row)) or not writer.add_row(number, row):
             return
 
 
@@ -125,18 +116,3 @@ def _rows(sheet: Any, workbook: Any) -> Iterator[tuple[int, list[Cell]]]:
             yield number, [(cell["column"], cell["value"]) for cell in cells if cell["value"] is not None]
     finally:
         source.close()
-
-
-def _properties(workbook: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    try:
-        props = workbook.properties
-        for key, value in (("title", props.title), ("author", props.creator), ("subject", props.subject),
-                           ("language", props.language), ("date", props.created)):
-            if isinstance(value, datetime):
-                out[key] = value.isoformat()
-            elif isinstance(value, str) and value.strip():
-                out[key] = " ".join(value.split())[:500]
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        log.debug("workbook properties unreadable: %s", type(exc).__name__)
-    return out
