@@ -74,9 +74,9 @@ def test_letter_salad_taken_for_english_is_not_enough(corpus: Path) -> None:
     from tests.reliability.mutations import rebuild
     from tests.reliability.runner import cases_for
 
-    salad = ["wlgarfmerem rae orabr berr peay ait hobgrtr sram fer fre alee thea ehs ile hil oro hrt cea leake lhales "
+    salad = [("wlgarfmerem rae orabr berr peay ait hobgrtr sram fer fre alee thea ehs ile hil oro hrt cea leake lhales "
              "cmh arras dks lalme lar rba pmn efhrarrkr cme kedrarrer ratukbat rie cpear ergy rake oped rrma rata baa "
-             "hmzal banwyaarmarprazar cphearkmoakrt pot bother csw tee ete ott aral rey frat arras potkalzmar"]
+             "hmzal banwyaarmarprazar cphearkmoakrt pot bother csw tee ete ott aral rey frat arras potkalzmar")]
     assert tesseract.reads_as_latin(salad, frozenset({"en"}))  # what that page reads as: "English"
     data = (corpus / "pdf/issue-203-decimalize.pdf").read_bytes()
     damaged = rebuild(data, "issue-203-decimalize.pdf", cases_for(len(data), 1), "issue-203-decimalize.pdf#b7:flip4").data

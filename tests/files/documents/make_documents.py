@@ -378,7 +378,7 @@ def epub() -> None:
     (HERE / "renovation.epub").write_bytes(out.getvalue())
 
 
-def _dc_title(text: str):  # noqa: ANN202 - an odfpy element
+def _dc_title(text: str):  # an odfpy element
     from odf.dc import Title
 
     return Title(text=text)
