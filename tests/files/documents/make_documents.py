@@ -334,6 +334,7 @@ def mhtml() -> None:
     message.add_related("body { font-family: serif; }", subtype="css",
                         headers=["Content-Location: https://cdn.example.invalid/site.css"])
     message.set_param("type", "text/html")
+    message.set_boundary("----MultipartBoundary--riverside-1")
     (HERE / "renovation-news.mhtml").write_bytes(message.as_bytes())
 
 
