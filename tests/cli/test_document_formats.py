@@ -12,7 +12,7 @@ import pytest
 
 from desktop.cli import main
 from desktop.core.digest import Source
-from desktop.core.ingest import SUPPORTED_EXTENSIONS, expand_paths, iter_documents
+from desktop.core.ingest import EXTENSION_GROUPS, SUPPORTED_EXTENSIONS, expand_paths, iter_documents
 from desktop.ml.batch.runner import BatchOptions, run_batch
 from desktop.ml.engine.job import JobSpec
 from tests.batch._helpers import latest
@@ -86,3 +86,10 @@ def test_folders_are_walked_for_the_new_extensions(tmp_path: Path) -> None:
     found = {p.name for p in expand_paths([tmp_path])}
     assert found == {Path(n).name for n in NEW}
     assert {".pptx", ".xlsx", ".odt", ".odp", ".ods", ".rtf", ".html", ".htm", ".mhtml", ".epub"} <= SUPPORTED_EXTENSIONS
+
+
+def test_one_qt_free_list_of_extensions_grouped_for_file_dialogs() -> None:
+    groups = list(EXTENSION_GROUPS.values())
+    assert frozenset().union(*groups) == SUPPORTED_EXTENSIONS
+    assert sum(len(g) for g in groups) == len(SUPPORTED_EXTENSIONS)  # each extension in one group
+    assert EXTENSION_GROUPS["Slides"] >= {".pptx", ".odp"} and EXTENSION_GROUPS["E-books"] == {".epub"}

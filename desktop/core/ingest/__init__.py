@@ -21,7 +21,7 @@ from desktop.core.document import Document
 from desktop.core.errors import Cancelled, CorruptFile, DocumentError, FileUnreadable, LimitExceeded, UnsupportedFormat
 from desktop.core.events import CancelToken, EventCallback
 from desktop.core.ingest.context import ReadContext
-from desktop.core.ingest.detect import SUPPORTED_EXTENSIONS, Format, sniff
+from desktop.core.ingest.detect import EXTENSION_GROUPS, SUPPORTED_EXTENSIONS, Format, sniff
 from desktop.core.ingest.ocr.options import DEFAULT_OCR, OcrOptions
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 
@@ -190,6 +190,7 @@ def iter_documents(
 
 
 __all__ = [
+    "EXTENSION_GROUPS",
     "SUPPORTED_EXTENSIONS",
     "Format",
     "OcrOptions",

@@ -43,14 +43,23 @@ class Format(str, Enum):
     EPUB = "epub"
 
 
+#: The extensions Precis reads, grouped as a file dialog offers them ("Slides (*.pptx *.odp ...)").
+#: Qt-free: the GUI's filters, the file-manager actions and folder walks are all made from it.
+EXTENSION_GROUPS: dict[str, frozenset[str]] = {
+    "PDF": frozenset({".pdf"}),
+    "Documents": frozenset({".docx", ".odt", ".rtf"}),
+    "Slides": frozenset({".pptx", ".pptm", ".ppsx", ".odp"}),
+    "Spreadsheets": frozenset({".xlsx", ".xlsm", ".ods"}),
+    "Web pages": frozenset({".html", ".htm", ".xhtml", ".mhtml", ".mht"}),
+    "E-books": frozenset({".epub"}),
+    "Email": frozenset({".eml", ".mbox", ".msg"}),
+    "Transcripts": frozenset({".vtt", ".srt", ".json"}),
+    "Text": frozenset({".txt", ".text", ".md", ".markdown", ".log"}),
+    "Images": frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}),
+}
 #: Extensions offered in file dialogs and the file tree, and walked in folders: the one list of
-#: what Precis reads (the GUI's filters, the file-manager actions and folder walks all use it).
-SUPPORTED_EXTENSIONS = frozenset(
-    {".pdf", ".docx", ".eml", ".mbox", ".msg", ".vtt", ".srt", ".txt", ".md", ".markdown", ".json", ".text", ".log",
-     ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif",
-     ".pptx", ".pptm", ".ppsx", ".xlsx", ".xlsm", ".odt", ".odp", ".ods", ".rtf", ".html", ".htm", ".xhtml",
-     ".mhtml", ".mht", ".epub"}
-)
+#: what Precis reads.
+SUPPORTED_EXTENSIONS = frozenset().union(*EXTENSION_GROUPS.values())
 
 #: OpenDocument kinds by the media type in the package's ``mimetype`` part (templates included).
 _ODF_TYPES = {
