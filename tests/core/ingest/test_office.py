@@ -264,3 +264,21 @@ def test_a_million_cell_sheet_reads_in_bounded_time_and_memory(tmp_path: Path) -
     assert done.returncode == 0, done.stderr[-2000:]
     cells, cpu_s, grew_mb = done.stdout.split()
     assert int(cells) == 1_000_020 and float(cpu_s) < 60 and float(grew_mb) < 300
+
+
+def test_slides_sheets_and_books_attached_to_mail_are_read_with_the_message() -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "Dana <dana@example.org>", "board@example.org", "Papers"
+    message.set_content("The deck and the budget for Thursday are attached.")
+    for name, maintype, subtype in (("board-update.pptx", "application", "octet-stream"),
+                                    ("renovation-budget.xlsx", "application", "octet-stream"),
+                                    ("renovation.epub", "application", "epub+zip")):
+        message.add_attachment((FILES / name).read_bytes(), maintype=maintype, subtype=subtype, filename=name)
+    doc = read_bytes(message.as_bytes(), ReadContext(Path("papers.eml")))
+    kinds = {child.part: child.kind for child in doc.children}
+    assert kinds == {"board-update.pptx": DocKind.PRESENTATION, "renovation-budget.xlsx": DocKind.SPREADSHEET,
+                     "renovation.epub": DocKind.EBOOK}
+    deck = next(c for c in doc.children if c.kind is DocKind.PRESENTATION)
+    assert deck.display_name == "papers.eml › board-update.pptx" and deck.blocks[0].locator.slide == 1
