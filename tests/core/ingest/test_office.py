@@ -282,3 +282,18 @@ def test_slides_sheets_and_books_attached_to_mail_are_read_with_the_message() ->
                      "renovation.epub": DocKind.EBOOK}
     deck = next(c for c in doc.children if c.kind is DocKind.PRESENTATION)
     assert deck.display_name == "papers.eml › board-update.pptx" and deck.blocks[0].locator.slide == 1
+
+
+def test_opendocument_text_too_big_to_hold_in_memory_is_refused_first() -> None:
+    """odfpy keeps the whole document in memory (about 14 bytes a byte of content.xml)."""
+    paragraphs = "".join(f"<text:p>Paragraph {i} about the roof.</text:p>" for i in range(60_000))
+    content = ('<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+               f"{paragraphs}</office:text></office:body></office:document-content>").encode()
+    data = _package({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": content,
+                     "META-INF/manifest.xml": b"<manifest:manifest xmlns:manifest="
+                     b'"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>'}, stored="mimetype")
+    with pytest.raises(LimitExceeded) as err:
+        read_bytes(data, ReadContext(Path("long.odt"), limits=Limits(max_dom_xml_bytes=2**20)))
+    assert "holds 3 MB of text markup" in err.value.message and "up to 1 MB" in err.value.message
+    assert len(read_bytes(data, ReadContext(Path("long.odt"))).blocks) == 60_000

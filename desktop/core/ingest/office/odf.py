@@ -14,7 +14,7 @@ from odf.namespaces import DCNS, DRAWNS, OFFICENS, PRESENTATIONNS, STYLENS, TABL
 from odf.opendocument import load
 
 from desktop.core.document import DocKind, Document, Role
-from desktop.core.errors import CorruptFile, EmptyDocument
+from desktop.core.errors import CorruptFile, EmptyDocument, LimitExceeded
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.items import BlockList, Item, hidden_slides_note
 from desktop.core.ingest.package import open_package
@@ -86,7 +86,12 @@ def _hidden_page_styles(doc: Any) -> set[str]:
 
 
 def _load(data: bytes, ctx: ReadContext, what: str) -> Any:
-    open_package(data, ctx, what).close()
+    with open_package(data, ctx, what) as archive:
+        xml = sum(i.file_size for i in archive.infolist() if i.filename in ("content.xml", "styles.xml", "meta.xml"))
+    if xml > ctx.limits.max_dom_xml_bytes:
+        raise LimitExceeded(f"{ctx.display_name} holds {xml / 2**20:,.0f} MB of text markup; Precis reads {what} of up "
+                            f"to {ctx.limits.max_dom_xml_bytes / 2**20:,.0f} MB (save it as .docx or PDF to read it).",
+                            ctx.path)
     try:
         return load(io.BytesIO(data))
     except (MemoryError, RecursionError):
