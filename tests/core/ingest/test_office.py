@@ -291,8 +291,9 @@ def test_opendocument_text_too_big_to_hold_in_memory_is_refused_first() -> None:
                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
                f"{paragraphs}</office:text></office:body></office:document-content>").encode()
     data = _package({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": content,
-                     "META-INF/manifest.xml": b"<manifest:manifest xmlns:manifest="
-                     b'"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>'}, stored="mimetype")
+                     "META-INF/manifest.xml": b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:'
+                     b'xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="content.xml" '
+                     b'manifest:media-type="text/xml"/></manifest:manifest>'}, stored="mimetype")
     with pytest.raises(LimitExceeded) as err:
         read_bytes(data, ReadContext(Path("long.odt"), limits=Limits(max_dom_xml_bytes=2**20)))
     assert "holds 3 MB of text markup" in err.value.message and "up to 1 MB" in err.value.message
