@@ -22,6 +22,11 @@ class DocKind(str, Enum):
     TRANSCRIPT = "transcript"
     TEXT = "text"
     IMAGE = "image"  # a photographed or scanned page (PNG, JPEG, TIFF...), read by OCR
+    DOCUMENT = "document"  # a word-processing file other than Word's own: OpenDocument text, RTF
+    PRESENTATION = "presentation"  # slides: PowerPoint .pptx, OpenDocument .odp
+    SPREADSHEET = "spreadsheet"  # Excel .xlsx, OpenDocument .ods
+    WEB_PAGE = "web_page"  # HTML and saved web pages (.mhtml)
+    EBOOK = "ebook"  # EPUB
 
 
 class Role(str, Enum):
@@ -45,7 +50,8 @@ SECONDARY_ROLES = frozenset({Role.QUOTE, Role.SIGNATURE, Role.HEADER, Role.FOOTE
 class Locator:
     """Where a block came from. Only the fields that make sense for the format are set.
 
-    Pages, messages and paragraphs are 1-based, as people count them; times are seconds.
+    Pages, messages, paragraphs, slides and chapters are 1-based, as people count them; times are
+    seconds. A spreadsheet's block names its ``sheet`` and the ``cells`` it holds ("A1:F40").
     """
 
     page: int | None = None
@@ -61,6 +67,10 @@ class Locator:
     #: ``core/prompting/sentences.split_sentences`` counts them): a click lands on those words.
     sentence: int | None = None
     sentence_end: int | None = None
+    slide: int | None = None
+    sheet: str | None = None
+    cells: str | None = None
+    chapter: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
@@ -93,10 +103,17 @@ class Locator:
         return replace(self, sentence=None, sentence_end=None)
 
     def label(self) -> str:
-        """A short human citation: 'p. 3', '00:12:04–00:12:31, Alice', 'message 2, Bob'."""
+        """A short human citation: 'p. 3', '00:12:04–00:12:31, Alice', 'message 2, Bob', 'slide 4',
+        'sheet Budget, A1:F40', 'chapter 2'."""
         parts: list[str] = []
         if self.page is not None:
             parts.append(f"p. {self.page}")
+        if self.slide is not None:
+            parts.append(f"slide {self.slide}")
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet}" + (f", {self.cells}" if self.cells else ""))
+        if self.chapter is not None:
+            parts.append(f"chapter {self.chapter}")
         if self.start is not None:
             span = format_timestamp(self.start)
             if self.end is not None and self.end != self.start:

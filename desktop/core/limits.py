@@ -37,6 +37,15 @@ class Limits:
     max_ocr_pages: int = 500
     max_image_pixels: int = 64_000_000
     ocr_page_seconds: float = 60.0
+    #: Slides of one presentation, and cells one workbook may hold in all (a million-cell sheet
+    #: reads in a few seconds, streamed; beyond the limit the rest is left out with a warning).
+    max_slides: int = 2000
+    max_cells: int = 5_000_000
+    #: Chapters of one e-book.
+    max_chapters: int = 2000
+    #: XML a reader must hold whole in memory: OpenDocument text and slides (odfpy keeps about 14
+    #: bytes of memory per byte of content.xml; 32 MB is some 3,000 pages of text).
+    max_dom_xml_bytes: int = 32 * 1024 * 1024
 
 
 DEFAULT_LIMITS = Limits()

@@ -44,11 +44,9 @@ def citation_labels(sources: list[Source]) -> list[tuple[int, str]]:
     indexed = list(enumerate(sources))
     for document, group in groupby(indexed, key=lambda item: item[1].document):
         items = list(group)
-        pages = [s.locator.page for _, s in items]
-        if len(items) > 1 and all(p is not None for p in pages) and _consecutive(pages):  # type: ignore[arg-type]
-            lo, hi = min(pages), max(pages)  # type: ignore[type-var]
-            # Sentences of one page cited apart (a checked point's support) are still "p. 3".
-            out.append((items[0][0], f"{document}, pp. {lo}–{hi}" if hi != lo else f"{document}, p. {lo}"))
+        merged = _merged_range(items)
+        if merged is not None:
+            out.append((items[0][0], f"{document}, {merged}"))
             continue
         for n, (i, s) in enumerate(items):
             where = s.locator.label()
@@ -57,6 +55,19 @@ def citation_labels(sources: list[Source]) -> list[tuple[int, str]]:
             else:
                 out.append((i, where))
     return out
+
+
+def _merged_range(items: list[tuple[int, Source]]) -> str | None:
+    """"pp. 3–5" or "slides 2–4" when several sources of one document are consecutive pages or slides."""
+    if len(items) < 2:
+        return None
+    for field, one, plural in (("page", "p.", "pp."), ("slide", "slide", "slides")):
+        numbers = [getattr(s.locator, field) for _, s in items]
+        if all(n is not None for n in numbers) and _consecutive(numbers):
+            lo, hi = min(numbers), max(numbers)
+            # Sentences of one page cited apart (a checked point's support) are still "p. 3".
+            return f"{plural} {lo}–{hi}" if hi != lo else f"{one} {lo}"
+    return None
 
 
 def _consecutive(pages: list[int]) -> bool:

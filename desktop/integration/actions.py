@@ -46,6 +46,21 @@ _MIME = {
     ".bmp": "image/bmp",
     ".webp": "image/webp",
     ".gif": "image/gif",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".pptm": "application/vnd.ms-powerpoint.presentation.macroEnabled.12",
+    ".ppsx": "application/vnd.openxmlformats-officedocument.presentationml.slideshow",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".rtf": "application/rtf",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xhtml": "application/xhtml+xml",
+    ".mhtml": "application/x-mimearchive",
+    ".mht": "application/x-mimearchive",
+    ".epub": "application/epub+zip",
 }
 FOLDER_MIME = "inode/directory"
 
@@ -62,6 +77,15 @@ _UTI = {
     ".jpeg": "public.jpeg",
     ".tif": "public.tiff",
     ".tiff": "public.tiff",
+    ".pptx": "org.openxmlformats.presentationml.presentation",
+    ".xlsx": "org.openxmlformats.spreadsheetml.sheet",
+    ".odt": "org.oasis-open.opendocument.text",
+    ".odp": "org.oasis-open.opendocument.presentation",
+    ".ods": "org.oasis-open.opendocument.spreadsheet",
+    ".rtf": "public.rtf",
+    ".html": "public.html",
+    ".htm": "public.html",
+    ".epub": "org.idpf.epub-container",
 }
 
 

@@ -12,7 +12,7 @@ def _job_docs(docs: list[Document], path: str) -> list[Document]:
 
 def assert_valid_source(source: Source, docs: list[Document]) -> None:
     """The source names a job document, and its locator is one of that document's block locators or a
-    compressed extent of them (a page, one time range, a message)."""
+    compressed extent of them (a page, one time range, a message, a slide, a sheet's cells, a chapter)."""
     matches = _job_docs(docs, source.path)
     assert matches, f"{source.path} is not a document of the job"
     if source.document:
@@ -34,6 +34,11 @@ def assert_valid_source(source: Source, docs: list[Document]) -> None:
     elif loc.message is not None:
         assert any((b.locator.message, b.locator.sender, b.locator.date) == (loc.message, loc.sender, loc.date)
                    for b in blocks), loc
+    elif loc.slide is not None or loc.chapter is not None:
+        assert any((b.locator.slide, b.locator.chapter, b.locator.paragraph) == (loc.slide, loc.chapter, loc.paragraph)
+                   for b in blocks), loc
+    elif loc.sheet is not None:
+        assert any(b.locator.sheet == loc.sheet and b.locator.paragraph == loc.paragraph for b in blocks), loc
     else:
         raise AssertionError(f"{loc} locates nothing in {source.path}")
 

@@ -9,6 +9,7 @@ import struct
 import zipfile
 import zlib
 from email.message import EmailMessage
+from pathlib import Path
 
 _BLOCK = 16 * 2**20
 
@@ -82,6 +83,26 @@ def docx_bomb(inflated: int, *, member: str = "word/media/image1.png", declared:
     entries = [(n, _deflated(d), zlib.crc32(d), len(d)) for n, d in parts]
     if member != "word/document.xml":
         entries.append(("word/document.xml", _deflated(DOCUMENT), zlib.crc32(DOCUMENT), len(DOCUMENT)))
+    size = len(prefix) + max(1, inflated // _BLOCK) * _BLOCK
+    entries.append((member, bomb, 0, size if declared is None else declared))
+    return _zip(entries)
+
+
+DOCUMENT_FILES = Path(__file__).resolve().parents[1] / "files" / "documents"
+
+
+def package_bomb(source: str, member: str, inflated: int, *, declared: int | None = None) -> bytes:
+    """A real package of tests/files/documents (.pptx, .xlsx, OpenDocument, EPUB) whose ``member``
+    (its main part, or a new one) inflates to ``inflated`` bytes while its directory entry
+    declares ``declared`` (default: the truth)."""
+    original = zipfile.ZipFile(DOCUMENT_FILES / source)
+    entries = []
+    for info in original.infolist():
+        if info.filename != member:
+            data = original.read(info)
+            entries.append((info.filename, _deflated(data), zlib.crc32(data), len(data)))
+    prefix = b'<?xml version="1.0"?><root>' if member.endswith((".xml", ".xhtml")) else b""
+    bomb = deflate_bomb(inflated, zlib_wrapper=False, prefix=prefix)
     size = len(prefix) + max(1, inflated // _BLOCK) * _BLOCK
     entries.append((member, bomb, 0, size if declared is None else declared))
     return _zip(entries)

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from tests.reliability.mutations import TOKENS
 
 NAMES = st.sampled_from(["x.pdf", "x.docx", "x.eml", "x.mbox", "x.msg", "x.vtt", "x.srt", "x.txt", "x.json",
-                         "x.md", "noext", "x.log"])
+                         "x.md", "noext", "x.log", "x.pptx", "x.xlsx", "x.odt", "x.ods", "x.rtf", "x.html", "x.mhtml",
+                         "x.epub"])
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
 _HOSTILE_NAMES = st.sampled_from(["../../x.txt", "/etc/passwd", "C:\\Windows\\x.pdf", "a\x00b.pdf", "\x1b[2Jx.txt",
                                   "\u202etxt.exe", "", ".", "..", "con.pdf", "x" * 300 + ".pdf", "=?utf-8?B?Li4vLi4veA==?="])
@@ -131,6 +132,73 @@ def docx_packages(draw: st.DrawFn) -> bytes:
         for name, data in members.items():
             zf.writestr(name, data)
     return out.getvalue()
+
+
+# ----- the other packages: PowerPoint, Excel, OpenDocument, EPUB ---------------------------
+_A = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+_SHEET_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+_PACKAGE_PARTS = {
+    "pptx": ("ppt/slides/slide1.xml", (f'<p:sld xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" {_A}>'
+             "<p:cSld><p:spTree>{body}</p:spTree></p:cSld></p:sld>"),
+             ["<p:sp><p:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>", "<p:grpSp>{inner}</p:grpSp>",
+              '<a:tbl><a:tr h="1"><a:tc><a:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></a:txBody></a:tc></a:tr></a:tbl>']),
+    "xlsx": ("xl/worksheets/sheet1.xml", f"<worksheet {_SHEET_NS}><sheetData>{{body}}</sheetData></worksheet>",
+             ['<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{text}</t></is></c></row>',
+              '<row r="{n}"><c r="XFD{n}"><v>{n}</v></c></row>', '<row><c t="s"><v>{n}</v></c><c t="b"><v>7</v></c></row>',
+              '<row r="{n}"><c r="B{n}" t="e"><v>#DIV/0!</v></c><c r="C{n}" s="99"><v>1e308</v></c></row>']),
+    "odt": ("content.xml", (f"<office:document-content {_ODF_NS}><office:body><office:text>{{body}}</office:text>"
+            "</office:body></office:document-content>"),
+            ["<text:p>{text}</text:p>", '<text:h text:outline-level="{n}">{text}</text:h>',
+             "<text:list><text:list-item>{inner}</text:list-item></text:list>", '<text:p><text:s text:c="{n}"/>{text}</text:p>',
+             "<table:table><table:table-row><table:table-cell>{inner}</table:table-cell></table:table-row></table:table>"]),
+    "epub": ("OEBPS/c.xhtml", "<html><body>{body}</body></html>",
+             ["<p>{text}</p>", "<h{n}>{text}</h{n}>", "<ul><li>{inner}</li></ul>", "<table><tr><td>{inner}</td></tr></table>",
+              "<script>{text}</script>", "<div hidden>{inner}</div>"]),
+}
+_MIMETYPES = {"odt": b"application/vnd.oasis.opendocument.text", "epub": b"application/epub+zip"}
+_EPUB_CONTAINER = (b'<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+                   b'<rootfile full-path="OEBPS/p.opf" media-type="application/oebps-package+xml"/></rootfiles></container>')
+_EPUB_OPF = (b'<package xmlns="http://www.idpf.org/2007/opf"><manifest><item id="c" href="c.xhtml" '
+             b'media-type="application/xhtml+xml"/></manifest><spine><itemref idref="c"/></spine></package>')
+
+
+@st.composite
+def office_packages(draw: st.DrawFn) -> tuple[bytes, str]:
+    """A .pptx, .xlsx, .odt or .epub whose main part nests the format's own elements at random
+    (well-formed, so the library opens it and the damage is in the structure), sometimes with a
+    part missing or replaced by bytes."""
+    kind = draw(st.sampled_from(sorted(_PACKAGE_PARTS)))
+    member, shell, pieces = _PACKAGE_PARTS[kind]
+
+    def element(depth: int) -> str:
+        piece = draw(st.sampled_from(pieces))
+        text = "".join(c for c in draw(_TEXT) if c.isprintable() and c not in "<&>")
+        inner = "".join(element(depth + 1) for _ in range(draw(st.integers(0, 2)))) if depth < 3 else text
+        return piece.replace("{text}", text).replace("{inner}", inner).replace("{n}", str(draw(st.integers(-2, 9))))
+
+    body = "".join(element(0) for _ in range(draw(st.integers(0, 6))))
+    members: dict[str, bytes] = {}
+    if kind in _MIMETYPES:
+        members["mimetype"] = _MIMETYPES[kind]
+    if kind == "epub":
+        members["META-INF/container.xml"] = _EPUB_CONTAINER
+        members["OEBPS/p.opf"] = _EPUB_OPF
+    elif kind == "odt":
+        members["META-INF/manifest.xml"] = b"<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\"/>"
+    else:
+        members["[Content_Types].xml"] = b"<Types/>"
+        members["ppt/presentation.xml" if kind == "pptx" else "xl/workbook.xml"] = b"<x/>"
+    members[member] = ('<?xml version="1.0" encoding="UTF-8"?>' + shell.replace("{body}", body)).encode()
+    if draw(st.integers(0, 4)) == 0:
+        members[draw(st.sampled_from(sorted(members)))] = draw(st.binary(max_size=200))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    return out.getvalue(), f"x.{kind}"
 
 
 # ----- PDF --------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ rebuilt from its id alone (``rebuild``). Two kinds:
 
 - byte-level, for any file: truncation at many offsets, byte flips, zeroed ranges, duplicated
   and deleted chunks, format tokens spliced in, and the intact file under a wrong extension;
-- container-aware, so damage reaches past the container's own checksums: a .docx member's XML
-  is damaged and the package re-zipped (zipfile would otherwise stop at the CRC), a PDF's
+- container-aware, so damage reaches past the container's own checksums: a package member's
+  XML (.docx, .pptx, .xlsx, OpenDocument, EPUB) is damaged and the package re-zipped (zipfile would otherwise stop at the CRC), a PDF's
   Flate content stream is inflated, damaged and deflated again.
 """
 
@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 #: Extensions a damaged file is also tried under (the sniffer must not trust them).
-WRONG_EXTENSIONS = (".pdf", ".docx", ".eml", ".mbox", ".msg", ".vtt", ".srt", ".txt", ".json", ".md")
+WRONG_EXTENSIONS = (".pdf", ".docx", ".eml", ".mbox", ".msg", ".vtt", ".srt", ".txt", ".json", ".md", ".pptx", ".xlsx",
+                    ".odt", ".ods", ".rtf", ".html", ".mhtml", ".epub")
 #: Tokens that steer a reader into its other branches when spliced into a file.
 TOKENS = (
     b"\n", b"\r\n\r\n", b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"--", b"=?utf-8?B?", b"=?x?Q?=FF=?=",
@@ -33,6 +34,12 @@ TOKENS = (
     b"stream\n", b"endstream", b"/Filter /FlateDecode", b"trailer << /Root 1 0 R >>", b"startxref\n0\n%%EOF",
     b"<w:p><w:r><w:t>", b"</w:body>", b"<!DOCTYPE x [<!ENTITY a \"aaaa\">]>", b"&a;", b"{\"", b"[[[[[[[[",
     b"Alice: ", b"\x1b[2J", "\u202e".encode("utf-8"),
+    b"<!DOCTYPE html><html><body><h1>", b"<script>", b"</table>", b"<li><ul><li>", b'<meta charset="koi8-r">',
+    b"{\\rtf1\\ansi\\ansicpg1251 ", b"\\par ", b"\\'e9", b"\\u-3913?", b"\\cell\\row",
+    b"<a:t>", b"<p:sp>", b'<c r="XFD1048576" t="s"><v>99999</v></c>', b'<row r="1048576">',
+    b'<table:table-row table:number-rows-repeated="1048576">', b'<table:table-cell table:number-columns-repeated="16384">',
+    b"<text:h text:outline-level=\"-1\">", b'<itemref idref="', b'<rootfile full-path="../../etc/passwd"/>',
+    b'Content-Type: multipart/related; type="text/html"; boundary="b"\n\n--b\n', b"Snapshot-Content-Location: x\n",
 )
 
 
@@ -131,23 +138,30 @@ def _rezip(data: bytes, member: str, new: bytes | None) -> bytes:
     return out.getvalue()
 
 
+#: The part each package's reader does most of its work on (Word, PowerPoint, Excel,
+#: OpenDocument, EPUB): damaged first and most often, and never removed.
+MAIN_PARTS = ("word/document.xml", "ppt/slides/slide1.xml", "xl/worksheets/sheet1.xml", "content.xml")
+_XML_PARTS = (".xml", ".rels", ".xhtml", ".html", ".opf", ".ncx")
+
+
 def zip_mutations(data: bytes, name: str, count: int) -> Iterator[Mutation]:
-    """Damage the XML inside a .docx (document, styles, relationships...) and re-zip it."""
+    """Damage the XML inside a package (.docx, .pptx, .xlsx, OpenDocument, EPUB: main part,
+    styles, relationships, manifest, chapters...) and re-zip it."""
     try:
-        members = [i.filename for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if i.filename.endswith((".xml", ".rels"))]
+        members = [i.filename for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if i.filename.endswith(_XML_PARTS)]
     except (zipfile.BadZipFile, OSError, ValueError):
         return
     if not members:
         return
     # The main part first and most often: it is where the reader does most of its work.
-    members.sort(key=lambda m: (m != "word/document.xml", m))
+    members.sort(key=lambda m: (m not in MAIN_PARTS, m))
     src = zipfile.ZipFile(io.BytesIO(data))
     for k in range(count):
         member = members[0] if k % 2 == 0 else members[k // 2 % len(members)]
         original = src.read(member)
         rng = _rng(name, k, "zip")
         choice = k % 5
-        if choice == 4 and member != "word/document.xml":
+        if choice == 4 and member not in MAIN_PARTS:
             label, new = "removed", None
         else:
             mutator = (_truncate, _flip, _splice, _duplicate, _delete)[choice]

@@ -23,7 +23,8 @@ from desktop.core.memory import peak_rss_mb
 
 
 def reader_for_name(module: str) -> None:
-    importlib.import_module(f"desktop.core.ingest.{module}")
+    """Import a reader named as in ``_READER_MODULES``: ``module`` or ``module:function``."""
+    importlib.import_module(f"desktop.core.ingest.{module.partition(':')[0]}")
 
 
 def _peak_mb() -> float:

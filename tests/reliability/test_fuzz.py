@@ -31,6 +31,7 @@ SCALE = 5 if LONG else 1
 EXAMPLES = 2000 if LONG else 150
 pytestmark = pytest.mark.timeout(7200 if LONG else 600)
 CORPUS_FOLDERS = ("pdf", "docx", "email", "transcript")
+DOCUMENT_FILES = Path(__file__).resolve().parents[1] / "files" / "documents"
 
 
 def corpus_files(corpus: Path) -> list[Path]:
@@ -87,6 +88,17 @@ def test_every_corpus_file_mutated_gives_only_typed_errors(corpus: Path, tmp_pat
     figures("fuzz: corpus mutations", files=len(files), **summary)
 
 
+def test_document_files_mutated_give_only_typed_errors(tmp_path: Path, figures) -> None:
+    """Slides, sheets, OpenDocument, RTF, web pages and e-books: the generated and public test
+    files of tests/files/documents, damaged like the corpus."""
+    files = sorted(p for p in DOCUMENT_FILES.rglob("*") if p.is_file() and p.suffix != ".py" and p.suffix != ".md")
+    assert len(files) >= 25
+    results = run_fuzz(files, SCALE, tmp_path, timeout=3600 if LONG else 420)
+    summary = check_results(results)
+    assert {r["file"] for r in results} == {str(f) for f in files}
+    figures("fuzz: document formats", files=len(files), **summary)
+
+
 def test_heldout_documents_read_and_survive_mutation(tmp_path: Path, figures) -> None:
     """Fresh documents in formats written differently from anything the reader tests used."""
     files = write_heldout(tmp_path / "heldout")
@@ -138,6 +150,10 @@ def test_structured_emails(figures) -> None:
 
 def test_structured_docx(figures) -> None:
     fuzz_property("docx packages", st.tuples(hypo.docx_packages(), st.just("w.docx")), figures)
+
+
+def test_structured_office_packages(figures) -> None:
+    fuzz_property("office packages", hypo.office_packages(), figures)
 
 
 def test_structured_pdfs(figures) -> None:

@@ -51,6 +51,15 @@ CASES = [
     ("pdf-10000-pages", "many_pages_pdf", "p.pdf", {"pages": 10_000}, "LimitExceeded", 10, 150),
     ("pdf-10000-pages-count-lies", "many_pages_pdf", "p.pdf", {"pages": 10_000, "declared": 1}, "LimitExceeded", 15, 200),
     ("pdf-cyclic-page-tree", "cyclic_page_tree_pdf", "p.pdf", {}, None, 5, 50),
+    # The other packages go through the same checks before their libraries open them.
+    *[(f"{kind}-bomb-lying-size", "package_bomb", f"b.{kind}", {"source": source, "member": member, "inflated": 2 * GIB,
+                                                               "declared": 1000}, "LimitExceeded", 5, 50)
+      for kind, source, member in (("pptx", "board-update.pptx", "ppt/slides/slide1.xml"),
+                                   ("xlsx", "renovation-budget.xlsx", "xl/worksheets/sheet1.xml"),
+                                   ("odt", "board-minutes.odt", "content.xml"), ("ods", "renovation-budget.ods", "content.xml"),
+                                   ("epub", "renovation.epub", "OEBPS/text/part1.xhtml"))],
+    ("xlsx-bomb-2GiB-media", "package_bomb", "b.xlsx", {"source": "renovation-budget.xlsx", "member": "xl/media/image1.png",
+                                                       "inflated": 2 * GIB}, "LimitExceeded", 5, 50),
     ("email-5000-nested-rfc822", "nested_email", "n.eml", {"depth": 5000}, "LimitExceeded", 15, 200),
     ("email-5000-nested-multipart", "nested_email", "n.eml", {"depth": 5000, "kind": "multipart"}, "LimitExceeded", 20, 300),
 ]

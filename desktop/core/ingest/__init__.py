@@ -2,8 +2,10 @@
 every failure into a typed ``DocumentError`` with one plain sentence.
 
 Readers live one per module (``pdf``, ``docx``, ``eml``, ``mbox``, ``msg``, ``vtt``, ``srt``,
-``transcript_json``, ``speaker_text``, ``text``, ``image``) and each exposes ``read(data, ctx) -> Document``.
-Pages without a text layer and images are recognized by OCR (``ocr/``), as the context's options say.
+``transcript_json``, ``speaker_text``, ``text``, ``image``; slides, spreadsheets, OpenDocument and RTF
+in ``office/``; HTML, saved web pages and EPUB in ``web/``) and each exposes
+``read(data, ctx) -> Document``. Pages without a text layer and images are recognized by OCR
+(``ocr/``), as the context's options say.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from desktop.core.document import Document
 from desktop.core.errors import Cancelled, CorruptFile, DocumentError, FileUnreadable, LimitExceeded, UnsupportedFormat
 from desktop.core.events import CancelToken, EventCallback
 from desktop.core.ingest.context import ReadContext
-from desktop.core.ingest.detect import SUPPORTED_EXTENSIONS, Format, sniff
+from desktop.core.ingest.detect import EXTENSION_GROUPS, SUPPORTED_EXTENSIONS, Format, sniff
 from desktop.core.ingest.ocr.options import DEFAULT_OCR, OcrOptions
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 
@@ -43,12 +45,23 @@ _READER_MODULES: dict[Format, str] = {
     Format.IMAGE: "image",
     Format.EMLX: "emlx",
     Format.PST: "pst",
+    Format.PPTX: "office.pptx",
+    Format.XLSX: "office.xlsx",
+    Format.ODT: "office.odf:read_text",
+    Format.ODP: "office.odf:read_presentation",
+    Format.ODS: "office.ods",
+    Format.RTF: "office.rtf",
+    Format.HTML: "web.page",
+    Format.MHTML: "web.mhtml",
+    Format.EPUB: "web.epub",
 }
 
 
 def reader_for(fmt: Format) -> Callable[[bytes, ReadContext], Document]:
-    module = importlib.import_module(f"desktop.core.ingest.{_READER_MODULES[fmt]}")
-    return module.read
+    """The reader of ``fmt``: ``module`` (its ``read``) or ``module:function``, imported on first use."""
+    module_name, _, function = _READER_MODULES[fmt].partition(":")
+    module = importlib.import_module(f"desktop.core.ingest.{module_name}")
+    return getattr(module, function or "read")
 
 
 def read_bytes(data: bytes, ctx: ReadContext) -> Document:
@@ -90,6 +103,15 @@ _FORMAT_NAMES = {
     Format.IMAGE: "an image",
     Format.EMLX: "an Apple Mail message",
     Format.PST: "an Outlook data file",
+    Format.PPTX: "a PowerPoint presentation",
+    Format.XLSX: "an Excel workbook",
+    Format.ODT: "an OpenDocument text",
+    Format.ODP: "an OpenDocument presentation",
+    Format.ODS: "an OpenDocument spreadsheet",
+    Format.RTF: "a Rich Text file",
+    Format.HTML: "a web page",
+    Format.MHTML: "a saved web page",
+    Format.EPUB: "an EPUB e-book",
 }
 
 
@@ -285,6 +307,7 @@ def _same_account(address: str, key: str) -> bool:
 
 
 __all__ = [
+    "EXTENSION_GROUPS",
     "SUPPORTED_EXTENSIONS",
     "Format",
     "OcrOptions",

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from enum import Enum
 
 import olefile
@@ -33,14 +34,45 @@ class Format(str, Enum):
     IMAGE = "image"
     EMLX = "emlx"  # Apple Mail's message file
     PST = "pst"  # Outlook data file (.pst/.ost), a mail store: desktop/core/mailstores
+    PPTX = "pptx"
+    XLSX = "xlsx"
+    ODT = "odt"
+    ODP = "odp"
+    ODS = "ods"
+    RTF = "rtf"
+    HTML = "html"
+    MHTML = "mhtml"
+    EPUB = "epub"
 
 
-#: Extensions offered in file dialogs and the file tree, and walked in folders.
-SUPPORTED_EXTENSIONS = frozenset(
-    {".pdf", ".docx", ".eml", ".mbox", ".msg", ".vtt", ".srt", ".txt", ".md", ".markdown", ".json", ".text", ".log",
-     ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
-    | {".emlx", ".pst", ".ost"}  # mail stores' files (desktop/core/mailstores)
-)
+#: The extensions Precis reads, grouped as a file dialog offers them ("Slides (*.pptx *.odp ...)").
+#: Qt-free: the GUI's filters, the file-manager actions and folder walks are all made from it.
+EXTENSION_GROUPS: dict[str, frozenset[str]] = {
+    "PDF": frozenset({".pdf"}),
+    "Documents": frozenset({".docx", ".odt", ".rtf"}),
+    "Slides": frozenset({".pptx", ".pptm", ".ppsx", ".odp"}),
+    "Spreadsheets": frozenset({".xlsx", ".xlsm", ".ods"}),
+    "Web pages": frozenset({".html", ".htm", ".xhtml", ".mhtml", ".mht"}),
+    "E-books": frozenset({".epub"}),
+    "Email": frozenset({".eml", ".mbox", ".msg", ".emlx", ".pst", ".ost"}),  # .emlx/.pst/.ost: mail stores (core/mailstores)
+    "Transcripts": frozenset({".vtt", ".srt", ".json"}),
+    "Text": frozenset({".txt", ".text", ".md", ".markdown", ".log"}),
+    "Images": frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}),
+}
+#: Extensions offered in file dialogs and the file tree, and walked in folders: the one list of
+#: what Precis reads.
+SUPPORTED_EXTENSIONS = frozenset().union(*EXTENSION_GROUPS.values())
+
+#: OpenDocument kinds by the media type in the package's ``mimetype`` part (templates included).
+_ODF_TYPES = {
+    "application/vnd.oasis.opendocument.text": Format.ODT,
+    "application/vnd.oasis.opendocument.text-template": Format.ODT,
+    "application/vnd.oasis.opendocument.text-master": Format.ODT,
+    "application/vnd.oasis.opendocument.presentation": Format.ODP,
+    "application/vnd.oasis.opendocument.presentation-template": Format.ODP,
+    "application/vnd.oasis.opendocument.spreadsheet": Format.ODS,
+    "application/vnd.oasis.opendocument.spreadsheet-template": Format.ODS,
+}
 
 #: Page images, read by OCR (desktop/core/ingest/image.py).
 _IMAGE_MAGIC = (
@@ -57,18 +89,25 @@ _OTHER_MAGIC = (
     (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
-    (b"{\\rtf", "a Rich Text (RTF) file"),
     (b"\x7fELF", "a program, not a document"),
     (b"MZ", "a Windows program, not a document"),
     (b"ID3", "an audio file"),
     (b"OggS", "an audio or video file"),
     (b"fLaC", "an audio file"),
+    (b"SQLite format 3\x00", "a database file, not a document"),
 )
+#: Readers of the document formats, for messages that say what Precis does read.
+_WHAT_WE_READ = "Precis reads documents, slides, spreadsheets, e-books, web pages, emails and transcripts"
 
 _PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+#: The package's own entry in an OpenDocument manifest (full-path="/"), in either attribute order.
+_MANIFEST_ROOT = re.compile(r'<manifest:file-entry[^>]*?full-path="/"[^>]*?media-type="([^"]+)"'
+                            r'|<manifest:file-entry[^>]*?media-type="([^"]+)"[^>]*?full-path="/"')
 _SRT_TIMING = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}", re.MULTILINE)
 _VTT_TIMING = re.compile(r"^\s*(?:\d{1,2}:)?\d{1,2}:\d{1,2}\.\d{1,3}\s*-->", re.MULTILINE)
 _HEADER_LINE = re.compile(r"^[!-9;-~]+:[ \t]?.*$")
+_LEADING_XML = re.compile(r"^(?:\s*<\?xml[^>]{0,500}\?>|\s*<!--.{0,4000}?-->)+", re.DOTALL)
+_HTML_TAG = re.compile(r"<(?:p|div|br|span|a|table|h[1-6]|title|meta|ul|ol|li|section|article|main)\b")
 _MAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "received", "mime-version", "return-path",
                  "delivered-to", "x-mailer", "content-type", "reply-to", "cc", "sender", "in-reply-to"}
 _SPEAKER_LINE = re.compile(
@@ -88,6 +127,8 @@ def sniff(data: bytes, ctx: ReadContext) -> Format:
         return Format.PDF
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _sniff_zip(data, ctx)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return Format.RTF
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _sniff_ole(data, ctx)
     if head.startswith(b"!BDN"):  # an Outlook data file: mostly NULs, never to be taken for UTF-16 text
@@ -98,7 +139,7 @@ def sniff(data: bytes, ctx: ReadContext) -> Format:
         raise UnsupportedFormat(f"{ctx.display_name} is an image, audio or video file, not a document.", ctx.path)
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
-            raise UnsupportedFormat(f"{ctx.display_name} is {what}; Precis reads PDFs, Word files, emails and transcripts.", ctx.path)
+            raise UnsupportedFormat(f"{ctx.display_name} is {what}; {_WHAT_WE_READ}.", ctx.path)
     if _looks_binary(head):
         raise UnsupportedFormat(
             f"{ctx.display_name} is not a text file or a document format Precis knows.", ctx.path
@@ -114,8 +155,11 @@ def _looks_binary(head: bytes) -> bool:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:3] == b"\xef\xbb\xbf":
         return False
     if head.count(0) > len(head) // 4:
-        # Mostly NULs in a regular pattern is UTF-16 text; decode_text handles it.
-        return not (head[1::2].count(0) > len(head) * 0.4 or head[0::2].count(0) > len(head) * 0.4)
+        # UTF-16 text of a Latin script has a NUL in every other byte and none in between;
+        # decode_text handles it. NULs in both halves (a file of zeros, a database) are binary.
+        even, odd = head[0::2], head[1::2]
+        even_nul, odd_nul = even.count(0) / max(1, len(even)), odd.count(0) / max(1, len(odd))
+        return not ((odd_nul > 0.8 and even_nul < 0.1) or (even_nul > 0.8 and odd_nul < 0.1))
     controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
     return controls > max(8, len(head) // 10)
 
@@ -124,18 +168,43 @@ def _sniff_zip(data: bytes, ctx: ReadContext) -> Format:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            media_type = _zip_media_type(zf, names)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
         # NotImplementedError: a directory entry claiming a ZIP version zipfile does not know.
         raise UnsupportedFormat(f"{ctx.display_name} is a damaged ZIP archive, not a readable document.", ctx.path) from exc
     if "word/document.xml" in names or any(n.lower().startswith("word/document") for n in names):
         return Format.DOCX
-    if any(n.startswith("xl/") for n in names):
-        raise UnsupportedFormat(f"{ctx.display_name} is an Excel spreadsheet; Precis reads documents, not spreadsheets.", ctx.path)
-    if any(n.startswith("ppt/") for n in names):
-        raise UnsupportedFormat(f"{ctx.display_name} is a PowerPoint presentation; save it as PDF to summarize it.", ctx.path)
-    if "mimetype" in names and "content.xml" in names:
-        raise UnsupportedFormat(f"{ctx.display_name} is an OpenDocument file; save it as .docx or PDF to summarize it.", ctx.path)
+    if "ppt/presentation.xml" in names or any(n.startswith("ppt/slides/") for n in names):
+        return Format.PPTX
+    if "xl/workbook.xml" in names or any(n.startswith("xl/worksheets/") for n in names):
+        return Format.XLSX
+    if media_type in _ODF_TYPES:
+        return _ODF_TYPES[media_type]
+    if media_type == "application/epub+zip" or (not media_type and "META-INF/container.xml" in names):
+        return Format.EPUB
+    if media_type.startswith("application/vnd.oasis.opendocument."):
+        kind = media_type.rsplit(".", 1)[-1].split("-", 1)[0]
+        raise UnsupportedFormat(f"{ctx.display_name} is an OpenDocument {kind} file; Precis reads OpenDocument "
+                                "text, presentations and spreadsheets.", ctx.path)
+    if any(n.startswith(("ppt/", "xl/")) for n in names):
+        raise UnsupportedFormat(f"{ctx.display_name} is an Office file without its main part; it is damaged.", ctx.path)
     raise UnsupportedFormat(f"{ctx.display_name} is a ZIP archive; unpack it and summarize the files inside.", ctx.path)
+
+
+def _zip_media_type(zf: zipfile.ZipFile, names: set[str]) -> str:
+    """The ``mimetype`` part OpenDocument and EPUB packages open with, else the media type of the
+    root entry of an OpenDocument manifest; "" when there is neither."""
+    if "mimetype" in names:
+        info = zf.getinfo("mimetype")
+        if info.file_size <= 256:
+            return zf.read(info).decode("ascii", "replace").strip().lower()
+    if "META-INF/manifest.xml" in names and "content.xml" in names:
+        info = zf.getinfo("META-INF/manifest.xml")
+        if info.file_size <= 1 << 20:
+            match = _MANIFEST_ROOT.search(zf.read(info).decode("utf-8", "replace"))
+            if match:
+                return (match.group(1) or match.group(2)).strip().lower()
+    return ""
 
 
 def _sniff_ole(data: bytes, ctx: ReadContext) -> Format:
@@ -163,6 +232,8 @@ def _sniff_ole(data: bytes, ctx: ReadContext) -> Format:
 
 def _sniff_text(data: bytes, ctx: ReadContext) -> Format:
     text = decode_text(data[:64 * 1024]).lstrip("\ufeff")
+    if _garbled(text):
+        raise UnsupportedFormat(f"{ctx.display_name} is not a text file or a document format Precis knows.", ctx.path)
     stripped = text.lstrip()
     suffix = ctx.name.rsplit(".", 1)[-1].lower() if "." in ctx.name else ""
     if stripped.startswith("WEBVTT"):
@@ -172,6 +243,10 @@ def _sniff_text(data: bytes, ctx: ReadContext) -> Format:
 
         if is_emlx(data, suffix):
             return Format.EMLX
+    if _looks_like_html(stripped, suffix):
+        return Format.HTML
+    if _looks_like_mhtml(text, suffix):
+        return Format.MHTML
     if suffix in ("md", "markdown"):
         return Format.TEXT  # Markdown whose front matter or first line looks like a mail header or "From "
     if stripped[:1] in "{[":
@@ -211,6 +286,41 @@ def _sniff_json(data: bytes, text: str, suffix: str, ctx: ReadContext) -> Format
             ctx.path,
         )
     return Format.TEXT
+
+
+def _garbled(text: str) -> bool:
+    """Bytes that decoded to control characters and replacement marks are not text (a binary file
+    with too few NULs in its first bytes to be caught by its head)."""
+    sample = text[:16384]
+    bad = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\f\x1b"))
+    return bad > max(16, len(sample) // 20)
+
+
+def _looks_like_html(stripped: str, suffix: str) -> bool:
+    """A page that opens like HTML (after an XML declaration and comments), or a file named .html
+    whose first tags are HTML's own."""
+    head = _LEADING_XML.sub("", stripped[:8192]).lstrip().lower()
+    if head.startswith(("<!doctype html", "<html", "<head", "<body")):
+        return True
+    return suffix in ("html", "htm", "xhtml") and head.startswith("<") and bool(_HTML_TAG.search(head))
+
+
+def _looks_like_mhtml(text: str, suffix: str) -> bool:
+    """A saved web page (MHTML): a MIME multipart/related whose root is HTML. Browsers sign it
+    ("From: <Saved by Blink>", Snapshot-Content-Location); Word's .mht has no mail headers at all.
+    An HTML email with inline images is multipart/related too, but has recipients or a Message-ID."""
+    header_block = text.replace("\r\n", "\n").split("\n\n", 1)[0][:16384]
+    unfolded = re.sub(r"\n[ \t]+", " ", header_block)
+    headers = {}
+    for line in unfolded.split("\n"):
+        name, sep, value = line.partition(":")
+        if sep and _HEADER_LINE.match(line):
+            headers.setdefault(name.strip().lower(), value.strip().lower())
+    if "multipart/related" not in headers.get("content-type", ""):
+        return False
+    if suffix in ("mht", "mhtml") or "snapshot-content-location" in headers or "saved by" in headers.get("from", ""):
+        return True
+    return "text/html" in headers["content-type"] and not {"to", "message-id", "received"} & set(headers)
 
 
 def _looks_like_email(text: str) -> bool:

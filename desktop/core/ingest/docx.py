@@ -6,8 +6,6 @@ import io
 import logging
 import re
 import zipfile
-import zlib
-from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -16,25 +14,17 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
 
 from desktop.core.document import Block, DocKind, Document, Locator, Role
-from desktop.core.errors import CorruptFile, EmptyDocument, LimitExceeded
+from desktop.core.errors import CorruptFile, EmptyDocument
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.docx_body import Item, Walker, read_styles
-from desktop.core.ingest.titles import clean_title, plausible_title
-from desktop.core.ingest.zipcheck import overfull_member
+from desktop.core.ingest.package import SAFE_PARSER, ZIP_ERRORS, open_package
+from desktop.core.ingest.titles import clean_title, core_properties, plausible_title
 
 log = logging.getLogger(__name__)
 
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DIGITS = re.compile(r"\d+")
-#: What reading a damaged ZIP member raises (zlib.error is not an OSError: a flipped bit in a
-#: deflate stream would otherwise reach read_bytes' catch-all).
-_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error)
-#: Members smaller than this may compress as well as they like (an XML part of one repeated tag).
-_RATIO_FLOOR = 1 * 2**20
-#: Parser for the parts python-docx leaves as bytes (footnotes): no DTDs, no entities, no network.
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                               remove_blank_text=True)
 #: ISO/IEC 29500 Strict namespaces and relationship types, and their Transitional twins that
 #: python-docx knows. Specific entries first: they share prefixes with the general ones.
 _STRICT = (
@@ -67,7 +57,7 @@ _DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingm
 
 
 def read(data: bytes, ctx: ReadContext) -> Document:
-    with _check_zip(data, ctx) as archive:
+    with open_package(data, ctx, "Word files") as archive:
         data = _transitional(data, archive)
     try:
         document = docx.Document(io.BytesIO(data))
@@ -103,53 +93,6 @@ def read(data: bytes, ctx: ReadContext) -> Document:
                     warnings=warnings, part=ctx.part)
 
 
-def _check_zip(data: bytes, ctx: ReadContext) -> zipfile.ZipFile:
-    """Refuse zip bombs before python-docx inflates any part: from the central directory
-    (declared sizes, ratios) and, for a member whose deflate stream holds more than it declares,
-    from a bounded inflate (``zipcheck``): zipfile would inflate that excess in one piece."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except _ZIP_ERRORS as exc:
-        raise CorruptFile(f"{ctx.display_name} is damaged: its ZIP container cannot be read.", ctx.path) from exc
-    limits = ctx.limits
-    if len(infos) > limits.max_zip_members:
-        raise LimitExceeded(f"{ctx.display_name} holds {len(infos):,} parts; Precis reads Word files of up to "
-                            f"{limits.max_zip_members:,} parts.", ctx.path)
-    total = sum(info.file_size for info in infos)
-    if total > limits.max_unzipped_bytes:
-        raise LimitExceeded(f"{ctx.display_name} unpacks to {total / 2**20:,.0f} MB, more than the "
-                            f"{limits.max_unzipped_bytes / 2**20:,.0f} MB Precis allows.", ctx.path)
-    for info in infos:
-        if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
-            raise LimitExceeded(f"{ctx.display_name} contains a part compressed more than {limits.max_zip_ratio} "
-                                "to 1, the mark of a zip bomb; it was not opened.", ctx.path)
-    if overfull_member(data, infos) is not None:
-        raise LimitExceeded(f"{ctx.display_name} contains a part holding more data than it declares, the mark of a "
-                            "zip bomb; it was not opened.", ctx.path)
-    _refuse_dtds(archive, infos, ctx)
-    return archive
-
-
-def _refuse_dtds(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], ctx: ReadContext) -> None:
-    """Word never writes a DOCTYPE; one in a part is an entity-expansion ("billion laughs") or XXE
-    attempt. lxml would refuse it too (python-docx parses with ``resolve_entities=False`` and
-    libxml2 caps amplification), but this says so in words before any parser runs."""
-    for info in infos:
-        if not info.filename.endswith((".xml", ".rels")):
-            continue
-        try:
-            with archive.open(info) as member:
-                head = member.read(4096)
-        except _ZIP_ERRORS:
-            continue  # python-docx reports the damage if it needs this part
-        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            head = head.decode("utf-16", "ignore").encode()
-        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-            raise CorruptFile(f"{ctx.display_name} contains XML declarations Word never writes, a sign of a "
-                              "malicious file, so it was not opened.", ctx.path)
-
-
 def _transitional(data: bytes, archive: zipfile.ZipFile) -> bytes:
     """Rewrite a Strict OOXML package (or a .docm/.dotx) in memory into what python-docx opens.
 
@@ -160,7 +103,7 @@ def _transitional(data: bytes, archive: zipfile.ZipFile) -> bytes:
     try:
         rels = archive.read("_rels/.rels") if "_rels/.rels" in names else b""
         types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except _ZIP_ERRORS:
+    except ZIP_ERRORS:
         return data  # python-docx will report the damage
     strict = b"purl.oclc.org/ooxml" in rels
     renamed = any(t in types for t in _MAIN_TYPES)
@@ -171,7 +114,7 @@ def _transitional(data: bytes, archive: zipfile.ZipFile) -> bytes:
         for info in archive.infolist():
             try:
                 blob = archive.read(info)
-            except _ZIP_ERRORS:
+            except ZIP_ERRORS:
                 return data  # a damaged member (bad CRC, broken deflate): python-docx reports it
             if info.filename.endswith((".xml", ".rels")):
                 if strict:
@@ -197,7 +140,7 @@ def _xml(part: Any) -> Any:
     if element is not None:
         return element
     try:
-        return etree.fromstring(part.blob, _SAFE_PARSER)
+        return etree.fromstring(part.blob, SAFE_PARSER)
     except (etree.XMLSyntaxError, ValueError) as exc:
         log.debug("unreadable part skipped: %s", type(exc).__name__)
         return None
@@ -279,15 +222,8 @@ def _core_properties(document: Any) -> dict[str, Any]:
     package = document.part.package
     if not any(rel.reltype == RT.CORE_PROPERTIES for rel in package.rels.values()):
         return {}
-    out: dict[str, Any] = {}
     try:
-        props = document.core_properties
-        for key, value in (("title", props.title), ("author", props.author), ("subject", props.subject),
-                           ("language", props.language), ("date", props.created)):
-            if isinstance(value, datetime):
-                out[key] = value.isoformat()
-            elif isinstance(value, str) and value.strip():
-                out[key] = " ".join(value.split())[:500]
+        return core_properties(document.core_properties)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         log.debug("core properties unreadable: %s", type(exc).__name__)
-    return out
+        return {}

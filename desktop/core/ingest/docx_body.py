@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.core.document import Role
+from desktop.core.ingest.items import Item
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -24,15 +25,6 @@ _WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveT
 _SKIP_IN_PARAGRAPH = {_MC_FALLBACK, W + "txbxContent", W + "pPr", W + "rPr", W + "del", W + "moveFrom"}
 _HEADING_NAME = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 _MAX_DEPTH = 24
-
-
-@dataclass(slots=True)
-class Item:
-    """A block before it gets its locator: text, role and level."""
-
-    text: str
-    role: Role
-    level: int | None = None
 
 
 @dataclass(slots=True)

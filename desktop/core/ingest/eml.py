@@ -13,11 +13,12 @@ from typing import TypeVar
 from desktop.core.document import Document
 from desktop.core.errors import DocumentError, EmptyDocument, LimitExceeded
 from desktop.core.ingest.context import ReadContext
-from desktop.core.ingest.encoding import decode_text
+from desktop.core.ingest.encoding import decode_text, decode_with
 from desktop.core.ingest.mailheaders import (
     clean_name,
     decode_words,
     format_address,
+    header_charset,
     iso_date,
     parse_addresses,
     parse_date,
@@ -90,12 +91,21 @@ def _raw(msg: Message, name: str) -> str | None:
 
 
 def _body_charset(msg: Message) -> str | None:
-    """The first charset the message declares: the best guess for raw 8-bit bytes in headers."""
+    """The charset the message's text is really in: the best guess for raw 8-bit bytes in headers.
+
+    That is the codec that decoded the first text part holding 8-bit bytes (which may not be the
+    one it declares: Cyrillic or CJK text labelled Latin-1 is read with its own), else a guess
+    from the 8-bit bytes of the headers themselves, else the first charset declared."""
+    declared_first: str | None = None
     for part in _first_parts(msg, 20):
-        charset = _safe(part.get_content_charset, None)
-        if charset:
-            return str(charset)
-    return None
+        declared = _safe(part.get_content_charset, None)
+        declared_first = declared_first or (str(declared) if declared else None)
+        if _safe(part.get_content_maintype, "") != "text" or part.is_multipart():
+            continue
+        data = _decoded(part)
+        if data and not data.isascii():
+            return decode_with(data[:65536], str(declared) if declared else None)[1]
+    return header_charset([_raw(msg, name) for name in ("subject", "from", "sender", "to", "cc")]) or declared_first
 
 
 def _first_parts(msg: Message, limit: int) -> list[Message]:

@@ -15,7 +15,16 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
-from desktop.core.ingest.encoding import decode_text
+import charset_normalizer
+
+from desktop.core.ingest.encoding import (
+    LEGACY_NON_LATIN,
+    codec_name,
+    codec_script,
+    decode_text,
+    dominant_script,
+    legible,
+)
 
 # An RFC 2047 encoded word: =?charset[*lang]?B|Q?text?=
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
@@ -29,27 +38,50 @@ def decode_8bit(raw: bytes, hint: str | None = None) -> str:
 
     Charset detection is unreliable on a dozen bytes, so it is only trusted when most letters are
     non-ASCII (Cyrillic, CJK); a few accented letters in a Western name are almost always cp1252.
+    A reading that does not come out as text in one script (``legible``) is not taken.
     """
     try:
-        return raw.decode("utf-8")
+        utf8: str | None = raw.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    if hint and hint.lower() not in ("utf-8", "utf8"):
+        utf8 = None
+    # Four GBK bytes can also be valid UTF-8 ("鲁迅" is "³Ѹ"): in a message whose text is in a
+    # legacy Cyrillic or CJK encoding, UTF-8 is kept only when it gives that script too.
+    expected = codec_script(hint) if hint else None
+    if utf8 is not None and (expected is None or dominant_script(utf8) in (None, expected)):
+        return utf8
+    if hint and codec_name(hint) != "utf_8":
         try:
-            return raw.decode(_codec(hint))
+            text = raw.decode(codec_name(hint))
+            if legible(text):
+                return text
         except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the charset name
             pass
+    if utf8 is not None:
+        return utf8
     high = sum(1 for b in raw if b >= 0x80)
     letters = high + sum(1 for b in raw if b < 0x80 and chr(b).isalpha())
     if len(raw) >= 8 and high >= 0.5 * max(1, letters):
-        return decode_text(raw)
+        text = decode_text(raw)
+        if legible(text):
+            return text
     return raw.decode("cp1252", errors="replace")
 
 
-def _codec(charset: str) -> str:
-    name = charset.strip().strip('"').lower()
-    # Mail clients label cp1252 text as Latin-1 or ASCII constantly; cp1252 decodes both right.
-    return "cp1252" if name in {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"} else name
+def header_charset(values: list[str | None]) -> str | None:
+    """A legacy Cyrillic or CJK charset that the raw 8-bit bytes of a message's headers are in,
+    judged on all of them together (one name alone is too short to tell), or None."""
+    raw = b" ".join(v.encode("ascii", "surrogateescape") for v in values
+                    if v and any("\udc80" <= ch <= "\udcff" for ch in v))
+    if sum(1 for b in raw if b >= 0x80) < 8:
+        return None
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(raw).best()
+    codec = codec_name(best.encoding) if best is not None and best.encoding else ""
+    return codec if codec in LEGACY_NON_LATIN and legible(raw.decode(codec, errors="replace")) else None
 
 
 def unescape_surrogates(value: str, hint: str | None = None) -> str:
@@ -74,7 +106,7 @@ def decode_words(value: str, hint: str | None = None) -> str:
     for match in _ENCODED_WORD.finditer(value):
         between = value[pos:match.start()]
         if pending is not None and between.strip():
-            out.append(_decode_word_bytes(bytes(pending[1]), pending[0]))
+            out.append(_decode_word_bytes(bytes(pending[1]), pending[0], hint))
             pending = None
         if pending is None:
             out.append(between)  # whitespace between two encoded words is dropped (RFC 2047 6.2)
@@ -82,18 +114,18 @@ def decode_words(value: str, hint: str | None = None) -> str:
         data = _word_bytes(match.group(2), match.group(3))
         if data is None:
             if pending is not None:
-                out.append(_decode_word_bytes(bytes(pending[1]), pending[0]))
+                out.append(_decode_word_bytes(bytes(pending[1]), pending[0], hint))
                 pending = None
             out.append(match.group(0))
         elif pending is not None and pending[0].lower() == charset.lower():
             pending[1].extend(data)
         else:
             if pending is not None:
-                out.append(_decode_word_bytes(bytes(pending[1]), pending[0]))
+                out.append(_decode_word_bytes(bytes(pending[1]), pending[0], hint))
             pending = (charset, bytearray(data))
         pos = match.end()
     if pending is not None:
-        out.append(_decode_word_bytes(bytes(pending[1]), pending[0]))
+        out.append(_decode_word_bytes(bytes(pending[1]), pending[0], hint))
     out.append(value[pos:])
     return clean_text("".join(out))
 
@@ -107,11 +139,16 @@ def _word_bytes(encoding: str, text: str) -> bytes | None:
         return None
 
 
-def _decode_word_bytes(data: bytes, charset: str) -> str:
+def _decode_word_bytes(data: bytes, charset: str, hint: str | None = None) -> str:
+    """An encoded word's bytes in the charset it names, unless that reading is mojibake (Cyrillic
+    or CJK bytes labelled ISO-8859-1): then as raw 8-bit bytes are read."""
     try:
-        return data.decode(_codec(charset))
+        text = data.decode(codec_name(charset))
+        if legible(text):
+            return text
     except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the charset name
-        return decode_8bit(data)
+        pass
+    return decode_8bit(data, hint)
 
 
 def clean_text(value: str) -> str:

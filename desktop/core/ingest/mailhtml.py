@@ -22,7 +22,7 @@ def html_to_text(html: str) -> str:
     fetched, and ``<blockquote>`` lines prefixed with '> ' so quoted replies are recognised."""
     if not html.strip():
         return ""
-    stripped = _strip_tags(html)
+    stripped = strip_tags(html)
     try:
         # lxml's HTML parser loads no DTD and no external entity (no_network is its default).
         tree = lxml_html.document_fromstring(_XML_DECLARATION.sub("", html.strip()))
@@ -37,7 +37,7 @@ def html_to_text(html: str) -> str:
     return _prefix_quotes(text, spans) if spans else text
 
 
-def _strip_tags(html: str) -> str:
+def strip_tags(html: str) -> str:
     """Tags out, entities decoded, script/style/head contents dropped: the fallback when the
     parser gives up. One pass over the text, however many unclosed <script> tags it holds."""
     kept: list[str] = []

@@ -20,7 +20,9 @@ from desktop.core.ingest.mailtext import split_body
 log = logging.getLogger(__name__)
 
 #: Attachments read as child documents; everything else (images, audio, archives...) is only listed.
-READABLE_EXTENSIONS = frozenset({".pdf", ".docx", ".txt", ".text", ".md", ".markdown", ".log", ".eml", ".msg", ".vtt", ".srt"})
+READABLE_EXTENSIONS = frozenset({".pdf", ".docx", ".txt", ".text", ".md", ".markdown", ".log", ".eml", ".msg", ".vtt", ".srt",
+                                 ".pptx", ".pptm", ".ppsx", ".xlsx", ".xlsm", ".odt", ".odp", ".ods", ".rtf", ".html",
+                                 ".htm", ".mhtml", ".mht", ".epub"})
 READABLE_TYPES = frozenset({
     "application/pdf",
     "application/x-pdf",
@@ -31,6 +33,15 @@ READABLE_TYPES = frozenset({
     "text/markdown",
     "text/vtt",
     "application/x-subrip",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/rtf",
+    "text/rtf",
+    "text/html",
+    "application/epub+zip",
 })
 _FORWARD = re.compile(r"^\s*(?:\[[^\]]{1,60}\]\s*)?(?:fwd?|fw|wg|tr|rv|enc)\s*:", re.IGNORECASE)
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|vs|antw|réf|ref|fwd?|fw|wg|tr)\s*(?:\[\d+\])?\s*:\s*|\[[^\]]{1,60}\]\s*)", re.IGNORECASE)

@@ -10,6 +10,7 @@ from desktop.core.document import Block, DocKind, Document, Locator, Role
 from desktop.core.errors import EmptyDocument
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.encoding import decode_text
+from desktop.core.ingest.items import split_long
 
 _MARKDOWN_SUFFIXES = {"md", "markdown", "mdown", "mkd", "mkdn", "mdwn"}
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -26,8 +27,6 @@ _CODE = re.compile(r"`([^`\n]+)`")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TITLE_KEY = re.compile(r"^title\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _OPEN = (".", ",", ";", ":", "!", "?")
-#: A paragraph longer than this is cut at line ends, so a citation points near the text.
-_MAX_BLOCK = 4000
 
 
 @dataclass(slots=True)
@@ -152,25 +151,9 @@ def _paragraph(lines: list[str], markdown: bool) -> list[_Item]:
     result: list[_Item] = []
     for item in out:
         text = _inline(item.text) if markdown else " ".join(item.text.split())
-        for piece in _split_long(text):
+        for piece in split_long(text):
             result.append(_Item(piece, item.role, item.level))
     return [item for item in result if item.text]
-
-
-def _split_long(text: str) -> list[str]:
-    if len(text) <= _MAX_BLOCK:
-        return [text]
-    pieces: list[str] = []
-    start = 0  # an index, not re-slicing the rest each time (quadratic on a 20 MB paragraph)
-    while len(text) - start > _MAX_BLOCK:
-        limit, half = start + _MAX_BLOCK, start + _MAX_BLOCK // 2
-        cut = text.rfind(". ", start, limit)  # a sentence end if there is one late enough, else a space
-        if cut < half:
-            cut = text.rfind(" ", start, limit)
-        cut = cut + 1 if cut > half else limit
-        pieces.append(text[start:cut].strip())
-        start = cut
-    return pieces + [text[start:].strip()]
 
 
 def _table(rows: list[str], markdown: bool) -> str:

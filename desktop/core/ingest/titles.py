@@ -7,7 +7,12 @@ opening pages bear it out.
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import datetime
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -37,3 +42,21 @@ def plausible_title(declared: str, early_text: str) -> bool:
     if not tokens:
         return True
     return sum(token in early for token in tokens) >= 0.6 * len(tokens)
+
+
+def core_properties(props: Any, *, author: str = "author") -> dict[str, Any]:
+    """Title, author, subject, language and creation date from an Office package's core
+    properties, as python-docx, python-pptx and openpyxl expose them (openpyxl names the author
+    ``creator``); values that are missing or unreadable are left out."""
+    out: dict[str, Any] = {}
+    try:
+        for key, name in (("title", "title"), ("author", author), ("subject", "subject"), ("language", "language"),
+                          ("date", "created")):
+            value = getattr(props, name, None)
+            if isinstance(value, datetime):
+                out[key] = value.isoformat()
+            elif isinstance(value, str) and value.strip():
+                out[key] = " ".join(value.split())[:500]
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.debug("core properties unreadable: %s", type(exc).__name__)
+    return out

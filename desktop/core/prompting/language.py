@@ -112,6 +112,17 @@ def identify(text: str) -> Guess:
     return Guess(code if conf >= MIN_CONFIDENCE and code != "zxx" else None, letters, float(conf))
 
 
+def latin_script_language(text: str) -> tuple[str, float] | None:
+    """The language py3langid finds most likely for ``text`` (lowercased) and its probability,
+    when that language is written in the Latin script; None when it is not (or has no words)."""
+    if not any(c.isalpha() for c in text):
+        return None
+    code, confidence = _identifier().classify(text.lower())
+    if code in _NON_LATIN or code == "zxx":
+        return None
+    return str(code), float(confidence)
+
+
 def readable(code: str | None) -> bool:
     return code is None or code in MODEL_LANGUAGES or code in WEAKER_LANGUAGES
 

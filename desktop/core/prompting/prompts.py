@@ -25,6 +25,11 @@ KIND_FOR_DOC = {
     DocKind.DOCX: "report",
     DocKind.TEXT: "generic",
     DocKind.IMAGE: "report",
+    DocKind.DOCUMENT: "report",
+    DocKind.PRESENTATION: "report",
+    DocKind.EBOOK: "report",
+    DocKind.WEB_PAGE: "generic",
+    DocKind.SPREADSHEET: "generic",
 }
 
 

@@ -6,17 +6,7 @@ from __future__ import annotations
 
 import os
 
-from desktop.core.ingest import SUPPORTED_EXTENSIONS
-
-#: How groups of extensions read in a sentence; an extension outside them is named by itself.
-_KINDS = (
-    ("PDF", (".pdf",)),
-    ("Word", (".docx",)),
-    ("email", (".eml", ".mbox", ".msg")),
-    ("transcripts", (".vtt", ".srt", ".json")),
-    ("text", (".txt", ".md", ".markdown", ".text", ".log")),
-    ("scans and photos, read by OCR", (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")),
-)
+from desktop.core.ingest import EXTENSION_GROUPS, SUPPORTED_EXTENSIONS
 
 
 def extensions() -> list[str]:
@@ -30,8 +20,9 @@ def name_filters() -> list[str]:
 
 
 def open_filter() -> str:
-    """The Open dialog's filter: every format Precis reads, then all files."""
-    return f"Documents Precis reads ({' '.join(name_filters())});;All files (*)"
+    """The Open dialog's filter: every format Precis reads, then each group of them, then all files."""
+    groups = [f"{kind} ({' '.join(f'*{ext}' for ext in sorted(exts))})" for kind, exts in EXTENSION_GROUPS.items()]
+    return ";;".join([f"Documents Precis reads ({' '.join(name_filters())})", *groups, "All files (*)"])
 
 
 def is_readable_name(name: str) -> bool:
@@ -40,13 +31,13 @@ def is_readable_name(name: str) -> bool:
 
 
 def readable_sentence() -> str:
-    """"Precis reads PDF (.pdf), Word (.docx), ... and scans and photos, read by OCR (.png, ...)."""
+    """"Precis reads PDF (.pdf), documents (.docx, .odt, .rtf), ... and images (.bmp, .gif, ...)."""
     left = set(SUPPORTED_EXTENSIONS)
     parts = []
-    for kind, group in _KINDS:
-        present = [ext for ext in group if ext in left]
+    for kind, group in EXTENSION_GROUPS.items():
+        present = sorted(ext for ext in group if ext in left)
         if present:
-            parts.append(f"{kind} ({', '.join(present)})")
+            parts.append(f"{kind if kind.isupper() else kind.lower()} ({', '.join(present)})")
             left -= set(present)
     parts += sorted(left)
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"

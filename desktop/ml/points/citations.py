@@ -79,6 +79,11 @@ def extent_sources(doc: Document, blocks: tuple[int, ...], *, limit: int = 3) ->
         speakers = {loc.speaker for loc in locs if loc.speaker}
         speaker = next(iter(speakers)) if len(speakers) == 1 else None
         return [source_for(doc, first, locator=Locator(start=min(starts), end=max(e for e in ends if e is not None), speaker=speaker))]
+    for field in ("slide", "chapter"):
+        if any(getattr(loc, field) is not None for loc in locs):
+            return _per_unit(doc, blocks, field, limit)
+    if any(loc.sheet is not None for loc in locs):
+        return _per_sheet(doc, blocks, limit)
     if any(loc.message is not None for loc in locs):
         out, seen = [], set()
         for i in blocks:
@@ -91,6 +96,73 @@ def extent_sources(doc: Document, blocks: tuple[int, ...], *, limit: int = 3) ->
                 break
         return out
     return [source_for(doc, first)]
+
+
+def _per_unit(doc: Document, blocks: tuple[int, ...], field: str, limit: int) -> list[Source]:
+    """One source per slide or chapter the span covers (the first ``limit``); each keeps the
+    paragraph of its first block, so the source view can open there."""
+    out: list[Source] = []
+    seen: set[int] = set()
+    for i in blocks:
+        loc = doc.blocks[i].locator
+        unit = getattr(loc, field)
+        if unit is None or unit in seen:
+            continue
+        seen.add(unit)
+        out.append(source_for(doc, i, locator=Locator(**{field: unit}, paragraph=loc.paragraph)))
+        if len(out) >= limit:
+            break
+    return out or [source_for(doc, blocks[0])]
+
+
+def _per_sheet(doc: Document, blocks: tuple[int, ...], limit: int) -> list[Source]:
+    """One source per sheet, its cells the smallest range holding every cited block's cells."""
+    first: dict[str, int] = {}
+    ranges: dict[str, list[tuple[int, int, int, int]]] = {}
+    for i in blocks:
+        loc = doc.blocks[i].locator
+        if loc.sheet is None:
+            continue
+        first.setdefault(loc.sheet, i)
+        box = _cell_box(loc.cells)
+        if box is not None:
+            ranges.setdefault(loc.sheet, []).append(box)
+    out = []
+    for sheet, i in list(first.items())[:limit]:
+        boxes = ranges.get(sheet)
+        cells = None
+        if boxes:
+            c0, r0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+            c1, r1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+            cells = f"{_column(c0)}{r0}:{_column(c1)}{r1}"
+        out.append(source_for(doc, i, locator=Locator(sheet=sheet, cells=cells, paragraph=doc.blocks[i].locator.paragraph)))
+    return out or [source_for(doc, blocks[0])]
+
+
+_CELL = re.compile(r"^([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)$")
+
+
+def _cell_box(cells: str | None) -> tuple[int, int, int, int] | None:
+    """"B2:F40" as (2, 2, 6, 40): first column, first row, last column, last row."""
+    match = _CELL.match(cells or "")
+    if match is None:
+        return None
+    return _column_number(match.group(1)), int(match.group(2)), _column_number(match.group(3)), int(match.group(4))
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _column(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def cite(text: str, doc: Document, blocks: tuple[int, ...]) -> list[Source]:

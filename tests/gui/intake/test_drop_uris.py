@@ -132,7 +132,7 @@ def test_folder_check_stops_early(tmp_path: Path) -> None:
 
     sheets = tmp_path / "sheets"
     sheets.mkdir()
-    (sheets / "budget.xlsx").write_bytes(b"PK")
+    (sheets / "budget.numbers").write_bytes(b"PK")
     (sheets / ".hidden").mkdir()
     (sheets / ".hidden" / "notes.md").write_text("# hidden")
     deep = tmp_path / "deep" / "a" / "b"

@@ -23,7 +23,7 @@ def folder(tmp_path: Path) -> Path:
     (root / "photos").mkdir()
     (root / "report.md").write_text("# Report\n\nThe roof was repaired in May.\n", encoding="utf-8")
     (root / "notes.TXT").write_text("Call the plumber.\n", encoding="utf-8")
-    (root / "budget.xlsx").write_bytes(b"PK\x03\x04")
+    (root / "budget.numbers").write_bytes(b"PK\x03\x04")
     (root / "photos" / "roof.jpg").write_bytes(b"\xff\xd8\xff")
     (root / "minutes" / "sync.vtt").write_bytes(Path(SAMPLE_FILES[1]).read_bytes())
     return root

@@ -52,13 +52,16 @@ def arrivals(tmp_path: Path) -> dict[str, Path]:
 def test_filters_are_built_from_the_readers_list_with_the_scan_formats() -> None:
     assert extensions() == sorted(SUPPORTED_EXTENSIONS) and set(SCAN_FORMATS) <= set(extensions())
     assert name_filters() == [f"*{e}" for e in sorted(SUPPORTED_EXTENSIONS)]
-    documents, everything = open_filter().split(";;")
+    documents, *groups, everything = open_filter().split(";;")
     offered = set(documents[documents.index("(") + 1 : documents.rindex(")")].split())
     assert offered == {f"*{e}" for e in SUPPORTED_EXTENSIONS}  # every format Precis reads, PNG and TIFF too
     assert everything == "All files (*)"
+    assert "Images (*.bmp *.gif *.jpeg *.jpg *.png *.tif *.tiff *.webp)" in groups  # then each kind of file apart
+    grouped = {g for group in groups for g in group[group.index("(") + 1 : group.rindex(")")].split()}
+    assert grouped == offered
     sentence = readable_sentence()
     assert all(ext in sentence for ext in SUPPORTED_EXTENSIONS), sentence
-    assert "read by OCR (.png, .jpg, .jpeg, .tif, .tiff" in sentence
+    assert "images (.bmp, .gif, .jpeg, .jpg, .png, .tif, .tiff, .webp)" in sentence
 
 
 def test_take_in_accepts_what_precis_reads_and_says_one_thing_about_the_rest(arrivals: dict[str, Path]) -> None:

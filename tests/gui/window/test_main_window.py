@@ -125,10 +125,10 @@ def test_shortcuts_exist(window: MainWindow) -> None:
 
 # ---------------------------------------------------------------------- drag and drop
 def test_drop_queues_supported_files_and_lists_the_rest_once(window: MainWindow, samples_copy: Path, qtbot: QtBot) -> None:
-    sheet = samples_copy / "budget.xlsx"
+    sheet = samples_copy / "budget.numbers"  # Apple Numbers: not read
     sheet.write_bytes(b"PK\x03\x04 not really a workbook")
-    photo = samples_copy / "voice-memo.m4a"  # images are documents (OCR); a recording is not
-    photo.write_bytes(b"\x00\x00\x00\x20ftypM4A ")
+    photo = samples_copy / "floor-plan.dwg"  # a CAD drawing: not read
+    photo.write_bytes(b"AC1032\x00\x00\x00")
     vtt = samples_copy / "product-sync-meeting.vtt"
     eml = samples_copy / "office-move-thread.eml"
     _use_extractive(window)
@@ -140,7 +140,7 @@ def test_drop_queues_supported_files_and_lists_the_rest_once(window: MainWindow,
     assert job.paths == [str(vtt), str(eml)]
     qtbot.waitUntil(lambda: len(message_boxes(window)) == 1)
     [box] = message_boxes(window)
-    assert "budget.xlsx" in box.text() and "voice-memo.m4a" in box.text()
+    assert "budget.numbers" in box.text() and "floor-plan.dwg" in box.text()
     assert "2 files" in box.text() and "queued" in box.text()
     wait_digest(qtbot, window)
     assert sorted(d.path.name for d in window.source_view.documents) == ["office-move-thread.eml", "product-sync-meeting.vtt"]

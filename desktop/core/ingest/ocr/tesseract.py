@@ -34,6 +34,27 @@ _PACK_FOR = {
     "Arabic": "ara", "Hebrew": "heb", "Greek": "ell", "Devanagari": "hin", "Thai": "tha",
 }
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+#: Runs of letters, and the places inside one where a capital follows a small letter
+#: ("HydroJunction" is "Hydro Junction"; "GB_Curve" is "GB Curve").
+_LETTERS = re.compile(r"[^\W\d_]+")
+_CAMEL = re.compile(r"(?<=[a-zß-ÿ])(?=[A-ZÀ-Þ])")
+#: py3langid's probability above which the recognized words are a Latin-script language, and the
+#: letters needed to ask it (measured: 0.51 the lowest on Latin diagram labels the script
+#: detector misjudged, 0.22 the highest on other scripts read with the English model).
+LATIN_EVIDENCE = 0.45
+#: ... and the mean word confidence the page needs as well: letter salad from another script is
+#: sometimes "identified" as English (0.53 on a damaged copy of a Chinese scan), but Tesseract
+#: is never as sure of it (Latin labels the detector misjudged: 69 and above; other scripts read
+#: with the English model: 61 at most, usually under 50; benchmarks/ocr_scripts.py).
+LATIN_MIN_CONFIDENCE = 60.0
+_MAJOR_LATIN = frozenset({"en", "fr", "de", "es", "it", "pt", "nl"})
+#: py3langid's codes for Tesseract's Latin-script language models.
+_ISO_639_1 = {"eng": "en", "fra": "fr", "deu": "de", "spa": "es", "ita": "it", "por": "pt", "nld": "nl", "pol": "pl",
+              "ces": "cs", "slk": "sk", "slv": "sl", "hrv": "hr", "ron": "ro", "hun": "hu", "tur": "tr", "swe": "sv",
+              "dan": "da", "nor": "no", "fin": "fi", "est": "et", "lav": "lv", "lit": "lt", "cat": "ca", "eus": "eu",
+              "glg": "gl", "isl": "is", "gle": "ga", "cym": "cy", "lat": "la", "ind": "id", "msa": "ms", "vie": "vi",
+              "tgl": "tl", "swa": "sw", "afr": "af", "sqi": "sq", "mlt": "mt"}
+_LATIN_MIN_LETTERS = 20
 
 
 @dataclass(slots=True)
@@ -153,11 +174,15 @@ class Recognizer:
                     if text:
                         paragraphs.append(text)
                 for word in iterate_level(api.GetIterator(), RIL.WORD):
-                    words += 1
-                    in_dictionary += bool(word.WordIsFromDictionary())
+                    if any(c.isalnum() for c in _word_text(word, RIL.WORD)):  # not the blanks drawings give
+                        words += 1
+                        in_dictionary += bool(word.WordIsFromDictionary())
             confidence = float(api.MeanTextConf()) if paragraphs else 0.0
         result = PageText(paragraphs, confidence)
         if paragraphs and words >= 8 and (confidence < 75 or in_dictionary < 0.4 * words):
+            if ("Latin" in self._readable() and confidence >= LATIN_MIN_CONFIDENCE
+                    and reads_as_latin(paragraphs, self._latin_languages())):
+                return result
             script = self._script(image)
             if script and script not in self._readable():
                 return PageText(confidence=confidence, problem=f"script:{script}")
@@ -169,6 +194,12 @@ class Recognizer:
             readable |= {"Han", "Katakana", "Hiragana"}
         return readable
 
+    def _latin_languages(self) -> frozenset[str]:
+        """The languages recognized words may be identified as to count as Latin-script text: the
+        installed models' own and the major Western European languages (which the English model
+        reads with few errors)."""
+        return _MAJOR_LATIN | {_ISO_639_1[code] for code in self.lang.split("+") if code in _ISO_639_1}
+
     def _script(self, image: Any) -> str | None:
         """The page's writing system by Tesseract's script detector, when its model is installed."""
         if not (Path(self.folder) / "osd.traineddata").is_file():
@@ -179,6 +210,36 @@ class Recognizer:
         if not found or found.get("script_conf", 0) < 0.3:
             return None
         return str(found.get("script_name") or "") or None
+
+
+def _word_text(word: Any, level: Any) -> str:
+    try:
+        return word.GetUTF8Text(level) or ""
+    except RuntimeError:  # tesserocr's "No text returned" for an empty region
+        return ""
+
+
+def reads_as_latin(paragraphs: list[str], languages: frozenset[str]) -> bool:
+    """Whether the recognized words are a language written in the Latin script.
+
+    On a drawing (a map, a diagram, a chart) Tesseract's script detector sees a few labels among
+    lines and boxes and often names a wrong script: on the corpus's UML diagrams it said Cyrillic
+    or Arabic for crops of Latin labels. The words themselves say more: labels split at their
+    capitals ("HydroJunction" -> "hydro junction") are identified as English with probability
+    0.51-1.00 on every such crop, while Cyrillic, Greek, Hebrew and Chinese pages read with the
+    English model give letter salad that scores 0.22 at most in the accepted languages
+    (benchmarks/ocr_scripts.py).
+    Only ``languages`` count: letter salad is often "identified" as a language few people write
+    (Fulfulde, Shona), at up to 0.54 on misread Cyrillic map labels.
+    """
+    parts = [part.lower() for text in paragraphs for run in _LETTERS.findall(text)
+             for part in _CAMEL.sub(" ", run).split() if len(part) >= 3]
+    if sum(len(p) for p in parts) < _LATIN_MIN_LETTERS:
+        return False
+    from desktop.core.prompting.language import latin_script_language
+
+    found = latin_script_language(" ".join(parts))
+    return found is not None and found[0] in languages and found[1] >= LATIN_EVIDENCE
 
 
 def pack_for_script(script: str) -> str:

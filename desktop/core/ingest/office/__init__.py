@@ -1,0 +1,1 @@
+"""Readers of office files other than Word: PowerPoint, Excel, OpenDocument, RTF."""
