@@ -102,10 +102,9 @@ def test_a_folder_with_only_spiece_model_gets_the_same_vocabulary(tiny_model_dir
 def test_bfloat16_weights_are_widened_exactly(tiny_model_dir: Path, tmp_path: Path) -> None:
     """numpy has no bfloat16: such files are read from their bytes and widened to float32, which
     generates what the float32 weights generate."""
+    import torch
     from safetensors.numpy import load_file, save_file
     from safetensors.torch import save_file as save_torch
-
-    import torch
 
     src = tmp_path / "bf16"
     shutil.copytree(tiny_model_dir, src)

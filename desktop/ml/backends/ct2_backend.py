@@ -105,7 +105,6 @@ class CTranslate2Backend(Backend):
     def _ensure_converted(self, model: ModelRef, quantization: str, root: Path, should_stop: ShouldStop | None) -> Path:
         from desktop.ml.backends import jobs
         from desktop.ml.backends.child import run_in_child
-
         from desktop.ml.backends.ct2_convert import CONVERTER_VERSION
 
         adapter = str(model.adapter_path) if model.adapter_path else None

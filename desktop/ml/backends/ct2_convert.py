@@ -16,7 +16,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -191,7 +191,7 @@ class _Weights:
         self._handles: list[Any] = []
         self._where: dict[str, Any] = {}
 
-    def __enter__(self) -> _Weights:
+    def __enter__(self) -> Self:
         from safetensors import safe_open
 
         try:

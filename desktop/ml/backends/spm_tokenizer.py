@@ -28,7 +28,7 @@ def t5_tokenizer_json(model_dir: Path | str) -> str:
     from tokenizers.models import Unigram
 
     folder = Path(model_dir)
-    proto = sentencepiece_model_pb2.ModelProto()
+    proto = sentencepiece_model_pb2.ModelProto()  # type: ignore[attr-defined]  # generated protobuf module
     try:
         proto.ParseFromString((folder / "spiece.model").read_bytes())
     except Exception as exc:  # protobuf raises DecodeError; a missing file OSError
