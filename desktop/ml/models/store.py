@@ -35,6 +35,7 @@ from desktop.ml.models.adapters import (
     is_adapter_dir,
     peft_base_name,
 )
+from desktop.ml.models.arrival import model_arrived
 from desktop.ml.models.catalog import Catalog, CatalogError
 from desktop.ml.models.hf_cache import FoundModel, cached_model, find_cached_models
 from desktop.ml.models.hub_env import hub_cache_dir
@@ -295,6 +296,7 @@ class ModelStore:
             shutil.rmtree(old, ignore_errors=True)
         installed = self.get(manifest.name)
         assert installed is not None
+        model_arrived(installed)
         return installed
 
     def remove(self, name: str) -> None:
