@@ -111,7 +111,7 @@ def conversion(src: Path, runs: int, scratch: Path) -> list[dict[str, Any]]:
 
 def summarize_start(trees: dict[str, Path], stores: dict[str, Path], model: str, pdf: Path, runs: int) -> list[dict[str, Any]]:
     """RSS when the model starts loading, and seconds to the first chunk summary (cached conversion)."""
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
     for i in range(runs + 1):  # the first round converts the model for each tree: not counted
         for name, tree in trees.items():
             home = _home(stores[name], model)
@@ -120,24 +120,33 @@ def summarize_start(trees: dict[str, Path], stores: dict[str, Path], model: str,
             started = time.perf_counter()
             proc = subprocess.Popen(cmd, cwd=home, env=_env(tree, home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True)
-            first = None
+            first = cpu = None
             for line in proc.stdout:  # type: ignore[union-attr]
                 if line.startswith('{"event": "partial"'):
-                    first = time.perf_counter() - started
+                    first, cpu = time.perf_counter() - started, _cpu_seconds(proc.pid)
                     break
             proc.kill()
             err = proc.stderr.read()  # type: ignore[union-attr]
             proc.wait()
             shutil.rmtree(home, ignore_errors=True)
             rss = next((float(ln.split()[1]) for ln in err.splitlines() if ln.startswith("LOADING_RSS_MB")), None)
-            if first is None or rss is None:
+            if first is None or rss is None or cpu is None:
                 raise RuntimeError(f"{name}: no chunk summary ({err[-2000:]})")
-            log(f"{name}: first chunk summary after {first:.2f} s, {rss:.0f} MB when the model started loading")
+            log(f"{name}: first chunk summary after {first:.2f} s ({cpu:.2f} CPU-s), {rss:.0f} MB when the model "
+                "started loading")
             if i > 0:
-                results[name].append((first, rss))
+                results[name].append((first, rss, cpu))
     return [{"row": "summarize process", "what": name, "first_summary_best_s": round(min(r[0] for r in rs), 2),
              "first_summary_median_s": round(statistics.median(r[0] for r in rs), 2),
+             "cpu_s_median": round(statistics.median(r[2] for r in rs), 2),
              "rss_before_load_mb": round(statistics.median(r[1] for r in rs), 1)} for name, rs in results.items()]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a running process (its threads included): unlike wall time,
+    barely moved by other programs on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def window_start(trees: dict[str, Path], runs: int, scratch: Path) -> list[dict[str, Any]]:
