@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,3 +128,55 @@ def test_a_model_that_is_not_t5_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bert" / "config.json").write_text(json.dumps({"model_type": "bert"}))
     with pytest.raises(InvalidModel, match="is not a T5 model"):
         convert_t5(tmp_path / "bert", tmp_path / "out")
+
+
+def test_a_lora_adapter_is_merged_as_peft_merges_it(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """The numpy merge adds what peft's merge_and_unload adds, and the model converted with the
+    adapter (in a process without torch) generates what CTranslate2's converter makes of peft's
+    merged weights."""
+    import torch
+    from peft import LoraConfig, PeftModel, get_peft_model
+    from safetensors.numpy import load_file
+    from transformers import AutoModelForSeq2SeqLM
+
+    from desktop.ml.backends.lora_merge import LoraDeltas, unsupported
+
+    torch.manual_seed(1)
+    base = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)
+    config = LoraConfig(r=4, lora_alpha=16, target_modules=["q", "v", "wo"], init_lora_weights=False,
+                        task_type="SEQ_2_SEQ_LM")
+    adapter = tmp_path / "adapter"
+    get_peft_model(base, config).save_pretrained(str(adapter))
+    assert unsupported(adapter) is None
+    merged_dir = tmp_path / "merged"
+    fresh = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)
+    PeftModel.from_pretrained(fresh, str(adapter)).merge_and_unload().save_pretrained(merged_dir, safe_serialization=True)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "spiece.model"):
+        shutil.copyfile(tiny_model_dir / name, merged_dir / name)
+    base_w, merged_w = load_file(str(tiny_model_dir / "model.safetensors")), load_file(str(merged_dir / "model.safetensors"))
+    deltas = LoraDeltas(adapter)
+    changed = [n for n in base_w if not np.array_equal(base_w[n], merged_w[n])]
+    assert len(changed) == 6 * 2 + 4  # q and v of the 6 attentions (2 encoder, 2 + 2 decoder), wo of the 4 FFNs
+    for name in base_w:
+        np.testing.assert_allclose(deltas.apply(name, base_w[name]), merged_w[name], rtol=0, atol=1e-6)
+    code = (
+        "import sys\nfrom desktop.ml.backends.jobs import convert_ct2\n"
+        f"convert_ct2({str(tiny_model_dir)!r}, {str(adapter)!r}, {str(tmp_path / 'ours')!r}, 'float32')\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules)\nassert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=300)
+    _theirs(merged_dir, tmp_path / "theirs", "float32")
+    assert _generate(tmp_path / "ours", tiny_model_dir) == _generate(tmp_path / "theirs", tiny_model_dir)
+    assert _generate(tmp_path / "ours", tiny_model_dir) != _generate(_converted_base(tiny_model_dir, tmp_path), tiny_model_dir)
+
+
+def _converted_base(src: Path, tmp_path: Path) -> Path:
+    _ours(src, tmp_path / "base", "float32")
+    return tmp_path / "base"
+
+
+def test_adapters_peft_alone_can_merge_are_named(tmp_path: Path) -> None:
+    from desktop.ml.backends.lora_merge import unsupported
+
+    (tmp_path / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "use_dora": True, "r": 4}))
+    assert unsupported(tmp_path) == "it uses DoRA"

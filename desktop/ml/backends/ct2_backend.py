@@ -111,11 +111,16 @@ class CTranslate2Backend(Backend):
         key = {**source_key(model), "format": "ctranslate2", "quantization": quantization,
                "converter": f"numpy-{CONVERTER_VERSION}", **package_versions("ctranslate2")}
         if adapter is not None:
-            key.update(package_versions("peft", "torch"))
-            if not (_installed("torch") and importlib.util.find_spec("peft") is not None):
-                raise EngineError(f"Using the fine-tuned adapter {Path(adapter).name} needs the full Precis "
-                                  "(with torch and peft) to merge it into the model once; summarize with the base "
-                                  "model, or install the full version.")
+            from desktop.ml.backends.lora_merge import unsupported
+
+            why = unsupported(adapter)
+            key["merge"] = "numpy" if why is None else "peft"
+            if why is not None:
+                key.update(package_versions("peft", "torch"))
+                if not (_installed("torch") and importlib.util.find_spec("peft") is not None):
+                    raise EngineError(f"The adapter {Path(adapter).name} can only be merged into its model by the full "
+                                      f"Precis (with torch and peft), because {why}; summarize with the base model, or "
+                                      "install the full version.")
         return ensure_derived(root, folder_name(self.name, quantization, model), key, lambda tmp: run_in_child(
             jobs.convert_ct2, str(model.path), adapter, str(tmp), quantization,
             what="Converting the model for CTranslate2", should_stop=should_stop))

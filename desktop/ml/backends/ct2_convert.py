@@ -16,11 +16,14 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
 from desktop.core.errors import InvalidModel
+
+if TYPE_CHECKING:
+    from desktop.ml.backends.lora_merge import LoraDeltas
 
 #: Bumped when the conversion changes, so folders built by an older one are rebuilt.
 CONVERTER_VERSION = 1
@@ -47,12 +50,17 @@ def _torch_hidden() -> Iterator[None]:
             del sys.modules["torch"]
 
 
-def convert_t5(model_dir: Path | str, out_dir: Path | str, quantization: str = "int8") -> None:
-    """Write ``model.bin``, ``config.json`` and ``shared_vocabulary.json`` for the T5 in ``model_dir``."""
+def convert_t5(model_dir: Path | str, out_dir: Path | str, quantization: str = "int8",
+               adapter_dir: Path | str | None = None) -> None:
+    """Write ``model.bin``, ``config.json`` and ``shared_vocabulary.json`` for the T5 in ``model_dir``,
+    with a plain LoRA adapter (``lora_merge.py``) merged into its weights when one is given."""
     with _torch_hidden():
         from ctranslate2.specs import common_spec, transformer_spec
 
+    from desktop.ml.backends.lora_merge import LoraDeltas
+
     folder = Path(model_dir)
+    deltas = LoraDeltas(adapter_dir) if adapter_dir is not None else None
     config = _t5_config(folder)
     activation = _ACTIVATIONS.get(config["dense_act_fn"])
     if activation is None:
@@ -66,7 +74,7 @@ def convert_t5(model_dir: Path | str, out_dir: Path | str, quantization: str = "
         relative_attention_bias=True,
         rms_norm=True,
     )
-    with _Weights(folder) as weights:
+    with _Weights(folder, deltas) as weights:
         # T5 always embeds with its one shared matrix (transformers ties both stacks to it).
         shared = weights.get("shared.weight" if weights.has("shared.weight") else "encoder.embed_tokens.weight")
         _set_stack(spec.encoder, weights, "encoder", shared, config, is_decoder=False)
@@ -74,6 +82,8 @@ def convert_t5(model_dir: Path | str, out_dir: Path | str, quantization: str = "
         tied = config["tie_word_embeddings"]
         # transformers ties lm_head to the shared embedding when asked, whatever the file holds.
         spec.decoder.projection.weight = shared if tied or not weights.has("lm_head.weight") else weights.get("lm_head.weight")
+    if deltas is not None and deltas.unused():
+        raise InvalidModel(f"The adapter was trained on another model: {folder.name} has no {deltas.unused()[0]}.")
     if tied:
         spec.decoder.scale_outputs = config["d_model"] ** -0.5
     tokens = t5_vocabulary(folder, config["vocab_size"])
@@ -189,10 +199,11 @@ class _Weights:
     CTranslate2's own converter). Nothing is kept here either: the spec holds what it needs, and
     a matrix used twice (the shared embedding) is fetched once by the caller."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, deltas: LoraDeltas | None = None) -> None:
         from desktop.ml.models.validate import weight_files
 
         self.folder = folder
+        self.deltas = deltas
         self._where: dict[str, str] = {}
         for name in weight_files(folder):
             with self._open(name) as handle:
@@ -222,8 +233,11 @@ class _Weights:
             raise InvalidModel(f"{self.folder.name} lacks the weight {name}, so it is not a complete T5 model.")
         with self._open(file) as handle:
             if handle.get_slice(name).get_dtype() == "BF16":  # numpy has no bfloat16: widen the raw bits
-                return _bf16_as_float32(self.folder / file, name)
-            array = handle.get_tensor(name)
+                array = _bf16_as_float32(self.folder / file, name)
+            else:
+                array = handle.get_tensor(name)
+        if self.deltas is not None:
+            array = self.deltas.apply(name, array)
         return array if array.flags.writeable else array.copy()
 
 

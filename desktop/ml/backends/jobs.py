@@ -2,8 +2,9 @@
 
 Each is a module-level function of plain arguments (paths as strings) so ``spawn`` can pickle
 it. They write only into the output folder they are given: never into the model folder. The
-ONNX export and an adapter merge import torch; the CTranslate2 conversion of a plain model
-needs only numpy (``ct2_convert.py``), so it runs in the install without torch.
+ONNX export and peft's adapter merge import torch; the CTranslate2 conversion needs only numpy
+(``ct2_convert.py``, a plain LoRA adapter merged by ``lora_merge.py``), so it runs in the
+install without torch.
 """
 
 from __future__ import annotations
@@ -111,10 +112,13 @@ def export_onnx_int8(model_dir: str, adapter_dir: str | None, out_dir: str, opse
 
 
 def convert_ct2(model_dir: str, adapter_dir: str | None, out_dir: str, quantization: str) -> None:
-    """CTranslate2 conversion of a T5 folder (weights quantized on the way), with numpy only
-    unless an adapter must first be merged into the weights (peft, torch)."""
+    """CTranslate2 conversion of a T5 folder (weights quantized on the way) with numpy, a plain
+    LoRA adapter merged on the way; other adapters are merged with peft (torch) first."""
     from desktop.ml.backends.ct2_convert import convert_t5
+    from desktop.ml.backends.lora_merge import unsupported
 
+    if adapter_dir is None or unsupported(adapter_dir) is None:
+        convert_t5(model_dir, out_dir, quantization, adapter_dir)
+        return
     with tempfile.TemporaryDirectory(prefix="precis-merge-") as scratch:
-        src = _merged_or_base(model_dir, adapter_dir, Path(scratch))
-        convert_t5(src, out_dir, quantization)
+        convert_t5(_merged_or_base(model_dir, adapter_dir, Path(scratch)), out_dir, quantization)
