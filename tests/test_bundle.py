@@ -73,6 +73,7 @@ def test_bundle_starts_and_summarizes(edition: str, tmp_path: Path) -> None:
         return  # no model to fine-tune: the real tokenizer is not here
     if edition == "lean":
         _finetune_says_what_it_needs(bundle, env, tmp_path)
+        _summarizes_with_an_adapter(bundle, env, tmp_path)
     else:
         _finetunes(bundle, env, tmp_path)
 
@@ -133,6 +134,37 @@ def _finetune_says_what_it_needs(bundle: Path, env: dict[str, str], tmp_path: Pa
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "Fine-tuning needs the full version of Precis" in out.stderr
+
+
+def _summarizes_with_an_adapter(bundle: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """A LoRA adapter trained elsewhere (made here with peft) is merged with numpy in the bundle
+    without torch, and changes the summary."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForSeq2SeqLM
+
+    from desktop.ml.models.adapters import AdapterManifest
+    from desktop.ml.models.store import ModelStore
+
+    store = ModelStore(tmp_path / "home" / "data" / "models")  # PRECIS_HOME/data/models, the default store
+    tiny = store.get("tiny")
+    assert tiny is not None, "the bundle's store is not where this test looks"
+    torch.manual_seed(1)
+    config = LoraConfig(r=4, lora_alpha=16, target_modules=["q", "v", "wo"], init_lora_weights=False,
+                        task_type="SEQ_2_SEQ_LM")
+    folder = store.adapter_dir("toy")
+    get_peft_model(AutoModelForSeq2SeqLM.from_pretrained(tiny.path), config).save_pretrained(str(folder))
+    AdapterManifest("toy", "tiny", tiny.revision).write(folder)
+    sample = str(REPO / "resources" / "samples" / "office-move-thread.eml")
+    summaries = []
+    for model in ("tiny", "toy"):
+        out = subprocess.run([str(bundle / "precis-cli"), "summarize", sample, "--model", model, "--engine", "flan-t5",
+                              "--backend", "ctranslate2", "--length", "short", "--no-cache", "--format", "json",
+                              "--no-progress"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+                             check=False)
+        assert out.returncode == 0, out.stderr[-3000:]
+        summaries.append(json.loads(out.stdout)["documents"][0]["summary"])
+    assert summaries[0] != summaries[1]
 
 
 def _finetunes(bundle: Path, env: dict[str, str], tmp_path: Path) -> None:
