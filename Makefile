@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CLUSTER := $(VENV)/.cluster-installed
 
-.PHONY: setup run test test-slow fuzz-long soak-long bench screenshots bundle install-desktop clean
+.PHONY: setup run test test-slow fuzz-long soak-long bench screenshots bundle bundle-full install-desktop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ test: setup $(CLUSTER)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-slow: setup
-	$(BIN)/python -m pytest -m slow --timeout 3000  # building the bundle alone can take 10 minutes on 2 cores
+	$(BIN)/python -m pytest -m slow --timeout 3000  # building each bundle alone can take 10 minutes on 2 cores
 
 # The reliability suite's long forms (tests/reliability/README.md); `make test` runs the short ones.
 fuzz-long: setup
@@ -49,9 +49,14 @@ screenshots: setup
 		QT_QPA_PLATFORM=offscreen $(BIN)/python resources/screenshots/make_screenshots.py; \
 	fi
 
-# A one-folder PyInstaller bundle in dist/precis/ (precis and precis-cli inside).
+# One-folder PyInstaller bundles (precis and precis-cli inside; build.spec says what each holds):
+# `bundle` without torch in dist/precis/ (summarizing, OCR, downloads; no fine-tuning), and
+# `bundle-full` with torch, fine-tuning and every backend in dist/precis-full/.
 bundle: setup
-	$(BIN)/pyinstaller build.spec --noconfirm
+	PRECIS_BUNDLE=lean $(BIN)/pyinstaller build.spec --noconfirm --workpath build/lean
+
+bundle-full: setup
+	PRECIS_BUNDLE=full $(BIN)/pyinstaller build.spec --noconfirm --workpath build/full
 
 install-desktop: setup
 	$(BIN)/precis-cli install-desktop

@@ -1,4 +1,4 @@
-"""Shared test setup: headless Qt, a throw-away PRECIS_HOME, and the shared corpus."""
+"""Shared test setup: headless Qt, a throw-away PRECIS_HOME (and Hugging Face home), and the shared corpus."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def _precis_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     """Every test gets its own user-data folder, so no test sees another's store, cache or history."""
     home = tmp_path_factory.mktemp("precis-home")
     monkeypatch.setenv("PRECIS_HOME", str(home))
+    # Nor the developer's Hugging Face cache, token or mirror: Precis uses models found there.
+    monkeypatch.setenv("HF_HOME", str(home / "huggingface"))
+    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH",
+                 "HF_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

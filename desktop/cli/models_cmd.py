@@ -10,6 +10,7 @@ from typing import Any
 from desktop.cli.exits import USAGE, fail
 from desktop.core.events import Event, Progress
 from desktop.ml.models.catalog import Catalog
+from desktop.ml.models.hub_env import hub_environment
 from desktop.ml.models.manifest import human_bytes
 from desktop.ml.models.store import ModelStore
 
@@ -19,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     p.set_defaults(func=lambda args: _usage(p))
 
-    ls = msub.add_parser("list", help="the catalog, installed models and fine-tuned adapters")
+    ls = msub.add_parser("list", help="the catalog, installed models, models found in the Hugging Face cache, "
+                                      "fine-tuned adapters and the Hugging Face settings in use")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=run_list)
 
@@ -52,9 +54,13 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     out = sys.stdout
-    out.write(f"Model store: {data['store']}\n\n")
+    out.write(f"Model store: {data['store']}\n")
+    for line in hub_environment().lines():
+        out.write(f"{line}\n")
+    out.write("\n")
     for m in data["catalog"]:
-        mark = "installed" if m["installed"] else (f"partial {human_bytes(m['partial_bytes'])}" if m["partial_bytes"] else "-")
+        mark = ("installed" if m["installed"] else "found" if m["found"]
+                else f"partial {human_bytes(m['partial_bytes'])}" if m["partial_bytes"] else "-")
         default = " (default)" if m["default"] else ""
         out.write(f"  {m['name'] + default:<26} {mark:<18} {human_bytes(m['download_bytes']):>9}  "
                   f"{_params(m['parameters']):>6} params  {m['description']}\n")
@@ -62,6 +68,11 @@ def run_list(args: argparse.Namespace) -> int:
         out.write("\nImported models:\n")
         for m in data["imported"]:
             out.write(f"  {m['name']:<26} {human_bytes(m['size_bytes']):>9}  {m['revision']}\n")
+    if data["found"]:
+        out.write("\nFound on this computer (Hugging Face cache, used where they are):\n")
+        for f in data["found"]:
+            out.write(f"  {f['name']:<26} {human_bytes(f['size_bytes']):>9}  {f['hub_id']}@{f['revision'][:12]}  "
+                      f"{f['path']}\n")
     if data["adapters"]:
         out.write("\nFine-tuned adapters:\n")
         for a in data["adapters"]:
@@ -75,9 +86,12 @@ def _params(n: int) -> str:
 
 def _list_data(catalog: Catalog, store: ModelStore) -> dict[str, Any]:
     installed = {m.name: m for m in store.installed()}
+    found = store.found_models()
+    found_by_name = {f.name: f for f in found}
     rows = []
     for e in catalog:
         m = installed.get(e.name)
+        cached = found_by_name.get(e.name)
         rows.append({
             "name": e.name, "hub_id": e.hub_id, "revision": e.revision, "parameters": e.parameters,
             "download_bytes": e.download_bytes, "license": e.license, "description": e.description,
@@ -85,6 +99,7 @@ def _list_data(catalog: Catalog, store: ModelStore) -> dict[str, Any]:
             "installed_revision": m.revision if m else None,
             "partial_bytes": 0 if m else store.partial_bytes(e.name),
             "path": str(m.path) if m else None,
+            "found": str(cached.path) if cached else None,
         })
     imported = [
         {"name": m.name, "path": str(m.path), "revision": m.revision, "size_bytes": m.size_bytes, "source": m.source}
@@ -95,7 +110,13 @@ def _list_data(catalog: Catalog, store: ModelStore) -> dict[str, Any]:
          "created_at": a.created_at, "size_bytes": a.size_bytes, "metrics": a.metrics}
         for a in store.list_adapters()
     ]
-    return {"store": str(store.root), "catalog": rows, "imported": imported, "adapters": adapters}
+    found_rows = [
+        {"name": f.name, "hub_id": f.hub_id, "revision": f.revision, "path": str(f.path), "size_bytes": f.size_bytes,
+         "parameters": f.parameters, "refs": list(f.refs), "catalog_name": f.catalog_name}
+        for f in found
+    ]
+    return {"store": str(store.root), "hub": hub_environment().as_dict(), "catalog": rows, "imported": imported,
+            "found": found_rows, "adapters": adapters}
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -108,6 +129,11 @@ def run_download(args: argparse.Namespace) -> int:
     store = ModelStore(catalog=catalog)
     if store.is_installed(entry.name):
         print(f"{entry.name} is already installed.", file=sys.stderr)
+        return 0
+    found = store.find_cached(entry.name)
+    if found is not None:
+        print(f"{entry.name} is already on this computer ({found.hub_id}@{found.revision[:12]} in the Hugging Face "
+              f"cache, {found.path}); Precis uses it there, so nothing is downloaded.", file=sys.stderr)
         return 0
     bar = _ProgressBar()
     try:

@@ -1,14 +1,16 @@
 """CTranslate2 backend: the fast, small CPU engine (int8 or float32; CUDA when CTranslate2 sees a GPU).
 
-The conversion imports torch and transformers, so it runs once in a spawned child and is cached
-in a derived folder; loading and generating then need only ``ctranslate2`` and ``tokenizers``.
-That keeps the whole process near 700 MB at flan-t5-base shape instead of ~1 GB: importing
-torch alone would add ~300 MB. A test asserts that torch is never imported here.
+The conversion reads the safetensors weights with numpy (``ct2_convert.py``; torch only to merge
+a LoRA adapter first) and runs once in a spawned child, cached in a derived folder; loading and
+generating then need only ``ctranslate2`` and ``tokenizers``. That keeps the whole process near
+700 MB at flan-t5-base shape instead of ~1 GB (importing torch alone would add ~300 MB), and lets
+the install without torch summarize. Tests assert that torch is never imported here.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib.util
 import logging
 import time
 from collections import deque
@@ -20,6 +22,7 @@ from desktop.core.errors import Cancelled, EngineError
 from desktop.ml.backends.base import Backend, BackendInfo, GenerationSettings, ModelRef, OnResult, ShouldStop
 from desktop.ml.backends.batching import DEFAULT_TOKEN_BUDGET, plan_batches, process_rss_mb, resolve_threads
 from desktop.ml.backends.derived import default_root, ensure_derived, folder_name, package_versions, source_key
+from desktop.ml.backends.installed import _installed
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +105,22 @@ class CTranslate2Backend(Backend):
     def _ensure_converted(self, model: ModelRef, quantization: str, root: Path, should_stop: ShouldStop | None) -> Path:
         from desktop.ml.backends import jobs
         from desktop.ml.backends.child import run_in_child
+        from desktop.ml.backends.ct2_convert import CONVERTER_VERSION
 
         adapter = str(model.adapter_path) if model.adapter_path else None
         key = {**source_key(model), "format": "ctranslate2", "quantization": quantization,
-               **package_versions("ctranslate2", "transformers", "torch")}
+               "converter": f"numpy-{CONVERTER_VERSION}", **package_versions("ctranslate2")}
+        if adapter is not None:
+            from desktop.ml.backends.lora_merge import unsupported
+
+            why = unsupported(adapter)
+            key["merge"] = "numpy" if why is None else "peft"
+            if why is not None:
+                key.update(package_versions("peft", "torch"))
+                if not (_installed("torch") and importlib.util.find_spec("peft") is not None):
+                    raise EngineError(f"The adapter {Path(adapter).name} can only be merged into its model by the full "
+                                      f"Precis (with torch and peft), because {why}; summarize with the base model, or "
+                                      "install the full version.")
         return ensure_derived(root, folder_name(self.name, quantization, model), key, lambda tmp: run_in_child(
             jobs.convert_ct2, str(model.path), adapter, str(tmp), quantization,
             what="Converting the model for CTranslate2", should_stop=should_stop))

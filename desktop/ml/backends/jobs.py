@@ -1,7 +1,10 @@
-"""The heavy one-off jobs that run in a spawned child (see ``child.py``): they import torch.
+"""The heavy one-off jobs that run in a spawned child (see ``child.py``): conversions and exports.
 
 Each is a module-level function of plain arguments (paths as strings) so ``spawn`` can pickle
-it. They write only into the output folder they are given: never into the model folder.
+it. They write only into the output folder they are given: never into the model folder. The
+ONNX export and peft's adapter merge import torch; the CTranslate2 conversion needs only numpy
+(``ct2_convert.py``, a plain LoRA adapter merged by ``lora_merge.py``), so it runs in the
+install without torch.
 """
 
 from __future__ import annotations
@@ -26,31 +29,6 @@ def check_adapter(adapter_dir: str | Path) -> None:
     if not (folder / "adapter_model.safetensors").is_file():
         raise InvalidModel(f"The adapter in {folder.name} has no adapter_model.safetensors; "
                            "only safetensors weights are loaded.")
-
-
-def write_tokenizer_json(model_dir: str, target: str) -> None:
-    """Convert ``spiece.model`` to ``tokenizer.json`` with transformers' own T5 conversion.
-
-    FLAN-T5's tokenizer_config.json (as transformers 4.54 saves it) says ``"add_prefix_space":
-    null``, and 4.57's converter reads that as "never prepend ▁": "Hello" then encodes as ▁ +
-    Hello (566, 7126) instead of ▁Hello (8774), ids the model never saw in training. SentencePiece
-    itself always prepends, so unless the folder says otherwise the conversion is told so."""
-    import json
-
-    from transformers import T5TokenizerFast
-
-    from desktop.core.atomic import atomic_open
-
-    kwargs: dict[str, bool] = {}
-    try:
-        config = json.loads((Path(model_dir) / "tokenizer_config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        config = {}
-    if config.get("add_prefix_space") is None:
-        kwargs["add_prefix_space"] = True
-    tok = T5TokenizerFast.from_pretrained(model_dir, local_files_only=True, **kwargs)
-    with atomic_open(target, "w", encoding="utf-8") as fh:
-        fh.write(tok.backend_tokenizer.to_str())
 
 
 def merge_adapter(base_dir: str, adapter_dir: str, out_dir: str) -> None:
@@ -134,10 +112,13 @@ def export_onnx_int8(model_dir: str, adapter_dir: str | None, out_dir: str, opse
 
 
 def convert_ct2(model_dir: str, adapter_dir: str | None, out_dir: str, quantization: str) -> None:
-    """CTranslate2 conversion of a transformers T5 folder (weights quantized on the way)."""
-    from ctranslate2.converters import TransformersConverter
+    """CTranslate2 conversion of a T5 folder (weights quantized on the way) with numpy, a plain
+    LoRA adapter merged on the way; other adapters are merged with peft (torch) first."""
+    from desktop.ml.backends.ct2_convert import convert_t5
+    from desktop.ml.backends.lora_merge import unsupported
 
+    if adapter_dir is None or unsupported(adapter_dir) is None:
+        convert_t5(model_dir, out_dir, quantization, adapter_dir)
+        return
     with tempfile.TemporaryDirectory(prefix="precis-merge-") as scratch:
-        src = _merged_or_base(model_dir, adapter_dir, Path(scratch))
-        converter = TransformersConverter(src, low_cpu_mem_usage=True, trust_remote_code=False)
-        converter.convert(out_dir, quantization=quantization, force=True)
+        convert_t5(_merged_or_base(model_dir, adapter_dir, Path(scratch)), out_dir, quantization)

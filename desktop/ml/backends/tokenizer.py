@@ -4,8 +4,8 @@ The chunker counts tokens for every block and the CTranslate2 backend encodes ev
 both must stay cheap and must not pull torch into the process (``transformers``' tokenizer
 classes import torch, about 300 MB). ``tokenizer.json`` is exactly what ``T5TokenizerFast``
 wraps, so the ids are the same. A folder with only ``spiece.model`` gets its ``tokenizer.json``
-built once by ``T5TokenizerFast`` in a spawned child process, into a cache folder: the model
-folder is never written to.
+built once (``spm_tokenizer.py``, transformers' recipe without transformers) into a cache
+folder: the model folder is never written to.
 """
 
 from __future__ import annotations
@@ -162,11 +162,11 @@ def converted_tokenizer_file(model_dir: Path, cache_dir: Path | str | None) -> P
         h.update(config.read_bytes())
     target = Path(cache_dir) / f"t5-{h.hexdigest()[:16]}" / TOKENIZER_FILE
     if not target.is_file():
-        from desktop.ml.backends.child import run_in_child
-        from desktop.ml.backends.jobs import write_tokenizer_json
+        from desktop.core.atomic import atomic_write_text
+        from desktop.ml.backends.spm_tokenizer import t5_tokenizer_json
 
         target.parent.mkdir(parents=True, exist_ok=True)
-        run_in_child(write_tokenizer_json, str(model_dir), str(target), what="Preparing the tokenizer")
+        atomic_write_text(target, t5_tokenizer_json(model_dir))
     return target
 
 

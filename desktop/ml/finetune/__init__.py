@@ -7,8 +7,11 @@ No Qt and no torch at import time. The GUI panel and ``precis-cli finetune`` use
 - ``run_finetune(FinetuneRequest, on_event=, cancel=, pause=) -> FinetuneResult``: the whole run
   in this process; ``FinetuneProcess`` / ``finetune_main`` run it in a spawned child.
 - ``keep_result(result, store, name)`` / ``discard_result(result)``: the user's choice.
+- ``available()``: None, or the sentence saying what fine-tuning needs where it cannot run (the
+  install without torch).
 """
 
+from desktop.ml.finetune.availability import available
 from desktop.ml.finetune.card import EvaluationCard, Sample
 from desktop.ml.finetune.control import PauseToken, TrainingControl
 from desktop.ml.finetune.pairs_io import PairRecord, append_saved_pair, read_pairs, saved_pairs_file
@@ -30,6 +33,7 @@ __all__ = [
     "Sample",
     "TrainingControl",
     "append_saved_pair",
+    "available",
     "discard_result",
     "keep_result",
     "preset",

@@ -74,6 +74,11 @@ def run_finetune(request: FinetuneRequest, *, on_event: EventCallback = ignore_e
                  pause: PauseToken | None = None) -> FinetuneResult:
     """Train, evaluate and stage the result; a write the disk refuses (full, read-only, a file-size
     limit) ends the run with one sentence, and what was written before it stays usable."""
+    from desktop.ml.finetune.availability import available
+
+    lacking = available()
+    if lacking is not None:  # the install without torch
+        raise FinetuneError(lacking)
     try:
         return _run_finetune(request, on_event=on_event, cancel=cancel, pause=pause)
     except OSError as exc:

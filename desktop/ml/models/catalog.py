@@ -33,6 +33,15 @@ class CatalogEntry:
     backends: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: fine-tuning methods that fit ordinary hardware for this size ("lora", "full").
     finetune: tuple[str, ...] = ()
+    #: Patterns of the repo's top-level files to download; empty means a T5 model's (config,
+    #: tokenizer, safetensors weights; ``manifest.MODEL_FILES``).
+    files: tuple[str, ...] = ()
+    #: (file, sha256) pairs the download must match; files not named here are checked against
+    #: the checksums the Hub lists for the pinned revision.
+    checksums: tuple[tuple[str, str], ...] = ()
+
+    def checksum(self, filename: str) -> str | None:
+        return dict(self.checksums).get(filename)
 
     def supports(self, backend: str, quantization: str | None = None) -> bool:
         quants = self.backends.get(backend)
@@ -136,6 +145,13 @@ def _entry(raw: Any, where: str) -> CatalogEntry:
     finetune = raw.get("finetune", [])
     if not isinstance(finetune, list) or not all(isinstance(f, str) for f in finetune):
         raise CatalogError(f"{where} has a \"finetune\" that is not a list of method names.")
+    files = raw.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) and f and "/" not in f for f in files):
+        raise CatalogError(f"{where} has \"files\" that is not a list of file name patterns.")
+    checksums = raw.get("checksums", {})
+    if not isinstance(checksums, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and len(v) == 64 for k, v in checksums.items()):
+        raise CatalogError(f"{where} has \"checksums\" that is not an object of file name to sha256.")
     return CatalogEntry(
         name=name,
         hub_id=raw["hub_id"],
@@ -146,4 +162,6 @@ def _entry(raw: Any, where: str) -> CatalogEntry:
         description=raw["description"],
         backends=parsed,
         finetune=tuple(finetune),
+        files=tuple(files),
+        checksums=tuple(sorted(checksums.items())),
     )

@@ -1,54 +1,53 @@
-"""Download a catalog model from the Hugging Face Hub: resumable, verified, cancellable.
+"""Download a catalog model through huggingface_hub: pinned, verified, resumable, cancellable.
 
-We talk to the Hub's HTTP API directly rather than through huggingface_hub so we own progress
-(bytes and ETA as events), resume (HTTP Range on our own ``.part`` files), cancel (checked every
-chunk) and the file filter (safetensors only). The approach follows buzz's ``model_loader.py``;
-the HTTP calls themselves are in ``hub_api``.
+huggingface_hub does the talking (file list, redirects, Range resume of ``.incomplete`` files,
+the Xet backend, ``HF_ENDPOINT`` mirrors, ``HF_TOKEN``); Precis adds what it promises on top:
+only the files a model needs (safetensors, never pickles), every file checked against the
+checksum the Hub lists for the pinned revision (or the catalog's own), progress with speed and
+ETA, Cancel within a second (``hub_transfer.py``), and a model installed only once all of it is
+there. Nothing here is specific to FLAN-T5: a catalog entry says which files it wants
+(``CatalogEntry.files``) and ``check`` says what makes them a model.
 """
 
 from __future__ import annotations
 
+import collections
 import errno
+import fnmatch
 import hashlib
-import http.client
 import json
-import os
 import shutil
+import threading
 import time
-import urllib.error
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from desktop.core.errors import Cancelled, DownloadError, HubUnreachable, InvalidModel
+from desktop.core.errors import Cancelled, DownloadError, HubUnreachable, PrecisError
 from desktop.core.events import EventCallback, Progress, ignore_events
 from desktop.ml.models.catalog import CatalogEntry
-from desktop.ml.models.hub_api import (
-    NETWORK_ERRORS,
-    RemoteFile,
-    content_range_start,
-    file_url,
-    http_error,
-    hub_endpoint,
-    list_model_files,
-    offline_mode,
-    open_url,
-    unreachable,
-)
-from desktop.ml.models.manifest import ModelManifest, human_bytes, sha256_file
+from desktop.ml.models.hub_env import HubEnvironment, hub_environment, hub_token
+from desktop.ml.models.manifest import ModelManifest, human_bytes, is_model_file
 from desktop.ml.models.store import InstalledModel, ModelStore
 from desktop.ml.models.validate import validate_model_dir
 
-TIMEOUT_S = 30.0
-CHUNK = 64 * 1024
-#: Tries per file for dropped connections; each one resumes where the last stopped.
+STATE_FILE = "precis-download.json"
+STATE_SCHEMA = 2
+#: huggingface_hub's bookkeeping inside a ``local_dir`` download (metadata, ``.incomplete`` files).
+HF_DIR = ".cache"
+#: Tries of one file after a dropped connection; only tries that brought no new bytes count.
 ATTEMPTS = 3
 EVENT_INTERVAL_S = 0.1
-STATE_FILE = "precis-download.json"
+SPEED_WINDOW_S = 5.0
 
 
-class _Transient(Exception):
-    """A dropped or refused connection: worth another try with Range."""
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    name: str
+    size: int
+    sha256: str | None  # LFS files
+    blob_id: str | None  # git blob sha1, for small files stored in git itself
 
 
 def download(
@@ -58,45 +57,141 @@ def download(
     on_progress: EventCallback = ignore_events,
     should_stop: Callable[[], bool] | None = None,
     endpoint: str | None = None,
-    timeout: float = TIMEOUT_S,
+    check: Callable[[Path], Any] = validate_model_dir,
 ) -> InstalledModel:
     """Fetch ``entry`` into ``store`` and install it; an installed model is returned as it is.
 
-    Raises HubUnreachable (network), DownloadError (checksum, disk, refused), Cancelled (files
-    fetched so far stay in ``.partial`` and the next call resumes from them).
+    ``endpoint`` overrides ``HF_ENDPOINT``; ``check`` validates the finished folder (a T5 model by
+    default). Raises HubUnreachable (network, offline mode), DownloadError (refused, damaged,
+    disk), Cancelled (what arrived stays in ``.partial`` and the next call resumes from it).
     """
     existing = store.get(entry.name)
     if existing is not None:
         return existing
-    if offline_mode():
-        raise HubUnreachable(f"Precis cannot download {entry.name} because offline mode is on (HF_HUB_OFFLINE); turn it off to download.")
-    return _Downloader(entry, store, on_progress, should_stop or (lambda: False), hub_endpoint(endpoint), timeout).run()
+    env = hub_environment()
+    if env.offline:
+        raise HubUnreachable(f"Precis cannot download {entry.name} because offline mode is on ({env.offline_from}); "
+                             "turn it off to download.")
+    return _Downloader(entry, store, env, endpoint or env.endpoint, on_progress, should_stop or (lambda: False),
+                       check).run()
 
 
 class _Downloader:
-    def __init__(self, entry: CatalogEntry, store: ModelStore, on_progress: EventCallback,
-                 should_stop: Callable[[], bool], endpoint: str, timeout: float) -> None:
-        self.entry, self.store, self.emit, self.should_stop = entry, store, on_progress, should_stop
-        self.endpoint, self.timeout = endpoint, timeout
+    def __init__(self, entry: CatalogEntry, store: ModelStore, env: HubEnvironment, endpoint: str,
+                 on_progress: EventCallback, should_stop: Callable[[], bool], check: Callable[[Path], Any]) -> None:
+        self.entry, self.store, self.env, self.endpoint = entry, store, env, endpoint.rstrip("/")
+        self.emit, self.should_stop, self.check = on_progress, should_stop, check
+        # False, not None: huggingface_hub would otherwise look for a token where it looked at import.
+        self.token: str | bool = hub_token()[0] or False
         self.work = store.partial_dir(entry.name)
-        self.done = self.total = self.started_at = 0
-        self.t0 = self.last_event = 0.0
+        self.files: list[RemoteFile] = []
+        self.total = 0
+        self.stage = "starting"
+        self._samples: collections.deque[tuple[float, int]] = collections.deque()
+        self._last_event = 0.0
+        self._lock = threading.Lock()
 
     # ----- the whole model -----------------------------------------------------------
     def run(self) -> InstalledModel:
-        files = list_model_files(self.entry, self.endpoint, self.timeout)
-        self._prepare_work_dir()
-        self.total = sum(f.size for f in files)
-        self.done = self.started_at = sum(self._present_bytes(f) for f in files)
-        self._check_free_space(self.total - self.done)
-        self.t0 = time.monotonic()
-        entries: dict[str, dict[str, Any]] = {}
-        for f in files:
-            entries[f.name] = {"size": f.size, "sha256": self._fetch_verified(f)}
-        self._event("installing", force=True)
+        from desktop.ml.models.hub_transfer import watched
+
         try:
-            validate_model_dir(self.work)
-        except InvalidModel:
+            self.files = self._list_files()
+            verified = self._prepare_work_dir()
+            self.total = sum(f.size for f in self.files)
+            self._check_free_space(self.total - self._present())
+            entries: dict[str, dict[str, Any]] = {}
+            with watched(self.should_stop, lambda: self._event(self.stage)):
+                for f in self.files:
+                    entries[f.name] = {"size": f.size, "sha256": self._fetch_verified(f, verified)}
+        except (Cancelled, PrecisError):
+            raise
+        except Exception as exc:  # huggingface_hub's and requests' errors become one sentence
+            raise self._error(exc) from exc
+        return self._install(entries)
+
+    def _list_files(self) -> list[RemoteFile]:
+        """The files of the pinned revision this entry wants, with the Hub's sizes and checksums."""
+        from huggingface_hub import HfApi
+
+        from desktop.ml.models.hub_transfer import install_session
+
+        install_session()
+        info = HfApi(endpoint=self.endpoint, token=self.token).model_info(
+            self.entry.hub_id, revision=self.entry.revision, files_metadata=True)
+        files = []
+        for sibling in info.siblings or []:
+            if not self._wanted(sibling.rfilename):
+                continue
+            lfs = sibling.lfs
+            size = lfs.size if lfs is not None else sibling.size
+            if not isinstance(size, int) or size < 0:
+                raise DownloadError(f"The Hugging Face Hub did not say how large {sibling.rfilename} of {self.entry.name} "
+                                    "is; try again later.")
+            files.append(RemoteFile(sibling.rfilename, size, lfs.sha256 if lfs is not None else None, sibling.blob_id))
+        if not self.entry.files and not any(f.name.endswith(".safetensors") for f in files):
+            raise DownloadError(
+                f"{self.entry.hub_id} offers no safetensors weights (only formats such as PyTorch pickle files, which "
+                "can run code when loaded), so Precis will not download it.")
+        if not files:
+            raise DownloadError(f"{self.entry.hub_id} has none of the files Precis needs for {self.entry.name}.")
+        return sorted(files, key=lambda f: f.size)  # small files first: a bad listing fails fast
+
+    def _wanted(self, name: str) -> bool:
+        if self.entry.files:
+            return "/" not in name and any(fnmatch.fnmatchcase(name, p) for p in self.entry.files)
+        return is_model_file(name)
+
+    def _prepare_work_dir(self) -> dict[str, str]:
+        """Keep what an earlier try fetched only if it was for the same repo and revision; return
+        the files it already verified (name -> sha256)."""
+        want = {"schema": STATE_SCHEMA, "hub_id": self.entry.hub_id, "revision": self.entry.revision}
+        try:
+            state = self._read_state()
+            if self.work.is_dir() and {k: state.get(k) for k in want} != want:
+                shutil.rmtree(self.work)
+                state = {}
+            self.work.mkdir(parents=True, exist_ok=True)
+            old = state.get("verified")
+            verified: dict[str, str] = dict(old) if isinstance(old, dict) else {}
+            self._write_state({**want, "verified": verified})
+        except OSError as exc:
+            raise self._disk_error(exc) from exc
+        return verified
+
+    def _read_state(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.work / STATE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        from desktop.core.atomic import atomic_write_text
+
+        atomic_write_text(self.work / STATE_FILE, json.dumps(state, sort_keys=True))
+
+    def _present(self) -> int:
+        """Bytes of this model on disk: finished files plus the part being downloaded (HTTP or Xet)."""
+        done = sum((self.work / f.name).stat().st_size for f in self.files if (self.work / f.name).is_file())
+        partial = self.work / HF_DIR / "huggingface" / "download"
+        if partial.is_dir():
+            done += sum(p.stat().st_size for p in partial.glob("*.incomplete") if p.is_file())
+        return done
+
+    def _check_free_space(self, needed: int) -> None:
+        free = shutil.disk_usage(self.work).free
+        if free < needed + 16 * 1024 * 1024:
+            raise DownloadError(
+                f"There is not enough free disk space to download {self.entry.name}: it needs {human_bytes(needed)} "
+                f"and only {human_bytes(free)} is free; free some space or move the model store in Settings.")
+
+    def _install(self, entries: dict[str, dict[str, Any]]) -> InstalledModel:
+        self._event("installing", force=True)
+        shutil.rmtree(self.work / HF_DIR, ignore_errors=True)
+        try:
+            self.check(self.work)
+        except PrecisError:
             shutil.rmtree(self.work, ignore_errors=True)
             raise
         (self.work / STATE_FILE).unlink(missing_ok=True)
@@ -106,61 +201,57 @@ class _Downloader:
         except OSError as exc:
             raise self._disk_error(exc) from exc
 
-    def _prepare_work_dir(self) -> None:
-        """Keep earlier partial files only if they belong to the same repo and revision."""
-        state = {"hub_id": self.entry.hub_id, "revision": self.entry.revision}
-        try:
-            if self.work.is_dir():
-                try:
-                    old = json.loads((self.work / STATE_FILE).read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    old = None
-                if old != state:
-                    shutil.rmtree(self.work)
-            self.work.mkdir(parents=True, exist_ok=True)
-            (self.work / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
-        except OSError as exc:
-            raise self._disk_error(exc) from exc
-
-    def _present_bytes(self, f: RemoteFile) -> int:
-        final, part = self.work / f.name, self.work / (f.name + ".part")
-        if final.is_file():
-            return final.stat().st_size
-        return min(part.stat().st_size, f.size) if part.is_file() else 0
-
-    def _check_free_space(self, needed: int) -> None:
-        free = shutil.disk_usage(self.work).free
-        if free < needed + 16 * 1024 * 1024:
-            raise DownloadError(
-                f"There is not enough free disk space to download {self.entry.name}: it needs {human_bytes(needed)} "
-                f"and only {human_bytes(free)} is free; free some space or move the model store in Settings."
-            )
-
     # ----- one file --------------------------------------------------------------------
-    def _fetch_verified(self, f: RemoteFile) -> str:
-        """Download (or resume) one file, verify it, move it into place; return its sha256."""
-        final, part = self.work / f.name, self.work / (f.name + ".part")
-        if final.is_file() and final.stat().st_size == f.size:
-            return f.sha256 or sha256_file(final, self.should_stop)  # verified before its rename
-        for _attempt in (1, 2):
-            self._event(f"downloading {f.name}", force=True)
-            self._stream(f, part)
+    def _fetch_verified(self, f: RemoteFile, verified: dict[str, str]) -> str:
+        """Download (or resume) one file through huggingface_hub and check it; return its sha256."""
+        path = self.work / f.name
+        if f.name in verified and path.is_file() and path.stat().st_size == f.size:
+            return verified[f.name]
+        for attempt in (1, 2):
+            self._fetch(f, force=attempt > 1)
             self._event(f"verifying {f.name}", force=True)
-            sha256 = self._verify(f, part)
+            sha256 = self._verify(f, path)
             if sha256 is not None:
-                try:
-                    os.replace(part, final)
-                except OSError as exc:
-                    raise self._disk_error(exc) from exc
+                verified[f.name] = sha256
+                self._write_state({"schema": STATE_SCHEMA, "hub_id": self.entry.hub_id,
+                                   "revision": self.entry.revision, "verified": verified})
                 return sha256
-            part.unlink(missing_ok=True)
-            self.done -= f.size
-        raise DownloadError(
-            f"The file {f.name} of {self.entry.name} arrived damaged twice (its checksum did not match); "
-            "try the download again later."
-        )
+            path.unlink(missing_ok=True)
+        raise DownloadError(f"The file {f.name} of {self.entry.name} arrived damaged twice (its checksum did not "
+                            "match); try the download again later.")
+
+    def _fetch(self, f: RemoteFile, *, force: bool) -> None:
+        """hf_hub_download into the work folder, retried (resuming) while a dropped connection
+        still brings new bytes."""
+        import requests
+        from huggingface_hub import hf_hub_download
+
+        self.stage = f"downloading {f.name}"
+        self._event(self.stage, force=True)
+        failures = 0
+        while True:
+            before = self._present()
+            try:
+                hf_hub_download(self.entry.hub_id, f.name, revision=self.entry.revision, local_dir=self.work,
+                                cache_dir=self.env.cache_dir, endpoint=self.endpoint, token=self.token,
+                                force_download=force)
+                return
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                failures = 0 if self._present() > before else failures + 1
+                if failures >= ATTEMPTS:
+                    raise HubUnreachable(_unreachable(self.entry)) from exc
+                force = False  # resume what arrived
+                self._pause(0.5 * max(failures, 1))
+            except OSError as exc:
+                if "Consistency check failed" not in str(exc):
+                    raise
+                failures += 1  # the file ended early: resume it
+                if failures >= ATTEMPTS:
+                    raise DownloadError(f"{f.name} of {self.entry.name} kept arriving incomplete; try again later.") from exc
 
     def _verify(self, f: RemoteFile, path: Path) -> str | None:
+        """The file's sha256 if it matches the catalog's checksum, else the Hub's (sha256 for large
+        files, the git blob sha1 for small ones); None if it does not."""
         sha256, sha1 = hashlib.sha256(), hashlib.sha1(b"blob %d\0" % f.size)
         with open(path, "rb") as fh:
             while block := fh.read(1 << 20):
@@ -168,98 +259,16 @@ class _Downloader:
                     raise Cancelled()
                 sha256.update(block)
                 sha1.update(block)
-        if f.sha256 is not None and sha256.hexdigest() != f.sha256:
-            return None
-        if f.sha256 is None and f.blob_id is not None and sha1.hexdigest() != f.blob_id:
-            return None
-        return sha256.hexdigest()
-
-    def _stream(self, f: RemoteFile, part: Path) -> None:
-        """Leave ``part`` holding all ``f.size`` bytes, resuming through dropped connections.
-
-        Only tries that brought no new bytes count towards giving up, so a flaky link that keeps
-        dropping still finishes a large file."""
-        failures = 0
-        while True:
-            offset = part.stat().st_size if part.is_file() else 0
-            if offset > f.size:  # not ours to trust: start over
-                self._discard(part, offset)
-                offset = 0
-            if offset == f.size:
-                return
-            try:
-                self._request_into(f, part, offset)
-            except _Transient as exc:
-                progressed = part.is_file() and part.stat().st_size > offset
-                failures = 0 if progressed else failures + 1
-                if failures >= ATTEMPTS:
-                    raise unreachable(self.entry) from exc
-                self._sleep(0.5 * max(failures, 1))
-
-    def _request_into(self, f: RemoteFile, part: Path, offset: int) -> None:
-        if self.should_stop():
-            raise Cancelled()
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
-        try:
-            resp = open_url(file_url(self.endpoint, self.entry, f.name), self.timeout, headers)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 416 and offset:  # our .part does not fit the file: start over
-                self._discard(part, offset)
-                raise _Transient("range not satisfiable") from exc
-            if exc.code == 429 or exc.code >= 500:
-                raise _Transient(f"HTTP {exc.code}") from exc
-            raise http_error(self.entry, exc, f.name) from exc
-        except NETWORK_ERRORS as exc:
-            raise _Transient(str(exc)) from exc
-        with resp:
-            if resp.status == 206 and offset:
-                start = content_range_start(resp.headers.get("Content-Range"))
-                if start != offset:
-                    self._discard(part, offset)
-                    raise _Transient(f"server resumed at {start}, not {offset}")
-                mode = "ab"
-            elif resp.status == 200:
-                if offset:  # the server ignored Range and sends the whole file
-                    self._discard(part, offset)
-                mode = "wb"
-            else:
-                raise DownloadError(f"The Hugging Face Hub answered {resp.status} for {f.name}; try again later.")
-            try:
-                with open(part, mode) as fh:  # a full disk may only show when close() flushes
-                    self._copy_body(resp, fh, f)
-            except OSError as exc:
-                raise self._disk_error(exc) from exc
-        size = part.stat().st_size
-        if size > f.size:
-            self._discard(part, size)
-            raise DownloadError(f"The Hugging Face Hub sent more of {f.name} than its listed size; try again later.")
-        if size < f.size:
-            raise _Transient("the connection closed before the end of the file")
-
-    def _copy_body(self, resp: http.client.HTTPResponse, fh: IO[bytes], f: RemoteFile) -> None:
-        stage = f"downloading {f.name}"
-        while True:
-            if self.should_stop():
-                self._event(stage, force=True)
-                raise Cancelled()
-            try:
-                # read1 returns whatever has arrived, so should_stop is seen between packets
-                # rather than after a full buffer on a slow link.
-                block = resp.read1(CHUNK)
-            except (OSError, http.client.HTTPException) as exc:
-                raise _Transient(str(exc)) from exc
-            if not block:
-                return
-            fh.write(block)
-            self.done += len(block)
-            self._event(stage)
+        digest = sha256.hexdigest()
+        expected = self.entry.checksum(f.name) or f.sha256
+        if expected is not None:
+            return digest if digest == expected else None
+        if f.blob_id is not None:
+            return digest if sha1.hexdigest() == f.blob_id else None
+        return None  # nothing to check it against: not trusted
 
     # ----- helpers ---------------------------------------------------------------------
-    def _discard(self, part: Path, present: int) -> None:
-        part.unlink(missing_ok=True)
-        self.done -= present
-
-    def _sleep(self, seconds: float) -> None:
+    def _pause(self, seconds: float) -> None:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             if self.should_stop():
@@ -267,20 +276,71 @@ class _Downloader:
             time.sleep(0.05)
 
     def _event(self, stage: str, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self.last_event < EVENT_INTERVAL_S:
-            return
-        self.last_event = now
-        fetched, elapsed = self.done - self.started_at, now - self.t0
-        eta = (self.total - self.done) * elapsed / fetched if fetched > 0 and elapsed > 0 else None
-        self.emit(Progress(stage, self.done, self.total, eta))
+        """Progress with speed (over the last few seconds) in the stage text, and the ETA."""
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._last_event < EVENT_INTERVAL_S:
+                return
+            self._last_event = now
+            done = self._present() if self.files else 0
+            self._samples.append((now, done))
+            while len(self._samples) > 2 and now - self._samples[0][0] > SPEED_WINDOW_S:
+                self._samples.popleft()
+            t0, d0 = self._samples[0]
+            rate = (done - d0) / (now - t0) if now > t0 and done > d0 else 0.0
+            eta = (self.total - done) / rate if rate > 0 else None
+            text = f"{stage} ({human_bytes(rate)}/s)" if stage.startswith("downloading") and rate > 0 else stage
+            self.emit(Progress(text, done, self.total, eta))
+
+    def _error(self, exc: Exception) -> PrecisError:
+        import requests
+
+        # requests' and huggingface_hub's errors are OSErrors too; the rest are the disk's.
+        if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException):
+            return self._disk_error(exc)
+        return hub_error(self.entry, exc, self.endpoint)
 
     def _disk_error(self, exc: OSError) -> DownloadError:
         where = self.store.root
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-            return DownloadError(f"The disk holding {where} is full, so {self.entry.name} could not be saved; free some space and download again to resume.")
+            return DownloadError(f"The disk holding {where} is full, so {self.entry.name} could not be saved; free some "
+                                 "space and download again to resume.")
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            return DownloadError(f"Precis may not write to the model store {where} (read-only or no permission); choose another folder in Settings.")
+            return DownloadError(f"Precis may not write to the model store {where} (read-only or no permission); "
+                                 "choose another folder in Settings.")
         return DownloadError(f"{self.entry.name} could not be saved in {where} ({exc.strerror or exc}).")
 
 
+def _unreachable(entry: CatalogEntry) -> str:
+    return (f"Precis could not reach the Hugging Face Hub to download {entry.name}; check your internet connection. "
+            "You can still summarize with the built-in extractive engine.")
+
+
+def hub_error(entry: CatalogEntry, exc: Exception, endpoint: str) -> PrecisError:
+    """One sentence for what huggingface_hub or the network raised."""
+    import requests
+    from huggingface_hub import errors
+
+    if isinstance(exc, errors.OfflineModeIsEnabled):
+        return HubUnreachable(f"Precis cannot download {entry.name} because offline mode is on (HF_HUB_OFFLINE); "
+                              "turn it off to download.")
+    if isinstance(exc, errors.LocalEntryNotFoundError | requests.ConnectionError | requests.Timeout):
+        return HubUnreachable(_unreachable(entry))
+    if isinstance(exc, errors.GatedRepoError):
+        return DownloadError(f"{entry.hub_id} is gated: accept its terms on the Hugging Face Hub, then set HF_TOKEN "
+                             "(or run `huggingface-cli login`) and download again.")
+    if isinstance(exc, errors.RepositoryNotFoundError):
+        status = exc.response.status_code if exc.response is not None else 404
+        return DownloadError(f"The Hugging Face Hub refused access to {entry.hub_id} (HTTP {status}); it may be private "
+                             "or gated (set HF_TOKEN), or the mirror may not have it.")
+    if isinstance(exc, errors.RevisionNotFoundError | errors.EntryNotFoundError):
+        return DownloadError(f"The Hugging Face Hub has no {entry.hub_id} at revision {entry.revision[:12]} (HTTP 404).")
+    if isinstance(exc, errors.HfHubHTTPError):
+        status = exc.response.status_code if exc.response is not None else 0
+        if status == 429 or status >= 500:
+            return HubUnreachable(f"The Hugging Face Hub is having trouble (HTTP {status}) sending {entry.name}; try "
+                                  "again later.")
+        return DownloadError(f"The Hugging Face Hub refused {entry.name} (HTTP {status}); try again later.")
+    if isinstance(exc, errors.FileMetadataError):
+        return DownloadError(f"{endpoint} does not answer like the Hugging Face Hub ({exc}); check HF_ENDPOINT.")
+    return DownloadError(f"Downloading {entry.name} failed ({type(exc).__name__}: {exc}).")

@@ -170,3 +170,33 @@ Summarize this meeting excerpt. Note decisions and action items with owners.
 The report describes the results of the survey, the methods used and the recommendations made.
 Please reply by the end of the week if you cannot attend the meeting on the fifth of June.
 """
+
+
+#: Files the Hub keeps in LFS (large files): their cache blobs are named by sha256, the others by
+#: their git blob sha1, as huggingface_hub names them after the ETag the Hub sends.
+LFS_SUFFIXES = (".safetensors", ".bin", ".model", ".h5", ".msgpack")
+
+
+def place_in_hf_cache(src: Path | str, cache_dir: Path | str, hub_id: str, revision: str, ref: str = "main") -> Path:
+    """Lay ``src``'s files out in a Hugging Face cache as huggingface_hub does after a download:
+    ``models--owner--name/blobs/<etag>``, ``snapshots/<revision>/<file>`` linking to the blob,
+    ``refs/<ref>`` holding the revision. Returns the snapshot folder."""
+    import hashlib
+
+    repo = Path(cache_dir) / ("models--" + "--".join(hub_id.split("/")))
+    blobs, snapshot = repo / "blobs", repo / "snapshots" / revision
+    blobs.mkdir(parents=True, exist_ok=True)
+    snapshot.mkdir(parents=True, exist_ok=True)
+    for path in sorted(Path(src).iterdir()):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        etag = (hashlib.sha256(data).hexdigest() if path.name.endswith(LFS_SUFFIXES)
+                else hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest())
+        (blobs / etag).write_bytes(data)
+        link = snapshot / path.name
+        link.unlink(missing_ok=True)
+        link.symlink_to(Path("..") / ".." / "blobs" / etag)
+    (repo / "refs").mkdir(exist_ok=True)
+    (repo / "refs" / ref).write_text(revision)
+    return snapshot

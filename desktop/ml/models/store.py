@@ -1,4 +1,5 @@
-"""The local model store: installed models, downloads in progress, derived files and adapters.
+"""The local model store: installed models, downloads in progress, derived files and adapters;
+and the models found in the Hugging Face cache, used where they are (``hf_cache.py``).
 
 Layout under ``root``::
 
@@ -34,7 +35,10 @@ from desktop.ml.models.adapters import (
     is_adapter_dir,
     peft_base_name,
 )
+from desktop.ml.models.arrival import model_arrived
 from desktop.ml.models.catalog import Catalog, CatalogError
+from desktop.ml.models.hf_cache import FoundModel, cached_model, find_cached_models
+from desktop.ml.models.hub_env import hub_cache_dir
 from desktop.ml.models.importer import content_revision, copy_model_files
 from desktop.ml.models.manifest import (
     ModelManifest,
@@ -46,6 +50,7 @@ from desktop.ml.models.manifest import (
 from desktop.ml.models.validate import validate_model_dir
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 RESERVED = frozenset({"derived", "adapters"})
 REF_FILE = "precis-ref.json"
 
@@ -113,11 +118,29 @@ class ModelStore:
         return self.get(name) is not None
 
     def partial_bytes(self, name: str) -> int:
-        """Bytes already fetched by an unfinished download (0 when there is none)."""
+        """Bytes already fetched by an unfinished download (0 when there is none), the part of a
+        file still arriving (huggingface_hub's ``.incomplete``, in a hidden folder) included."""
         folder = self.root / ".partial" / name
         if not _NAME.match(name) or not folder.is_dir():
             return 0
-        return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.name.endswith((".json", ".lock")))
+
+    # ----- models found in the Hugging Face cache ------------------------------------------
+    def found_models(self) -> list[FoundModel]:
+        """Usable T5 models in the Hugging Face cache ("found on this computer"), by hub id."""
+        catalog = self.catalog()
+        return find_cached_models(hub_cache_dir()[0], {e.hub_id: e.name for e in catalog} if catalog else {})
+
+    def find_cached(self, name: str) -> FoundModel | None:
+        """``name`` (a catalog name, or a hub id such as google/flan-t5-base) in the Hugging Face cache."""
+        catalog = self.catalog()
+        entry = catalog.get(name) if catalog else None
+        if entry is None and not _HUB_ID.match(name):
+            return None
+        hub_id = entry.hub_id if entry else name
+        if entry is None and catalog is not None:
+            entry = next((e for e in catalog if e.hub_id == hub_id), None)
+        return cached_model(hub_cache_dir()[0], hub_id, entry.name if entry else None)
 
     def _describe(self, path: Path) -> InstalledModel:
         manifest = ModelManifest.read(path)
@@ -146,6 +169,9 @@ class ModelStore:
         if _NAME.match(text) and (self.adapter_dir(text) / "precis-adapter.json").is_file():
             return self._resolve_adapter(self.adapter_dir(text))
         path = Path(text).expanduser()
+        found = None if path.is_dir() else self.find_cached(text)
+        if found is not None:  # used where it is, no copy
+            return ModelRef(found.name, found.path, found.revision)
         if path.is_dir():
             if is_adapter_dir(path):
                 return self._resolve_adapter(path)
@@ -178,6 +204,9 @@ class ModelStore:
         model = self.get(name)
         if model is not None:
             return ModelRef(model.name, model.path, model.revision)
+        found = self.find_cached(name)
+        if found is not None:
+            return ModelRef(found.name, found.path, found.revision)
         path = Path(name).expanduser()
         if not path.is_absolute() or not path.is_dir() or is_adapter_dir(path):
             return None
@@ -206,6 +235,7 @@ class ModelStore:
                 f"`precis-cli models download {name}` (about {human_bytes(entry.download_bytes)})."
             )
         names = [m.name for m in self.installed()] + [a.name for a in self.list_adapters()]
+        names += [f"{f.name} (in the Hugging Face cache)" for f in self.found_models() if f.name not in names]
         have = f"installed: {', '.join(names)}" if names else "none is installed yet"
         example = catalog.default_name if catalog else "flan-t5-base"
         return (
@@ -271,6 +301,7 @@ class ModelStore:
             shutil.rmtree(old, ignore_errors=True)
         installed = self.get(manifest.name)
         assert installed is not None
+        model_arrived(installed)
         return installed
 
     def remove(self, name: str) -> None:

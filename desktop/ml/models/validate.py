@@ -67,8 +67,8 @@ def validate_model_dir(path: Path | str) -> ModelInfo:
             f"{folder.name} is a {wrong[0]}, but Precis needs a T5 model with its text-generating head "
             "(T5ForConditionalGeneration)."
         )
-    weight_files = _weight_files(folder)
-    parameters, has_decoder = _count_parameters(folder, weight_files)
+    weights = weight_files(folder)
+    parameters, has_decoder = _count_parameters(folder, weights)
     if not has_decoder:
         raise InvalidModel(f"{folder.name} holds only a T5 encoder; Precis needs the full encoder-decoder model.")
     tokenizers = tuple(n for n in TOKENIZER_FILES if (folder / n).is_file())
@@ -84,8 +84,8 @@ def validate_model_dir(path: Path | str) -> ModelInfo:
         num_decoder_layers=_int(config.get("num_decoder_layers", config.get("num_layers"))),
         vocab_size=_int(config.get("vocab_size")),
         tokenizer_files=tokenizers,
-        weight_files=weight_files,
-        weight_bytes=sum((folder / w).stat().st_size for w in weight_files),
+        weight_files=weights,
+        weight_bytes=sum((folder / w).stat().st_size for w in weights),
     )
 
 
@@ -102,7 +102,7 @@ def _read_config(folder: Path) -> dict[str, Any]:
     return data
 
 
-def _weight_files(folder: Path) -> tuple[str, ...]:
+def weight_files(folder: Path) -> tuple[str, ...]:
     index = folder / INDEX_FILE
     if index.is_file():
         try:
