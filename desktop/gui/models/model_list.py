@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from desktop.gui.common.theme import support_colours
 from desktop.gui.models.self_check_text import self_check_text
 from desktop.ml.models.catalog import Catalog, CatalogEntry
 from desktop.ml.models.manifest import ModelManifest, human_bytes
@@ -93,7 +94,7 @@ class ModelList(QTreeWidget):
             entry.name + default, format_parameters(entry.parameters), human_bytes(entry.download_bytes),
             self.status_text(entry.name, model, entry), check, entry.description,
         ])
-        item.setToolTip(SELF_CHECK, tip)
+        self._colour_check(item, tip)
         return item
 
     def _imported_item(self, model: Any) -> QTreeWidgetItem:
@@ -102,7 +103,7 @@ class ModelList(QTreeWidget):
         item = self._item(IMPORTED, model.name, [
             model.name, "", human_bytes(model.size_bytes), self.status_text(model.name, model), check, f"{origin} model",
         ])
-        item.setToolTip(SELF_CHECK, tip)
+        self._colour_check(item, tip)
         return item
 
     def _adapter_item(self, adapter: Any) -> QTreeWidgetItem:
@@ -110,6 +111,14 @@ class ModelList(QTreeWidget):
             adapter.name, "", human_bytes(adapter.size_bytes), f"adapter on {adapter.base_model}", "",
             f"fine-tuned {adapter.created_at[:10]}" if adapter.created_at else "fine-tuned adapter",
         ])
+
+    def _colour_check(self, item: QTreeWidgetItem, tip: str) -> None:
+        """The self-check's tooltip, and its text in the theme's checked green or flagged amber."""
+        item.setToolTip(SELF_CHECK, tip)
+        checked, flagged, _ = support_colours(self.palette())
+        mark = item.text(SELF_CHECK)[:1]
+        if mark in ("✓", "⚠"):
+            item.setForeground(SELF_CHECK, checked if mark == "✓" else flagged)
 
     @staticmethod
     def _self_check(model: Any) -> tuple[str, str]:

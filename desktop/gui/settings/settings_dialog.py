@@ -36,7 +36,7 @@ UNSUPPORTED_CHOICES = (
     ("flag", "Keep them, marked ⚠", "A point its source does not support stays in the digest, marked ⚠ with the reason."),
     ("drop", "Leave them out", "A point its source does not support is left out; the digest's header says how many."),
     ("retry", "Write them again once",
-     "The model writes a flagged point once more from its passage and keeps it if the check passes; else it stays flagged."),
+     "With a model, a flagged point is written once more from its passage and kept if it passes; else it stays flagged."),
 )
 
 
