@@ -151,8 +151,9 @@ def _mark_overview(doc: QTextDocument, digest: Digest, checked: QColor, flagged:
     if first is None:
         return
     block = doc.begin()
-    while block.isValid() and (block.textList() is not None or not first.search(block.text())):
-        block = block.next()  # the overview is the first paragraph (not a list item) that holds its sentences
+    while block.isValid() and (block.textList() is not None or block.blockFormat().headingLevel() > 0
+                               or not first.search(block.text())):
+        block = block.next()  # the overview is the first paragraph (not a list item or heading) that holds them
     if not block.isValid():
         return
     text, at, found = block.text(), 0, []
