@@ -120,7 +120,7 @@ def _scanned_page_shot(app, window, save) -> None:  # type: ignore[no-untyped-de
     window.resize(*SIZE)
 
 
-def _checked_points_shot(app, window, save, theme: str) -> None:  # type: ignore[no-untyped-def]
+def _checked_points_shot(app, window, save) -> None:  # type: ignore[no-untyped-def]
     """6. Checked points: a meeting's digest whose last action item says "Thursday the 19th" where
     Tom said "Wednesday the 18th". The points are written the way a model might write them and
     checked by the real check stage (tests/gui/_checked.py); the digest is reopened from History
@@ -140,7 +140,7 @@ def _checked_points_shot(app, window, save, theme: str) -> None:  # type: ignore
     flagged = [h for h in window.digest_view.citation_hrefs() if h.startswith("cite:action_items/1/")]
     window.digest_view.activate_link(flagged[0])
     _settle(app, 0.6)
-    save(window, "checked-points.png" if theme == "light" else f"checked-points-{theme}.png")
+    save(window, "checked-points.png")
     window.resize(*SIZE)
 
 
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.only == "checked-points":
-            _checked_points_shot(app, window, save, args.theme)
+            _checked_points_shot(app, window, save)
             return 0
         # 1. The queue mid-job: three jobs queued, the first one streaming its partial summaries.
         samples = REPO / "resources" / "samples"
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         _scanned_page_shot(app, window, save)
 
         # 5. Checked points: a flagged point's citation opened in the source view.
-        _checked_points_shot(app, window, save, args.theme)
+        _checked_points_shot(app, window, save)
 
         # 6. The fine-tune panel: a tiny model training, then its evaluation card.
         _finetune_shots(app, window, save)
