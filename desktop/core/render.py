@@ -151,7 +151,8 @@ def format_day(iso: str) -> str:
 
 def to_markdown(digest: Digest, *, links: bool = False) -> str:
     if digest.layout:  # shaped by a template: its sections, order and titles
-        return layout_markdown(digest, links, _point_line, _documents_block)
+        return layout_markdown(digest, links, _point_line, _documents_block, header=support_header(digest),
+                               overview_notes=flagged_overview(digest))
     lines: list[str] = [f"# {digest.title or 'Digest'}", ""]
     if digest.query:
         lines += [f"*Question:* {digest.query}", ""]

@@ -5,17 +5,22 @@ from __future__ import annotations
 from desktop.core.digest import Digest, Point
 
 
-def layout_markdown(digest: Digest, links: bool, point_line, documents_block) -> str:  # type: ignore[no-untyped-def]
+def layout_markdown(digest: Digest, links: bool, point_line, documents_block, *,  # type: ignore[no-untyped-def]
+                    header: str = "", overview_notes: list[str] | None = None) -> str:
     """``point_line(point, section, index, links)`` and ``documents_block(digest)`` are render.py's
-    own, so a templated digest's lines and citations look like any other's."""
+    own, so a templated digest's lines and citations look like any other's; ``header`` (the check's
+    counts) and ``overview_notes`` (its flagged overview sentences) too."""
     lines: list[str] = [f"# {digest.title or 'Digest'}", ""]
     if digest.query:
         lines += [f"*Question:* {digest.query}", ""]
+    if header:
+        lines += [f"*{header}*", ""]
     for entry in digest.layout:
         sid, title = entry.get("id", ""), entry.get("title", "")
         if sid == "overview":
             if digest.overview:
                 lines += [f"## {title}", "", digest.overview, ""]
+                lines += [f"> {n}" for n in overview_notes or []] + ([""] if overview_notes else [])
         elif sid == "documents":
             block = documents_block(digest)
             if block:

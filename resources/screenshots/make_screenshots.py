@@ -1,7 +1,7 @@
 """Screenshots of the real window for the README: the main window with a digest, the model
 manager, the queue in the middle of a job, a scanned page's recognized text with its picture,
-and the fine-tune panel (mid-training and with its evaluation card). Run by ``make screenshots``
-under Xvfb:
+checked points (a flagged point's citation opened), and the fine-tune panel (mid-training and
+with its evaluation card). Run by ``make screenshots`` under Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
 
@@ -120,6 +120,30 @@ def _scanned_page_shot(app, window, save) -> None:  # type: ignore[no-untyped-de
     window.resize(*SIZE)
 
 
+def _checked_points_shot(app, window, save) -> None:  # type: ignore[no-untyped-def]
+    """6. Checked points: a meeting's digest whose last action item says "Thursday the 19th" where
+    Tom said "Wednesday the 18th". The points are written the way a model might write them and
+    checked by the real check stage (tests/gui/_checked.py); the digest is reopened from History
+    and the flagged point's citation clicked: the source view shows Tom's sentence, his
+    "Wednesday" and "18th" marked."""
+    from desktop.core.render import to_markdown
+    from tests.gui._checked import VTT, meeting_digest
+
+    digest, _doc = meeting_digest()
+    window.tree.set_root(REPO / "resources" / "samples")
+    entry = window.history.add(digest, [VTT], to_markdown(digest, links=True))
+    window.resize(1400, 820)
+    window.history_view.refresh()
+    window.side_tabs.setCurrentWidget(window.history_view)
+    window.digest_actions.open_history_entry(entry.id)
+    _wait(app, lambda: window.digest_view.digest is not None and not window.source_view.loading)
+    flagged = [h for h in window.digest_view.citation_hrefs() if h.startswith("cite:action_items/1/")]
+    window.digest_view.activate_link(flagged[0])
+    _settle(app, 0.6)
+    save(window, "checked-points.png")
+    window.resize(*SIZE)
+
+
 def _ended(window, job_id: str) -> bool:  # type: ignore[no-untyped-def]
     job = window.queue.job(job_id)
     return job is not None and job.ended
@@ -129,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the PNGs (default: beside this script)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    parser.add_argument("--only", choices=("checked-points",), help="take only this shot")
     args = parser.parse_args(argv)
 
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -157,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         written.append(path)
 
     try:
+        if args.only == "checked-points":
+            _checked_points_shot(app, window, save)
+            return 0
         # 1. The queue mid-job: three jobs queued, the first one streaming its partial summaries.
         samples = REPO / "resources" / "samples"
         files = [str(p) for p in sorted(samples.iterdir()) if p.is_file()]
@@ -205,14 +233,17 @@ def main(argv: list[str] | None = None) -> int:
         # 4. A scanned page's text and its picture, at a 1400-pixel-wide window.
         _scanned_page_shot(app, window, save)
 
-        # 5. The fine-tune panel: a tiny model training, then its evaluation card.
+        # 5. Checked points: a flagged point's citation opened in the source view.
+        _checked_points_shot(app, window, save)
+
+        # 6. The fine-tune panel: a tiny model training, then its evaluation card.
         _finetune_shots(app, window, save)
     finally:
         window.close()
         queue.shutdown()
         shutil.rmtree(home, ignore_errors=True)
-    for path in written:
-        print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+        for path in written:
+            print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     return 0
 
 

@@ -18,7 +18,7 @@ REPORT = resource("samples") / "quarterly-energy-report.md"
 REASON = "the source says 18 percent, not 25 percent"
 
 
-def _checked_digest() -> Digest:
+def _checked_digest(overview: str = "Electricity use fell by 18 percent.") -> Digest:
     doc = read_document(REPORT)
     blocks = tuple(range(len(doc.blocks)))
     stage = CheckStage()
@@ -26,7 +26,7 @@ def _checked_digest() -> Digest:
              "The contractor, Brightline Electrical, finished the work two weeks ahead of schedule."]
     points = [stage.add(Point(t, cite(t, doc, blocks)), doc, blocks) for t in texts]
     stage.finish_window()
-    digest = Digest("Quarterly Energy Report", "Electricity use fell by 18 percent.", points=points)
+    digest = Digest("Quarterly Energy Report", overview, points=points)
     stage.finish(digest)
     return digest
 
@@ -66,3 +66,17 @@ def test_an_unchecked_digest_renders_as_before() -> None:
     md = to_markdown(digest)
     assert "✓" not in md and "⚠" not in md and "checked" not in md
     assert "support" not in digest.to_dict() and "support" not in digest.points[0].to_dict()
+
+
+def test_a_templated_digest_carries_the_header_and_the_flagged_overview_too() -> None:
+    """A template's sections are rendered apart (core/render_layout.py): the count line and the
+    flagged overview sentence's note are there as in the standard digest (the app's header too)."""
+    digest = _checked_digest("Electricity use fell by 25 percent. The contractor finished two weeks early.")
+    digest.layout = [{"id": "overview", "title": "Summary"}, {"id": "points", "title": "Key points"}]
+    digest.template = "brief@1#test"
+    md = to_markdown(digest)
+    assert "*Points checked with their sources (facts): 2 of 4 supported, 2 flagged.*" in md.split("## Summary")[0]
+    summary = md.split("## Summary")[1].split("## Key points")[0]
+    assert f"> ⚠ “Electricity use fell by 25 percent.”: not supported by its source: {REASON}." in summary
+    assert f"⚠ Not supported by its source: {REASON}." in md.split("## Key points")[1]
+

@@ -30,3 +30,22 @@ def test_consecutive_slides_of_one_file_merge_like_pages() -> None:
     assert [label for _, label in citation_labels(apart)] == ["deck.pptx, slide 2", "slide 7"]
     chapters = [Source("/d/b.epub", Locator(chapter=1), "b.epub"), Source("/d/b.epub", Locator(chapter=2), "b.epub")]
     assert [label for _, label in citation_labels(chapters)] == ["b.epub, chapter 1", "chapter 2"]
+
+
+def test_a_citation_locates_the_blocks_it_names() -> None:
+    """The one rule (``Locator.locates``) the source view and the check stage share."""
+    assert Locator(page=3).locates(Locator(page=3)) and not Locator(page=3).locates(Locator(page=4))
+    assert Locator(start=9.5, end=20.0).locates(Locator(start=10.0, end=12.0))
+    assert not Locator(start=9.5, end=20.0).locates(Locator(start=30.0))
+    assert not Locator().locates(Locator(paragraph=2))
+    # A narrowed citation (sentence 2 of the block) still locates its block.
+    assert Locator(message=1, sentence=2, sentence_end=3).locates(Locator(message=1, sender="Maria"))
+
+
+def test_sentence_spans_find_each_counted_sentence_in_the_text() -> None:
+    from desktop.core.prompting.sentences import sentence_spans, split_sentences
+
+    text = "Crates arrive on Monday.\r\n\r\n- Every team packs its own desks   by Thursday.\nIT  disconnects at 15:00."
+    spans = sentence_spans(text)
+    assert len(spans) == len(split_sentences(text)) == 3
+    assert [" ".join(text[a:b].split()) for a, b in spans] == split_sentences(text)

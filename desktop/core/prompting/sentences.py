@@ -26,6 +26,24 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     return out
 
 
+def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
+    """Where each sentence of ``split_sentences(text)`` lies in ``text`` itself, as (start, end)
+    offsets: the same count and order, so a citation's ``Locator.sentence`` k is span k-1. The
+    sentences are whitespace-normalised copies, so each is found word by word from where the
+    previous one ended; one that is not found (never seen) gets an empty span there."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for sentence in split_sentences(text, language):
+        pattern = r"\s+".join(re.escape(word) for word in sentence.split())
+        found = re.compile(pattern).search(text, pos)
+        if found is None:
+            spans.append((pos, pos))
+            continue
+        spans.append((found.start(), found.end()))
+        pos = found.end()
+    return spans
+
+
 def split_words(text: str, max_tokens: int, count: TokenCount) -> list[str]:
     """Split an over-long sentence at word boundaries into pieces of at most ``max_tokens``.
 

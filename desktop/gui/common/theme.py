@@ -98,3 +98,15 @@ def style_sheet(effective: str) -> str:
     except OSError as exc:
         log.warning("style sheet %s missing: %s", path, exc)
         return ""
+
+
+#: A checked point's mark and a flagged point's (its ⚠, its reason), per theme: the palette's own
+#: green and amber, readable on its base colour; and the background of the source's words for a
+#: fact a flagged point got wrong (orange: apart from the search's yellow and the citation's blue).
+_SUPPORT = {"light": ("#1a7f37", "#9a6700", "#ffc680"), "dark": ("#3fb950", "#d29922", "#7a3d00")}
+
+
+def support_colours(palette: QPalette) -> tuple[QColor, QColor, QColor]:
+    """(checked, flagged, mismatched words) colours for ``palette`` (light or dark by its base colour)."""
+    dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+    return tuple(QColor(c) for c in _SUPPORT["dark" if dark else "light"])  # type: ignore[return-value]

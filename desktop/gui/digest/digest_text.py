@@ -1,12 +1,15 @@
-"""Digest text as the views show it: citation links made plain or removed, label chips, and
-the one-line description under the title. Plain functions without Qt, so history, export and
-the fine-tune pairs share them with the digest view."""
+"""Digest text as the views show it: citation links made plain or removed, label chips, the
+check's verdict in words (a point's tooltip, the header's chip), and the one-line description
+under the title. Plain functions without Qt, so history, export and the fine-tune pairs share
+them with the digest view."""
 
 from __future__ import annotations
 
 import re
 
 from desktop.core.digest import Digest
+from desktop.core.render import CHECKED_MARK, FLAGGED_MARK
+from desktop.core.support import Support, SupportCounts
 
 _CITES = re.compile(r" — ((?:\[[^\]]+\]\(cite:[^)]+\)(?:; )?)+)")
 _LINK = re.compile(r"\[([^\]]+)\]\(cite:[^)]+\)")
@@ -51,3 +54,27 @@ def describe(digest: Digest) -> str:
     if docs:
         parts.append(f"{docs} document{'s' if docs != 1 else ''}")
     return " · ".join(p for p in parts if p)
+
+
+def support_tip(support: Support) -> str:
+    """A point's verdict in a sentence or two, for its tooltip."""
+    if support.flagged:
+        marked = any(p.source_words for p in support.problems)
+        return (f"{FLAGGED_MARK} Not supported by its source: {support.reason()}. Click its citation to read the passage"
+                + (", with the source's own words marked." if marked else "."))
+    tip = f"{CHECKED_MARK} Checked: its numbers, dates, names and any “not” are in the passage it cites."
+    if support.entailment is not None:
+        tip += f" The model reads it there too ({support.entailment:.0%} “yes, it follows”)."
+    if support.regenerated:
+        tip += " Written once more: its first version was not supported."
+    return tip
+
+
+def support_chip(counts: SupportCounts | None) -> str:
+    """The header's chip: "✓ 17 checked", or "⚠ 2 of 17 flagged"; "" for a digest not checked."""
+    if counts is None:
+        return ""
+    total = counts.checked + counts.flagged
+    if counts.flagged:
+        return f"{FLAGGED_MARK} {counts.flagged} of {total} flagged"
+    return f"{CHECKED_MARK} {total} checked" + (f", {counts.dropped} left out" if counts.dropped else "")

@@ -1,12 +1,13 @@
-"""The digest view: the digest rendered from Markdown with citation links, partial summaries
-streaming in while a job runs, and an Edit mode whose result can be saved as a training pair."""
+"""The digest view: the digest rendered from Markdown with citation links and each point's
+verdict (checked ✓ or flagged ⚠ with the reason, ``checked_marks``), partial summaries streaming
+in while a job runs, and an Edit mode whose result can be saved as a training pair."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QFontDatabase, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,9 +23,11 @@ from desktop.core.digest import Digest, Source
 from desktop.core.document import Document
 from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
+from desktop.core.support import Support, SupportCounts
 from desktop.gui.common.durations import time_left
 from desktop.gui.common.elided_label import ElidedLabel
-from desktop.gui.digest.digest_text import chip_texts, describe, plain_citations, without_citations
+from desktop.gui.digest.checked_marks import point_at, style_digest
+from desktop.gui.digest.digest_text import chip_texts, describe, plain_citations, support_chip, without_citations
 from desktop.gui.digest.preview_text import preview_markdown
 from desktop.ml.finetune.pairs_io import append_saved_pair
 
@@ -33,15 +36,17 @@ WELCOME = """# Welcome to Precis
 Drop PDFs, Word files, emails or meeting transcripts anywhere on this window, or pick files in
 the tree on the left and press **Summarize** (Ctrl+Enter).
 
-Every point in a digest links to the passage it came from: click a citation to read it in the
-source view.
+Every point in a digest links to the passage it came from, and is checked against it: ✓ when
+its numbers, dates and names are there, ⚠ with the reason when not. Click a citation to read the
+passage in the source view.
 """
 
 
 class DigestView(QWidget):
     """Shows one digest (or the job making it) and turns citation clicks into ``citation_activated``."""
 
-    citation_activated = Signal(object)  # Source
+    #: a citation was clicked: its Source, and the citing point's verdict (Support, or None)
+    citation_activated = Signal(object, object)
     #: the user finished editing; the new Markdown
     edited = Signal(str)
     pair_saved = Signal(str)
@@ -225,7 +230,7 @@ class DigestView(QWidget):
         self.job_id = job_id
         self._leave_editor()
         self._render()
-        self._set_chips(digest.labels())
+        self._set_chips(digest.labels(), digest.support)
         self.status_label.setText(describe(digest))
         self._update_buttons()
 
@@ -246,29 +251,12 @@ class DigestView(QWidget):
         bar.setValue(keep)
 
     def _style_document(self) -> None:
-        """Citations smaller and in the link colour, without underlines, so points read first."""
-        doc = self.browser.document()
-        link = self.palette().color(QPalette.ColorRole.Link)
-        base = self.browser.font().pointSizeF()
-        cursor = QTextCursor(doc)
-        block = doc.begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                frag = it.fragment()
-                fmt = frag.charFormat()
-                if fmt.isAnchor() and fmt.anchorHref().startswith("cite:"):
-                    cursor.setPosition(frag.position())
-                    cursor.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
-                    new = QTextCharFormat()
-                    new.setForeground(link)
-                    new.setFontUnderline(False)
-                    new.setFontPointSize(base * 0.88)
-                    cursor.mergeCharFormat(new)
-                it += 1
-            block = block.next()
+        """Citations small in the link colour, each point's verdict marked (``checked_marks``)."""
+        preview = self._preview[0] if self._digest is None and self._preview is not None else None
+        style_digest(self.browser.document(), self._digest or preview, self.palette(), self.browser.font().pointSizeF(),
+                     overview=preview is None)
 
-    def _set_chips(self, labels: dict[str, str]) -> None:
+    def _set_chips(self, labels: dict[str, str], support: SupportCounts | None = None) -> None:
         while self.chips.count():
             item = self.chips.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -282,6 +270,13 @@ class DigestView(QWidget):
             chip.setProperty("label_kind", key)
             chip.setToolTip({"type": "Document type", "urgency": "Urgency", "asks_reader": "It asks something of you"}.get(key, key))
             self.chips.addWidget(chip)
+        if text := support_chip(support):
+            assert support is not None
+            chip = QLabel(text)
+            chip.setObjectName("chip")
+            chip.setProperty("label_kind", "flagged" if support.flagged else "checked")
+            chip.setToolTip(support.header())
+            self.chips.addWidget(chip)
 
     def chip_texts(self) -> list[str]:
         out = []
@@ -294,22 +289,23 @@ class DigestView(QWidget):
 
     # ------------------------------------------------------------------ citations
     def source_for(self, href: str) -> Source | None:
+        cited = self._cited(href)
+        return cited[0] if cited is not None else None
+
+    def _cited(self, href: str) -> tuple[Source, Support | None] | None:
+        """The source a citation link names and its point's verdict (a section's point or an overview sentence)."""
         parsed = parse_cite_href(href)
         digest = self._digest or (self._preview[0] if self._preview is not None else None)
-        if parsed is None or digest is None:
+        point = point_at(digest, parsed[0], parsed[1]) if parsed is not None and digest is not None else None
+        if point is None or not 0 <= parsed[2] < len(point.sources):  # type: ignore[index]
             return None
-        section, point, source = parsed
-        points = getattr(digest, section, None) if section in Digest.SECTIONS else None
-        try:
-            return points[point].sources[source] if points is not None else None
-        except IndexError:
-            return None
+        return point.sources[parsed[2]], point.support  # type: ignore[index]
 
     def activate_link(self, href: str) -> bool:
-        source = self.source_for(href)
-        if source is None:
+        cited = self._cited(href)
+        if cited is None:
             return False
-        self.citation_activated.emit(source)
+        self.citation_activated.emit(*cited)
         return True
 
     def _on_anchor(self, url: QUrl) -> None:

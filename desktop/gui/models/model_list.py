@@ -1,5 +1,5 @@
-"""The model manager's list: the catalog with sizes and status, imported models, and fine-tuned
-adapters, in groups; which row is selected."""
+"""The model manager's list: the catalog with sizes and status, imported models with their
+self-check (``self_check_text``), and fine-tuned adapters, in groups; which row is selected."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from desktop.gui.common.theme import support_colours
+from desktop.gui.models.self_check_text import self_check_text
 from desktop.ml.models.catalog import Catalog, CatalogEntry
-from desktop.ml.models.manifest import human_bytes
+from desktop.ml.models.manifest import ModelManifest, human_bytes
 from desktop.ml.models.store import ModelStore
 from desktop.ml.worker import built_versions
 
@@ -17,7 +19,8 @@ CATALOG, IMPORTED, ADAPTER = "catalog", "imported", "adapter"
 _KIND = Qt.ItemDataRole.UserRole
 _NAME = Qt.ItemDataRole.UserRole + 1
 ROW_HEIGHT = 26
-COLUMNS = ("Model", "Parameters", "Download", "Status", "Description")
+COLUMNS = ("Model", "Parameters", "Download", "Status", "Self-check", "Description")
+SELF_CHECK = COLUMNS.index("Self-check")
 
 
 def format_parameters(n: int) -> str:
@@ -86,22 +89,44 @@ class ModelList(QTreeWidget):
 
     def _catalog_item(self, entry: CatalogEntry, model: Any) -> QTreeWidgetItem:
         default = " (default)" if self.catalog is not None and entry.name == self.catalog.default_name else ""
-        return self._item(CATALOG, entry.name, [
+        check, tip = self._self_check(model)
+        item = self._item(CATALOG, entry.name, [
             entry.name + default, format_parameters(entry.parameters), human_bytes(entry.download_bytes),
-            self.status_text(entry.name, model, entry), entry.description,
+            self.status_text(entry.name, model, entry), check, entry.description,
         ])
+        self._colour_check(item, tip)
+        return item
 
     def _imported_item(self, model: Any) -> QTreeWidgetItem:
         origin = "imported" if model.source == "import" else model.source
-        return self._item(IMPORTED, model.name, [
-            model.name, "", human_bytes(model.size_bytes), self.status_text(model.name, model), f"{origin} model",
+        check, tip = self._self_check(model)
+        item = self._item(IMPORTED, model.name, [
+            model.name, "", human_bytes(model.size_bytes), self.status_text(model.name, model), check, f"{origin} model",
         ])
+        self._colour_check(item, tip)
+        return item
 
     def _adapter_item(self, adapter: Any) -> QTreeWidgetItem:
         return self._item(ADAPTER, adapter.name, [
-            adapter.name, "", human_bytes(adapter.size_bytes), f"adapter on {adapter.base_model}",
+            adapter.name, "", human_bytes(adapter.size_bytes), f"adapter on {adapter.base_model}", "",
             f"fine-tuned {adapter.created_at[:10]}" if adapter.created_at else "fine-tuned adapter",
         ])
+
+    def _colour_check(self, item: QTreeWidgetItem, tip: str) -> None:
+        """The self-check's tooltip, and its text in the theme's checked green or flagged amber."""
+        item.setToolTip(SELF_CHECK, tip)
+        checked, flagged, _ = support_colours(self.palette())
+        mark = item.text(SELF_CHECK)[:1]
+        if mark in ("✓", "⚠"):
+            item.setForeground(SELF_CHECK, checked if mark == "✓" else flagged)
+
+    @staticmethod
+    def _self_check(model: Any) -> tuple[str, str]:
+        """An installed model's self-check from its manifest (column text, tooltip); "" when not installed."""
+        if model is None:
+            return "", ""
+        manifest = ModelManifest.read(model.path)
+        return self_check_text(manifest.self_check if manifest is not None else None)
 
     def status_text(self, name: str, model: Any, entry: CatalogEntry | None = None) -> str:
         """"installed · quantized version built", "partly downloaded (120 MB of 990 MB)", ..."""
@@ -133,9 +158,15 @@ class ModelList(QTreeWidget):
                 return True
         return False
 
-    def row_status(self, name: str) -> str | None:
-        """The Status column of the row for ``name`` (None when there is no such row)."""
+    def row_status(self, name: str, column: int = 3) -> str | None:
+        """The Status column (or another) of the row for ``name`` (None when there is no such row)."""
         for item in self._rows():
             if item.data(0, _NAME) == name:
-                return item.text(3)
+                return item.text(column)
+        return None
+
+    def row_tooltip(self, name: str, column: int = SELF_CHECK) -> str | None:
+        for item in self._rows():
+            if item.data(0, _NAME) == name:
+                return item.toolTip(column)
         return None

@@ -1,12 +1,12 @@
-"""Settings: model store folder, threads, device, default length and theme, saved to the app's
-settings file (the same one precis-cli reads)."""
+"""Settings: model store folder, threads, device, default length and theme, OCR, what a digest
+does with a flagged point, saved to the app's settings file (the same one precis-cli reads)."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -31,6 +31,13 @@ from desktop.gui.settings.save import save_or_say
 
 DEVICES = (("auto", "Automatic (GPU if available)"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
 OCR_CHOICES = (("auto", "Pages without a text layer"), ("always", "Every page"), ("never", "Never"))
+#: The setting ``unsupported`` (``core/support.UNSUPPORTED``): its choices and one line on each.
+UNSUPPORTED_CHOICES = (
+    ("flag", "Keep them, marked ⚠", "A point its source does not support stays in the digest, marked ⚠ with the reason."),
+    ("drop", "Leave them out", "A point its source does not support is left out; the digest's header says how many."),
+    ("retry", "Write them again once",
+     "With a model, a flagged point is written once more from its passage and kept if it passes; else it stays flagged."),
+)
 
 
 class SettingsDialog(QDialog):
@@ -83,6 +90,16 @@ class SettingsDialog(QDialog):
         self.ocr_lang = QLineEdit(settings.ocr_lang)
         self.ocr_lang.setPlaceholderText("eng")
 
+        self.unsupported = QComboBox()
+        for value, text, line in UNSUPPORTED_CHOICES:
+            self.unsupported.addItem(text, value)
+            self.unsupported.setItemData(self.unsupported.count() - 1, line, Qt.ItemDataRole.ToolTipRole)
+        self.unsupported_hint = _hint("")
+        self.unsupported.currentIndexChanged.connect(
+            lambda i: self.unsupported_hint.setText(UNSUPPORTED_CHOICES[max(0, i)][2]))
+        self.unsupported.setCurrentIndex(max(0, self.unsupported.findData(settings.unsupported)))
+        self.unsupported_hint.setText(UNSUPPORTED_CHOICES[max(0, self.unsupported.currentIndex())][2])
+
         form = QFormLayout()
         form.setSpacing(10)
         form.addRow("Model store folder:", store_row)
@@ -95,6 +112,8 @@ class SettingsDialog(QDialog):
         form.addRow("OCR languages:", self.ocr_lang)
         installed = ", ".join(installed_languages()) or "none"
         form.addRow("", _hint(f"Tesseract languages joined with +, for example eng+fra. Installed: {installed}."))
+        form.addRow("Flagged points:", self.unsupported)
+        form.addRow("", self.unsupported_hint)
         self.file_manager = FileManagerToggle()
         form.addRow("File manager:", self.file_manager)
 
@@ -118,6 +137,7 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentData(),
             ocr=self.ocr.currentData(),
             ocr_lang=_ocr_lang(self.ocr_lang.text(), self._settings.ocr_lang),
+            unsupported=self.unsupported.currentData(),
         )
 
     def accept(self) -> None:

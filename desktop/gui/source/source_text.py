@@ -1,6 +1,7 @@
 """The text of one document, one paragraph per block, with each block's locator (page,
 timestamp, message, paragraph) painted in a left margin; it scrolls to and highlights the
-passage a citation points at.
+passage a citation points at: the block, within it the supporting sentence(s) of a checked point,
+and the source's own words for a fact a flagged point got wrong (``cited_words``).
 
 A long document is laid out a slice of blocks per turn of the event loop (``SLICE``), so showing
 a 600-page PDF does not freeze the window; anything that needs the whole text (a citation, a
@@ -9,12 +10,10 @@ search) first lays out the rest at once.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QRect, QTimer
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QPainter,
-    QPaintEvent,
     QPalette,
     QResizeEvent,
     QTextBlockFormat,
@@ -24,59 +23,22 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
 
-from desktop.core.document import Block, Document, Locator, Role, format_timestamp
+from desktop.core.document import Block, Document, Locator, Role
+from desktop.gui.common.theme import support_colours
+from desktop.gui.source.cited_words import supporting_span, word_spans
+from desktop.gui.source.source_margin import MARGIN_WIDTH, LocatorMargin, margin_label
 
-MARGIN_WIDTH = 80
 #: Blocks laid out per turn of the event loop: about 20 ms on a slow CPU (a 65-page PDF's 516
 #: blocks took 61 ms in one go).
 SLICE = 150
 PLACEHOLDER = "Click a citation to read its source here."
 
 
-def margin_label(block: Block, previous: Block | None) -> str:
-    """A short locator for the margin; pages and messages only where they change."""
-    loc, prev = block.locator, previous.locator if previous is not None else None
-    if loc.start is not None:
-        return format_timestamp(loc.start)
-    if loc.page is not None:  # a page read by OCR says so, so a reader knows to expect recognition errors
-        if prev is None or prev.page != loc.page or (block.ocr and not previous.ocr):  # type: ignore[union-attr]
-            return f"p. {loc.page} · OCR" if block.ocr else f"p. {loc.page}"
-        return ""
-    if loc.message is not None:
-        return f"message {loc.message}" if prev is None or prev.message != loc.message else ""
-    if loc.paragraph is not None:
-        return f"¶ {loc.paragraph}"
-    return ""
-
-
-def matches(block: Locator, wanted: Locator) -> bool:
-    """Whether a block lies at the place a citation names (every field the citation sets agrees;
-    a time range contains the block's start)."""
-    if wanted.page is not None and block.page != wanted.page:
-        return False
-    if wanted.message is not None and block.message != wanted.message:
-        return False
-    if wanted.start is not None:
-        if block.start is None:
-            return False
-        end = wanted.end if wanted.end is not None else wanted.start
-        if not (wanted.start - 0.01 <= block.start <= end + 0.01):
-            return False
-    elif wanted.paragraph is not None and block.paragraph != wanted.paragraph:
-        return False
-    return any(v is not None for v in (wanted.page, wanted.message, wanted.start, wanted.paragraph))
-
-
-class _Margin(QWidget):
-    def __init__(self, view: SourceText) -> None:
-        super().__init__(view)
-        self._view = view
-
-    def sizeHint(self) -> QSize:
-        return QSize(MARGIN_WIDTH, 0)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        self._view.paint_margin(self, event)
+def shown_text(block: Block) -> tuple[str, str]:
+    """The block as the view shows it: the speaker's name before a turn, and its text (one
+    paragraph: line breaks become line separators later, one character for one)."""
+    prefix = f"{block.locator.speaker}: " if block.role == Role.UTTERANCE and block.locator.speaker else ""
+    return prefix, block.text.replace("\r\n", "\n")
 
 
 class SourceText(QTextBrowser):
@@ -88,7 +50,7 @@ class SourceText(QTextBrowser):
         self.setOpenLinks(False)
         self.setUndoRedoEnabled(False)
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
-        self._margin = _Margin(self)
+        self._margin = LocatorMargin(self)
         self._show_margin(False)
         self.verticalScrollBar().valueChanged.connect(self._margin.update)
         self.document().setDocumentMargin(10)
@@ -96,6 +58,10 @@ class SourceText(QTextBrowser):
         self._labels: list[str] = []
         self._highlighted: list[int] = []
         self._search: str = ""
+        #: the search's matches and a citation's marked words (supporting sentences, mismatched facts)
+        self._matches: list[QTextEdit.ExtraSelection] = []
+        self._cited: list[QTextEdit.ExtraSelection] = []
+        self._cited_texts: tuple[str, list[str]] = ("", [])
         #: blocks of ``_document`` laid out so far, and which document the scheduled slices are for
         self._laid_out = 0
         self._generation = 0
@@ -112,6 +78,7 @@ class SourceText(QTextBrowser):
         self._laid_out = 0
         self._highlighted = []
         self._search = ""
+        self._matches, self._cited, self._cited_texts = [], [], ("", [])
         self.setExtraSelections([])
         self.clear()
         self._labels = []
@@ -176,11 +143,12 @@ class SourceText(QTextBrowser):
 
     def _insert_block(self, cursor: QTextCursor, block: Block, base: QFont) -> None:
         plain = QTextCharFormat()
-        text = block.text.replace("\r\n", "\n").replace("\n", "\u2028")  # one QTextBlock per Block
-        if block.role == Role.UTTERANCE and block.locator.speaker:
+        prefix, text = shown_text(block)
+        text = text.replace("\n", "\u2028")  # one QTextBlock per Block
+        if prefix:
             bold = QTextCharFormat()
             bold.setFontWeight(QFont.Weight.DemiBold)
-            cursor.insertText(f"{block.locator.speaker}: ", bold)
+            cursor.insertText(prefix, bold)
         if block.role == Role.HEADING:
             fmt = QTextCharFormat()
             fmt.setFontWeight(QFont.Weight.Bold)
@@ -204,13 +172,15 @@ class SourceText(QTextBrowser):
         return self.document().findBlockByNumber(index).text()
 
     # ------------------------------------------------------------------ citations
-    def locate(self, locator: Locator, excerpt: str = "") -> int:
-        """Scroll to the block a citation names and highlight it; returns its index, or -1."""
+    def locate(self, locator: Locator, excerpt: str = "", quote: str = "", mismatched: tuple[str, ...] = ()) -> int:
+        """Scroll to the block a citation names and highlight it, and in it the supporting
+        sentence(s) (``locator.sentence``, ``quote``) and the ``mismatched`` words of a flagged
+        point; returns the block's index, or -1."""
         if self._document is None:
             return -1
         self.finish_layout()
         blocks = self._document.blocks
-        candidates = [i for i, b in enumerate(blocks) if matches(b.locator, locator)]
+        candidates = [i for i, b in enumerate(blocks) if locator.locates(b.locator)]
         needle = " ".join(excerpt.split())[:80]
         target = -1
         if needle:
@@ -220,11 +190,49 @@ class SourceText(QTextBrowser):
             target = candidates[0]
         if target < 0:
             return -1
-        # A time range names a stretch of the meeting: highlight all of it, else just the passage.
-        highlight = candidates if locator.start is not None and len(candidates) > 1 else [target]
-        self.highlight_blocks(highlight)
-        self._scroll_to_block(target)
+        # A time range names a stretch of the meeting: highlight all of it, else just the passage
+        # (a checked point's citation names one turn and its sentences).
+        stretch = locator.start is not None and len(candidates) > 1 and locator.sentence is None
+        self.highlight_blocks(candidates if stretch else [target])
+        at = self._mark_words(target, locator, quote, mismatched)
+        self._scroll_to_block(target, at)
         return target
+
+    def _mark_words(self, index: int, locator: Locator, quote: str, mismatched: tuple[str, ...]) -> int:
+        """Mark the supporting sentence(s) and mismatched words in block ``index``; returns the
+        document position to show (the sentence's start, or -1 for the block's)."""
+        assert self._document is not None
+        prefix, text = shown_text(self._document.blocks[index])
+        span = supporting_span(text, locator, quote)
+        wrong = word_spans(text, list(mismatched), span) if mismatched else []
+        start = self.document().findBlockByNumber(index).position() + len(prefix)
+        _checked, flagged, mismatch = support_colours(self.palette())
+        sentence = self.palette().color(QPalette.ColorRole.Highlight)
+        sentence.setAlpha(70)
+        self._cited = [self._selection(start + span[0], start + span[1], sentence)] if span is not None else []
+        self._cited += [self._selection(start + a, start + b, mismatch, underline=flagged) for a, b in wrong]
+        self._cited_texts = (text[span[0]:span[1]] if span is not None else "", [text[a:b] for a, b in wrong])
+        self._apply_selections()
+        return start + span[0] if span is not None else -1
+
+    def _selection(self, begin: int, end: int, colour: QColor, *, underline: QColor | None = None) -> QTextEdit.ExtraSelection:
+        sel = QTextEdit.ExtraSelection()
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(begin)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        sel.cursor = cursor
+        sel.format.setBackground(colour)
+        if underline is not None:
+            sel.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+            sel.format.setUnderlineColor(underline)
+        return sel
+
+    def cited_words(self) -> tuple[str, list[str]]:
+        """What the last citation marked: the supporting sentence(s), and the mismatched words."""
+        return self._cited_texts[0], list(self._cited_texts[1])
+
+    def _apply_selections(self) -> None:
+        self.setExtraSelections(self._cited + self._matches)
 
     def highlight_blocks(self, indexes: list[int]) -> None:
         self.finish_layout()
@@ -243,20 +251,26 @@ class SourceText(QTextBrowser):
                 fmt.clearBackground()
             cursor.setBlockFormat(fmt)
         self._highlighted = list(indexes)
+        self._cited, self._cited_texts = [], ("", [])
+        self._apply_selections()
         self._margin.update()
 
     @property
     def marked_blocks(self) -> list[int]:
         return list(self._highlighted)
 
-    def _scroll_to_block(self, index: int) -> None:
+    def _scroll_to_block(self, index: int, position: int = -1) -> None:
         block = self.document().findBlockByNumber(index)
         cursor = QTextCursor(block)
+        if position >= 0:
+            cursor.setPosition(position)
         self.setTextCursor(cursor)
-        rect = self.document().documentLayout().blockBoundingRect(block)
+        top = self.document().documentLayout().blockBoundingRect(block).top()
+        if position >= 0:  # the sentence's own line (a page-long block would hide it below the edge)
+            top += self.cursorRect(cursor).top() - self.cursorRect(QTextCursor(block)).top()
         # Put the passage a third of the way down rather than at the very edge.
         bar = self.verticalScrollBar()
-        bar.setValue(max(0, int(rect.top() - self.viewport().height() / 3)))
+        bar.setValue(max(0, int(top - self.viewport().height() / 3)))
 
     def first_visible_block(self) -> int:
         return self.cursorForPosition(self.viewport().rect().topLeft()).blockNumber()
@@ -285,12 +299,12 @@ class SourceText(QTextBrowser):
         return self.find(text, flags)
 
     def match_count(self) -> int:
-        return len(self.extraSelections())
+        return len(self._matches)
 
     def match_index(self) -> int:
         """1-based position of the current match among all matches (0 when none is selected)."""
         pos = self.textCursor().selectionStart()
-        for n, sel in enumerate(self.extraSelections(), start=1):
+        for n, sel in enumerate(self._matches, start=1):
             if sel.cursor.selectionStart() == pos:
                 return n
         return 0
@@ -314,7 +328,8 @@ class SourceText(QTextBrowser):
                 selections.append(sel)
                 if len(selections) >= 5000:
                     break
-        self.setExtraSelections(selections)
+        self._matches = selections
+        self._apply_selections()
 
     # ------------------------------------------------------------------ margin
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -322,34 +337,6 @@ class SourceText(QTextBrowser):
         cr = self.contentsRect()
         self._margin.setGeometry(QRect(cr.left(), cr.top(), MARGIN_WIDTH, cr.height()))
 
-    def paint_margin(self, margin: QWidget, event: QPaintEvent) -> None:
-        painter = QPainter(margin)
-        pal = self.palette()
-        painter.fillRect(event.rect(), pal.color(QPalette.ColorRole.AlternateBase))
-        painter.setPen(pal.color(QPalette.ColorRole.Mid))
-        painter.drawLine(MARGIN_WIDTH - 1, event.rect().top(), MARGIN_WIDTH - 1, event.rect().bottom())
-        if not self._labels:
-            return
-        font = QFont(self.font())
-        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        layout = self.document().documentLayout()
-        offset = self.verticalScrollBar().value()
-        height = self.viewport().height()
-        block = self.document().findBlockByNumber(max(0, self.first_visible_block()))
-        faint, strong = pal.color(QPalette.ColorRole.PlaceholderText), pal.color(QPalette.ColorRole.Highlight)
-        while block.isValid():
-            number = block.blockNumber()
-            top = layout.blockBoundingRect(block).top() - offset + block.blockFormat().topMargin()
-            if top > height:
-                break
-            label = self._labels[number] if number < len(self._labels) else ""
-            if label:
-                painter.setPen(strong if number in self._highlighted else faint)
-                text = metrics.elidedText(label, Qt.TextElideMode.ElideRight, MARGIN_WIDTH - 14)
-                painter.drawText(QRect(6, int(top), MARGIN_WIDTH - 12, metrics.height()),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, text)
-            block = block.next()
-        painter.end()
-
+    def margin_labels(self) -> list[str]:
+        """Each laid-out block's label in the margin ("" where it says nothing new)."""
+        return self._labels

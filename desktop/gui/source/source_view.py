@@ -1,5 +1,6 @@
 """The source view: pick a document of the digest, read its extracted text with locators in
-the margin, search it, and land on the passage a citation points at."""
+the margin, search it, and land on the passage a citation points at: on the very sentence(s) a
+checked point rests on, with the source's own words marked where a flagged point got a fact wrong."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from desktop.core.digest import Source
 from desktop.core.document import Document
 from desktop.core.ingest import OcrOptions, iter_documents
 from desktop.core.ingest.ocr.options import DEFAULT_OCR
+from desktop.core.support import Support
 from desktop.gui.source.page_image_view import PageImageView
 from desktop.gui.source.page_split import PageSplit
 from desktop.gui.source.source_text import PLACEHOLDER, SourceText
@@ -42,7 +44,7 @@ class SourceView(QWidget):
         self.setObjectName("sourceView")
         self._documents: list[Document] = []
         self._generation = 0
-        self._pending: Source | None = None
+        self._pending: tuple[Source, Support | None] | None = None
         self._loading = False
         #: how jobs recognize scans (the window sets the user's choice), so a file read again here
         #: reuses the pages its job recognized and cached
@@ -129,7 +131,7 @@ class SourceView(QWidget):
         self.documents_changed.emit(list(documents))
         if self._pending is not None:
             pending, self._pending = self._pending, None
-            self.show_source(pending)
+            self.show_source(*pending)
 
     def set_documents_soon(self, documents: list[Document]) -> None:
         """``set_documents`` on the next turn of the event loop, so laying out a long source text
@@ -205,17 +207,19 @@ class SourceView(QWidget):
                 return i
         return -1
 
-    def show_source(self, source: Source) -> bool:
-        """Open the cited document at the cited place with the passage highlighted."""
+    def show_source(self, source: Source, support: Support | None = None) -> bool:
+        """Open the cited document at the cited place with the passage highlighted; ``support``,
+        the citing point's verdict: a flagged point's mismatched facts are marked in the source."""
         if self._loading:
-            self._pending = source
+            self._pending = (source, support)
             return False
         index = self.find_document(source)
         if index < 0:
             return False
         self.picker.setCurrentIndex(index)
         self._on_pick(index)
-        found = self.text.locate(source.locator, source.excerpt)
+        mismatched = tuple(p.source_words for p in support.problems if p.source_words) if support is not None else ()
+        found = self.text.locate(source.locator, source.excerpt, source.quote, mismatched)
         self.page_image.show_block(found)
         return found >= 0
 

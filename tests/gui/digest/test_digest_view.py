@@ -52,14 +52,16 @@ def test_digest_with_citation_links(view: DigestView, result: JobResult, qtbot: 
     assert view.digest is result.digest and view.entry_id == "e1"
     assert result.digest.title in view.browser.toPlainText()
     hrefs = view.citation_hrefs()
-    total = sum(len(p.sources) for p in result.digest.all_points())
+    # Every source of every point, and each checked overview sentence's mark (a link to its sentence).
+    total = sum(len(p.sources) for p in result.digest.all_points()) + sum(
+        1 for p in result.digest.overview_points if p.sources and p.support is not None)
     assert len(hrefs) == total > 5
     for href in hrefs:
         source = view.source_for(href)
         assert isinstance(source, Source) and source.document
     with qtbot.waitSignal(view.citation_activated) as blocker:
-        assert view.activate_link(hrefs[0])
-    assert blocker.args == [view.source_for(hrefs[0])]
+        assert view.activate_link("cite:points/0/0")
+    assert blocker.args == [result.digest.points[0].sources[0], result.digest.points[0].support]
     assert not view.activate_link("cite:points/999/0") and not view.activate_link("https://example.org")
     assert view.status_label.text().startswith("Extractive engine")
     assert "3 documents" in view.status_label.text()

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.core.errors import InvalidModel
+from desktop.gui.models.model_list import SELF_CHECK
 from desktop.gui.models.model_manager import CATALOG, IMPORTED, ModelManagerDialog
 from desktop.ml.models.catalog import Catalog
+from desktop.ml.models.manifest import ModelManifest
 from desktop.ml.models.store import ModelStore
 from desktop.ml.models.validate import validate_model_dir
 from tests.fake_hub import FakeHub
@@ -177,6 +179,13 @@ def test_build_quantized_version(dialog: ModelManagerDialog, qtbot: QtBot, tiny_
     assert any(s.startswith("building the int8 version") for s in stages)
     assert dialog.row_status("tiny").startswith("installed · quantized version built (")  # type: ignore[union-attr]
     assert "quantized version of tiny is built" in dialog.message.text()
+    # The build loaded the conversion once: its self-check (token agreement with the float32
+    # model) is in the manifest, and in the list.
+    record = ModelManifest.read(ModelStore().model_dir("tiny")).self_check["conversions"]  # type: ignore[union-attr]
+    [entry] = record.values()
+    shown = dialog.tree.row_status("tiny", SELF_CHECK)
+    assert shown == f"✓ {entry['backend']} int8 {entry['agreement']:.0%}", shown
+    assert f"{entry['agreement']:.0%} of tokens agree with the float32 model" in dialog.tree.row_tooltip("tiny")  # type: ignore[operator]
 
 
 def test_adapters_are_listed_and_removable(dialog: ModelManagerDialog, qtbot: QtBot, tiny_model_dir: Path) -> None:
@@ -209,3 +218,33 @@ def test_store_names_from_folder_names() -> None:
     for folder, expected in [("tiny-t5", "tiny-t5"), ("My T5 (v2)", "My-T5-v2"), ("...", "imported-model"), ("flan_t5.base+ft", "flan_t5.base+ft")]:
         assert store_name(folder) == expected
         check_name(store_name(folder))
+
+
+def test_the_self_check_column_says_passed_refused_or_not_run(dialog: ModelManagerDialog, tiny_model_dir: Path) -> None:
+    """Each installed model's self-check from its manifest: the arrival record (the float32 answers,
+    made here by the real import), each conversion's agreement, a refused one said as refused.
+    The conversions are recorded the way the loader records them (``self_check._mirror``), with
+    measured-looking numbers: the real measurement is test_build_quantized_version's."""
+    from desktop.ml.models.self_check import BOUND, SelfCheck, _mirror
+
+    store = ModelStore()
+    store.import_folder(tiny_model_dir, "tiny")
+    folder = store.model_dir("tiny")
+    dialog.refresh()
+    assert dialog.tree.row_status("tiny", SELF_CHECK) == "✓ answers kept"
+    assert "No conversion has been loaded yet." in dialog.tree.row_tooltip("tiny")  # type: ignore[operator]
+    _mirror(folder, "ctranslate2-int8-cpu", SelfCheck("ctranslate2", "int8", "cpu", 0.97, True))
+    _mirror(folder, "onnx-int8-cpu", SelfCheck("onnx", "int8", "cpu", 0.04, False))
+    dialog.refresh()
+    assert dialog.tree.row_status("tiny", SELF_CHECK) == "⚠ ctranslate2 int8 97%, onnx int8 4% refused"
+    tip = dialog.tree.row_tooltip("tiny") or ""
+    assert "ctranslate2 int8 on CPU: 97% of tokens agree with the float32 model on 8 fixed prompts; passed." in tip
+    assert "onnx int8 on CPU: 4% of tokens agree" in tip and f"at least {BOUND:.0%}), so Precis will not use it." in tip
+    # A model from before the self-check: said so, not shown as passed.
+    manifest = ModelManifest.read(folder)
+    assert manifest is not None
+    manifest.self_check = {}
+    manifest.write(folder)
+    dialog.refresh()
+    assert dialog.tree.row_status("tiny", SELF_CHECK) == "not run"
+    assert dialog.tree.row_status("flan-t5-base", SELF_CHECK) == ""  # not installed: nothing to say

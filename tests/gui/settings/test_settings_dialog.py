@@ -3,22 +3,24 @@ the window applies it (theme, length, model store) at once."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.core.settings import Settings, load_settings
+from desktop.core.settings import Settings, load_settings, settings_file
 from desktop.gui.common.theme import apply_theme
 from desktop.gui.models.model_picker import ModelPicker
 from desktop.gui.settings.settings_dialog import SettingsDialog
 from desktop.gui.window.main_window import MainWindow
 from desktop.ml.models.store import ModelStore
 from tests.gui._jobs import install_tiny
-from tests.gui._window import OFFSCREEN_NOISE, open_window
+from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES, open_window
 
 pytestmark = OFFSCREEN_NOISE
 @pytest.fixture
@@ -89,3 +91,28 @@ def test_model_picker_lists_installed_models(qtbot: QtBot, tiny_model_dir: Path)
     assert picker.installed_count == 1 and picker.names() == ["tiny", "extractive"]
     assert picker.current_name() == "tiny"  # the default is not installed, the tiny one is
     assert picker.select("extractive") and picker.spec_overrides() == {"model": "extractive", "engine": "extractive"}
+
+
+def test_the_flagged_points_setting_explains_itself_and_reaches_the_job(window: MainWindow, qtbot: QtBot) -> None:
+    """Settings → Flagged points: each choice says in one line what it does; the choice is saved,
+    and the next job runs its check stage with it (``JobSpec.from_settings``, in the worker)."""
+    window.settings_action.trigger()
+    dialog = window.settings_dialog
+    assert isinstance(dialog, SettingsDialog)
+    assert dialog.unsupported.currentData() == "flag"
+    assert dialog.unsupported_hint.text().startswith("A point its source does not support stays in the digest")
+    lines = {dialog.unsupported.itemData(i): dialog.unsupported.itemData(i, Qt.ItemDataRole.ToolTipRole)
+             for i in range(dialog.unsupported.count())}
+    assert set(lines) == {"flag", "drop", "retry"} and all(lines.values())
+    dialog.unsupported.setCurrentIndex(dialog.unsupported.findData("drop"))
+    assert dialog.unsupported_hint.text() == lines["drop"] and "left out" in lines["drop"]
+    dialog.accept()
+    assert window.settings.unsupported == "drop" and load_settings().unsupported == "drop"
+    assert window.model_picker.select("extractive")
+    job_id = window.summarize([SAMPLE_FILES[2]])
+    job = window.queue.job(job_id or "")
+    assert job is not None and job.spec.unsupported == "drop"
+    qtbot.waitUntil(lambda: job.digest() is not None, timeout=60_000)
+    digest = job.digest()
+    assert digest is not None and digest.support is not None and digest.support.mode == "drop"
+    assert "unsupported" in json.loads(settings_file().read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.digest import Source
 from desktop.core.document import Locator
 from desktop.core.ingest import read_document
-from desktop.gui.source.source_text import SLICE, margin_label, matches
+from desktop.gui.source.source_text import SLICE, margin_label
 from desktop.gui.source.source_view import SourceView
 from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES
 
@@ -122,13 +122,6 @@ def test_reading_files_in_the_background(qtbot: QtBot) -> None:
         assert not view.show_source(pending)  # remembered until the files are read
     assert [d.path.name for d in view.documents] == ["quarterly-energy-report.md", "product-sync-meeting.vtt"]
     assert view.picker.currentText() == "product-sync-meeting.vtt" and view.text.marked_blocks == [4]
-
-
-def test_locator_matching() -> None:
-    assert matches(Locator(page=3), Locator(page=3)) and not matches(Locator(page=4), Locator(page=3))
-    assert matches(Locator(start=10.0, end=12.0), Locator(start=9.5, end=20.0))
-    assert not matches(Locator(start=30.0), Locator(start=9.5, end=20.0))
-    assert not matches(Locator(paragraph=2), Locator())
 
 
 def test_a_long_document_is_laid_out_a_slice_at_a_time(qtbot: QtBot, corpus: Path) -> None:
