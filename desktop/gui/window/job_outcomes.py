@@ -11,6 +11,9 @@ from PySide6.QtCore import QObject
 
 from desktop.core.digest import Digest
 from desktop.core.errors import PasswordRequired
+from desktop.core.ingest import is_mail_address
+from desktop.core.mailstores.credentials import remember
+from desktop.core.mailstores.imap_account import account_key
 from desktop.gui.common import messages
 from desktop.gui.jobs.job_queue import CANCELLED, DONE, FAILED, Job
 from desktop.gui.window.password_prompt import PasswordPrompt
@@ -95,8 +98,11 @@ class JobOutcomes(QObject):
         def requeue(passwords: dict[str, str]) -> None:
             self.password_prompt = None
             merged = {**job.spec.passwords, **passwords}
+            for address, password in passwords.items():
+                if is_mail_address(address):  # this session's next listing or digest of the account asks no more
+                    remember(account_key(address), password, keep=False)
             w.summarize(job.paths, query=job.spec.query, title=job.title, model=job.spec.model, engine=job.spec.engine,
-                        length=job.spec.length, passwords=merged)
+                        length=job.spec.length, passwords=merged, mail=job.spec.mail)
 
         def give_up() -> None:
             self.password_prompt = None
