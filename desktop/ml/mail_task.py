@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 
 
 def plain_tree(folder: Folder) -> dict[str, Any]:
-    """A folder and those under it as JSON-able data for the pipe: name, path, count (None when
-    the store does not know it without reading), selectable, special (trash or junk)."""
-    return {"name": folder.name, "path": folder.path, "count": folder.count, "selectable": folder.selectable,
-            "special": folder.special, "children": [plain_tree(c) for c in folder.children]}
+    """A folder and those under it as JSON-able data for the pipe: name, path, count and unread
+    (None when the store does not know them without reading), selectable, special (trash or junk)."""
+    return {"name": folder.name, "path": folder.path, "count": folder.count, "unread": folder.unread,
+            "selectable": folder.selectable, "special": folder.special,
+            "children": [plain_tree(c) for c in folder.children]}
 
 
 def list_mailbox(params: dict[str, Any]) -> dict[str, Any]:

@@ -45,12 +45,15 @@ class AddMailboxDialog(QDialog):
                   "outlook": ("Outlook data file", sp.SP_FileIcon), "imap": ("IMAP server", sp.SP_DriveNetIcon)}
         self.kinds = QListWidget()
         self.kinds.setObjectName("mailboxKinds")
-        self.kinds.setIconSize(QSize(20, 20))
+        self.kinds.setIconSize(QSize(22, 22))
+        self.kinds.setSpacing(2)
         self.kinds.setFixedWidth(180)
         self.stack = QStackedWidget()
         for name in PAGES:
             text, icon = labels[name]
-            self.kinds.addItem(QListWidgetItem(style.standardIcon(icon), text))
+            item = QListWidgetItem(style.standardIcon(icon), text)
+            item.setSizeHint(QSize(0, 34))
+            self.kinds.addItem(item)
             page = self.pages[name]
             page.submitted.connect(self.add)
             self.stack.addWidget(page)
@@ -58,8 +61,9 @@ class AddMailboxDialog(QDialog):
         self.message = QLabel("")
         self.message.setObjectName("mailboxMessage")
         self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.add_button = self.buttons.addButton("Add", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.add_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.add_button.setText("Add")
         self.add_button.setDefault(True)
         self.add_button.setObjectName("addMailboxButton")
         self.buttons.accepted.connect(self.add)

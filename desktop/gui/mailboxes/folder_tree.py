@@ -1,6 +1,7 @@
 """The mailboxes and their folders as a tree: each mailbox on top, its folders under it once they
-are listed (a store's top stands for all its mail), with the number of messages where the store
-knows it without reading them, trash and junk marked."""
+are listed (a store's top stands for all its mail), with the number of messages and of unread
+ones where the store knows them without reading them (a Maildir's file names, an Outlook file's
+counts), trash and junk marked."""
 
 from __future__ import annotations
 
@@ -106,10 +107,16 @@ class MailboxTree(QTreeView):
         self.expand(item.index())
 
     def _add_folder(self, parent: QStandardItem, location: str, folder: dict[str, Any]) -> None:
-        item = self._item(folder["name"], location, folder["path"], italic=not folder.get("selectable", True))
+        unread = folder.get("unread") or 0
+        # Unread mail as mail clients show it: the folder in bold, with how many.
+        item = self._item(f"{folder['name']} ({unread:,})" if unread else folder["name"], location, folder["path"],
+                          bold=bool(unread), italic=not folder.get("selectable", True))
         icon = QStyle.StandardPixmap.SP_TrashIcon if folder.get("special") else QStyle.StandardPixmap.SP_DirIcon
         item.setIcon(self.style().standardIcon(icon))
-        item.setToolTip(folder["path"] + ("" if folder.get("selectable", True) else " (holds other folders only)"))
+        tip = folder["path"] + ("" if folder.get("selectable", True) else " (holds other folders only)")
+        if folder.get("unread") is not None:
+            tip += f"\n{unread:,} unread"
+        item.setToolTip(tip)
         parent.appendRow([item, self._count(folder.get("count"))])
         for child in folder.get("children", []):
             self._add_folder(item, location, child)
@@ -163,7 +170,7 @@ class MailboxTree(QTreeView):
                 return None
             item, location = parent, parent.data(_LOCATION)
         folder = item.data(_FOLDER) or ""
-        return Choice(location, folder, item.text())
+        return Choice(location, folder, folder.rsplit("/", 1)[-1] if folder else item.text())
 
     # ------------------------------------------------------------------ items
     def _item(self, text: str, location: str, folder: str, *, bold: bool = False, italic: bool = False) -> QStandardItem:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -41,6 +42,10 @@ class MailboxPage(QWidget):
         super().__init__(parent)
         heading = QLabel(self.title)
         heading.setObjectName("pageTitle")
+        font = QFont(heading.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        heading.setFont(font)
         about = QLabel(self.about)
         about.setObjectName("hint")
         about.setWordWrap(True)
@@ -202,7 +207,9 @@ class ImapPage(MailboxPage):
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.cafile_edit = QLineEdit()
         self.cafile_edit.setObjectName("imapCafile")
-        self.cafile_edit.setPlaceholderText("Only for a server with a certificate of its own making")
+        self.cafile_edit.setPlaceholderText("Optional: a server's own certificate")
+        self.cafile_edit.setToolTip("A PEM file of the certificate authority to trust, for a server whose certificate "
+                                    "is of its own making (self-signed); other servers need none")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         port_row = QWidget()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -59,6 +59,8 @@ class MailboxPanel(QWidget):
         #: the mailbox whose listing the status row shows
         self._shown: str | None = None
 
+        self.choice_label = QLabel("")
+        self.choice_label.setObjectName("folderLabel")
         self.add_button = QToolButton()
         self.add_button.setObjectName("addMailbox")
         self.add_button.setText("Add a mailbox…")
@@ -94,7 +96,8 @@ class MailboxPanel(QWidget):
 
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
-        head.addStretch(1)
+        head.setSpacing(6)
+        head.addWidget(self.choice_label, 1)
         head.addWidget(self.add_button)
         status_row = QHBoxLayout()
         status_row.setContentsMargins(0, 0, 0, 0)
@@ -282,7 +285,16 @@ class MailboxPanel(QWidget):
         self._update_summarize()
 
     def _update_summarize(self) -> None:
-        self.summarize_button.setEnabled(self.tree.choice() is not None)
+        """Summarize acts on the choice, which the head of the panel names (as the Files tab names
+        its folder)."""
+        choice = self.tree.choice()
+        box = self.mailbox(choice.location) if choice is not None else None
+        self.summarize_button.setEnabled(box is not None)
+        text = "" if choice is None or box is None else (f"{choice.name} in {box.title}" if choice.folder else box.title)
+        metrics = self.choice_label.fontMetrics()
+        self.choice_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, 190))
+        self.choice_label.setToolTip(f"{box.title} › {choice.folder}" if box is not None and choice and choice.folder
+                                     else text)
 
     def shutdown(self) -> None:
         """Stop every listing at once (the window is closing)."""

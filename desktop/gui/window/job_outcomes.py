@@ -14,6 +14,7 @@ from desktop.core.errors import PasswordRequired
 from desktop.core.ingest import is_mail_address
 from desktop.core.mailstores.credentials import remember
 from desktop.core.mailstores.imap_account import account_key
+from desktop.core.mailstores.options import DEFAULT_MAIL
 from desktop.gui.common import messages
 from desktop.gui.jobs.job_queue import CANCELLED, DONE, FAILED, Job
 from desktop.gui.window.password_prompt import PasswordPrompt
@@ -81,7 +82,8 @@ class JobOutcomes(QObject):
     def _add_to_history(self, job: Job, digest: Digest) -> None:
         w = self.window
         try:
-            entry = w.history.add(digest, job.paths, job.markdown())
+            mail = job.spec.mail.to_plain() if job.spec.mail != DEFAULT_MAIL else None
+            entry = w.history.add(digest, job.paths, job.markdown(), mail=mail)
         except OSError as exc:
             messages.error(f"The digest could not be saved to history: {exc}. It is still shown and can be exported.")
             return

@@ -27,12 +27,12 @@ PST = Path(__file__).resolve().parents[2] / "data" / "pst" / "pstsdk-sample2-ans
 
 #: (folder, sender, subject, body, date): March mail in two folders, and January mail in the inbox.
 MAIL = [
+    ("", "Alice Smith <alice@example.com>", "Old news", "In January we agreed to move the office kitchen to the "
+     "third floor next summer.", "Mon, 08 Jan 2024 09:00:00 +0000"),
     ("", "Carol Jones <carol@example.com>", "Launch date", "The launch moves to the eighteenth of March because the "
      "vendor is late with the firmware.", "Tue, 05 Mar 2024 10:00:00 +0000"),
     ("", "Ben Ortiz <ben@example.com>", "Budget review", "Finance approved the revised budget of forty thousand "
      "dollars for the spring campaign.", "Thu, 07 Mar 2024 15:30:00 +0000"),
-    ("", "Alice Smith <alice@example.com>", "Old news", "In January we agreed to move the office kitchen to the "
-     "third floor next summer.", "Mon, 08 Jan 2024 09:00:00 +0000"),
     ("Work.Projects", "Dan Wu <dan@example.com>", "Roadmap", "Please review the roadmap for the partner portal "
      "before Friday's steering meeting.", "Wed, 06 Mar 2024 09:00:00 +0000"),
 ]
@@ -83,6 +83,17 @@ def test_summarize_a_folder_for_a_date_range_cites_that_folder_only(window: Main
     block = shown.blocks[marked]
     assert block.locator.message == cited.locator.message and block.locator.sender == cited.locator.sender
     assert cited.excerpt[:30] in block.text
+
+    # Reopened from History, the folder is read again with the same period: the same messages.
+    window.close_digest()
+    [entry] = window.history.list()
+    window.digest_actions.open_history_entry(entry.id)
+    wait_digest(qtbot, window)
+    assert window.source_view.show_source(cited)
+    again = window.source_view.text.current_document
+    assert again is not None and again.display_name == "Maildir › INBOX" and again.metadata["message_count"] == 2
+    [marked] = window.source_view.text.marked_blocks
+    assert again.blocks[marked].locator.message == cited.locator.message and cited.excerpt[:30] in again.blocks[marked].text
 
 
 def test_mailboxes_are_kept_in_the_settings_without_passwords(qtbot: QtBot, tmp_path: Path) -> None:
