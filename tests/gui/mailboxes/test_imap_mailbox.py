@@ -6,6 +6,7 @@ one sentence and asked again, and a folder summarized with its citations opening
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
 
 from desktop.core.mailstores import credentials
+from desktop.core.mailstores.mailboxes import imap_mailbox
 from desktop.gui.mailboxes import MailboxPanel
 from desktop.gui.models.model_picker import EXTRACTIVE
 from desktop.gui.window.main_window import MainWindow
-from tests.core.mailstores._dovecot import PASSWORD, USER, Dovecot
+from tests.core.mailstores._dovecot import PASSWORD, USER, Dovecot, make_certificate
+from tests.core.mailstores._hostile_imap import HostileServer
 from tests.gui._window import OFFSCREEN_NOISE, open_window, wait_digest
 from tests.gui.mailboxes._mail import folders, make_panel, wait_listed
 
@@ -145,3 +148,19 @@ def test_summarize_an_imap_folder_and_open_a_citation(window: MainWindow, qtbot:
         assert "routers" in again.blocks[marked].text
     finally:
         dovecot.start()
+
+
+def test_a_server_that_never_answers_is_cancelled_within_a_second(qtbot: QtBot, tmp_path: Path) -> None:
+    cert, key = make_certificate(tmp_path)
+    with HostileServer("silent", cert, key) as server:
+        panel = make_panel(qtbot)
+        panel.add(imap_mailbox("127.0.0.1", USER, port=server.port, cafile=str(cert)), password=PASSWORD)
+        assert panel.is_listing() and panel.cancel_button.isVisible()
+        qtbot.wait(1500)  # the child is up and waiting for the server's greeting
+        assert panel.is_listing(), "a silent server keeps the listing waiting (30 s before its timeout)"
+        started = time.monotonic()
+        panel.cancel_button.click()
+        wait_listed(qtbot, panel, timeout=5000)
+        assert time.monotonic() - started < 1.5
+    assert panel.status.text() == f"Listing the folders of {USER}@127.0.0.1:{server.port} was cancelled."
+    assert not panel.cancel_button.isVisible() and credentials.in_session(panel.mailboxes[0].location) is None
