@@ -79,30 +79,46 @@ class MailboxPage(QWidget):
         return row
 
 
-class FolderPage(MailboxPage):
-    title = "A mail folder"
-    about = ("A Maildir (a folder with cur/ and new/), a folder of saved .eml messages, or Apple Mail's "
-             "folders (~/Library/Mail/V10, or one Name.mbox). Read in place; nothing in it is changed.")
+class PathPage(MailboxPage):
+    """A page with one path to a store on disk, typed or picked with Browse…"""
+
+    field = ""
+    placeholder = ""
+    #: what to say when no path is given
+    missing = ""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path_edit = QLineEdit()
-        self.path_edit.setObjectName("folderPath")
-        self.path_edit.setPlaceholderText("~/Maildir")
+        self.path_edit.setPlaceholderText(self.placeholder)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
-        self.form.addRow("Folder", self._path_row(self.path_edit, browse))
+        self.form.addRow(self.field, self._path_row(self.path_edit, browse))
+
+    def _pick(self) -> str:
+        """A path from the platform's file dialog ("" when none was chosen)."""
+        raise NotImplementedError
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a mail folder", self.path_edit.text() or str(Path.home()))
-        if folder:
-            self.path_edit.setText(folder)
+        chosen = self._pick()
+        if chosen:
+            self.path_edit.setText(chosen)
 
     def mailbox(self) -> Mailbox:
         text = self.path_edit.text().strip()
         if not text:
-            raise UnsupportedFormat("Choose the folder that holds the mail.")
+            raise UnsupportedFormat(self.missing)
         return local_mailbox(text)
+
+
+class FolderPage(PathPage):
+    title = "A mail folder"
+    about = ("A Maildir (a folder with cur/ and new/), a folder of saved .eml messages, or Apple Mail's "
+             "folders (~/Library/Mail/V10, or one Name.mbox). Read in place; nothing in it is changed.")
+    field, placeholder, missing = "Folder", "~/Maildir", "Choose the folder that holds the mail."
+
+    def _pick(self) -> str:
+        return QFileDialog.getExistingDirectory(self, "Choose a mail folder", self.path_edit.text() or str(Path.home()))
 
 
 class ThunderbirdPage(MailboxPage):
@@ -149,33 +165,21 @@ class ThunderbirdPage(MailboxPage):
         return local_mailbox(item.data(Qt.ItemDataRole.UserRole))
 
 
-class OutlookPage(MailboxPage):
+class OutlookPage(PathPage):
     title = "An Outlook data file"
     about = ("A .pst file (Outlook's archive or export) or an offline .ost file, read through libpff without "
              "changing it. Outlook may keep its own file locked while it runs: copy it, or close Outlook.")
+    field, placeholder, missing = "Data file", "archive.pst", "Choose the Outlook data file (.pst or .ost)."
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.path_edit = QLineEdit()
-        self.path_edit.setObjectName("outlookPath")
-        self.path_edit.setPlaceholderText("archive.pst")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        self.form.addRow("Data file", self._path_row(self.path_edit, browse))
-
-    def _browse(self) -> None:
+    def _pick(self) -> str:
         path, _ = QFileDialog.getOpenFileName(self, "Choose an Outlook data file", str(Path.home()),
                                               "Outlook data files (*.pst *.ost);;All files (*)")
-        if path:
-            self.path_edit.setText(path)
+        return path
 
     def mailbox(self) -> Mailbox:
-        text = self.path_edit.text().strip()
-        if not text:
-            raise UnsupportedFormat("Choose the Outlook data file (.pst or .ost).")
-        box = local_mailbox(text)
+        box = super().mailbox()
         if box.kind != "outlook":
-            raise UnsupportedFormat(f"{Path(text).name} is not an Outlook data file (it does not start as one).")
+            raise UnsupportedFormat(f"{Path(box.location).name} is not an Outlook data file (it does not start as one).")
         return box
 
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
@@ -22,6 +23,7 @@ from desktop.gui.window.main_window import MainWindow
 from tests.core.mailstores._dovecot import PASSWORD, USER, Dovecot, make_certificate
 from tests.core.mailstores._hostile_imap import HostileServer
 from tests.gui._window import OFFSCREEN_NOISE, open_window, wait_digest
+from tests.gui.mailboxes._keyring import FileKeyring
 from tests.gui.mailboxes._mail import folders, make_panel, wait_listed
 
 pytestmark = [pytest.mark.xdist_group("dovecot"), OFFSCREEN_NOISE]
@@ -66,9 +68,14 @@ def test_an_imap_server_added_lists_its_folders_and_without_a_keyring_keeps_the_
 
 
 def test_with_a_keyring_the_password_is_kept_there(qtbot: QtBot, dovecot: Dovecot, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    # The same keyring here (where a removed mailbox's password is forgotten) and in the children;
+    # this process's own is put back afterwards (chosen before the test's keyring is viable).
+    previous = keyring.get_keyring()
+    request.addfinalizer(lambda: keyring.set_keyring(previous))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.gui.mailboxes._keyring.FileKeyring")
     monkeypatch.setenv("PRECIS_TEST_KEYRING", str(tmp_path / "keyring.json"))
+    keyring.set_keyring(FileKeyring())
     panel = make_panel(qtbot)
     location = _add_server(qtbot, panel, dovecot, PASSWORD, starttls=True)
     wait_listed(qtbot, panel)
