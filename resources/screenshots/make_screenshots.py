@@ -124,26 +124,26 @@ def _scanned_page_shot(app, window, save) -> None:  # type: ignore[no-untyped-de
 #: A team's mail for the mailbox shots: (folder, sender, subject, body, date, read).
 _MAIL = [
     ("", "Priya Natarajan <priya@example.com>", "Office move: keys and parking",
-     "The move to the Harbour Street office is confirmed for Friday the 15th of March. Keys will be handed out on "
+     ("The move to the Harbour Street office is confirmed for Friday the 15th of March. Keys will be handed out on "
      "Thursday afternoon at reception. Parking permits for the new garage must be requested by Wednesday; "
-     "send Tom your licence plate.", "Mon, 04 Mar 2024 09:12:00 +0000", True),
+     "send Tom your licence plate."), "Mon, 04 Mar 2024 09:12:00 +0000", True),
     ("", "Tom Becker <tom@example.com>", "Re: Office move: keys and parking",
-     "I have collected eleven plate numbers so far. The garage allows fifteen cars, so the rest will share the "
-     "visitor spaces for the first month.", "Tue, 05 Mar 2024 14:40:00 +0000", False),
+     ("I have collected eleven plate numbers so far. The garage allows fifteen cars, so the rest will share the "
+     "visitor spaces for the first month."), "Tue, 05 Mar 2024 14:40:00 +0000", False),
     ("", "IT Service Desk <it@example.com>", "Laptops and the new network",
-     "Please bring your laptop to the new office on Monday; the old Wi-Fi network will be switched off on the "
-     "18th. Docking stations are already on every desk.", "Wed, 06 Mar 2024 08:05:00 +0000", False),
+     ("Please bring your laptop to the new office on Monday; the old Wi-Fi network will be switched off on the "
+     "18th. Docking stations are already on every desk."), "Wed, 06 Mar 2024 08:05:00 +0000", False),
     ("Projects.Launch", "Mara Lindqvist <mara@example.com>", "Launch moves to April",
-     "The launch moves from March 25th to April 8th because the payment provider needs two more weeks to certify "
+     ("The launch moves from March 25th to April 8th because the payment provider needs two more weeks to certify "
      "the new checkout. Marketing keeps the press release ready but will not send it before the certificate "
-     "arrives. Jonas owns the new date with the provider.", "Mon, 11 Mar 2024 10:30:00 +0000", True),
+     "arrives. Jonas owns the new date with the provider."), "Mon, 11 Mar 2024 10:30:00 +0000", True),
     ("Projects.Launch", "Jonas Weber <jonas@example.com>", "Re: Launch moves to April",
-     "The provider confirmed the certification slot on April 2nd. If it passes, we go live on April 8th at 9:00; "
-     "if not, the fallback date is April 15th. I will send the checklist for the go-live call on Friday.",
+     ("The provider confirmed the certification slot on April 2nd. If it passes, we go live on April 8th at 9:00; "
+     "if not, the fallback date is April 15th. I will send the checklist for the go-live call on Friday."),
      "Wed, 13 Mar 2024 16:20:00 +0000", False),
     ("Projects.Launch", "Mara Lindqvist <mara@example.com>", "Go-live checklist",
-     "Please add the support rota to the go-live checklist and confirm that the status page is ready. Decision: "
-     "we will not run a discount for launch week.", "Fri, 15 Mar 2024 11:00:00 +0000", False),
+     ("Please add the support rota to the go-live checklist and confirm that the status page is ready. Decision: "
+     "we will not run a discount for launch week."), "Fri, 15 Mar 2024 11:00:00 +0000", False),
     ("Projects.Budget", "Finance <finance@example.com>", "Q2 budget approved",
      "The Q2 budget of 48,000 euros is approved, with the travel line cut by ten percent.",
      "Thu, 07 Mar 2024 12:00:00 +0000", True),

@@ -27,14 +27,14 @@ PST = Path(__file__).resolve().parents[2] / "data" / "pst" / "pstsdk-sample2-ans
 
 #: (folder, sender, subject, body, date): March mail in two folders, and January mail in the inbox.
 MAIL = [
-    ("", "Alice Smith <alice@example.com>", "Old news", "In January we agreed to move the office kitchen to the "
-     "third floor next summer.", "Mon, 08 Jan 2024 09:00:00 +0000"),
-    ("", "Carol Jones <carol@example.com>", "Launch date", "The launch moves to the eighteenth of March because the "
-     "vendor is late with the firmware.", "Tue, 05 Mar 2024 10:00:00 +0000"),
-    ("", "Ben Ortiz <ben@example.com>", "Budget review", "Finance approved the revised budget of forty thousand "
-     "dollars for the spring campaign.", "Thu, 07 Mar 2024 15:30:00 +0000"),
-    ("Work.Projects", "Dan Wu <dan@example.com>", "Roadmap", "Please review the roadmap for the partner portal "
-     "before Friday's steering meeting.", "Wed, 06 Mar 2024 09:00:00 +0000"),
+    ("", "Alice Smith <alice@example.com>", "Old news", ("In January we agreed to move the office kitchen to the "
+     "third floor next summer."), "Mon, 08 Jan 2024 09:00:00 +0000"),
+    ("", "Carol Jones <carol@example.com>", "Launch date", ("The launch moves to the eighteenth of March because the "
+     "vendor is late with the firmware."), "Tue, 05 Mar 2024 10:00:00 +0000"),
+    ("", "Ben Ortiz <ben@example.com>", "Budget review", ("Finance approved the revised budget of forty thousand "
+     "dollars for the spring campaign."), "Thu, 07 Mar 2024 15:30:00 +0000"),
+    ("Work.Projects", "Dan Wu <dan@example.com>", "Roadmap", ("Please review the roadmap for the partner portal "
+     "before Friday's steering meeting."), "Wed, 06 Mar 2024 09:00:00 +0000"),
 ]
 
 
