@@ -56,6 +56,9 @@ class Settings:
     watched: list[str] = field(default_factory=list)
     #: Points the check stage flags: "flag" them, "drop" them, or "retry" (write once more).
     unsupported: str = "flag"
+    #: Mailboxes the user added (``core/mailstores/mailboxes.py``: ``Mailbox.to_plain()`` each;
+    #: ``load_mailboxes`` reads them back). Never a password.
+    mailboxes: list[dict[str, Any]] = field(default_factory=list)
 
     def store_path(self) -> Path:
         return Path(self.model_store).expanduser() if self.model_store else paths.default_model_store()

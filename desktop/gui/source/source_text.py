@@ -186,6 +186,10 @@ class SourceText(QTextBrowser):
         if needle:
             pool = candidates or range(len(blocks))
             target = next((i for i in pool if needle in " ".join(blocks[i].text.split())), -1)
+            if target < 0 and candidates and locator.message is not None:
+                # A mail store read again may hold other mail than its digest's job saw (new mail in
+                # the period, messages read since): the passage, not its number, finds the message.
+                target = next((i for i in range(len(blocks)) if needle in " ".join(blocks[i].text.split())), -1)
         if target < 0 and candidates:
             target = candidates[0]
         if target < 0:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QWidget
 from desktop import __version__
 from desktop.core import paths
 from desktop.core.history import History
+from desktop.core.mailstores.mailboxes import load_mailboxes
 from desktop.core.settings import Settings, load_settings
 from desktop.gui.common import messages
 from desktop.gui.common.theme import apply_theme
@@ -67,6 +68,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(panes.status)
         # The panes the wiring below and the parts use, by name.
         self.file_panel, self.tree, self.queue_view = panes.file_panel, panes.tree, panes.queue_view
+        self.mail_panel = panes.mail_panel
+        self.mail_panel.set_mailboxes(load_mailboxes(self.settings.mailboxes))
         self.history_view, self.side_tabs, self.splitter = panes.history_view, panes.side_tabs, panes.splitter
         self.banner, self.ask_field, self.ask_button = panes.banner, panes.ask_field, panes.ask_button
         self.digest_view, self.source_view, self.status = panes.digest_view, panes.source_view, panes.status
@@ -105,6 +108,8 @@ class MainWindow(QMainWindow):
         self.tree.summarize_requested.connect(lambda p, together: self.summarize(p, together=together))
         self.tree.root_changed.connect(self._on_tree_root)
         self.tree.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
+        self.mail_panel.summarize_requested.connect(lambda p, title, spec: self.summarize(p, title=title, **spec))
+        self.mail_panel.mailboxes_changed.connect(self._on_mailboxes)
         self.history_view.entry_activated.connect(self.digest_actions.open_history_entry)
         self.history_view.entry_deleted.connect(self.digest_actions.on_entry_deleted)
         self.digest_view.citation_activated.connect(self.source_view.show_source)
@@ -230,6 +235,15 @@ class MainWindow(QMainWindow):
             self.settings.tree_root = folder
             save_or_say(self.settings)
 
+    def add_mailbox(self) -> None:
+        """File › Add a Mailbox…: the Mail tab, and its dialog."""
+        self.panes.browse_tabs.setCurrentWidget(self.mail_panel)
+        self.mail_panel.add_mailbox()
+
+    def _on_mailboxes(self, entries: list[dict[str, Any]]) -> None:
+        self.settings.mailboxes = entries
+        save_or_say(self.settings)
+
     # ------------------------------------------------------------------ models and settings
     def open_model_manager(self) -> None:
         from desktop.gui.models.model_manager import ModelManagerDialog  # loaded on first use: keeps start-up lean
@@ -321,6 +335,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.drop_filter)
+        self.mail_panel.shutdown()
         super().closeEvent(event)
 
 

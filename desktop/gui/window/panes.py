@@ -1,6 +1,7 @@
-"""The main window's panes: files on the left (tree, queue, history), the digest in the centre with
-the Ask field and the banner above it, the source text on the right, the status bar below. Only
-the arrangement: what the panes do is wired in ``main_window``."""
+"""The main window's panes: files and mail on the left (the file tree and the mailboxes in tabs,
+above the queue and history), the digest in the centre with the Ask field and the banner above
+it, the source text on the right, the status bar below. Only the arrangement: what the panes do
+is wired in ``main_window``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from desktop.gui.digest.history_view import HistoryView
 from desktop.gui.intake.file_panel import FilePanel
 from desktop.gui.jobs.job_queue import JobQueue
 from desktop.gui.jobs.queue_view import QueueView
+from desktop.gui.mailboxes import MailboxPanel
 from desktop.gui.source.source_view import SourceView
 from desktop.gui.window.banner import Banner
 from desktop.gui.window.status_bar import StatusBar
@@ -24,6 +26,14 @@ class Panes:
     def __init__(self, queue: JobQueue, history: History) -> None:
         self.file_panel = FilePanel()
         self.tree = self.file_panel.tree
+        # Files and mail side by side: the tab names them, so the panels' own titles are not shown.
+        self.mail_panel = MailboxPanel()
+        self.file_panel.title.hide()
+        self.browse_tabs = QTabWidget()
+        self.browse_tabs.setObjectName("browseTabs")
+        self.browse_tabs.setDocumentMode(True)
+        self.browse_tabs.addTab(self.file_panel, "Files")
+        self.browse_tabs.addTab(self.mail_panel, "Mail")
         self.queue_view = QueueView(queue)
         self.history_view = HistoryView(history)
         self.side_tabs = QTabWidget()
@@ -33,7 +43,7 @@ class Panes:
         self.side_tabs.addTab(self.history_view, "History")
         self.left_splitter = QSplitter(Qt.Orientation.Vertical)
         self.left_splitter.setObjectName("leftSplitter")
-        self.left_splitter.addWidget(self.file_panel)
+        self.left_splitter.addWidget(self.browse_tabs)
         self.left_splitter.addWidget(self.side_tabs)
         self.left_splitter.setChildrenCollapsible(False)
         self.left_splitter.setSizes([420, 340])

@@ -28,6 +28,8 @@ class WindowActions:
                                         sp.SP_DialogOpenButton, "Open documents to summarize (Ctrl+O)")
         self.folder_action = self._action("Choose &Folder…", "folderAction", "Ctrl+Shift+O", w.file_panel.choose_folder,
                                           sp.SP_DirOpenIcon, "Show another folder in the file tree")
+        self.mailbox_action = self._action("Add a &Mailbox…", "mailboxAction", None, w.add_mailbox, sp.SP_DriveNetIcon,
+                                           "A Maildir, a Thunderbird profile, Apple Mail, an Outlook data file or an IMAP server")
         self.summarize_action = self._action("&Summarize", "summarizeAction", ["Ctrl+Return", "Ctrl+Enter"],
                                              w.summarize_selected, sp.SP_MediaPlay,
                                              "Summarize the selected files, or the open digest's documents again (Ctrl+Enter)")
@@ -82,7 +84,7 @@ class WindowActions:
     def _build_menus(self) -> None:
         bar = self.window.menuBar()
         file_menu = bar.addMenu("&File")
-        for a in (self.open_action, self.folder_action, None, self.export_action, self.copy_action, self.close_digest_action,
+        for a in (self.open_action, self.folder_action, self.mailbox_action, None, self.export_action, self.copy_action, self.close_digest_action,
                   None, self.quit_action):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
         edit_menu = bar.addMenu("&Edit")
