@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from itertools import groupby
 
-from desktop.core.digest import Digest, Point, Source
+from desktop.core.digest import Digest, Point, SectionSummary, Source
 
 SECTION_TITLES = {
     "points": "Key points",
@@ -92,6 +92,7 @@ def to_markdown(digest: Digest, *, links: bool = False) -> str:
         lines += [f"## {title}", ""]
         lines += [_point_line(p, section, i, links) for i, p in enumerate(points)]
         lines.append("")
+    lines += section_lines(digest, links=links)
     if len(digest.documents) > 1 or any(d.summary for d in digest.documents if digest.overview != d.summary):
         lines += ["## Documents", ""]
         for doc in digest.documents:
@@ -109,6 +110,25 @@ def to_markdown(digest: Digest, *, links: bool = False) -> str:
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def section_lines(digest: Digest, *, links: bool = False) -> list[str]:
+    """The summary of each section of a long document, in document order, under "Sections"
+    ("Sections of report.pdf" in a digest of several documents). In the app, the range is a
+    link to the section's start (``cite:sections/N/0``)."""
+    lines: list[str] = []
+    several = len(digest.documents) > 1
+    indexed: list[tuple[int, SectionSummary]] = list(enumerate(digest.sections))
+    for document, group in groupby(indexed, key=lambda item: item[1].document):
+        lines += [f"## Sections of {document}" if several else "## Sections", ""]
+        for i, section in group:
+            span = section.span()
+            where = f" ([{span}]({cite_href('sections', i, 0)}))" if links and span and section.sources else (
+                f" ({span})" if span else "")
+            lines += [f"### {section.title}{where}", ""]
+            if section.summary:
+                lines += [section.summary, ""]
+    return lines
 
 
 def to_text(digest: Digest) -> str:

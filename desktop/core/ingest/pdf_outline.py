@@ -44,7 +44,8 @@ def _walk(reader: PdfReader, items: Any, level: int, out: list[Entry]) -> None:
             continue
         try:
             title = str(item.title or "").strip()
-        except Exception:  # noqa: BLE001 - an entry without a readable title is skipped
+        except Exception as exc:  # noqa: BLE001 - an entry without a readable title is skipped
+            log.debug("outline entry unreadable: %s", type(exc).__name__)
             continue
         out.append((title, level, _page(reader, item)))
 

@@ -47,6 +47,8 @@ _ROLL_ANSWER = re.compile(r"^(?:(?:council ?member|commissioner|member|senator|m
 _COURTESY = re.compile(r"^(?:thank you|thanks|okay|ok|all right|alright|good (?:morning|afternoon|evening)|hi|hello|"
                        r"yes|yeah|great|perfect|sure|right|so)\b[^.!?]{0,40}[.!?]?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+#: A name the clerk calls ("JUAREZ?", "Council President Gonzalez?"), known by the answer after it.
+_CALLED = re.compile(r"^[^\W\d_][\w'.-]*(?:\s+[^\W\d_][\w'.-]*){0,3}\?$")
 
 
 def is_procedure(sentence: str) -> bool:
@@ -61,6 +63,9 @@ def marks(blocks: list[Block]) -> dict[int, str]:
         sentences = [s for s in _SENTENCE_END.split(" ".join(block.text.split())) if s]
         procedure = [s for s in sentences if is_procedure(s)]
         if procedure and all(is_procedure(s) or _courtesy(s) for s in sentences):
+            out[i] = PROCEDURE
+    for i, block in enumerate(blocks[:-1]):
+        if i not in out and _CALLED.match(block.text.strip()) and _ROLL_ANSWER.match(blocks[i + 1].text.split(".")[0] + "."):
             out[i] = PROCEDURE
     return out
 

@@ -119,10 +119,10 @@ def _numbered(headings: list[tuple[int, Block]]) -> list[Section]:
 
 def _entry_page(entries: list[tuple[str, int, int | None]], k: int) -> int | None:
     """The entry's page, or its first sub-entry's when its own destination is broken."""
-    title, level, page = entries[k]
+    _, level, page = entries[k]
     if page is not None:
         return page
-    for sub_title, sub_level, sub_page in entries[k + 1:]:
+    for _, sub_level, sub_page in entries[k + 1:]:
         if sub_level <= level:
             return None
         if sub_page is not None:
