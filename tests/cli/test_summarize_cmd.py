@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -199,6 +200,8 @@ def test_extract_the_whole_corpus_without_a_traceback(corpus: Path) -> None:
     data = json.loads(proc.stdout)
     assert data["errors"] and all({"path", "error", "message"} <= set(e) for e in data["errors"])
     assert all(e["message"] and e["message"] in proc.stderr for e in data["errors"])
+    # Issue 30: no extracted text of any corpus file holds a typographic ligature (U+FB00-FB06).
+    assert not re.search("[\ufb00-\ufb06]", json.dumps(data, ensure_ascii=False))
     errors = {Path(e["path"]).name: e["error"] for e in data["errors"]}
     assert errors["legacy-word97-multi-page.doc"] == "UnsupportedFormat"
     assert errors["r4-aes-user-password.pdf"] == "PasswordRequired"

@@ -21,15 +21,15 @@ _LIST = re.compile(
     r"\bto post to this group\b|\bfor more options,? visit\b|\bmanage your (?:subscription|settings)\b|"
     r"\b(?:update|change) your (?:e-?mail )?(?:preferences|subscription)\b|\bto stop receiving\b|"
     r"\bquestions about this (?:list|group)\b|\blist (?:info|archives?|owner)\b|"
+    r"\bnext part\b|\battachment was scrubbed\b|\bnon-text attachment\b|"  # Mailman's archive (pipermail)
     # list robots' retrieval instructions (IETF announcements, majordomo, listserv)
-    r"\banonymous ftp\b|\b(?:mailserv|majordomo|listserv)\b|"
+    r"\banonymous ftp\b|\b(?:are|is) (?:also )?available by (?:mail|e-?mail|ftp)\b|\bdirectories are located at\b|\b(?:mailserv|majordomo|listserv)\b|"
     r"\bin the body(?: of (?:the|your) message)?,? (?:type|put|include|write|send)\b|\bmime[- ]compliant mail reader\b",
     re.IGNORECASE | re.MULTILINE,
 )
 _CLIENT = re.compile(
     r"^\s*(?:sent|envoy[ée]|gesendet|enviado|inviato|verzonden) (?:from|de|von|desde|da|vanaf) (?:my|mon|ma|meinem|mi|il mio|mijn) \w+|"
     r"^\s*sent from (?:mail|yahoo|outlook|gmail|aol|proton\s?mail)\b|^\s*get outlook for \w+|"
-    r"\bnext part\b|\battachment was scrubbed\b|\bnon-text attachment\b|"
     r"\bvirus[- ]free\b|\b(?:checked|scanned) (?:for viruses|by)\b|"
     r"^\s*-{2,}\s*(?:forwarded|original) message\s*-{2,}\s*$",
     re.IGNORECASE | re.MULTILINE,
@@ -45,9 +45,9 @@ def marks(blocks: list[Block]) -> dict[int, str]:
     for i, block in enumerate(blocks):
         text = block.text
         if block.role is Role.FOOTER:
-            out[i] = LIST_FOOTER if not _CLIENT.search(text) else MAIL_CLIENT
-        elif block.role in (Role.HEADER, Role.HEADING):
-            continue  # the message's own headers: context, shown with it
+            out[i] = MAIL_CLIENT if _CLIENT.search(text) and not _LIST.search(text) else LIST_FOOTER
+        elif block.role in (Role.HEADER, Role.HEADING, Role.QUOTE):
+            continue  # the message's own headers, and what it quotes: context, shown with it
         elif len(text) <= _SHORT and _LIST.search(text):
             out[i] = LIST_FOOTER
         elif len(text) <= _SHORT and _CLIENT.search(text) and _only_boilerplate(text):

@@ -3,8 +3,8 @@
 Where sections come from, best first: a PDF's outline (bookmarks, with their pages), the headings
 a reader emits (Word heading styles, Markdown, HTML and EPUB headings), and for a PDF without an
 outline, the numbered headings its reader detected ("1 Overview", "2 LRS", "3 Model"). The top
-level is the highest heading level that occurs at least twice (a lone title heading above them is
-the document's title, not a section). Every block then knows its top-level section
+level is the highest heading level that occurs at least twice; the document's title set as its
+first heading is not a section. Every block then knows its top-level section
 (``Block.section``): chunks never straddle one and merges stay inside one first
 (``core/prompting/chunking.py``, ``ml/engine/summarizer.py``).
 
@@ -36,8 +36,12 @@ def find_sections(doc: Document) -> list[Section]:
     """Sections from the document's headings (used when the reader gave none, as from an outline)."""
     if doc.kind in (DocKind.EMAIL, DocKind.MAILBOX):
         return []  # a thread's structure is its messages, which the digest shows already
+    first_text = next((i for i, b in enumerate(doc.blocks) if b.role is not Role.HEADING and b.text.strip()),
+                      len(doc.blocks))
+    title = " ".join(doc.title.split())
+    # The document's title set as its first heading (Word's Title style, a Markdown "# Title") is no section.
     headings = [(i, b) for i, b in enumerate(doc.blocks) if b.role is Role.HEADING and b.text.strip()
-                and b.furniture is None]
+                and b.furniture is None and not (i < first_text and " ".join(b.text.split()) == title)]
     if doc.kind is DocKind.PDF or doc.kind is DocKind.IMAGE:
         # Heading levels of a PDF are guessed from font sizes (a figure's label can look like a
         # heading), so only numbered headings in sequence make sections there.
