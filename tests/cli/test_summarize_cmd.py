@@ -139,7 +139,7 @@ def test_a_question_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_corpus_files_and_a_folder_with_the_tiny_model(corpus: Path, tiny: str, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    files = [corpus / "transcript/seattle-council-briefing-2021-08-02.vtt", corpus / "pdf/scotus-transcript-p1.pdf",
+    files = [corpus / "transcript/teams-voice-tags.vtt", corpus / "pdf/scotus-transcript-p1.pdf",
              corpus / "email/forwarded-rfc822-with-pdf.eml"]
     code, data, err = _summarize(capsys, *map(str, files), *TINY)
     assert code == 0, err

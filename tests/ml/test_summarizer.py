@@ -37,7 +37,8 @@ from tests.ml._digest_checks import assert_valid_citations
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 BACKENDS = [("torch", "float32"), ("torch", "int8"), ("onnx", "int8"), ("ctranslate2", "int8")]
-E2E_FILES = ["transcript/seattle-council-briefing-2021-08-02.vtt", "email/metrics-grimoire-thread-2015-11.mbox",
+#: (Seattle's briefing clip, once the meeting here, is all procedure now: tests/core/structure/test_furniture.py.)
+E2E_FILES = ["transcript/teams-voice-tags.vtt", "email/metrics-grimoire-thread-2015-11.mbox",
              "pdf/scotus-transcript-p1.pdf"]
 PROMPTS = PromptLibrary.load()
 
