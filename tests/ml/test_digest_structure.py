@@ -24,8 +24,8 @@ from desktop.core.ingest import read_document
 from desktop.core.render import to_json, to_markdown, to_text
 from desktop.core.structure.sections import summarized, top_level
 from desktop.ml.backends.textmodel import TextModel
-from desktop.ml.engine.loader import load_text_model
 from desktop.ml.engine.job_state import Node
+from desktop.ml.engine.loader import load_text_model
 from desktop.ml.engine.quality import clean_output
 from desktop.ml.engine.summarizer import Summarizer
 from desktop.ml.extractive.engine import ExtractiveEngine

@@ -51,7 +51,7 @@ def sentence_is_furniture(text: str, kind: DocKind) -> bool:
         return furniture_meetings.is_procedure(text)
     if kind in _MAIL:
         return furniture_mail.is_boilerplate(text)
-    return furniture_pages.is_legal(text)
+    return furniture_pages.is_legal(text) or furniture_meetings.is_speaking_rule(text)
 
 
 def furniture_note(doc: Document) -> str | None:

@@ -1,5 +1,5 @@
 """Furniture of paged documents (PDF, Word, text, scans): reference lists, tables of contents,
-indexes, legal notices, and Word's page headers and footers.
+indexes, legal notices, Word's page headers and footers, and an agenda's rules for public comment.
 
 A part is found by its heading ("References", "Table des matières", "Index", "Copyright notice")
 and runs to the next heading of the same or a higher level; without a heading, a run of blocks
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from desktop.core.document import Block, Role
+from desktop.core.structure.furniture_meetings import PROCEDURE, is_speaking_rule
 
 REFERENCES = "references"
 CONTENTS = "contents"
@@ -70,6 +71,7 @@ _LEGAL = (
 #: A legal notice is a few sentences; a long paragraph that mentions "confidential" is content.
 _LEGAL_MAX = 1200
 _RUN = 3
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def marks(blocks: list[Block]) -> dict[int, str]:
@@ -84,7 +86,16 @@ def marks(blocks: list[Block]) -> dict[int, str]:
     for i, block in enumerate(blocks):
         if i not in out and len(block.text) <= _LEGAL_MAX and is_legal(block.text):
             out[i] = LEGAL
+        elif i not in out and _speaking_rules(block.text):
+            out[i] = PROCEDURE
     return out
+
+
+def _speaking_rules(text: str) -> bool:
+    """An agenda's paragraph of rules for the public: two of its sentences at least, and two in five."""
+    sentences = [s for s in _SENTENCE_END.split(" ".join(text.split())) if len(s.split()) >= 3]  # not "2.", "Code 35.1)."
+    rules = sum(is_speaking_rule(s) for s in sentences)
+    return rules >= 2 and rules >= 0.4 * len(sentences)
 
 
 def is_legal(text: str) -> bool:

@@ -126,6 +126,15 @@ def test_meeting_procedure_is_never_a_point_or_an_item(corpus: Path) -> None:
                                                  t, re.IGNORECASE)], name
 
 
+def test_an_agendas_rules_for_public_comment_are_procedure(corpus: Path) -> None:
+    doc = read_document(corpus / "pdf/cupertino_usd_4-6-16.pdf")
+    rules = [b.text for b in doc.blocks if b.furniture == "procedure"]
+    assert len(rules) == 2 and all("address the Board" in t for t in rules)
+    # The agenda's own items are content: the closed session's evaluation, the governance discussion.
+    assert any(b.furniture is None and "Performance Evaluation" in b.text for b in doc.blocks)
+    assert not [p for p in _points(doc) if re.search(r"comment card|address the Board|three \(3\) minutes", p)]
+
+
 def test_a_meeting_that_is_all_procedure_says_so(corpus: Path) -> None:
     """Seattle's briefing clip is the call to order, a note on who is absent, and the roll call."""
     doc = read_document(corpus / "transcript/seattle-council-briefing-2021-08-02.vtt")
