@@ -34,6 +34,21 @@ def parse_cite_href(href: str) -> tuple[str, int, int] | None:
         return None
 
 
+def section_href(index: int) -> str:
+    """The link of a section's range in the app's Markdown: the view opens ``digest.sections[index]``
+    at its start (``sources[0]``). Not a ``cite:`` link: those resolve to a point's source."""
+    return f"section:{index}"
+
+
+def parse_section_href(href: str) -> int | None:
+    if not href.startswith("section:"):
+        return None
+    try:
+        return int(href[8:])
+    except ValueError:
+        return None
+
+
 def citation_labels(sources: list[Source]) -> list[tuple[int, str]]:
     """(source index, label) pairs; the document name is said once per run of its sources and
     consecutive pages are merged into ranges ("report.pdf, pp. 3–5")."""
@@ -115,7 +130,7 @@ def to_markdown(digest: Digest, *, links: bool = False) -> str:
 def section_lines(digest: Digest, *, links: bool = False) -> list[str]:
     """The summary of each section of a long document, in document order, under "Sections"
     ("Sections of report.pdf" in a digest of several documents). In the app, the range is a
-    link to the section's start (``cite:sections/N/0``)."""
+    link to the section's start (``section_href``)."""
     lines: list[str] = []
     several = len(digest.documents) > 1
     indexed: list[tuple[int, SectionSummary]] = list(enumerate(digest.sections))
@@ -123,7 +138,7 @@ def section_lines(digest: Digest, *, links: bool = False) -> list[str]:
         lines += [f"## Sections of {document}" if several else "## Sections", ""]
         for i, section in group:
             span = section.span()
-            where = f" ([{span}]({cite_href('sections', i, 0)}))" if links and span and section.sources else (
+            where = f" ([{span}]({section_href(i)}))" if links and span and section.sources else (
                 f" ({span})" if span else "")
             lines += [f"### {section.title}{where}", ""]
             if section.summary:

@@ -21,7 +21,7 @@ from desktop.core.digest import Digest
 from desktop.core.document import DocKind, Document
 from desktop.core.export import to_docx
 from desktop.core.ingest import read_document
-from desktop.core.render import to_json, to_markdown, to_text
+from desktop.core.render import parse_section_href, to_json, to_markdown, to_text
 from desktop.core.structure.sections import summarized, top_level
 from desktop.ml.backends.textmodel import TextModel
 from desktop.ml.engine.job_state import Node
@@ -116,7 +116,8 @@ def test_a_long_documents_sections_in_every_rendering(corpus: Path, tmp_path: Pa
     assert "## Sections\n\n### 1. Mise en contexte (pp. 5–6)\n" in markdown
     assert markdown.index("## Key points") < markdown.index("## Sections")
     linked = to_markdown(digest, links=True)
-    assert "### 1. Mise en contexte ([pp. 5–6](cite:sections/0/0))" in linked
+    assert "### 1. Mise en contexte ([pp. 5–6](section:0))" in linked
+    assert digest.sections[parse_section_href("section:0")].sources[0].locator.page == 5
     assert "1. Mise en contexte (pp. 5–6)" in to_text(digest)
     data = json.loads(to_json(digest))
     assert [s["title"] for s in data["sections"]] == [s.title for s in tops]

@@ -208,7 +208,7 @@ class Summarizer:
             job.roots_nodes.append(Node(root.text, index, (), 0))
             with job.clock.stage("citations"):
                 job.candidates[index] = self._candidates(doc, chunks, levels, job.p)
-                digest.sections += section_summaries(doc, chunks, levels)
+                digest.sections += section_summaries(doc, chunks, levels) if not job.query else []
         with job.clock.stage("items"):
             self._items(digest, docs, chunks, tasks_items)
             if self.items_by_scoring and not job.query:  # item_scoring.py: candidates scored yes/no
