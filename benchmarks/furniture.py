@@ -73,9 +73,11 @@ for path in expand_paths([corpus / folder for folder in ("pdf", "docx", "email",
         chunks = fit_chunks(gated, [template], tok.count, 512) if gated is not None else []
         text = sum(len(b.text) for b in part.blocks)
         furniture = sum(len(b.text) for b in part.blocks if getattr(b, "furniture", None))
-        # What was model input before (quotes, signatures, headers and footers were left out already).
+        # What was model input before (quotes, signatures, headers and footers were left out already),
+        # in tokens: the furniture's share of it is what the model input should lose at least.
         sent = [b for b in part.blocks if b.text.strip() and b.role not in SECONDARY_ROLES] or part.blocks
-        newly = sum(len(b.text) for b in sent if getattr(b, "furniture", None)) / max(1, sum(len(b.text) for b in sent))
+        newly = (sum(tok.count(b.text) for b in sent if getattr(b, "furniture", None))
+                 / max(1, sum(tok.count(b.text) for b in sent)))
         docs.append({"name": part.display_name, "chunks": len(chunks), "furniture_share": furniture / max(1, text),
                      "furniture_of_input": newly,
                      "tokens": sum(tok.count(template.render(c.text).text) for c in chunks),
@@ -175,7 +177,7 @@ def report(before: dict[str, Any], after: dict[str, Any], labels: dict[str, Any]
               "Documents whose input changed or that hold furniture. \"text\" counts the document's own words in the",
               "chunks; \"prompt\" adds the instruction each chunk is wrapped in (a section boundary can add a chunk).", "",
               ("| document | chunks before | after | prompt tokens before | after | change | text tokens change | "
-               "furniture share of its text | of the text sent before |"), "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+               "furniture share of its text (characters) | of the text sent before (tokens) |"), "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     totals = {"tb": 0, "ta": 0, "xb": 0, "xa": 0}
     for rel in sorted(after["files"]):
         b_docs = {d["name"]: d for d in before["files"].get(rel, {}).get("documents", [])}

@@ -230,11 +230,12 @@ def point_words(input_words: int, length: str = "medium") -> int:
     return max(1, round(min(600.0, 1.4 * max(0, input_words) ** 0.625) * scale))
 
 
-def _best(candidates: list[_Candidate], k: int, words: int | None = None) -> list[_Candidate]:
+def _best(candidates: list[_Candidate], k: int, words: int | None = None,
+          taken: list[set[str]] | None = None) -> list[_Candidate]:
     """The ``k`` best candidates across documents (or, with ``words``, as many as reach that many
-    words), near-duplicates dropped, in document order."""
+    words), near-duplicates dropped (of each other and of ``taken``, which grows), in document order."""
     chosen: list[_Candidate] = []
-    chosen_words: list[set[str]] = []
+    chosen_words: list[set[str]] = taken if taken is not None else []
     total = 0
     for c in sorted(candidates, key=lambda c: (-c.score, c.order)):
         bag = content_words(c.point.text)
@@ -258,18 +259,10 @@ def _shared(candidates: list[_Candidate], file_of: dict[int, int], shares: dict[
         return _best(candidates, 200, words)
     total = sum(shares.values()) or 1
     chosen: list[_Candidate] = []
-    bags: list[set[str]] = []
+    taken: list[set[str]] = []
     for number, share in shares.items():
-        quota, got = max(1, round(words * share / total)), 0
-        for c in sorted((c for c in candidates if file_of.get(c.order[0]) == number), key=lambda c: (-c.score, c.order)):
-            bag = content_words(c.point.text)
-            if any(bag and len(bag & w) / len(bag | w) >= 0.6 for w in bags):
-                continue
-            chosen.append(c)
-            bags.append(bag)
-            got += len(c.point.text.split())
-            if got >= quota:
-                break
+        mine = [c for c in candidates if file_of.get(c.order[0]) == number]
+        chosen += _best(mine, 200, max(1, round(words * share / total)), taken)
     return sorted(chosen, key=lambda c: c.order)
 
 
