@@ -76,8 +76,9 @@ for path in expand_paths([corpus / folder for folder in ("pdf", "docx", "email",
         # What was model input before (quotes, signatures, headers and footers were left out already),
         # in tokens: the furniture's share of it is what the model input should lose at least.
         sent = [b for b in part.blocks if b.text.strip() and b.role not in SECONDARY_ROLES] or part.blocks
-        newly = (sum(tok.count(b.text) for b in sent if getattr(b, "furniture", None))
-                 / max(1, sum(tok.count(b.text) for b in sent)))
+        eos = tok.count("")  # counted once per call: not part of a block's text
+        newly = (sum(tok.count(b.text) - eos for b in sent if getattr(b, "furniture", None))
+                 / max(1, sum(tok.count(b.text) - eos for b in sent)))
         docs.append({"name": part.display_name, "chunks": len(chunks), "furniture_share": furniture / max(1, text),
                      "furniture_of_input": newly,
                      "tokens": sum(tok.count(template.render(c.text).text) for c in chunks),
