@@ -112,3 +112,26 @@ def test_a_thread_has_no_sections(corpus: Path) -> None:
     """A mailbox's messages are headings, but a thread's digest is by message already."""
     doc = read_document(corpus / "email/metrics-grimoire-thread-2015-11.mbox")
     assert not doc.sections and all(b.section is None for b in doc.blocks)
+
+
+def test_a_meeting_with_agenda_items_gets_a_summary_per_item_with_its_time_range() -> None:
+    """A transcript whose reader marks agenda items as headings (as the HTML and EPUB readers mark
+    theirs): each item's summary carries its time range."""
+    from desktop.core.document import Block, DocKind, Document, Locator
+    from desktop.core.ingest.finish import finish
+    from desktop.ml.extractive.engine import ExtractiveEngine
+
+    agenda = [("Budget", ["The parks budget grows by ten percent next year.", "Staff costs stay flat."]),
+              ("Hiring", ["Two engineers join the data team in March.", "The designer role stays open."]),
+              ("Office move", ["The move to Harbour Street happens in December.", "Every team packs its own desks."])]
+    blocks, t = [], 0.0
+    for title, said in agenda:
+        blocks.append(Block(title, Role.HEADING, Locator(start=t), 2))
+        for sentence in said:
+            blocks.append(Block(sentence, Role.UTTERANCE, Locator(start=t, end=t + 40, speaker="Chair")))
+            t += 60
+    doc = finish(Document(Path("meeting.json"), DocKind.TRANSCRIPT, "Meeting", blocks=blocks))
+    digest = ExtractiveEngine().summarize([doc])
+    assert [(s.title, s.span()) for s in digest.sections] == [
+        ("Budget", "00:00:00–00:01:40"), ("Hiring", "00:02:00–00:03:40"), ("Office move", "00:04:00–00:05:40")]
+    assert all(s.summary and s.sources[0].locator.start is not None for s in digest.sections)
