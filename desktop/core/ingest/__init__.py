@@ -23,6 +23,7 @@ from desktop.core.errors import Cancelled, CorruptFile, DocumentError, FileUnrea
 from desktop.core.events import CancelToken, EventCallback
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.detect import EXTENSION_GROUPS, SUPPORTED_EXTENSIONS, Format, sniff
+from desktop.core.ingest.finish import finish
 from desktop.core.ingest.ocr.options import DEFAULT_OCR, OcrOptions
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 
@@ -74,7 +75,7 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
         log.warning("format detection failed on %s: %s", ctx.display_name, type(exc).__name__)
         raise UnsupportedFormat(f"{ctx.display_name} is damaged or not a format Precis knows.", ctx.path) from exc
     try:
-        return reader_for(fmt)(data, ctx)
+        doc = reader_for(fmt)(data, ctx)
     except (DocumentError, ImportError, Cancelled):
         raise
     except MemoryError as exc:
@@ -87,6 +88,8 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
         log.warning("reader for %s failed on %s: %s", fmt.value, ctx.display_name, type(exc).__name__)
         log.debug("reader failure: %s", exc, exc_info=True)
         raise CorruptFile(f"{ctx.display_name} looks damaged and could not be read as {_FORMAT_NAMES[fmt]}.", ctx.path) from exc
+    # Attachments are finished with the file that holds them (``finish`` walks them), once.
+    return finish(doc) if ctx.depth == 0 else doc
 
 
 _FORMAT_NAMES = {
