@@ -96,7 +96,7 @@ class JobOutcomes(QObject):
             self.password_prompt = None
             merged = {**job.spec.passwords, **passwords}
             w.summarize(job.paths, query=job.spec.query, title=job.title, model=job.spec.model, engine=job.spec.engine,
-                        length=job.spec.length, passwords=merged)
+                        length=job.spec.length, template=job.spec.template, passwords=merged)
 
         def give_up() -> None:
             self.password_prompt = None
