@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
 
 from desktop.core import paths
@@ -82,8 +82,9 @@ class TemplatePicker(QComboBox):
             self._value = ""
             self.setCurrentIndex(0)
             problem = usable_template(value)[1]
-            if problem:
-                messages.warning(f"{problem} Precis makes the standard digest until the template is fixed.")
+            if problem:  # said once the window is up to show it
+                text = f"{problem} Precis makes the standard digest until the template is fixed."
+                QTimer.singleShot(0, self, lambda: messages.warning(text))
 
     def current(self) -> str:
         return self._value
