@@ -1,7 +1,7 @@
 """Screenshots of the real window for the README: the main window with a digest, the model
 manager, the queue in the middle of a job, a scanned page's recognized text with its picture,
-and the fine-tune panel (mid-training and with its evaluation card). Run by ``make screenshots``
-under Xvfb:
+the fine-tune panel (mid-training and with its evaluation card), the Watched list after files
+arrived in a watched folder, and the Roll-up tab. Run by ``make screenshots`` under Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
 
@@ -120,6 +120,51 @@ def _scanned_page_shot(app, window, save) -> None:  # type: ignore[no-untyped-de
     window.resize(*SIZE)
 
 
+def _keep_up_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
+    """6. The Watched list: three files dropped into a watched folder, summarized with no click, the
+    latest digest opened from its arrival. 7. The Roll-up tab over those digests for Priya, with a
+    citation of what she is owed open in the source view."""
+    samples = REPO / "resources" / "samples"
+    inbox = Path(os.environ["PRECIS_HOME"]) / "Meetings and mail"
+    inbox.mkdir()
+    service = window.watch_service
+    service.settle_s, service.poll_s = 0.5, 0.2  # quicker than a user needs: the shot waits for it
+    window.model_picker.select("extractive")
+    window.tree.set_root(inbox)
+    window.panes.left_splitter.setSizes([230, 530])  # room for the arrivals
+    window.side_tabs.setCurrentWidget(window.panes.watched_view)
+    window.watching.add_folder(str(inbox))
+    _wait(app, lambda: service.watcher is not None)
+    before = len(window.history.list())
+    for name in ("office-move-thread.eml", "product-sync-meeting.vtt", "quarterly-energy-report.md"):
+        shutil.copy(samples / name, inbox / name)
+        _settle(app, 0.3)
+    _wait(app, lambda: len(window.history.list()) >= before + 3, timeout=120)
+    _settle(app, 0.5)
+    view = window.panes.watched_view
+    view.arrival_list.setCurrentRow(0)
+    view.arrival_list.itemActivated.emit(view.arrival_list.item(0))
+    _wait(app, lambda: window.digest_view.digest is not None and not window.source_view.loading)
+    _settle(app, 0.8)
+    save(window, "watched-folder.png")
+
+    rollup = window.panes.rollup_view
+    window.show_rollup()
+    rollup.sources.set_kind("watched")
+    rollup.set_period("")
+    rollup.me_field.setText("Priya Shah <priya.shah@example.org>")
+    rollup.me_field.editingFinished.emit()
+    _wait(app, lambda: not rollup.building and rollup.rollup is not None and bool(rollup.rollup.me))
+    owed = rollup.citation_hrefs("owed_to_me") or rollup.citation_hrefs()
+    if owed:
+        rollup.activate_link(owed[0])
+        _wait(app, lambda: not window.source_view.loading)
+    window.side_tabs.setCurrentWidget(window.history_view)
+    _settle(app, 0.8)
+    save(window, "roll-up.png")
+    window.watching.remove_source(str(inbox))
+
+
 def _ended(window, job_id: str) -> bool:  # type: ignore[no-untyped-def]
     job = window.queue.job(job_id)
     return job is not None and job.ended
@@ -129,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the PNGs (default: beside this script)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    parser.add_argument("--keep-up-only", action="store_true", help="only the Watched list and Roll-up shots")
     args = parser.parse_args(argv)
 
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -157,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         written.append(path)
 
     try:
+        if args.keep_up_only:
+            _keep_up_shots(app, window, save)
+            return 0
         # 1. The queue mid-job: three jobs queued, the first one streaming its partial summaries.
         samples = REPO / "resources" / "samples"
         files = [str(p) for p in sorted(samples.iterdir()) if p.is_file()]
@@ -207,12 +256,15 @@ def main(argv: list[str] | None = None) -> int:
 
         # 5. The fine-tune panel: a tiny model training, then its evaluation card.
         _finetune_shots(app, window, save)
+
+        # 6 and 7. The Watched list after files arrived, and the Roll-up tab.
+        _keep_up_shots(app, window, save)
     finally:
         window.close()
         queue.shutdown()
         shutil.rmtree(home, ignore_errors=True)
-    for path in written:
-        print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+        for path in written:
+            print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     return 0
 
 

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
+    QPushButton,
     QTextBrowser,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -78,36 +79,40 @@ class RollupView(QWidget):
         self.me_field.setToolTip("Who “me” is: items you take on are What I owe, items you asked of others What I'm owed")
         self.me_field.setClearButtonEnabled(True)
         self.me_field.editingFinished.connect(self._on_me)
-        self.export_button = QToolButton()
+        self.export_button = QPushButton("Export")
         self.export_button.setObjectName("rollupExport")
-        self.export_button.setText("Export")
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button.setToolTip("Save this roll-up as Markdown or JSON, or its deadlines as a calendar file (.ics)")
         menu = QMenu(self.export_button)
         menu.addAction("Markdown…", lambda: self.export_dialog(".md"))
         menu.addAction("JSON…", lambda: self.export_dialog(".json"))
         menu.addAction("Calendar (.ics)…", lambda: self.export_dialog(".ics"))
         self.export_button.setMenu(menu)
 
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.setSpacing(6)
+        period_row = QHBoxLayout()
+        period_row.setContentsMargins(0, 0, 0, 0)
+        period_row.setSpacing(6)
         to = _caption("to")
-        for widget in (_caption("Period"), self.period_combo, self.since_edit, to, self.until_edit):
-            top.addWidget(widget)
+        for widget in (self.period_combo, self.since_edit, to, self.until_edit):
+            period_row.addWidget(widget)
+        period_row.addStretch(1)
         self._range_widgets = (self.since_edit, to, self.until_edit)
-        top.addStretch(1)
         sources_row = QHBoxLayout()
         sources_row.setContentsMargins(0, 0, 0, 0)
         sources_row.setSpacing(6)
-        sources_row.addWidget(_caption("Sources"))
         sources_row.addWidget(self.sources.combo)
         sources_row.addStretch(1)
         sources_row.addWidget(self.export_button)
-        me_row = QHBoxLayout()
-        me_row.setContentsMargins(0, 0, 0, 0)
-        me_row.setSpacing(6)
-        me_row.addWidget(_caption("Me"))
-        me_row.addWidget(self.me_field, 1)
+        # Captions in one column, so the choices line up.
+        controls = QGridLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.setHorizontalSpacing(8)
+        controls.setVerticalSpacing(6)
+        for row, (caption, part) in enumerate((("Period", period_row), ("Sources", sources_row))):
+            controls.addWidget(_caption(caption), row, 0)
+            controls.addLayout(part, row, 1)
+        controls.addWidget(_caption("Me"), 2, 0)
+        controls.addWidget(self.me_field, 2, 1)
+        controls.setColumnStretch(1, 1)
         self.status_label = QLabel()
         self.status_label.setObjectName("digestStatus")
         self.browser = QTextBrowser()
@@ -119,9 +124,7 @@ class RollupView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addLayout(top)
-        layout.addLayout(sources_row)
-        layout.addLayout(me_row)
+        layout.addLayout(controls)
         layout.addWidget(self.sources.list_view)
         layout.addWidget(self.status_label)
         layout.addWidget(self.browser, 1)
@@ -132,7 +135,7 @@ class RollupView(QWidget):
     def period(self) -> tuple[date | None, date | None]:
         value = self.period_combo.currentData()
         if value == "range":
-            lo, hi = self.since_edit.date().toPython(), self.until_edit.date().toPython()
+            lo, hi = _day(self.since_edit.date()), _day(self.until_edit.date())
             return (lo, hi) if lo <= hi else (hi, lo)
         return parse_period(value, None) if value else (None, None)
 
@@ -260,6 +263,10 @@ class RollupView(QWidget):
         except PrecisError as exc:
             messages.error(exc.message)
             return None
+
+
+def _day(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
 
 
 def _date_edit(name: str, day: QDate) -> QDateEdit:

@@ -31,7 +31,7 @@ OFF, WATCHING, SUMMARIZING, PAUSED, STOPPED = "off", "watching", "summarizing", 
 
 class WatchService(QObject):
     #: Every watcher event, in the GUI thread.
-    event = Signal(object)
+    watch_event = Signal(object)
     #: A digest is in History (``Digested``).
     digested = Signal(object)
     #: The state, the sources or the arrivals changed.
@@ -134,7 +134,7 @@ class WatchService(QObject):
         current = self.arrivals.current()
         if current is not None:
             return SUMMARIZING, f"Summarizing {Path(current.name).name}…"
-        return WATCHING, f"Watching {len(live)} {'folder' if len(live) == 1 else 'sources'}; new files are summarized on their own."
+        return WATCHING, f"Watching {len(live)} {'folder' if len(live) == 1 else 'sources'}."
 
     def source_status(self, entry: SourceEntry) -> str:
         if entry.problem:
@@ -197,7 +197,7 @@ class WatchService(QObject):
         self.arrivals.apply(event)  # an old watcher's digest is in History all the same
         if isinstance(event, WatchNotice):
             self.notices = [*self.notices[-3:], event.text]
-        self.event.emit(event)
+        self.watch_event.emit(event)
         if isinstance(event, Digested):
             self.digested.emit(event)
         if isinstance(event, (Digested, Failed, StateChanged)) or gen == self._gen:

@@ -49,6 +49,8 @@ class WatchedView(QWidget):
         self.state_label = QLabel()
         self.state_label.setObjectName("watchState")
         self.state_label.setWordWrap(True)
+        self.state_label.setToolTip("New and changed files are summarized in the background, at low priority, once "
+                                    "they have stopped changing; paused while your own job runs.")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setObjectName("watchPauseButton")
         self.pause_button.setCheckable(True)
@@ -59,7 +61,7 @@ class WatchedView(QWidget):
         head.addWidget(self.state_label, 1)
         head.addWidget(self.pause_button, 0, Qt.AlignmentFlag.AlignTop)
 
-        self.source_list = _list("watchedSources")
+        self.source_list = _list("watchedSources", Qt.TextElideMode.ElideMiddle)
         self.source_list.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.add_menu = QMenu(self)
         self.add_folder_action = QAction("Add Folder…", self)
@@ -94,7 +96,7 @@ class WatchedView(QWidget):
         layout.setSpacing(6)
         layout.addLayout(head)
         layout.addWidget(_title("Watched"))
-        layout.addWidget(self.source_list, 2)
+        layout.addWidget(self.source_list, 1)
         layout.addLayout(buttons)
         layout.addWidget(_title("Recent arrivals"))
         layout.addWidget(self.arrival_list, 3)
@@ -192,13 +194,13 @@ class WatchedView(QWidget):
         self.pause_toggled.emit(checked)
 
 
-def _list(name: str) -> QListWidget:
+def _list(name: str, elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> QListWidget:
     view = QListWidget()
     view.setObjectName(name)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setUniformItemSizes(True)
     view.setWordWrap(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    view.setTextElideMode(elide)
     view.setMinimumHeight(56)  # two rows' worth: the left pane keeps its usual minimum height
     return view
 

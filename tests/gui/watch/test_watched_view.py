@@ -56,6 +56,7 @@ def test_a_file_dropped_in_a_watched_folder_is_in_history_with_a_notification_wi
     view.arrival_list.itemActivated.emit(view.arrival_list.item(0))
     assert window.digest_view.entry_id == entry.id and window.digest_view.digest is not None
     assert window.digest_view.digest.documents[0].path == str(inbox / "meeting.txt")
+    assert window.digest_view.citation_hrefs()  # kept with its citation links, as the window's own jobs are
 
 
 def test_the_watcher_pauses_while_the_users_own_job_runs_and_resumes_after(
@@ -65,7 +66,7 @@ def test_the_watcher_pauses_while_the_users_own_job_runs_and_resumes_after(
     _watch(window, qtbot, inbox)
     service, queue = window.watch_service, window.queue
     events: list[tuple[float, WatchEvent]] = []
-    service.event.connect(lambda e: events.append((time.monotonic(), e)))
+    service.watch_event.connect(lambda e: events.append((time.monotonic(), e)))
     ended: list[float] = []
     queue.job_finished.connect(lambda _id: ended.append(time.monotonic()))
 
@@ -121,7 +122,7 @@ def test_watching_survives_a_restart_and_redoes_nothing(qtbot: QtBot, tmp_path: 
         queue.shutdown()
     again, queue = quick_window(qtbot)  # the settings file names the folder: watched from the start
     events: list[WatchEvent] = []
-    again.watch_service.event.connect(events.append)
+    again.watch_service.watch_event.connect(events.append)
     try:
         qtbot.waitUntil(lambda: again.watch_service.watcher is not None)
         assert again.watching.tray is not None and again.watching.tray.icon.isVisible()
