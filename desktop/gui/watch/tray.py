@@ -1,6 +1,6 @@
 """The tray icon while watching: Open Precis, Pause or Resume watching, and a desktop notification
 for each digest (``QSystemTrayIcon.showMessage``; clicking it opens that digest). Where the desktop
-has no tray, the notifications still reach the window's status bar through ``notified``."""
+has no tray, the window's status bar still says each digest (``gui/window/watching.py``)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ class WatchTray(QObject):
     pause_toggled = Signal(bool)
     #: A digest's notification was clicked: its History entry.
     entry_requested = Signal(str)
-    #: (title, text) of every notification, also where no tray shows them.
-    notified = Signal(str, str)
 
     def __init__(self, icon: QIcon | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,7 +63,6 @@ class WatchTray(QObject):
         self._last_entry = entry_id
         if self.icon.isVisible() and QSystemTrayIcon.isSystemTrayAvailable():
             self.icon.showMessage(title, text, self.icon.icon(), SHOW_MS)
-        self.notified.emit(title, text)
 
     def _on_pause(self, checked: bool) -> None:
         self.set_paused(checked)

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 
 from desktop.core.errors import PrecisError
-from desktop.core.watch.events import Digested, Failed, StateChanged, WatchEvent, WatchNotice
+from desktop.core.watch.events import Digested, WatchEvent, WatchNotice
 from desktop.core.watch.settle import POLL_S, SETTLE_S
 from desktop.gui.watch.arrivals import DIGESTED, FAILED, Arrivals
 from desktop.gui.watch.source_list import SourceEntry, make_entries
@@ -36,8 +36,8 @@ class WatchService(QObject):
     digested = Signal(object)
     #: The state, the sources or the arrivals changed.
     changed = Signal()
-    #: (generation, event) from the watcher's thread; (generation, error) when that thread ends.
-    _crossed = Signal(int, object)
+    #: An event from a watcher's thread; (generation, error) when that thread ends.
+    _crossed = Signal(object)
     _ended = Signal(int, str)
 
     def __init__(self, parent: QObject | None = None, *, settle_s: float = SETTLE_S, poll_s: float = POLL_S,
@@ -171,7 +171,7 @@ class WatchService(QObject):
         gen = self._gen
         options = WatchOptions(sources, settle_s=self.settle_s, poll_s=self.poll_s, state_dir=self.state_dir)
         try:
-            watcher = Watcher(options, self._spec, lambda event: self._crossed.emit(gen, event))
+            watcher = Watcher(options, self._spec, self._crossed.emit)
         except PrecisError as exc:
             self.problem = exc.message
             return
@@ -193,15 +193,14 @@ class WatchService(QObject):
             error = f"watching stopped after an unexpected problem ({type(exc).__name__}: {exc}); the log has the details."
         self._ended.emit(gen, error)
 
-    def _on_event(self, gen: int, event: WatchEvent) -> None:
+    def _on_event(self, event: WatchEvent) -> None:
         self.arrivals.apply(event)  # an old watcher's digest is in History all the same
         if isinstance(event, WatchNotice):
             self.notices = [*self.notices[-3:], event.text]
         self.watch_event.emit(event)
         if isinstance(event, Digested):
             self.digested.emit(event)
-        if isinstance(event, (Digested, Failed, StateChanged)) or gen == self._gen:
-            self.changed.emit()
+        self.changed.emit()
 
     def _on_ended(self, gen: int, error: str) -> None:
         self._threads.pop(gen, None)

@@ -132,3 +132,41 @@ def test_watching_survives_a_restart_and_redoes_nothing(qtbot: QtBot, tmp_path: 
     finally:
         again.close()
         queue.shutdown()
+
+
+def test_a_second_folder_restarts_the_watcher_once_and_both_are_watched(window: MainWindow, qtbot: QtBot,
+                                                                        tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    _watch(window, qtbot, first)
+    old = window.watch_service.watcher
+    assert window.watching.add_folder(str(second)) and not window.watching.add_folder(str(second))  # once
+    qtbot.waitUntil(lambda: window.watch_service.watcher not in (None, old))
+    shutil.copy(SAMPLES / "office-move-thread.eml", second / "move.eml")
+    view = window.panes.watched_view
+    qtbot.waitUntil(lambda: "1 digested" in view.source_list.item(1).text(), timeout=60_000)
+    assert len(window.history.list()) == 1
+    assert window.watch_service.problem == "" and load_settings().watched == [str(first), str(second)]
+    # A folder that is gone is listed as such; the other one is still watched.
+    shutil.rmtree(first)
+    window.watching.remove_source(str(second))
+    window.watching.add_folder(str(second))
+    assert "Folder not found" in view.source_list.item(0).text() and "1 digested" in view.source_list.item(1).text()
+    qtbot.waitUntil(lambda: window.watch_service.watcher is not None)
+    assert window.watch_service.state()[0] == "watching"
+
+
+def test_a_manifest_held_by_another_precis_is_one_sentence_in_the_list(window: MainWindow, qtbot: QtBot,
+                                                                       tmp_path: Path) -> None:
+    from desktop.core import paths
+    from desktop.ml.batch.manifest import Manifest
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with Manifest(paths.data_dir() / "watch"):  # as `precis-cli watch` without --out holds it
+        assert window.watching.add_folder(str(inbox))
+        qtbot.waitUntil(lambda: bool(window.watch_service.problem))
+    state = window.panes.watched_view.state_label.text()
+    assert state.startswith("Stopped: Another batch run is writing to") and "Traceback" not in state
+    assert window.watching.tray is None or not window.watching.tray.icon.isVisible()
