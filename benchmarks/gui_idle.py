@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -59,24 +60,22 @@ def _tree(proc: psutil.Process) -> list[psutil.Process]:
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    """User+system seconds of these processes (one that has ended counts nothing)."""
+    return sum(_each(procs, lambda p: sum(p.cpu_times()[:2])))
 
 
 def _rss(procs: list[psutil.Process]) -> float:
-    total = 0
+    return sum(_each(procs, lambda p: p.memory_info().rss)) / 2**20
+
+
+def _each(procs: list[psutil.Process], measure: Callable[[psutil.Process], float]) -> list[float]:
+    out = []
     for p in procs:
         try:
-            total += p.memory_info().rss
+            out.append(measure(p))
         except psutil.NoSuchProcess:
             pass
-    return total / 2**20
+    return out
 
 
 def _manifest_held(state: Path) -> bool:

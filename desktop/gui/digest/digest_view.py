@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QFontDatabase, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,6 +22,7 @@ from desktop.core.digest import Digest, Source
 from desktop.core.document import Document
 from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
+from desktop.gui.common.citation_style import anchor_hrefs, style_citations
 from desktop.gui.common.durations import time_left
 from desktop.gui.common.elided_label import ElidedLabel
 from desktop.gui.digest.digest_text import chip_texts, describe, plain_citations, without_citations
@@ -247,26 +248,7 @@ class DigestView(QWidget):
 
     def _style_document(self) -> None:
         """Citations smaller and in the link colour, without underlines, so points read first."""
-        doc = self.browser.document()
-        link = self.palette().color(QPalette.ColorRole.Link)
-        base = self.browser.font().pointSizeF()
-        cursor = QTextCursor(doc)
-        block = doc.begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                frag = it.fragment()
-                fmt = frag.charFormat()
-                if fmt.isAnchor() and fmt.anchorHref().startswith("cite:"):
-                    cursor.setPosition(frag.position())
-                    cursor.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
-                    new = QTextCharFormat()
-                    new.setForeground(link)
-                    new.setFontUnderline(False)
-                    new.setFontPointSize(base * 0.88)
-                    cursor.mergeCharFormat(new)
-                it += 1
-            block = block.next()
+        style_citations(self.browser)
 
     def _set_chips(self, labels: dict[str, str]) -> None:
         while self.chips.count():
@@ -317,17 +299,7 @@ class DigestView(QWidget):
 
     def citation_hrefs(self) -> list[str]:
         """Every citation link in the rendered digest, in reading order."""
-        hrefs: list[str] = []
-        block = self.browser.document().begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                fmt = it.fragment().charFormat()
-                if fmt.isAnchor() and fmt.anchorHref().startswith("cite:") and fmt.anchorHref() not in hrefs:
-                    hrefs.append(fmt.anchorHref())
-                it += 1
-            block = block.next()
-        return hrefs
+        return anchor_hrefs(self.browser)
 
     # ------------------------------------------------------------------ editing
     def set_editing(self, on: bool) -> None:

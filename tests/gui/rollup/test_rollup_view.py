@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -21,24 +20,10 @@ from desktop.core.settings import load_settings
 from desktop.gui.rollup.rollup_build import CHOSEN
 from desktop.gui.window.main_window import MainWindow
 from desktop.ml.extractive.engine import ExtractiveEngine
-from tests.gui._jobs import SAMPLES
+from tests.core.rollup.test_rollup import _meeting_and_follow_up
 from tests.gui._window import OFFSCREEN_NOISE, open_window
 
 pytestmark = OFFSCREEN_NOISE
-
-
-def _follow_up_mail(folder: Path) -> Path:
-    """Priya's mail after the product sync of Tuesday 2 December 2025, asking Aiko for the article."""
-    msg = EmailMessage()
-    msg["From"] = "Priya Shah <priya.shah@example.org>"
-    msg["To"] = "Aiko Tanaka <aiko.tanaka@example.org>"
-    msg["Date"] = "Tue, 02 Dec 2025 16:05:00 +0100"
-    msg["Subject"] = "After the sync"
-    msg.set_content("Hi Aiko,\n\nAs agreed this morning: please write the help article and share it with the support "
-                    "team by Friday.\n\nThanks,\nPriya\n")
-    mail = folder / "after-the-sync.eml"
-    mail.write_bytes(bytes(msg))
-    return mail
 
 
 def _into_history(paths: list[Path]) -> dict[str, str]:
@@ -54,12 +39,11 @@ def _into_history(paths: list[Path]) -> dict[str, str]:
 
 @pytest.fixture
 def corpus_history(tmp_path: Path, corpus: Path) -> dict[str, str]:
-    meeting = tmp_path / "product-sync-2025-12-02.vtt"
-    meeting.write_text((SAMPLES / "product-sync-meeting.vtt").read_text(encoding="utf-8"), encoding="utf-8")
+    meeting, mail = _meeting_and_follow_up(tmp_path)  # the sample meeting of 2 Dec 2025, Priya's mail after it
     return _into_history([corpus / "transcript" / "qmsum-ES2008a-product-kickoff.json",
                           corpus / "email" / "metrics-grimoire-thread-2015-11.mbox",
                           corpus / "email" / "apache-new-httpd-1997-latin1-from.eml",
-                          meeting, _follow_up_mail(tmp_path)])
+                          meeting, mail])
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from desktop.core.settings import Settings, load_settings
 from desktop.gui.jobs.job_queue import JobQueue
 from desktop.gui.watch.watch_service import WatchService
 from desktop.gui.window.main_window import MainWindow
+from tests.gui._window import make_window
 
 #: The offscreen platform has no tray; Qt says so while creating the icon. Not ours.
 TRAY_NOISE = pytest.mark.qt_log_ignore(r"systemTrayWindowChanged", r"^This plugin does not support")
@@ -20,12 +21,7 @@ TRAY_NOISE = pytest.mark.qt_log_ignore(r"systemTrayWindowChanged", r"^This plugi
 def quick_window(qtbot: QtBot, settings: Settings | None = None) -> tuple[MainWindow, JobQueue]:
     settings = settings or load_settings()
     settings.model = "extractive"
-    queue = JobQueue(settings=settings)
-    win = MainWindow(queue, settings, watch_service=WatchService(settle_s=0.3, poll_s=0.1))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win, queue
+    return make_window(qtbot, settings, watch_service=WatchService(settle_s=0.3, poll_s=0.1))
 
 
 def open_quick_window(qtbot: QtBot) -> Iterator[MainWindow]:
