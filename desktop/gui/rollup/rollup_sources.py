@@ -28,7 +28,9 @@ class SourceChooser(QObject):
         self.combo = QComboBox()
         self.combo.setObjectName("rollupSources")
         self.combo.setToolTip("Which digests in History the roll-up reads")
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Gives way in a narrow window (a folder's name can be long); the list shows whole names.
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(12)
         self.list_view = QListWidget()
         self.list_view.setObjectName("rollupChosen")
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)

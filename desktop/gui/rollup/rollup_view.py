@@ -35,6 +35,7 @@ from desktop.core.rollup.collect import parse_period
 from desktop.core.rollup.render import to_markdown
 from desktop.gui.common import messages
 from desktop.gui.common.citation_style import anchor_hrefs, style_citations
+from desktop.gui.common.elided_label import ElidedLabel
 from desktop.gui.rollup.rollup_build import Built, RollupRequest, build
 from desktop.gui.rollup.rollup_export import FORMATS, default_name, export_rollup
 from desktop.gui.rollup.rollup_sources import SourceChooser
@@ -101,7 +102,6 @@ class RollupView(QWidget):
         sources_row.setSpacing(6)
         sources_row.addWidget(self.sources.combo)
         sources_row.addStretch(1)
-        sources_row.addWidget(self.export_button)
         # Captions in one column, so the choices line up.
         controls = QGridLayout()
         controls.setContentsMargins(0, 0, 0, 0)
@@ -113,8 +113,9 @@ class RollupView(QWidget):
         controls.addWidget(_caption("Me"), 2, 0)
         controls.addWidget(self.me_field, 2, 1)
         controls.setColumnStretch(1, 1)
-        self.status_label = QLabel()
+        self.status_label = ElidedLabel("")
         self.status_label.setObjectName("digestStatus")
+        self.status_label.setMinimumWidth(40)
         self.browser = QTextBrowser()
         self.browser.setObjectName("rollupBrowser")
         self.browser.setOpenLinks(False)
@@ -126,7 +127,11 @@ class RollupView(QWidget):
         layout.setSpacing(6)
         layout.addLayout(controls)
         layout.addWidget(self.sources.list_view)
-        layout.addWidget(self.status_label)
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.addWidget(self.status_label, 1)
+        status_row.addWidget(self.export_button)
+        layout.addLayout(status_row)
         layout.addWidget(self.browser, 1)
         self._built.connect(self._on_built)
         self._on_period(self.period_combo.currentIndex())
