@@ -1,8 +1,8 @@
 """Screenshots of the real window for the README: the main window with a digest, the model
 manager, the queue in the middle of a job, a scanned page's recognized text with its picture,
 checked points (a flagged point's citation opened), the fine-tune panel (mid-training and with its
-evaluation card), and a mailbox's folders with the Add-a-mailbox dialog. Run by ``make screenshots``
-under Xvfb:
+evaluation card), a mailbox's folders with the Add-a-mailbox dialog, the Watched list after files
+arrived in a watched folder, and the Roll-up tab. Run by ``make screenshots`` under Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
 
@@ -234,6 +234,51 @@ def _mail_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
     dialog.reject()
 
 
+def _keep_up_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
+    """8. The Watched list: three files dropped into a watched folder, summarized with no click, the
+    latest digest opened from its arrival. 9. The Roll-up tab over those digests for Priya, with a
+    citation of what she is owed open in the source view."""
+    samples = REPO / "resources" / "samples"
+    inbox = Path(os.environ["PRECIS_HOME"]) / "Meetings and mail"
+    inbox.mkdir()
+    service = window.watch_service
+    service.settle_s, service.poll_s = 0.5, 0.2  # quicker than a user needs: the shot waits for it
+    window.model_picker.select("extractive")
+    window.tree.set_root(inbox)
+    window.panes.left_splitter.setSizes([230, 530])  # room for the arrivals
+    window.side_tabs.setCurrentWidget(window.panes.watched_view)
+    window.watching.add_folder(str(inbox))
+    _wait(app, lambda: service.watcher is not None)
+    before = len(window.history.list())
+    for name in ("office-move-thread.eml", "product-sync-meeting.vtt", "quarterly-energy-report.md"):
+        shutil.copy(samples / name, inbox / name)
+        _settle(app, 0.3)
+    _wait(app, lambda: len(window.history.list()) >= before + 3, timeout=120)
+    _settle(app, 0.5)
+    view = window.panes.watched_view
+    view.arrival_list.setCurrentRow(0)
+    view.arrival_list.itemActivated.emit(view.arrival_list.item(0))
+    _wait(app, lambda: window.digest_view.digest is not None and not window.source_view.loading)
+    _settle(app, 0.8)
+    save(window, "watched-folder.png")
+
+    rollup = window.panes.rollup_view
+    window.show_rollup()
+    rollup.sources.set_kind("watched")
+    rollup.set_period("")
+    rollup.me_field.setText("Priya Shah <priya.shah@example.org>")
+    rollup.me_field.editingFinished.emit()
+    _wait(app, lambda: not rollup.building and rollup.rollup is not None and bool(rollup.rollup.me))
+    owed = rollup.citation_hrefs("owed_to_me") or rollup.citation_hrefs()
+    if owed:
+        rollup.activate_link(owed[0])
+        _wait(app, lambda: not window.source_view.loading)
+    window.side_tabs.setCurrentWidget(window.history_view)
+    _settle(app, 0.8)
+    save(window, "roll-up.png")
+    window.watching.remove_source(str(inbox))
+
+
 def _ended(window, job_id: str) -> bool:  # type: ignore[no-untyped-def]
     job = window.queue.job(job_id)
     return job is not None and job.ended
@@ -297,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the PNGs (default: beside this script)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
-    parser.add_argument("--only", choices=("checked-points", "mail"), help="only these shots (the rest take minutes)")
+    parser.add_argument("--only", choices=("checked-points", "mail", "keep-up"), help="only these shots (the rest take minutes)")
     args = parser.parse_args(argv)
 
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -337,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "mail"):
             # 7. Mail: a Maildir's folders, a folder summarized for March, the Add-a-mailbox dialog.
             _mail_shots(app, window, save)
+        if args.only in (None, "keep-up"):
+            # 8 and 9. The Watched list after files arrived, and the Roll-up tab.
+            _keep_up_shots(app, window, save)
     finally:
         window.close()
         queue.shutdown()

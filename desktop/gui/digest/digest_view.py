@@ -24,6 +24,7 @@ from desktop.core.document import Document
 from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
 from desktop.core.support import Support, SupportCounts
+from desktop.gui.common.citation_style import anchor_hrefs
 from desktop.gui.common.durations import time_left
 from desktop.gui.common.elided_label import ElidedLabel
 from desktop.gui.digest.checked_marks import point_at, style_digest
@@ -313,17 +314,7 @@ class DigestView(QWidget):
 
     def citation_hrefs(self) -> list[str]:
         """Every citation link in the rendered digest, in reading order."""
-        hrefs: list[str] = []
-        block = self.browser.document().begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                fmt = it.fragment().charFormat()
-                if fmt.isAnchor() and fmt.anchorHref().startswith("cite:") and fmt.anchorHref() not in hrefs:
-                    hrefs.append(fmt.anchorHref())
-                it += 1
-            block = block.next()
-        return hrefs
+        return anchor_hrefs(self.browser)
 
     # ------------------------------------------------------------------ editing
     def set_editing(self, on: bool) -> None:

@@ -104,7 +104,7 @@ class JobOutcomes(QObject):
                 if is_mail_address(address):  # this session's next listing or digest of the account asks no more
                     remember(account_key(address), password, keep=False)
             w.summarize(job.paths, query=job.spec.query, title=job.title, model=job.spec.model, engine=job.spec.engine,
-                        length=job.spec.length, passwords=merged, mail=job.spec.mail)
+                        length=job.spec.length, template=job.spec.template, passwords=merged, mail=job.spec.mail)
 
         def give_up() -> None:
             self.password_prompt = None
