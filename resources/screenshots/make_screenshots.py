@@ -1,8 +1,10 @@
 """Screenshots of the real window for the README: the main window with a digest, the model
-manager, the queue in the middle of a job, a scanned page's recognized text with its picture,
-checked points (a flagged point's citation opened), the fine-tune panel (mid-training and with its
-evaluation card), a mailbox's folders with the Add-a-mailbox dialog, the Watched list after files
-arrived in a watched folder, and the Roll-up tab. Run by ``make screenshots`` under Xvfb:
+manager (a model found in the Hugging Face cache, the Hub settings), the queue in the middle of a
+job, a scanned page's recognized text with its picture, checked points (a flagged point's citation
+opened), the fine-tune panel (mid-training and with its evaluation card), a mailbox's folders with
+the Add-a-mailbox dialog, the Watched list after files arrived in a watched folder, the Roll-up
+tab, and a long document's sections with its furniture dimmed in the source view
+(``structure_shots.py``). Run by ``make screenshots`` under Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
 
@@ -25,6 +27,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Beside this script (Python puts its folder first on the path); imports nothing of Qt or Precis yet.
+from structure_shots import model_manager_shot, sections_shot
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -322,14 +327,8 @@ def _window_shots(app, window, queue, save) -> None:  # type: ignore[no-untyped-
     _settle(app, 0.5)
     save(window, "main-window.png")
 
-    # 3. The model manager: the catalog with sizes.
-    window.open_model_manager()
-    dialog = window.model_manager
-    assert dialog is not None
-    dialog.resize(900, 560)
-    _settle(app, 0.8)
-    save(dialog, "model-manager.png")
-    dialog.close()
+    # 3. The model manager: the catalog with sizes, a model found in the Hugging Face cache, the Hub settings.
+    model_manager_shot(app, window, save, _settle)
 
     # 4. A scanned page's text and its picture, at a 1400-pixel-wide window.
     _scanned_page_shot(app, window, save)
@@ -342,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the PNGs (default: beside this script)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
-    parser.add_argument("--only", choices=("checked-points", "mail", "keep-up"), help="only these shots (the rest take minutes)")
+    parser.add_argument("--only", choices=("checked-points", "mail", "keep-up", "model-manager", "sections"),
+                        help="only these shots (the rest take minutes)")
     args = parser.parse_args(argv)
 
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -379,12 +379,17 @@ def main(argv: list[str] | None = None) -> int:
             window.model_picker.select("extractive")
         if args.only == "checked-points":
             _checked_points_shot(app, window, save)
+        if args.only == "model-manager":
+            model_manager_shot(app, window, save, _settle)
         if args.only in (None, "mail"):
             # 7. Mail: a Maildir's folders, a folder summarized for March, the Add-a-mailbox dialog.
             _mail_shots(app, window, save)
         if args.only in (None, "keep-up"):
             # 8 and 9. The Watched list after files arrived, and the Roll-up tab.
             _keep_up_shots(app, window, save)
+        if args.only in (None, "sections"):
+            # 10. A long document's sections, one opened in the source view beside its dimmed contents.
+            sections_shot(app, window, save, _wait, _settle)
     finally:
         window.close()
         queue.shutdown()
