@@ -9,6 +9,7 @@ from pathlib import Path
 
 from desktop.cli.batch_view import BatchView
 from desktop.cli.ocr_options import add_ocr_options
+from desktop.cli.recording_options import add_recording_options
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
 from desktop.core.errors import PrecisError
 from desktop.ml.batch.plan import FORMATS, TOGETHER
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --cluster: every node sees the sources at the same paths (else their bytes are sent)")
     add_engine_options(p)
     add_ocr_options(p)
+    add_recording_options(p)
     p.add_argument("--query", help="ask each file a question instead of summarizing it")
     p.add_argument("--password", help="password for encrypted PDFs")
     p.add_argument("--no-progress", action="store_true", help="no live bar (one line per file is still written)")

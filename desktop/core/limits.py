@@ -30,6 +30,9 @@ class Limits:
     max_ocr_pages: int = 500
     max_image_pixels: int = 64_000_000
     ocr_page_seconds: float = 60.0
+    #: Recordings: the longest one transcribed (a day-long stream is refused, not read for hours).
+    #: Their bytes are read as a stream, so ``max_file_bytes`` does not apply to them.
+    max_recording_seconds: float = 8 * 3600.0
 
 
 DEFAULT_LIMITS = Limits()

@@ -15,6 +15,7 @@ from enum import Enum
 import olefile
 
 from desktop.core.errors import EmptyDocument, UnsupportedFormat
+from desktop.core.ingest.audio.sniff import RECORDING_EXTENSIONS, recording_kind
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.encoding import decode_text
 
@@ -31,13 +32,14 @@ class Format(str, Enum):
     SPEAKER_TEXT = "speaker_text"
     TEXT = "text"
     IMAGE = "image"
+    RECORDING = "recording"  # audio, or a video's sound: transcribed by Whisper (ingest/audio/)
 
 
 #: Extensions offered in file dialogs and the file tree, and walked in folders.
 SUPPORTED_EXTENSIONS = frozenset(
     {".pdf", ".docx", ".eml", ".mbox", ".msg", ".vtt", ".srt", ".txt", ".md", ".markdown", ".json", ".text", ".log",
      ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
-)
+) | RECORDING_EXTENSIONS
 
 #: Page images, read by OCR (desktop/core/ingest/image.py).
 _IMAGE_MAGIC = (
@@ -57,9 +59,6 @@ _OTHER_MAGIC = (
     (b"{\\rtf", "a Rich Text (RTF) file"),
     (b"\x7fELF", "a program, not a document"),
     (b"MZ", "a Windows program, not a document"),
-    (b"ID3", "an audio file"),
-    (b"OggS", "an audio or video file"),
-    (b"fLaC", "an audio file"),
 )
 
 _PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
@@ -89,11 +88,12 @@ def sniff(data: bytes, ctx: ReadContext) -> Format:
         return _sniff_ole(data, ctx)
     if head.startswith(_IMAGE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP") or _is_bmp(head):
         return Format.IMAGE
-    if head.startswith(b"RIFF") and head[8:12] in (b"WAVE", b"AVI "):
-        raise UnsupportedFormat(f"{ctx.display_name} is an image, audio or video file, not a document.", ctx.path)
+    if recording_kind(head) is not None:
+        return Format.RECORDING
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
-            raise UnsupportedFormat(f"{ctx.display_name} is {what}; Precis reads PDFs, Word files, emails and transcripts.", ctx.path)
+            raise UnsupportedFormat(f"{ctx.display_name} is {what}; Precis reads PDFs, Word files, emails, transcripts "
+                                    "and recordings.", ctx.path)
     if _looks_binary(head):
         raise UnsupportedFormat(
             f"{ctx.display_name} is not a text file or a document format Precis knows.", ctx.path

@@ -18,6 +18,9 @@ FORMATS = {"md": (".md",), "json": (".json",), "both": (".md", ".json")}
 TOGETHER = ("none", "folder")
 #: The JobSpec fields that change what a digest says; threads, device and the cache do not.
 _SETTINGS_FIELDS = ("engine", "model", "backend", "quantization", "length", "input_budget", "query", "classify", "ocr", "ocr_lang")
+#: Recordings' fields and their defaults: they join the key only when changed, so a manifest
+#: written before Precis read recordings keeps its units done.
+_RECORDING_FIELDS = {"recording_model": "whisper-base", "recording_language": "translate", "spoken_language": None}
 
 
 @dataclass(slots=True)
@@ -115,6 +118,7 @@ def unit_sha256(unit: Unit) -> str:
 def settings_key(spec_fields: dict[str, Any], fmt: str, together: str) -> str:
     """A short hash of everything that changes a digest's text, so changed settings redo the units."""
     data = {k: spec_fields.get(k) for k in _SETTINGS_FIELDS}
+    data.update({k: spec_fields.get(k) for k, default in _RECORDING_FIELDS.items() if spec_fields.get(k, default) != default})
     data.update(format=fmt, together=together)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 

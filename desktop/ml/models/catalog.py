@@ -1,4 +1,10 @@
-"""The checked-in list of models Precis offers to download (``models/catalog.json``)."""
+"""The checked-in list of models Precis offers to download (``models/catalog.json``).
+
+Two kinds of model: ``summarizer`` (FLAN-T5, the default kind) and ``transcriber`` (Whisper in
+CTranslate2 form, which transcribes recordings). An entry may pin its files: names, sizes and
+SHA-256 checksums; a download then fetches exactly those files and checks every byte against
+the catalog, not only against what the Hub lists.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,23 @@ from desktop.core import paths
 from desktop.core.errors import EngineError
 
 SCHEMA = 1
+KINDS = ("summarizer", "transcriber")
+#: How the weights are stored: Hugging Face safetensors, or a converted CTranslate2 ``model.bin``
+#: (CTranslate2's own flat format of named arrays, which, unlike a pickle, runs no code when loaded).
+FORMATS = ("safetensors", "ctranslate2")
 
 
 class CatalogError(EngineError):
     """The catalog file is missing or malformed: a packaging bug, reported with the field at fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedFile:
+    """One file of a model, as the catalog pins it."""
+
+    name: str
+    size: int
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +52,10 @@ class CatalogEntry:
     backends: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: fine-tuning methods that fit ordinary hardware for this size ("lora", "full").
     finetune: tuple[str, ...] = ()
+    kind: str = "summarizer"
+    format: str = "safetensors"
+    #: The files to fetch and their checksums; empty: whatever model files the Hub lists.
+    files: tuple[PinnedFile, ...] = ()
 
     def supports(self, backend: str, quantization: str | None = None) -> bool:
         quants = self.backends.get(backend)
@@ -42,11 +65,13 @@ class CatalogEntry:
 class Catalog:
     """Catalog entries in file order, looked up by name."""
 
-    def __init__(self, entries: list[CatalogEntry], default: str) -> None:
+    def __init__(self, entries: list[CatalogEntry], default: str, default_transcriber: str | None = None) -> None:
         self._entries = {e.name: e for e in entries}
-        if default not in self._entries:
-            raise CatalogError(f"The model catalog names {default!r} as the default, but has no such model.")
+        for name, kind in ((default, "summarizer"), (default_transcriber, "transcriber")):
+            if name is not None and (name not in self._entries or self._entries[name].kind != kind):
+                raise CatalogError(f"The model catalog names {name!r} as the default {kind}, but has no such {kind}.")
         self.default_name = default
+        self.default_transcriber = default_transcriber
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Catalog:
@@ -74,9 +99,10 @@ class Catalog:
         if dupes:
             raise CatalogError(f"The model catalog {source} lists {', '.join(dupes)} more than once.")
         default = data.get("default", entries[0].name)
-        if not isinstance(default, str):
-            raise CatalogError(f"The model catalog {source} has a \"default\" that is not a model name.")
-        return cls(entries, default)
+        transcriber = data.get("default_transcriber")
+        if not isinstance(default, str) or not isinstance(transcriber, str | None):
+            raise CatalogError(f"The model catalog {source} has a default that is not a model name.")
+        return cls(entries, default, transcriber)
 
     @property
     def entries(self) -> list[CatalogEntry]:
@@ -91,6 +117,10 @@ class Catalog:
 
     def names(self) -> list[str]:
         return list(self._entries)
+
+    def of_kind(self, kind: str) -> list[CatalogEntry]:
+        """The summarizers or the transcribers, in file order."""
+        return [e for e in self._entries.values() if e.kind == kind]
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries
@@ -136,6 +166,11 @@ def _entry(raw: Any, where: str) -> CatalogEntry:
     finetune = raw.get("finetune", [])
     if not isinstance(finetune, list) or not all(isinstance(f, str) for f in finetune):
         raise CatalogError(f"{where} has a \"finetune\" that is not a list of method names.")
+    kind, fmt = raw.get("kind", "summarizer"), raw.get("format", "safetensors")
+    if kind not in KINDS:
+        raise CatalogError(f"{where} has a kind {kind!r}; the kinds are {', '.join(KINDS)}.")
+    if fmt not in FORMATS:
+        raise CatalogError(f"{where} has a format {fmt!r}; the formats are {', '.join(FORMATS)}.")
     return CatalogEntry(
         name=name,
         hub_id=raw["hub_id"],
@@ -146,4 +181,23 @@ def _entry(raw: Any, where: str) -> CatalogEntry:
         description=raw["description"],
         backends=parsed,
         finetune=tuple(finetune),
+        kind=kind,
+        format=fmt,
+        files=_pinned_files(raw.get("files", []), where),
     )
+
+
+def _pinned_files(raw: Any, where: str) -> tuple[PinnedFile, ...]:
+    if not isinstance(raw, list):
+        raise CatalogError(f"{where} has \"files\" that is not a list.")
+    pins = []
+    for i, item in enumerate(raw):
+        name = item.get("name") if isinstance(item, dict) else None
+        size = item.get("size") if isinstance(item, dict) else None
+        sha = item.get("sha256") if isinstance(item, dict) else None
+        if (not isinstance(name, str) or "/" in name or "\\" in name or name.startswith(".") or not name
+                or isinstance(size, bool) or not isinstance(size, int) or size <= 0
+                or not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+            raise CatalogError(f"{where} files[{i}] needs a plain \"name\", a positive \"size\" and a 64-hex \"sha256\".")
+        pins.append(PinnedFile(name, size, sha))
+    return tuple(pins)

@@ -38,6 +38,7 @@ from desktop.ml.models.hub_api import (
 from desktop.ml.models.manifest import ModelManifest, human_bytes, sha256_file
 from desktop.ml.models.store import InstalledModel, ModelStore
 from desktop.ml.models.validate import validate_model_dir
+from desktop.ml.models.whisper_validate import validate_whisper_dir
 
 TIMEOUT_S = 30.0
 CHUNK = 64 * 1024
@@ -95,12 +96,13 @@ class _Downloader:
             entries[f.name] = {"size": f.size, "sha256": self._fetch_verified(f)}
         self._event("installing", force=True)
         try:
-            validate_model_dir(self.work)
+            (validate_whisper_dir if self.entry.format == "ctranslate2" else validate_model_dir)(self.work)
         except InvalidModel:
             shutil.rmtree(self.work, ignore_errors=True)
             raise
         (self.work / STATE_FILE).unlink(missing_ok=True)
-        manifest = ModelManifest(self.entry.name, self.entry.revision, "hub", hub_id=self.entry.hub_id, files=entries)
+        manifest = ModelManifest(self.entry.name, self.entry.revision, "hub", hub_id=self.entry.hub_id, files=entries,
+                                 kind=self.entry.kind)
         try:
             return self.store.install(self.work, manifest)
         except OSError as exc:

@@ -21,6 +21,7 @@ from desktop import __version__
 from desktop.core.errors import DownloadError, HubUnreachable, PrecisError
 from desktop.ml.models.catalog import CatalogEntry
 from desktop.ml.models.manifest import is_model_file
+from desktop.ml.models.whisper_validate import is_transcriber_file
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 USER_AGENT = f"precis/{__version__}"
@@ -56,7 +57,8 @@ def file_url(endpoint: str, entry: CatalogEntry, name: str) -> str:
 
 
 def list_model_files(entry: CatalogEntry, endpoint: str, timeout: float) -> list[RemoteFile]:
-    """The files of ``entry`` Precis wants (config, tokenizer, safetensors), with their checksums."""
+    """The files of ``entry`` Precis wants (config, tokenizer, safetensors; a converted model's
+    ``model.bin``), with their checksums: the catalog's pins when it has them."""
     url = f"{endpoint}/api/models/{entry.hub_id}/revision/{entry.revision}?blobs=true"
     try:
         with open_url(url, timeout) as resp:
@@ -71,18 +73,43 @@ def list_model_files(entry: CatalogEntry, endpoint: str, timeout: float) -> list
     if not isinstance(siblings, list):
         raise DownloadError(f"The Hugging Face Hub sent no file list for {entry.name}; try again later.")
     files = []
+    wanted = is_transcriber_file if entry.format == "ctranslate2" else is_model_file
     for sibling in siblings:
         name = sibling.get("rfilename") if isinstance(sibling, dict) else None
-        if isinstance(name, str) and is_model_file(name):
+        if isinstance(name, str) and wanted(name):
             remote = _remote_file(sibling)
             if remote is None:
                 raise DownloadError(f"The Hugging Face Hub did not say how large {name} of {entry.name} is; try again later.")
             files.append(remote)
+    if entry.files:
+        return _pinned(entry, files)
+    if entry.format == "ctranslate2":
+        if not any(f.name == "model.bin" for f in files):
+            raise DownloadError(f"{entry.hub_id} has no model.bin at revision {entry.revision[:12]}, so it is not a "
+                                "converted Whisper model.")
+        return files
     if not any(f.name.endswith(".safetensors") for f in files):
         raise DownloadError(
             f"{entry.hub_id} offers no safetensors weights (only formats such as PyTorch pickle files, which can "
             "run code when loaded), so Precis will not download it."
         )
+    return files
+
+
+def _pinned(entry: CatalogEntry, listed: list[RemoteFile]) -> list[RemoteFile]:
+    """Exactly the catalog's files, each to be checked against the catalog's SHA-256; the Hub's
+    listing must agree with the pins where it says anything (size, and LFS files' SHA-256)."""
+    by_name = {f.name: f for f in listed}
+    files = []
+    for pin in entry.files:
+        remote = by_name.get(pin.name)
+        if remote is None:
+            raise DownloadError(f"The Hugging Face Hub lists no {pin.name} for {entry.hub_id} at revision "
+                                f"{entry.revision[:12]}, which the catalog pins; Precis will not download it.")
+        if remote.size != pin.size or (remote.sha256 is not None and remote.sha256 != pin.sha256):
+            raise DownloadError(f"The Hugging Face Hub's {pin.name} of {entry.name} is not the file the catalog pins "
+                                "(its size or checksum differs); Precis will not download it.")
+        files.append(RemoteFile(pin.name, pin.size, pin.sha256, None))
     return files
 
 

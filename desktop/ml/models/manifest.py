@@ -57,6 +57,8 @@ class ModelManifest:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     installed_at: str = field(default_factory=utc_now)
     imported_from: str | None = None
+    #: "summarizer" (FLAN-T5) or "transcriber" (Whisper).
+    kind: str = "summarizer"
 
     @property
     def size_bytes(self) -> int:
@@ -78,6 +80,7 @@ class ModelManifest:
                 files=dict(data.get("files") or {}),
                 installed_at=str(data.get("installed_at", "")),
                 imported_from=data.get("imported_from"),
+                kind=str(data.get("kind", "summarizer")),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

@@ -41,9 +41,11 @@ from desktop.ml.models.manifest import (
     folder_fingerprint,
     human_bytes,
     is_complete,
+    is_model_file,
     mark_complete,
 )
 from desktop.ml.models.validate import validate_model_dir
+from desktop.ml.models.whisper_validate import is_transcriber_file, looks_like_whisper, validate_whisper_dir
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 RESERVED = frozenset({"derived", "adapters"})
@@ -60,6 +62,7 @@ class InstalledModel:
     complete: bool
     hub_id: str | None = None
     installed_at: str | None = None
+    kind: str = "summarizer"
 
 
 def check_name(name: str, what: str = "model") -> str:
@@ -134,6 +137,7 @@ class ModelStore:
             complete=complete,
             hub_id=manifest.hub_id,
             installed_at=manifest.installed_at,
+            kind=manifest.kind,
         )
 
     # ----- resolving a name or folder to weights on disk ---------------------------------
@@ -231,17 +235,21 @@ class ModelStore:
         on_progress: EventCallback = ignore_events,
         should_stop: Callable[[], bool] | None = None,
     ) -> InstalledModel:
-        """Validate ``src``, copy its model files into the store and install them in one rename."""
+        """Validate ``src`` (a FLAN-T5 folder, or a Whisper converted for CTranslate2), copy its model
+        files into the store and install them in one rename."""
         src = Path(src).expanduser()
-        info = validate_model_dir(src)
+        whisper = looks_like_whisper(src)
+        info = validate_whisper_dir(src) if whisper else validate_model_dir(src)
         name = check_name(name or info.path.name)
         if self.is_installed(name) and not replace:
             raise EngineError(f"A model called {name} is already installed; pick another name or remove it first.")
         work = self.root / ".partial" / f"{name}.import-{uuid.uuid4().hex[:8]}"
         try:
             work.mkdir(parents=True)
-            entries = copy_model_files(info.path, work, on_progress, should_stop)
-            manifest = ModelManifest(name, content_revision(entries), "import", files=entries, imported_from=str(info.path))
+            entries = copy_model_files(info.path, work, on_progress, should_stop,
+                                       keep=is_transcriber_file if whisper else is_model_file)
+            manifest = ModelManifest(name, content_revision(entries), "import", files=entries, imported_from=str(info.path),
+                                     kind="transcriber" if whisper else "summarizer")
             return self.install(work, manifest, replace=replace)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
