@@ -60,6 +60,8 @@ class JobSpec:
     recording_model: str = "whisper-base"
     recording_language: str = "translate"
     spoken_language: str | None = None
+    #: Tokens Whisper may write per 30-second window (None: its own 448); benchmarks fix it.
+    recording_max_tokens: int | None = None
 
 
 @dataclass(slots=True)
@@ -161,7 +163,7 @@ class DocumentStream:
         recording = recording_options(self.spec.recording_model, language=self.spec.recording_language,
                                       spoken=self.spec.spoken_language, device=self.spec.device,
                                       threads=self.spec.threads, use_cache=self.spec.use_cache,
-                                      store_root=self.spec.model_store)
+                                      store_root=self.spec.model_store, max_new_tokens=self.spec.recording_max_tokens)
         outcomes = iter_documents(self.files, limits=self.spec.limits, passwords=self.spec.passwords,
                                   password=self.spec.password, on_event=self._reader_event, cancel=self.cancel,
                                   ocr=OcrOptions(mode=self.spec.ocr, lang=self.spec.ocr_lang), recording=recording)

@@ -79,11 +79,12 @@ def open_recording(source: Path | bytes, kind: str, ctx: ReadContext) -> AudioSo
         if not container.streams.audio:
             what = "video with no sound track" if container.streams.video else "file with no sound track"
             raise NoAudioTrack(f"{name} is a {what}, so there is nothing to transcribe.", ctx.path)
-        stream = max(container.streams.audio, key=lambda s: (s.channels or 0, s.rate or 0))  # the main track
-        codec = stream.codec_context.name if stream.codec_context is not None else "unknown"
-        if stream.codec_context is None or not _decodable(stream):
-            raise UnsupportedFormat(f"{name} holds sound encoded as {codec}, which Precis cannot decode; convert it "
-                                    "to MP3, M4A or WAV to transcribe it.", ctx.path)
+        stream = max(container.streams.audio, key=_track_rank)  # the main track: most channels, highest rate
+        codec = stream.codec_context.name if stream.codec_context is not None else None
+        if codec is None or not _decodable(stream):
+            what = f"encoded as {codec}" if codec else "in an encoding FFmpeg does not know"
+            raise UnsupportedFormat(f"{name} holds sound {what}, which Precis cannot decode; convert it to MP3, M4A "
+                                    "or WAV to transcribe it.", ctx.path)
         duration = _duration(container, stream)
         limit = ctx.limits.max_recording_seconds
         if duration is not None and duration > limit:
@@ -168,6 +169,13 @@ def _pcm(src: AudioSource, ctx: ReadContext, should_stop: Callable[[], bool]) ->
             yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
     finally:
         del resampler
+
+
+def _track_rank(stream: Any) -> tuple[int, int, int]:
+    context = stream.codec_context
+    if context is None:
+        return (0, 0, 0)
+    return (1, getattr(context, "channels", 0) or 0, getattr(context, "sample_rate", 0) or 0)
 
 
 def _decodable(stream: Any) -> bool:

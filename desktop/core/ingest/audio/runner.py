@@ -170,7 +170,7 @@ class _Job:
             helper.join(JOIN_S)
             raise
         helper.join()
-        duration = max(self.src.decoded_s, self.src.duration or 0.0) if not self.src.truncated else self.src.decoded_s
+        duration = self.src.decoded_s  # the header's length can be an estimate (ADTS, MP3 without a VBR header)
         self.ctx.report(Progress(f"transcribed {clock(duration)}", int(duration), int(duration), 0.0))
         spoken = self.language or ENGLISH
         return Transcript(segments, ENGLISH if self.task == "translate" else spoken, spoken, round(duration, 3),
@@ -227,7 +227,7 @@ class _Job:
 
     def _warnings(self, duration: float) -> list[str]:
         name, notes = self.ctx.display_name, []
-        if self.src.truncated or (self.src.duration and duration < self.src.duration - 2.0):
+        if self.src.truncated or (self.src.duration and duration < 0.9 * self.src.duration - 1.0):
             notes.append(f"{name} ends early (it looks cut short): {clock(duration)} of the "
                          f"{clock(self.src.duration or duration)} its header promises could be read.")
         if self.src.damaged:
