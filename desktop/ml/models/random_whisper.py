@@ -19,6 +19,7 @@ by chance. Everything else it writes is its own output.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -77,7 +78,7 @@ def build_transformers_whisper(out_dir: Path | str, preset: str = "test", *, see
     model.save_pretrained(out, safe_serialization=True)
     for name in TOKENIZER_FILES:
         shutil.copyfile(whisper_dir() / name, out / name)
-    _feature_extractor().save_pretrained(out)
+    _write_preprocessor_config(out)
     return out
 
 
@@ -117,13 +118,16 @@ def _generation_config(tokenizer: Any, decoder_layers: int, heads: int) -> Any:
         alignment_heads=[[layer, head] for layer in range(decoder_layers // 2, decoder_layers) for head in range(heads)])
 
 
-def _feature_extractor() -> Any:
-    """Whisper's feature extractor (80 mel bins, 30-second windows) with OpenAI's own mel filters."""
+def _write_preprocessor_config(out: Path) -> None:
+    """Whisper's feature extractor settings (80 mel bins, 30-second windows) with OpenAI's own mel
+    filters written into the file, as the Hub's Whisper checkpoints carry them (transformers
+    itself no longer writes them)."""
     import numpy as np
     from transformers import WhisperFeatureExtractor
 
-    extractor = WhisperFeatureExtractor(feature_size=80)
+    WhisperFeatureExtractor(feature_size=80).save_pretrained(out)
+    path = out / "preprocessor_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
     with np.load(whisper_dir() / "mel_filters.npz") as filters:
-        extractor.mel_filters = filters["mel_80"].T.astype(np.float64)  # transformers keeps (freq, mel)
-    return extractor
-
+        config["mel_filters"] = filters["mel_80"].T.astype(float).tolist()  # transformers' layout: (frequency, mel)
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
