@@ -155,7 +155,7 @@ def test_the_transcript_so_far_is_sent_while_the_rest_is_transcribed(
     partial = [e for e in events if isinstance(e, TranscriptSoFar)]
     assert partial, "no transcript was sent before the end"
     first = partial[0]
-    assert 25 <= first.done_s < first.total_s
+    assert 15 <= first.done_s < first.total_s  # after the first slab (15 to 30 seconds)
     assert first.document.blocks and first.document.blocks[-1].locator.end <= first.done_s + 0.05
     assert "so far" in first.document.warnings[0]
     assert len(first.document.blocks) <= len(doc.blocks)

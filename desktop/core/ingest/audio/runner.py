@@ -140,7 +140,7 @@ class _Job:
         helper = threading.Thread(target=self._work, name="precis-transcribe", daemon=True)
         eta = EtaEstimator(max(1, int(total)))
         segments: list[Segment] = []
-        done_s, partial_at = 0.0, self.opts.slab_seconds
+        done_s, partial_at = 0.0, 0.0  # the first slab goes to the preview at once
         self._progress(0.0, total, None)
         helper.start()
         try:
