@@ -49,8 +49,11 @@ class RecordingOptions:
 
     def decoding_key(self) -> str:
         """Everything besides the model and the sound that changes the transcript (the cache key)."""
+        import os
+
+        fixed = "|fixed" if os.environ.get("PRECIS_BENCH_FIXED_LENGTH") == "1" else ""  # benchmarks (whisper.py)
         return (f"{self.language}|{self.spoken or 'auto'}|b{self.beam_size}|n{self.max_new_tokens or 0}"
-                f"|s{self.slab_seconds:g}")
+                f"|s{self.slab_seconds:g}{fixed}")
 
 
 DEFAULT_RECORDING = RecordingOptions()

@@ -25,6 +25,11 @@ from desktop.core.ingest.context import ReadContext
 log = logging.getLogger(__name__)
 
 ENGLISH = "en"
+#: Benchmarks only (``benchmarks/recordings.py``), the same switch as the summarizer's: "1" makes
+#: every 30-second window cost the same (no timestamps, so each window advances a full 30 s; one
+#: temperature; no previous text as a prompt), whatever a random-weight model writes. Never set
+#: by the app.
+FIXED_LENGTH_ENV = "PRECIS_BENCH_FIXED_LENGTH"
 _lock = threading.Lock()
 _loaded: tuple[tuple[str, str, str, int], Any] | None = None
 
@@ -113,11 +118,13 @@ def transcribe_slab(model: Any, slab: Slab, chunks: list[dict[str, int]], *, lan
 
     pieces, _meta = collect_chunks(slab.samples, chunks, sampling_rate=RATE)
     speech = np.concatenate(pieces)
+    fixed = fixed_length()
     segments, _info = model.transcribe(
         speech, language=language, task=task, beam_size=opts.beam_size, vad_filter=False,
-        initial_prompt=prompt or None, max_new_tokens=opts.max_new_tokens,
+        initial_prompt=None if fixed else prompt or None, max_new_tokens=opts.max_new_tokens,
+        without_timestamps=fixed, condition_on_previous_text=not fixed,
         # Whisper's own fallback: a window that decodes into repetition is decoded again, warmer.
-        temperature=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        temperature=0.0 if fixed else [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     for seg in restore_speech_timestamps(segments, chunks, RATE):
         if should_stop():
             raise Cancelled()
@@ -128,6 +135,10 @@ def transcribe_slab(model: Any, slab: Slab, chunks: list[dict[str, int]], *, lan
         start = min(max(slab.start + seg.start, slab.start), slab.end)
         end = min(max(slab.start + seg.end, start), slab.end)
         yield Segment(round(start, 2), round(end, 2), text)
+
+
+def fixed_length() -> bool:
+    return os.environ.get(FIXED_LENGTH_ENV) == "1"
 
 
 def _cores() -> int:
