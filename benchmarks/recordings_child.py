@@ -114,16 +114,26 @@ def precis(spec: dict[str, Any]) -> dict[str, Any]:
     os.environ["PRECIS_BENCH_FIXED_LENGTH"] = "1"
     from desktop.core.ingest import RecordingOptions, read_document
 
+    import numpy as np
+
+    from desktop.core.ingest.audio import whisper
+    from desktop.core.ingest.audio.decode import Slab
+    from desktop.core.ingest.context import ReadContext
+
     opts = RecordingOptions(model_dir=spec["model"], model_id=f"bench-{spec['shape']}", max_new_tokens=spec["tokens"],
                             beam_size=spec["beam"], spoken="en", use_cache=False, threads=spec["threads"])
-    loaded = time.perf_counter() - _STARTED
+    # Loaded before the clock starts, as the naive row's model is: the model and the voice filter.
+    loading = time.perf_counter()
+    whisper.load_model(opts, ReadContext(path=Path(spec["audio"]), recording=opts))
+    whisper.speech_of(Slab(0.0, np.zeros(RATE, dtype=np.float32)))
+    load_s = time.perf_counter() - loading
     started, cpu = time.perf_counter(), time.process_time()
     doc = read_document(spec["audio"], recording=opts)
     seconds = time.perf_counter() - started
     duration = doc.metadata["duration"]
     return {"seconds": round(seconds, 1), "cpu_s": round(time.process_time() - cpu, 1), "audio_s": round(duration, 1),
             "rtf": seconds / duration,
-            "speech_s": doc.metadata["speech_seconds"], "blocks": len(doc.blocks), "import_s": round(loaded, 1)}
+            "speech_s": doc.metadata["speech_seconds"], "blocks": len(doc.blocks), "load_s": round(load_s, 1)}
 
 
 def naive(spec: dict[str, Any]) -> dict[str, Any]:
@@ -137,8 +147,10 @@ def naive(spec: dict[str, Any]) -> dict[str, Any]:
     if spec["threads"]:
         torch.set_num_threads(spec["threads"])
     folder = spec["model"]
+    loading = time.perf_counter()
     extractor = WhisperFeatureExtractor.from_pretrained(folder)
     model = WhisperForConditionalGeneration.from_pretrained(folder, use_safetensors=True).eval()
+    load_s = time.perf_counter() - loading
     started, cpu = time.perf_counter(), time.process_time()
     with av.open(spec["audio"]) as container:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
@@ -155,7 +167,7 @@ def naive(spec: dict[str, Any]) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     duration = len(audio_samples) / RATE
     return {"seconds": round(seconds, 1), "cpu_s": round(time.process_time() - cpu, 1), "audio_s": round(duration, 1),
-            "rtf": seconds / duration, "windows": windows, "threads": torch.get_num_threads()}
+            "rtf": seconds / duration, "windows": windows, "threads": torch.get_num_threads(), "load_s": round(load_s, 1)}
 
 
 def e2e(spec: dict[str, Any]) -> dict[str, Any]:

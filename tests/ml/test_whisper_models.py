@@ -159,3 +159,15 @@ def test_a_job_is_told_how_to_get_a_missing_model(tmp_path: Path, tiny_model_dir
     folder = recording_options(str(whisper_model_dir), store_root=store.root, language="transcribe", spoken="de")
     assert folder.model_dir == str(whisper_model_dir.resolve()) and folder.model_id.startswith("whisper-test@local-")
     assert folder.language == "transcribe" and folder.spoken == "de"
+
+
+def test_the_settings_give_the_options_a_job_reads_with(tmp_path: Path, whisper_model_dir: Path) -> None:
+    from desktop.core.settings import Settings
+    from desktop.ml.models.transcriber import settings_recording_options
+
+    settings = Settings(model_store=str(tmp_path / "store"), recording_model=str(whisper_model_dir),
+                        recording_language="transcribe", max_recording_hours=2.5)
+    options = settings_recording_options(settings)
+    assert options.model_dir == str(whisper_model_dir.resolve()) and options.language == "transcribe"
+    assert settings.limits().max_recording_seconds == 9000
+    assert Settings.from_dict({"recording_language": "paraphrase", "max_recording_hours": "x"}).recording_language == "translate"

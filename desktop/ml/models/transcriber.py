@@ -7,10 +7,12 @@ the folder it loads, and names the weights (name and revision) for the transcrip
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from desktop.core.errors import EngineError, InvalidModel
 from desktop.core.ingest.audio.options import RecordingOptions
+from desktop.core.settings import Settings
 from desktop.ml.models.manifest import folder_fingerprint, human_bytes
 from desktop.ml.models.store import ModelStore
 from desktop.ml.models.whisper_validate import validate_whisper_dir
@@ -23,8 +25,8 @@ def recording_options(model: str, *, language: str = "translate", spoken: str | 
 
     A model that is not there is not an error here: a job may hold no recording at all. The
     options then carry the sentence a recording's reader will say."""
-    common = {"language": language, "spoken": spoken, "device": device, "threads": threads, "use_cache": use_cache,
-              "max_new_tokens": max_new_tokens, "beam_size": beam_size}
+    base = RecordingOptions(language=language, spoken=spoken, device=device, threads=threads, use_cache=use_cache,
+                            max_new_tokens=max_new_tokens, beam_size=beam_size)
     try:
         store: ModelStore | None = ModelStore(store_root)
     except EngineError:
@@ -34,19 +36,24 @@ def recording_options(model: str, *, language: str = "translate", spoken: str | 
         try:
             validate_whisper_dir(installed.path)
         except InvalidModel as exc:
-            return RecordingOptions(missing=f"{model} is not a Whisper model ({exc.message}) Choose a Whisper model "
-                                            "for recordings in Settings or with --recording-model.", **common)
-        return RecordingOptions(model_dir=str(installed.path), model_id=f"{installed.name}@{installed.revision[:16]}",
-                                **common)
+            return replace(base, missing=f"{model} is not a Whisper model ({exc.message}) Choose a Whisper model "
+                                         "for recordings in Settings or with --recording-model.")
+        return replace(base, model_dir=str(installed.path), model_id=f"{installed.name}@{installed.revision[:16]}")
     folder = Path(model).expanduser()
     if folder.is_dir():
         try:
             info = validate_whisper_dir(folder)
         except InvalidModel as exc:
-            return RecordingOptions(missing=exc.message, **common)
-        return RecordingOptions(model_dir=str(info.path), model_id=f"{info.path.name}@{folder_fingerprint(info.path)}",
-                                **common)
-    return RecordingOptions(missing=_missing_sentence(model, store), **common)
+            return replace(base, missing=exc.message)
+        return replace(base, model_dir=str(info.path), model_id=f"{info.path.name}@{folder_fingerprint(info.path)}")
+    return replace(base, missing=_missing_sentence(model, store))
+
+
+def settings_recording_options(settings: Settings) -> RecordingOptions:
+    """The options the app's jobs read recordings with, from the user's settings: what the source
+    view passes when it reads a recording again, so its transcript comes from the cache."""
+    return recording_options(settings.recording_model, language=settings.recording_language, device=settings.device,
+                             threads=settings.threads, store_root=settings.model_store)
 
 
 def _missing_sentence(model: str, store: ModelStore | None) -> str:

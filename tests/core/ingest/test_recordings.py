@@ -87,7 +87,8 @@ def test_progress_says_where_transcription_is_with_an_eta(tmp_path: Path, meetin
     events: list = []
     read_document(write(tmp_path / "talk.mp3", samples), recording=options(whisper_model_dir, use_cache=False),
                   on_event=events.append)
-    stages = [e for e in events if isinstance(e, Progress)]
+    assert isinstance(events[0], Progress) and events[0].stage == "loading the speech model for talk.mp3"
+    stages = [e for e in events if isinstance(e, Progress) and e.stage.startswith("transcrib")]
     seconds = int(len(samples) / RATE)
     assert stages[0].stage == f"transcribing 0:00 of {seconds // 60}:{seconds % 60:02d}"
     assert all(e.total == stages[0].total for e in stages[:-1]) and stages[0].total == int(len(samples) / RATE)

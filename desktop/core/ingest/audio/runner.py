@@ -96,15 +96,17 @@ def transcribe(source: Path | bytes, kind: str, ctx: ReadContext,
     there. Raises the reader's typed errors, ``NoSpeech`` when nothing is said, ``Cancelled``."""
     opts = ctx.recording
     started = time.monotonic()
-    model = whisper.load_model(opts, ctx)  # a missing model is said before any byte is hashed
+    whisper.check_model(opts, ctx)  # a missing model is said before any byte is hashed
     cache = SummaryCache(transcript_cache_path() if opts.use_cache else None)
     try:
         key = cache_key("whisper", opts.model_id or str(opts.model_dir), opts.decoding_key(), content_hash(source, ctx))
         hit = cache.get(key)
-        if hit is not None:
+        if hit is not None:  # served without loading the model
             return Transcript.from_json(hit)
         src = decode.open_recording(source, kind, ctx)
         try:
+            ctx.report(Progress(f"loading the speech model for {ctx.display_name}", 0, 0))
+            model = whisper.load_model(opts, ctx)
             result = _Job(model, src, ctx, on_partial).run()
         finally:
             src.close()

@@ -61,12 +61,18 @@ def device_and_compute(device: str) -> tuple[str, str]:
     return "cpu", "int8" if "int8" in ctranslate2.get_supported_compute_types("cpu") else "float32"
 
 
-def load_model(opts: RecordingOptions, ctx: ReadContext) -> Any:
-    """The faster-whisper model of ``opts``, loaded once and kept for the job's next recording."""
-    global _loaded
+def check_model(opts: RecordingOptions, ctx: ReadContext) -> None:
+    """``TranscriberMissing`` when no Whisper model was found for the job."""
     if opts.model_dir is None:
         raise TranscriberMissing(f"{ctx.display_name} is a recording, and transcribing it needs a speech model: "
                                  f"{opts.missing}", ctx.path)
+
+
+def load_model(opts: RecordingOptions, ctx: ReadContext) -> Any:
+    """The faster-whisper model of ``opts``, loaded once and kept for the job's next recording."""
+    global _loaded
+    check_model(opts, ctx)
+    assert opts.model_dir is not None
     device, compute = device_and_compute(opts.device)
     threads = opts.threads or _cores()
     key = (opts.model_dir, device, compute, threads)
