@@ -9,12 +9,12 @@ otherwise loads safetensors only. The header is read to be sure it is a Whisper 
 
 from __future__ import annotations
 
-import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.errors import InvalidModel
+from desktop.ml.models.validate import read_json_object
 
 #: The files of a converted Whisper (Systran's repositories hold these plus a README).
 TRANSCRIBER_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt", "vocabulary.json",
@@ -82,12 +82,4 @@ def _header(weights: Path, name: str) -> tuple[int, str]:
 
 
 def _json(path: Path, name: str) -> dict:
-    if not path.is_file():
-        raise InvalidModel(f"{name} has no {path.name}, so it is not a complete Whisper model.")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidModel(f"The {path.name} in {name} could not be read ({exc}).") from exc
-    if not isinstance(data, dict):
-        raise InvalidModel(f"The {path.name} in {name} is not a JSON object.")
-    return data
+    return read_json_object(path, f"{name} has no {path.name}, so it is not a complete Whisper model.")
