@@ -65,15 +65,18 @@ def rows(args: argparse.Namespace) -> list[dict[str, Any]]:
         out.append(result)
         return result
 
+    names = {"pipeline": "transformers pipeline fp32", "naive": "transformers loop fp32"}
     for shape in shapes:
         ct2, hf = str(work / f"whisper-{shape}-ct2"), str(work / f"whisper-{shape}-hf")
-        naive = run(f"{shape} naive fp32, {args.minutes:g} min", {"mode": "naive", "shape": shape, "model": hf,
-                                                                  "audio": str(cut)})
+        baselines = [run(f"{shape} {names[mode]}, {args.minutes:g} min",
+                         {"mode": mode, "shape": shape, "model": hf, "audio": str(cut)})
+                     for mode in args.baselines.split(",") if mode]
         for beam in (1, 5):
             row = run(f"{shape} precis int8 beam {beam}, {args.minutes:g} min",
                       {"mode": "precis", "shape": shape, "model": ct2, "audio": str(cut), "beam": beam})
-            row["speedup"] = naive["rtf"] / row["rtf"]
-            row["cpu_speedup"] = naive["cpu_s"] / row["cpu_s"]
+            if baselines:  # against the first baseline named (the pipeline by default)
+                row["speedup"] = baselines[0]["rtf"] / row["rtf"]
+                row["cpu_speedup"] = baselines[0]["cpu_s"] / row["cpu_s"]
     if args.hour_shape:
         ct2 = str(work / f"whisper-{args.hour_shape}-ct2")
         run(f"{args.hour_shape} precis int8 beam 1, {args.flat_minutes:g} min",
@@ -119,7 +122,9 @@ def main() -> int:
     p.add_argument("--hour-minutes", type=float, default=60, help="length of the long recording")
     p.add_argument("--flat-minutes", type=float, default=5, help="the short recording memory is compared on")
     p.add_argument("--hour-shape", default="base", help="shape read over the long recording ('' to skip)")
-    p.add_argument("--naive-hour", action="store_true", help="also run the naive pipeline over the long recording")
+    p.add_argument("--naive-hour", action="store_true", help="also run the naive loop over the long recording")
+    p.add_argument("--baselines", default="pipeline,naive",
+                   help="transformers float32 baselines: pipeline (the naive pipeline: speed-ups are against it), naive")
     p.add_argument("--e2e-shape", default="base")
     p.add_argument("--no-e2e", action="store_true")
     p.add_argument("--tokens", type=int, default=96, help="tokens per 30-second window (dense meeting speech: ~100)")

@@ -4,9 +4,11 @@ Run by ``recordings.py`` as ``python benchmarks/recordings_child.py '<json spec>
 ``PRECIS_BENCH_RESULT {...}``. Modes: ``prepare`` (random-weight Whisper at a real shape, in
 CTranslate2 form and as the transformers checkpoint it was converted from; FLAN-T5 base for the
 end-to-end row), ``audio`` (an hour of the corpus's meetings read by espeak-ng), ``precis``
-(the recording read by Precis: streamed decoding, voice filter, faster-whisper int8), ``naive``
-(transformers float32, the whole file decoded into memory, one ``generate`` per 30 seconds) and
-``e2e`` (``run_job`` from the recording to the digest).
+(the recording read by Precis: streamed decoding, voice filter, faster-whisper int8), ``pipeline``
+(transformers' own speech-recognition pipeline in float32, ``chunk_length_s=30``: the naive
+baseline), ``naive`` (a hand-written transformers float32 loop: the whole file decoded into
+memory, one ``generate`` per 30 seconds without overlap; a stricter baseline) and ``e2e``
+(``run_job`` from the recording to the digest).
 """
 
 from __future__ import annotations
@@ -112,10 +114,9 @@ def cut_path(hour: Path, minutes: float) -> Path:
 def precis(spec: dict[str, Any]) -> dict[str, Any]:
     """The recording through Precis's reader: streamed decoding, voice filter, faster-whisper int8."""
     os.environ["PRECIS_BENCH_FIXED_LENGTH"] = "1"
-    from desktop.core.ingest import RecordingOptions, read_document
-
     import numpy as np
 
+    from desktop.core.ingest import RecordingOptions, read_document
     from desktop.core.ingest.audio import whisper
     from desktop.core.ingest.audio.decode import Slab
     from desktop.core.ingest.context import ReadContext
@@ -170,6 +171,43 @@ def naive(spec: dict[str, Any]) -> dict[str, Any]:
             "rtf": seconds / duration, "windows": windows, "threads": torch.get_num_threads(), "load_s": round(load_s, 1)}
 
 
+def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
+    """transformers' ``pipeline("automatic-speech-recognition")`` as its documentation shows it for
+    long audio: float32, 30-second chunks (overlapping by its default stride), the whole recording
+    decoded into memory first; every ``generate`` call writes exactly ``tokens`` tokens."""
+    import av
+    import numpy as np
+    import torch
+    from transformers import pipeline as hf_pipeline
+
+    if spec["threads"]:
+        torch.set_num_threads(spec["threads"])
+    loading = time.perf_counter()
+    asr = hf_pipeline("automatic-speech-recognition", model=spec["model"], chunk_length_s=30, device="cpu",
+                      torch_dtype=torch.float32)
+    load_s = time.perf_counter() - loading
+    calls = [0]
+    generate = asr.model.generate
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return generate(*args, **kwargs)
+
+    asr.model.generate = counted
+    started, cpu = time.perf_counter(), time.process_time()
+    with av.open(spec["audio"]) as container:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+        chunks = [f.to_ndarray().reshape(-1) for frame in container.decode(audio=0) for f in resampler.resample(frame)]
+    audio_samples = np.concatenate(chunks)
+    asr({"raw": audio_samples, "sampling_rate": RATE}, batch_size=1,
+        generate_kwargs={"max_new_tokens": spec["tokens"], "min_new_tokens": spec["tokens"], "language": "en",
+                         "task": "transcribe"})
+    seconds = time.perf_counter() - started
+    duration = len(audio_samples) / RATE
+    return {"seconds": round(seconds, 1), "cpu_s": round(time.process_time() - cpu, 1), "audio_s": round(duration, 1),
+            "rtf": seconds / duration, "windows": calls[0], "threads": torch.get_num_threads(), "load_s": round(load_s, 1)}
+
+
 def e2e(spec: dict[str, Any]) -> dict[str, Any]:
     """From the recording to the digest, as ``precis-cli summarize`` runs it: transcribed with
     Whisper (the given shape), summarized by FLAN-T5 base (random weights, fixed lengths)."""
@@ -196,7 +234,7 @@ def e2e(spec: dict[str, Any]) -> dict[str, Any]:
             "points": len(result.digest.points), "errors": result.errors, "engine": result.digest.engine}
 
 
-MODES = {"prepare": prepare, "audio": audio, "precis": precis, "naive": naive, "e2e": e2e}
+MODES = {"prepare": prepare, "audio": audio, "precis": precis, "pipeline": pipeline, "naive": naive, "e2e": e2e}
 
 if __name__ == "__main__":
     request = json.loads(sys.argv[1])
