@@ -46,6 +46,25 @@ _MIME = {
     ".bmp": "image/bmp",
     ".webp": "image/webp",
     ".gif": "image/gif",
+    # Recordings (transcribed by Whisper).
+    ".wav": "audio/x-wav",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/x-opus+ogg",
+    ".flac": "audio/flac",
+    ".aif": "audio/x-aiff",
+    ".aiff": "audio/x-aiff",
+    ".mka": "audio/x-matroska",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".3gp": "video/3gpp",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
 }
 FOLDER_MIME = "inode/directory"
 
@@ -62,6 +81,14 @@ _UTI = {
     ".jpeg": "public.jpeg",
     ".tif": "public.tiff",
     ".tiff": "public.tiff",
+    ".wav": "com.microsoft.waveform-audio",
+    ".mp3": "public.mp3",
+    ".m4a": "public.mpeg-4-audio",
+    ".aif": "public.aiff-audio",
+    ".aiff": "public.aiff-audio",
+    ".mp4": "public.mpeg-4",
+    ".mov": "com.apple.quicktime-movie",
+    ".avi": "public.avi",
 }
 
 
