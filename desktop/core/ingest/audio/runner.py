@@ -162,11 +162,15 @@ class _Job:
                     done_s = max(done_s, value.end)
                 elif what == "slab":
                     done_s = max(done_s, value)
-                    if self.on_partial is not None and segments and done_s >= partial_at and done_s < total - 1:
+                    more = not total or done_s < total - 1  # (a length the header does not give: always more)
+                    if self.on_partial is not None and segments and done_s >= partial_at and more:
                         self.on_partial(list(segments), done_s, total)
                         partial_at = done_s + PARTIAL_EVERY_S
-                total = max(total, done_s)
-                self._progress(done_s, total, eta.update(int(done_s), max(1, int(total))))
+                if total:  # an estimated length (ADTS) can be passed; the ETA needs one
+                    total = max(total, done_s)
+                    self._progress(done_s, total, eta.update(int(done_s), max(1, int(total))))
+                else:
+                    self._progress(done_s, 0.0, None)
         except BaseException:
             self.stop.set()
             helper.join(JOIN_S)
