@@ -10,11 +10,15 @@ then converted by CTranslate2's own converter into the folder layout of Systran'
 faster-whisper models: ``model.bin``, ``config.json``, ``vocabulary.json``, ``tokenizer.json``,
 ``preprocessor_config.json`` (with the real mel filters).
 
-One thing differs on purpose: the output row of ``<|endoftext|>`` is zero, so the model never
-prefers to stop and writes until the decode length its caller fixes (``max_new_tokens``). A
-random model otherwise stops at a random step, often the first; a real one stops when the
-speech does. Tests and benchmarks need windows of a known length, never an empty transcript
-by chance. Everything else it writes is its own output.
+One thing differs on purpose: the output rows of ``<|endoftext|>`` and of the other control
+tokens (start of transcript, the language and task tokens, no-speech, no-timestamps) are zero,
+so the model never prefers to stop or to write a control token, and writes text (and, when
+asked, timestamps) until the decode length its caller fixes (``max_new_tokens``). A random model
+otherwise stops at a random step, often the first, or repeats a control token that decodes to
+no text at all; a real one stops when the speech does. Tests and benchmarks need windows of a
+known length, never an empty transcript by chance. Everything else it writes is its own output.
+(The rows are shared with the input embeddings, as Whisper ties them, so the prompt's control
+tokens read as zeros too; and its language identification, reading zero rows, finds English.)
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ SHAPES: dict[str, tuple[int, int, int, int]] = {
     "small": (12, 12, 768, 12),
 }
 VOCAB = 51865  # the 99-language vocabulary (large-v3 adds one language and 128 mel bins)
+FIRST_TIMESTAMP = 50364  # <|0.00|>; the control tokens are EOT up to here
 EOT, SOT, TRANSLATE, TRANSCRIBE, START_OF_PREV, NO_TIMESTAMPS = 50257, 50258, 50358, 50359, 50361, 50363
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
                    "vocab.json", "merges.txt")
@@ -72,8 +77,8 @@ def build_transformers_whisper(out_dir: Path | str, preset: str = "test", *, see
                            bos_token_id=EOT)
     torch.manual_seed(seed)
     model = WhisperForConditionalGeneration(config).eval()
-    with torch.no_grad():  # see the module docstring: the model writes until its caller's length
-        model.get_output_embeddings().weight[EOT].zero_()
+    with torch.no_grad():  # see the module docstring: the model writes text until its caller's length
+        model.get_output_embeddings().weight[EOT:FIRST_TIMESTAMP].zero_()
     model.generation_config = _generation_config(tokenizer, dec, heads)
     model.save_pretrained(out, safe_serialization=True)
     for name in TOKENIZER_FILES:
