@@ -23,7 +23,7 @@ from desktop.core.digest import Digest, Source
 from desktop.core.document import Document
 from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
-from desktop.core.support import Support, SupportCounts
+from desktop.core.support import Support
 from desktop.gui.common.citation_style import anchor_hrefs
 from desktop.gui.common.durations import time_left
 from desktop.gui.common.elided_label import ElidedLabel
