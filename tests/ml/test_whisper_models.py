@@ -14,7 +14,7 @@ import pytest
 
 from desktop.core import paths
 from desktop.core.errors import DownloadError, InvalidModel
-from desktop.ml.models.catalog import Catalog, CatalogEntry, CatalogError, PinnedFile
+from desktop.ml.models.catalog import Catalog, CatalogEntry, CatalogError
 from desktop.ml.models.download import download
 from desktop.ml.models.random_whisper import EOT, SOT, TRANSCRIBE, whisper_dir
 from desktop.ml.models.store import ModelStore
@@ -68,9 +68,9 @@ def test_the_catalog_offers_whisper_sizes_with_every_file_pinned() -> None:
     assert catalog.default_transcriber == "whisper-base" and catalog.default_name == "flan-t5-base"
     for entry in catalog.of_kind("transcriber"):
         assert entry.license == "MIT" and entry.format == "ctranslate2" and entry.hub_id.startswith("Systran/")
-        assert {f.name for f in entry.files} >= {"model.bin", "config.json", "tokenizer.json"}
-        assert entry.download_bytes == sum(f.size for f in entry.files)
-    assert catalog.get("whisper-large-v3").files[2].name == "preprocessor_config.json"  # 128 mel bins
+        assert set(entry.files) >= {"model.bin", "config.json", "tokenizer.json"}
+        assert set(entry.files) == {name for name, _sha in entry.checksums}  # every file pinned
+    assert "preprocessor_config.json" in catalog.get("whisper-large-v3").files  # 128 mel bins
 
 
 @pytest.mark.parametrize(("mutate", "needle"), [
@@ -88,12 +88,16 @@ def test_malformed_pins_name_the_problem(tmp_path: Path, mutate, needle: str) ->
         Catalog.load(tmp_path / "c.json")
 
 
-def _entry(folder: Path, **changes) -> CatalogEntry:
-    pins = tuple(PinnedFile(p.name, p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
-                 for p in sorted(folder.iterdir()))
+def _pins(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _entry(folder: Path, pins: dict[str, str] | None = None, **changes) -> CatalogEntry:
+    pins = _pins(folder) if pins is None else pins
     fields = {"name": "whisper-test", "hub_id": "precis-test/faster-whisper-test", "revision": REVISION,
-              "parameters": 1, "download_bytes": sum(p.size for p in pins), "license": "MIT", "description": "test",
-              "backends": {"ctranslate2": ("int8",)}, "kind": "transcriber", "format": "ctranslate2", "files": pins}
+              "parameters": 1, "download_bytes": sum(p.stat().st_size for p in folder.iterdir()), "license": "MIT",
+              "description": "test", "backends": {"ctranslate2": ("int8",)}, "kind": "transcriber",
+              "format": "ctranslate2", "files": tuple(pins), "checksums": tuple(sorted(pins.items()))}
     return CatalogEntry(**{**fields, **changes})
 
 
@@ -121,16 +125,13 @@ def test_a_pinned_whisper_downloads_exactly_its_files_and_verifies_them(hub: Fak
 
 def test_a_file_that_is_not_the_pinned_one_is_refused(hub: FakeHub, tmp_path: Path, whisper_model_dir: Path) -> None:
     store = ModelStore(tmp_path / "store")
-    entry = _entry(whisper_model_dir)
-    wrong = tuple(PinnedFile(f.name, f.size, "0" * 64) if f.name == "model.bin" else f for f in entry.files)
+    pins = _pins(whisper_model_dir)
     with pytest.raises(DownloadError, match="not the file the catalog pins"):  # the Hub's LFS checksum disagrees
-        download(_entry(whisper_model_dir, files=wrong), store, endpoint=hub.url)
-    wrong = tuple(PinnedFile(f.name, f.size, "0" * 64) if f.name == "config.json" else f for f in entry.files)
+        download(_entry(whisper_model_dir, {**pins, "model.bin": "0" * 64}), store, endpoint=hub.url)
     with pytest.raises(DownloadError, match="checksum did not match"):  # checked on the bytes themselves
-        download(_entry(whisper_model_dir, files=wrong), store, endpoint=hub.url)
-    missing = (*entry.files, PinnedFile("vocabulary.txt", 10, "1" * 64))
+        download(_entry(whisper_model_dir, {**pins, "config.json": "0" * 64}), store, endpoint=hub.url)
     with pytest.raises(DownloadError, match="lists no vocabulary.txt"):
-        download(_entry(whisper_model_dir, files=missing), store, endpoint=hub.url)
+        download(_entry(whisper_model_dir, {**pins, "vocabulary.txt": "1" * 64}), store, endpoint=hub.url)
     assert not store.installed(include_incomplete=True)
 
 

@@ -137,7 +137,21 @@ class _Downloader:
                 "can run code when loaded), so Precis will not download it.")
         if not files:
             raise DownloadError(f"{self.entry.hub_id} has none of the files Precis needs for {self.entry.name}.")
+        self._check_pins(files)
         return sorted(files, key=lambda f: f.size)  # small files first: a bad listing fails fast
+
+    def _check_pins(self, files: list[RemoteFile]) -> None:
+        """A file the catalog pins must be listed, and where the Hub gives its checksum (LFS files)
+        that must be the pinned one: a changed file is refused before a byte of it is fetched."""
+        listed = {f.name: f for f in files}
+        for name, sha in self.entry.checksums:
+            if name not in listed:
+                raise DownloadError(f"The Hugging Face Hub lists no {name} in {self.entry.hub_id} at revision "
+                                    f"{self.entry.revision[:12]}, which the catalog pins for {self.entry.name}.")
+            hub_sha = listed[name].sha256
+            if hub_sha and hub_sha != sha:
+                raise DownloadError(f"{name} of {self.entry.hub_id} on the Hub is not the file the catalog pins (its "
+                                    "checksum differs), so Precis will not download it.")
 
     def _wanted(self, name: str) -> bool:
         if self.entry.files:
