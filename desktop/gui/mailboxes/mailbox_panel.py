@@ -105,10 +105,12 @@ class MailboxPanel(QWidget):
         status_row.addWidget(self.busy)
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.cancel_button)
-        run_row = QHBoxLayout()
+        # The period above the button, not beside it: side by side they set the side panel's (and
+        # so the window's) minimum width past what a small screen gives.
+        run_row = QVBoxLayout()
         run_row.setContentsMargins(0, 0, 0, 0)
-        run_row.addWidget(self.range, 1)
-        run_row.addWidget(self.summarize_button)
+        run_row.addWidget(self.range)
+        run_row.addWidget(self.summarize_button, 0, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.setSpacing(6)
