@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 RECORDINGS = ["wav", "mp3", "m4a", "aac", "ogg", "opus", "flac", "webm", "mp4", "mkv", "mov"]
 
 pytestmark = pytest.mark.skipif(shutil.which(os.environ.get("CC", "cc")) is None or shutil.which("nm") is None,
-                                reason="no C compiler (cc) and nm here to build the stand-ins (apt-get install gcc)")
+                                reason="no C compiler (cc) or no nm here to build the stand-ins (apt-get install gcc)")
 
 #: Run in a child with the stubbed copy of PyAV first on the path: the sound of each recording through
 #: Precis's own decoder, what opening the GPL encoders does, and which x264/x265 files got loaded.
