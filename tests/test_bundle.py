@@ -58,6 +58,8 @@ def test_bundle_starts_and_summarizes(edition: str, tmp_path: Path) -> None:
     digest = json.loads(out.stdout)
     assert "Tom Becker" in json.dumps(digest["points"])
     assert all(p["sources"] for p in digest["points"])
+    _carries_no_gpl_encoder(bundle)
+    _transcribes_recordings(bundle, env, tmp_path)
     _summarizes_a_scan(bundle, env, tmp_path)
     _summarizes_with_the_quantized_model(bundle, env, tmp_path)
     started = subprocess.run([str(bundle / "precis"), "--quit-after-start"], cwd=tmp_path, env=env,
@@ -76,6 +78,36 @@ def test_bundle_starts_and_summarizes(edition: str, tmp_path: Path) -> None:
         _summarizes_with_an_adapter(bundle, env, tmp_path)
     else:
         _finetunes(bundle, env, tmp_path)
+
+
+def _carries_no_gpl_encoder(bundle: Path) -> None:
+    """No x264 or x265 (GPL-2.0) ships: the copies PyAV's FFmpeg links were swapped for stand-ins of
+    our own at build time (bundling/gpl_free.py). Every file is searched for their banners."""
+    from bundling.gpl_free import STUB_MARKER, carries_gpl_encoder
+
+    gpl = [str(p.relative_to(bundle)) for p in bundle.rglob("*") if carries_gpl_encoder(p)]
+    assert not gpl, f"x264 or x265 (GPL) in the bundle: {gpl}"
+    stand_ins = [p for p in bundle.rglob("libx26[45]*") if p.is_file()]
+    assert len(stand_ins) == 2 and all(STUB_MARKER in p.read_bytes() for p in stand_ins), stand_ins
+
+
+def _transcribes_recordings(bundle: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """With the stand-ins in place FFmpeg still loads and decodes: a voice memo (AAC in M4A) and the sound
+    of an H.264 video are transcribed in the bundle by a random-weight Whisper at test scale."""
+    from desktop.ml.models.random_whisper import build_random_whisper, vocabulary_available
+    from tests.core.ingest._recordings import espeak_available, speak, write
+
+    if not (vocabulary_available() and espeak_available()):
+        return
+    model = build_random_whisper(tmp_path / "whisper-test", "test")
+    speech = speak("The budget vote moves to March. Alice sends the revised figures on Friday.")
+    files = [str(write(tmp_path / f"memo.{ext}", speech)) for ext in ("m4a", "mp4")]
+    out = subprocess.run([str(bundle / "precis-cli"), "extract", *files, "--format", "json", "--recording-model",
+                          str(model), "--spoken-language", "en"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    docs = json.loads(out.stdout)["documents"]
+    assert [d["kind"] for d in docs] == ["transcript", "transcript"] and all(d["blocks"] for d in docs)
 
 
 def _summarizes_a_scan(bundle: Path, env: dict[str, str], tmp_path: Path) -> None:
