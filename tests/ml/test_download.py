@@ -16,7 +16,7 @@ from desktop.core.errors import Cancelled, DownloadError, HubUnreachable
 from desktop.core.events import Progress
 from desktop.ml.models.catalog import CatalogEntry
 from desktop.ml.models.download import HF_DIR, STATE_FILE, download
-from desktop.ml.models.manifest import MANIFEST
+from desktop.ml.models.manifest import MANIFEST, ModelManifest
 from desktop.ml.models.store import ModelStore
 from tests.fake_hub import FakeHub
 
@@ -249,6 +249,10 @@ def test_an_entry_names_the_files_it_wants(hub: FakeHub, store: ModelStore, tiny
     assert sorted(p.name for p in model.path.iterdir() if not p.name.startswith(".")) == ["model.bin", MANIFEST,
                                                                                           "vocabulary.txt"]
     assert checked == [store.partial_dir("other")]
+    # Not a T5 text model (no config.json names its kind): installed without the text self-check,
+    # and its manifest says why.
+    record = ModelManifest.read(model.path).self_check  # type: ignore[union-attr]
+    assert record["applies"] is False and "no config.json" in record["why"] and "reference" not in record
 
 
 def test_partial_from_another_revision_is_discarded(hub: FakeHub, store: ModelStore) -> None:
