@@ -64,3 +64,24 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, flan_t5_files: Path
 
     out = tmp_path_factory.mktemp("tiny-t5") / "tiny-t5"
     return build_random_t5(out, "tiny")
+
+
+@pytest.fixture(scope="session")
+def whisper_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-weight Whisper at test scale in CTranslate2 form, with the real Whisper vocabulary
+    and mel filters ($PRECIS_SHARED/models/whisper); laid out like Systran's faster-whisper
+    models. Built once per test session; read-only. Its end-of-text row is zero, so it writes
+    until ``max_new_tokens`` (see desktop/ml/models/random_whisper.py)."""
+    from desktop.ml.models.random_whisper import build_random_whisper, vocabulary_available, whisper_dir
+
+    if not vocabulary_available():
+        pytest.skip(f"the real Whisper vocabulary is not at {whisper_dir()} (set PRECIS_SHARED)")
+    return build_random_whisper(tmp_path_factory.mktemp("whisper") / "whisper-test", "test")
+
+
+@pytest.fixture(scope="session")
+def meeting_speech(corpus: Path):
+    """About 12 seconds of a corpus meeting read aloud by espeak-ng (16 kHz mono int16 samples)."""
+    from tests.core.ingest._recordings import meeting_lines, speak
+
+    return speak(" ".join(meeting_lines(corpus, 4, words=9)))

@@ -110,7 +110,8 @@ def test_each_ml_room_says_what_it_holds(room: str) -> None:
     assert doc and len(doc) > 40, f"desktop/ml/{room}/__init__.py needs a docstring saying what the room holds"
 
 
-GUI_ROOMS = ("window", "intake", "jobs", "digest", "source", "models", "settings", "finetune", "process", "common")
+GUI_ROOMS = ("window", "intake", "jobs", "digest", "source", "models", "settings", "finetune", "mailboxes", "watch", "rollup", "process",
+             "common")
 
 
 @pytest.mark.parametrize("room", GUI_ROOMS)

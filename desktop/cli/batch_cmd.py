@@ -11,6 +11,7 @@ from desktop.cli.batch_view import BatchView
 from desktop.cli.exits import USAGE, cancelled, fail
 from desktop.cli.mail_options import add_mail_options
 from desktop.cli.ocr_options import add_ocr_options
+from desktop.cli.recording_options import add_recording_options
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
 from desktop.ml.batch.plan import FORMATS, TOGETHER
 from desktop.ml.batch.runner import BatchOptions, run_batch
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_engine_options(p)
     add_ocr_options(p)
     add_mail_options(p, imap=False)
+    add_recording_options(p)
     p.add_argument("--query", help="ask each file a question instead of summarizing it")
     p.add_argument("--password", help="password for encrypted PDFs")
     p.add_argument("--no-progress", action="store_true", help="no live bar (one line per file is still written)")

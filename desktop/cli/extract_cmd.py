@@ -1,4 +1,4 @@
-"""precis-cli extract: read files and folders and print their blocks with locators."""
+"""precis-cli extract: read files and folders (recordings transcribed) and print their blocks with locators."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from desktop.cli.mail_options import add_mail_options, imap_passwords, mail_options
 from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.cli.progress import ProgressBar
+from desktop.cli.recording_options import add_recording_options, recording_limits, recording_options
 from desktop.core.document import Document
 from desktop.core.ingest import iter_documents
 from desktop.core.settings import load_settings
@@ -22,19 +23,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--password", help="password for encrypted PDFs")
     add_ocr_options(p)
     add_mail_options(p)
+    add_recording_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    limits = settings.limits()
+    limits = recording_limits(args, settings.limits())
     docs: list[dict] = []
     errors: list[dict] = []
     ocr = ocr_options(args)
-    bar = ProgressBar()  # on a terminal only: recognizing a long scan takes a while
+    bar = ProgressBar()  # on a terminal only: recognizing a long scan or transcribing a recording takes a while
     mail = mail_options(args)
     outcomes = iter_documents(args.paths, limits=limits, password=args.password, ocr=ocr, on_event=bar, mail=mail,
-                              passwords=imap_passwords(args.paths))
+                              passwords=imap_passwords(args.paths), recording=recording_options(args))
     for outcome in outcomes:
         bar.close()
         if outcome.error is not None:

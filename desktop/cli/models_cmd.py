@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     dl.add_argument("--endpoint", metavar="URL", help="Hub address (default: $HF_ENDPOINT or https://huggingface.co)")
     dl.set_defaults(func=run_download)
 
-    im = msub.add_parser("import", help="copy a local T5 model folder (safetensors) into the store")
+    im = msub.add_parser("import", help="copy a local model folder into the store: FLAN-T5 (safetensors) or Whisper "
+                                        "converted for CTranslate2 (faster-whisper's model.bin)")
     im.add_argument("folder", metavar="DIR")
     im.add_argument("--name", help="name to install it under (default: the folder's name)")
     im.add_argument("--replace", action="store_true", help="replace an installed model of the same name")
@@ -58,16 +59,19 @@ def run_list(args: argparse.Namespace) -> int:
     for line in hub_environment().lines():
         out.write(f"{line}\n")
     out.write("\n")
-    for m in data["catalog"]:
-        mark = ("installed" if m["installed"] else "found" if m["found"]
-                else f"partial {human_bytes(m['partial_bytes'])}" if m["partial_bytes"] else "-")
-        default = " (default)" if m["default"] else ""
-        out.write(f"  {m['name'] + default:<26} {mark:<18} {human_bytes(m['download_bytes']):>9}  "
-                  f"{_params(m['parameters']):>6} params  {m['description']}\n")
+    for kind, title in (("summarizer", "Summarizers (FLAN-T5)"), ("transcriber", "Transcribers for recordings (Whisper)")):
+        out.write(f"{title}:\n")
+        for m in (m for m in data["catalog"] if m["kind"] == kind):
+            mark = ("installed" if m["installed"] else "found" if m["found"]
+                    else f"partial {human_bytes(m['partial_bytes'])}" if m["partial_bytes"] else "-")
+            default = " (default)" if m["default"] else ""
+            out.write(f"  {m['name'] + default:<26} {mark:<18} {human_bytes(m['download_bytes']):>9}  "
+                      f"{_params(m['parameters']):>6} params  {m['license']:<10} {m['description']}\n")
+        out.write("\n")
     if data["imported"]:
-        out.write("\nImported models:\n")
+        out.write("Imported models:\n")
         for m in data["imported"]:
-            out.write(f"  {m['name']:<26} {human_bytes(m['size_bytes']):>9}  {m['revision']}\n")
+            out.write(f"  {m['name']:<26} {human_bytes(m['size_bytes']):>9}  {m['kind']:<12} {m['revision']}\n")
     if data["found"]:
         out.write("\nFound on this computer (Hugging Face cache, used where they are):\n")
         for f in data["found"]:
@@ -94,15 +98,16 @@ def _list_data(catalog: Catalog, store: ModelStore) -> dict[str, Any]:
         cached = found_by_name.get(e.name)
         rows.append({
             "name": e.name, "hub_id": e.hub_id, "revision": e.revision, "parameters": e.parameters,
-            "download_bytes": e.download_bytes, "license": e.license, "description": e.description,
-            "default": e.name == catalog.default_name, "installed": m is not None,
+            "download_bytes": e.download_bytes, "license": e.license, "description": e.description, "kind": e.kind,
+            "default": e.name in (catalog.default_name, catalog.default_transcriber), "installed": m is not None,
             "installed_revision": m.revision if m else None,
             "partial_bytes": 0 if m else store.partial_bytes(e.name),
             "path": str(m.path) if m else None,
             "found": str(cached.path) if cached else None,
         })
     imported = [
-        {"name": m.name, "path": str(m.path), "revision": m.revision, "size_bytes": m.size_bytes, "source": m.source}
+        {"name": m.name, "path": str(m.path), "revision": m.revision, "size_bytes": m.size_bytes, "source": m.source,
+         "kind": m.kind}
         for m in installed.values() if m.name not in catalog
     ]
     adapters = [

@@ -10,6 +10,7 @@ from desktop.cli.exits import fail
 from desktop.cli.mail_options import add_mail_options, imap_passwords, mail_options
 from desktop.cli.ocr_options import add_ocr_options, ocr_options
 from desktop.cli.progress import ProgressBar
+from desktop.cli.recording_options import add_recording_options, check_spoken, recording_limits
 from desktop.cli.stream import JsonLines
 from desktop.core.atomic import atomic_write_text
 from desktop.core.events import Event
@@ -57,12 +58,16 @@ def spec_from_args(args: argparse.Namespace, paths: list[str]) -> JobSpec:
     return JobSpec.from_settings(
         settings, paths, engine=args.engine, model=args.model, backend=args.backend, quantization=quant,
         device=args.device, threads=args.threads, length=args.length, input_budget=args.input_budget,
-        use_cache=not args.no_cache, merge_budget=args.merge_budget,
+        use_cache=not args.no_cache, model_store=settings.model_store, merge_budget=args.merge_budget,
+        limits=recording_limits(args, settings.limits()),
         query=getattr(args, "query", None), password=getattr(args, "password", None),
         ocr=ocr.mode, ocr_lang=ocr.lang, template=getattr(args, "template", None) or settings.template,
         unsupported=getattr(args, "unsupported", settings.unsupported),
         mail=mail_options(args) if hasattr(args, "unseen") else MailOptions(),
         passwords=imap_passwords(paths),
+        recording_model=getattr(args, "recording_model", settings.recording_model),
+        recording_language=getattr(args, "recording_language", settings.recording_language),
+        spoken_language=check_spoken(args),
     )
 
 
@@ -78,6 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--password", help="password for encrypted PDFs")
     add_ocr_options(p)
     add_mail_options(p)
+    add_recording_options(p)
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--stream", action="store_true",
                    help="print every event as a JSON line (the preview at once, partial summaries, the digest last)")

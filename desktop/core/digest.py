@@ -112,6 +112,49 @@ class DocumentSummary:
 
 
 @dataclass(slots=True)
+class SectionSummary:
+    """One top-level section of a long document summarized on its own (a chapter of a report,
+    an agenda item of a meeting), in document order. ``start`` and ``end`` locate it (its first
+    and last page, or times); ``sources[0]`` is its start (the click target), the rest the
+    passages its summary was built from."""
+
+    path: str
+    document: str
+    title: str
+    summary: str
+    level: int = 1
+    start: Locator = field(default_factory=Locator)
+    end: Locator = field(default_factory=Locator)
+    sources: list[Source] = field(default_factory=list)
+
+    def span(self) -> str:
+        """'pp. 5–8', 'p. 9', '00:05:00–00:12:30', '¶ 3–12', or '' when nothing locates it."""
+        a, b = self.start, self.end
+        if a.page is not None:
+            return f"p. {a.page}" if b.page in (None, a.page) else f"pp. {a.page}–{b.page}"
+        if a.start is not None:
+            return Locator(start=a.start, end=b.end if b.end is not None else b.start).label()
+        if a.paragraph is not None:
+            return f"¶ {a.paragraph}" if b.paragraph in (None, a.paragraph) else f"¶ {a.paragraph}–{b.paragraph}"
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document, "path": self.path, "title": self.title, "level": self.level,
+            "range": self.span(), "start": self.start.to_dict(), "end": self.end.to_dict(),
+            "summary": self.summary, "sources": [s.to_dict() for s in self.sources],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SectionSummary:
+        return cls(
+            d.get("path", ""), d.get("document", ""), d.get("title", ""), d.get("summary", ""), int(d.get("level", 1)),
+            Locator.from_dict(d.get("start", {})), Locator.from_dict(d.get("end", {})),
+            [Source.from_dict(s) for s in d.get("sources", [])],
+        )
+
+
+@dataclass(slots=True)
 class Digest:
     title: str
     overview: str
@@ -135,6 +178,10 @@ class Digest:
     overview_points: list[Point] = field(default_factory=list)
     #: How many points were checked and flagged (None: the digest was not checked).
     support: SupportCounts | None = None
+    #: Long documents: a summary per top-level section (JSON ``sections``). Not one of the point
+    #: lists of ``SECTIONS`` (points, decisions... which render as bullets): a section summary is
+    #: prose with a title and a page or time range.
+    sections: list[SectionSummary] = field(default_factory=list)
 
     SECTIONS = ("points", "decisions", "action_items", "asks", "deadlines")
 
@@ -170,6 +217,8 @@ class Digest:
             out["overview_points"] = [p.to_dict() for p in self.overview_points]
         if self.support is not None:
             out["support"] = self.support.to_dict()
+        if self.sections:
+            out["sections"] = [s.to_dict() for s in self.sections]
         return out
 
     @classmethod
@@ -191,4 +240,5 @@ class Digest:
         digest.overview_points = [Point.from_dict(p) for p in d.get("overview_points", [])]
         if isinstance(d.get("support"), dict):
             digest.support = SupportCounts.from_dict(d["support"])
+        digest.sections = [SectionSummary.from_dict(s) for s in d.get("sections", [])]
         return digest

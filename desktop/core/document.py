@@ -147,6 +147,13 @@ class Block:
     level: int | None = None  # heading level (1 = top) or list nesting depth
     #: Recognized from a page image (OCR), not read from a text layer: shown as such, cited the same.
     ocr: bool = False
+    #: What the block is when it is furniture, not content ("references", "contents", "list footer",
+    #: "procedure"...: ``core/structure/furniture.py``): kept for the source view (dimmed), never
+    #: summarized, quoted as a point or sent to the model. None for content.
+    furniture: str | None = None
+    #: Index in ``Document.sections`` of the top-level section the block sits in (None before the
+    #: first one, or in a document without sections).
+    section: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "role": self.role.value, "locator": self.locator.to_dict()}
@@ -154,6 +161,10 @@ class Block:
             out["level"] = self.level
         if self.ocr:
             out["ocr"] = True
+        if self.furniture:
+            out["furniture"] = self.furniture
+        if self.section is not None:
+            out["section"] = self.section
         return out
 
     @classmethod
@@ -164,7 +175,27 @@ class Block:
             locator=Locator.from_dict(data.get("locator", {})),
             level=data.get("level"),
             ocr=bool(data.get("ocr", False)),
+            furniture=data.get("furniture"),
+            section=data.get("section"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A part of a document from its own structure: a PDF outline entry, a Word heading style, a
+    Markdown or HTML heading, or a heading the reader detected. ``block`` is the index of the block
+    it starts at; ``level`` 1 is the top. Sections run to the next one of the same or a higher level."""
+
+    title: str
+    level: int
+    block: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "level": self.level, "block": self.block}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Section:
+        return cls(str(data.get("title", "")), int(data.get("level", 1)), int(data.get("block", 0)))
 
 
 @dataclass(slots=True)
@@ -184,6 +215,8 @@ class Document:
     children: list[Document] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     part: str | None = None
+    #: The document's own sections in reading order, every level (``core/structure/sections.py``).
+    sections: list[Section] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:
@@ -215,6 +248,8 @@ class Document:
         }
         if self.part:
             out["part"] = self.part
+        if self.sections:
+            out["sections"] = [s.to_dict() for s in self.sections]
         return out
 
     @classmethod
@@ -228,4 +263,5 @@ class Document:
             children=[cls.from_dict(c) for c in data.get("children", [])],
             warnings=list(data.get("warnings", [])),
             part=data.get("part"),
+            sections=[Section.from_dict(s) for s in data.get("sections", [])],
         )

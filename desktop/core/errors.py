@@ -50,6 +50,18 @@ class EmptyDocument(DocumentError):
     """The file opened fine but holds no text at all."""
 
 
+class NoSpeech(EmptyDocument):
+    """A recording whose sound holds no speech the voice-activity filter finds ("no speech found")."""
+
+
+class NoAudioTrack(EmptyDocument):
+    """A video (or other media file) with no sound track at all: nothing to transcribe."""
+
+
+class TranscriberMissing(DocumentError):
+    """A recording, but no speech model (Whisper) is installed to transcribe it."""
+
+
 class CorruptFile(DocumentError):
     """The file is damaged beyond what the reader can recover."""
 

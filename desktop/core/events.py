@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from desktop.core.digest import Digest
+from desktop.core.document import Document
 from desktop.core.errors import Cancelled
 
 
@@ -68,7 +69,18 @@ class Loss:
     total_steps: int | None = None
 
 
-Event = Progress | Partial | Preview | Notice | Loss
+@dataclass(frozen=True, slots=True)
+class TranscriptSoFar:
+    """A recording's transcript as far as it is transcribed, sent by the reader every few minutes
+    of sound so the job can preview it while the rest is transcribed. A job turns it into a
+    ``Preview``; it never crosses to the window or the command line as it is."""
+
+    document: Document
+    done_s: float
+    total_s: float
+
+
+Event = Progress | Partial | Preview | Notice | Loss | TranscriptSoFar
 EventCallback = Callable[[Event], None]
 
 

@@ -106,6 +106,7 @@ def to_docx(digest: Digest, markdown: str | None = None) -> bytes:
                     run.italic = True
                 if note := support_note(point):
                     para.add_run(" " + note).bold = bool(point.support and point.support.flagged)
+        _sections_into(document, digest)
         if len(digest.documents) > 1:
             document.add_heading("Documents", level=1)
             for doc in digest.documents:
@@ -115,6 +116,17 @@ def to_docx(digest: Digest, markdown: str | None = None) -> bytes:
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+def _sections_into(document, digest: Digest) -> None:  # type: ignore[no-untyped-def]
+    """Each section's title with its page or time range, then its summary (as in the Markdown)."""
+    for name in dict.fromkeys(s.document for s in digest.sections):
+        document.add_heading(f"Sections of {name}" if len(digest.documents) > 1 else "Sections", level=1)
+        for section in (s for s in digest.sections if s.document == name):
+            span = section.span()
+            document.add_heading(f"{section.title} ({span})" if span else section.title, level=2)
+            if section.summary:
+                document.add_paragraph(section.summary)
 
 
 def _markdown_into(document, markdown: str) -> None:  # type: ignore[no-untyped-def]

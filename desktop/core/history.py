@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from desktop.core import paths
 from desktop.core.atomic import atomic_write_text
@@ -126,10 +127,15 @@ class History:
             return None
 
     # ------------------------------------------------------------ public
-    def add(self, digest: Digest, source_paths: builtins.list[str], markdown: str) -> HistoryEntry:
+    def add(self, digest: Digest, source_paths: builtins.list[str], markdown: str, *,
+            mail: dict[str, Any] | None = None) -> HistoryEntry:
+        """Keep a digest. ``mail`` is the selection its mail stores were read with
+        (``MailOptions.to_plain()``), so a reopened digest's messages are read again the same way."""
         entry_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
         created = time.time()
         payload = {"id": entry_id, "created": created, "paths": source_paths, "digest": digest.to_dict(), "markdown": markdown}
+        if mail:
+            payload["mail"] = mail
         atomic_write_text(self.folder / f"{entry_id}.json", json.dumps(payload, ensure_ascii=False))
         entry = HistoryEntry(entry_id, created, digest.title, tuple(source_paths), digest.engine, digest.labels(), digest.query)
         if self._db is not None:
@@ -181,6 +187,15 @@ class History:
     def load(self, entry_id: str) -> tuple[Digest, str]:
         data = json.loads((self.folder / f"{entry_id}.json").read_text(encoding="utf-8"))
         return Digest.from_dict(data["digest"]), data.get("markdown", "")
+
+    def mail_selection(self, entry_id: str) -> dict[str, Any] | None:
+        """The mail selection the entry's digest was made with (None: none was kept, or no mail)."""
+        try:
+            data = json.loads((self.folder / f"{entry_id}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        mail = data.get("mail") if isinstance(data, dict) else None
+        return mail if isinstance(mail, dict) else None
 
     def delete(self, entry_id: str) -> None:
         (self.folder / f"{entry_id}.json").unlink(missing_ok=True)

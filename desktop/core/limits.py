@@ -46,6 +46,9 @@ class Limits:
     #: XML a reader must hold whole in memory: OpenDocument text and slides (odfpy keeps about 14
     #: bytes of memory per byte of content.xml; 32 MB is some 3,000 pages of text).
     max_dom_xml_bytes: int = 32 * 1024 * 1024
+    #: Recordings: the longest one transcribed (a day-long stream is refused, not read for hours).
+    #: Their bytes are read as a stream, so ``max_file_bytes`` does not apply to them.
+    max_recording_seconds: float = 8 * 3600.0
 
 
 DEFAULT_LIMITS = Limits()

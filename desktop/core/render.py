@@ -11,7 +11,7 @@ import re
 from datetime import date
 from itertools import groupby
 
-from desktop.core.digest import Digest, Point, Source
+from desktop.core.digest import Digest, Point, SectionSummary, Source
 from desktop.core.render_layout import layout_markdown
 
 SECTION_TITLES = {
@@ -33,6 +33,21 @@ def parse_cite_href(href: str) -> tuple[str, int, int] | None:
     try:
         section, point, source = href[5:].split("/")
         return section, int(point), int(source)
+    except ValueError:
+        return None
+
+
+def section_href(index: int) -> str:
+    """The link of a section's range in the app's Markdown: the view opens ``digest.sections[index]``
+    at its start (``sources[0]``). Not a ``cite:`` link: those resolve to a point's source."""
+    return f"section:{index}"
+
+
+def parse_section_href(href: str) -> int | None:
+    if not href.startswith("section:"):
+        return None
+    try:
+        return int(href[8:])
     except ValueError:
         return None
 
@@ -169,6 +184,7 @@ def to_markdown(digest: Digest, *, links: bool = False) -> str:
         lines += [f"## {title}", ""]
         lines += [_point_line(p, section, i, links) for i, p in enumerate(points)]
         lines.append("")
+    lines += section_lines(digest, links=links)
     if len(digest.documents) > 1 or any(d.summary for d in digest.documents if digest.overview != d.summary):
         lines += ["## Documents", ""]
         for doc in digest.documents:
@@ -195,6 +211,25 @@ def _documents_block(digest: Digest) -> list[str]:
         if not doc.summary or (len(digest.documents) == 1 and doc.summary == digest.overview):
             continue
         lines += [f"### {doc.document}" + (f" — {doc.title}" if doc.title and doc.title != doc.document else ""), "", doc.summary, ""]
+    return lines
+
+
+def section_lines(digest: Digest, *, links: bool = False) -> list[str]:
+    """The summary of each section of a long document, in document order, under "Sections"
+    ("Sections of report.pdf" in a digest of several documents). In the app, the range is a
+    link to the section's start (``section_href``)."""
+    lines: list[str] = []
+    several = len(digest.documents) > 1
+    indexed: list[tuple[int, SectionSummary]] = list(enumerate(digest.sections))
+    for document, group in groupby(indexed, key=lambda item: item[1].document):
+        lines += [f"## Sections of {document}" if several else "## Sections", ""]
+        for i, section in group:
+            span = section.span()
+            where = f" ([{span}]({section_href(i)}))" if links and span and section.sources else (
+                f" ({span})" if span else "")
+            lines += [f"### {section.title}{where}", ""]
+            if section.summary:
+                lines += [section.summary, ""]
     return lines
 
 

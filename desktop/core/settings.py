@@ -14,6 +14,7 @@ from typing import Any
 
 from desktop.core import paths
 from desktop.core.atomic import atomic_write_text
+from desktop.core.ingest.audio.options import LANGUAGE_MODES
 from desktop.core.ingest.ocr.options import MODES as OCR_MODES
 from desktop.core.ingest.ocr.options import OcrOptions
 from desktop.core.limits import Limits
@@ -56,12 +57,22 @@ class Settings:
     watched: list[str] = field(default_factory=list)
     #: Points the check stage flags: "flag" them, "drop" them, or "retry" (write once more).
     unsupported: str = "flag"
+    #: Mailboxes the user added (``core/mailstores/mailboxes.py``: ``Mailbox.to_plain()`` each;
+    #: ``load_mailboxes`` reads them back). Never a password.
+    mailboxes: list[dict[str, Any]] = field(default_factory=list)
+    #: Recordings: the Whisper model that transcribes them (a catalog name, an installed model or
+    #: a folder); speech not in English is "translate"d into English by Whisper or "transcribe"d
+    #: in its own language (then the language gate decides); the longest recording read, in hours.
+    recording_model: str = "whisper-base"
+    recording_language: str = "translate"
+    max_recording_hours: float = 8.0
 
     def store_path(self) -> Path:
         return Path(self.model_store).expanduser() if self.model_store else paths.default_model_store()
 
     def limits(self) -> Limits:
-        return Limits(max_file_bytes=self.max_file_mb * 1024 * 1024, max_pages=self.max_pages)
+        return Limits(max_file_bytes=self.max_file_mb * 1024 * 1024, max_pages=self.max_pages,
+                      max_recording_seconds=self.max_recording_hours * 3600.0)
 
     def ocr_options(self) -> OcrOptions:
         return OcrOptions(mode=self.ocr, lang=self.ocr_lang)
@@ -86,6 +97,12 @@ class Settings:
             s.ocr_lang = "eng"
         if s.unsupported not in UNSUPPORTED:
             s.unsupported = "flag"
+        if s.recording_language not in LANGUAGE_MODES:
+            s.recording_language = "translate"
+        try:
+            s.max_recording_hours = max(0.01, min(1000.0, float(s.max_recording_hours)))
+        except (TypeError, ValueError):
+            s.max_recording_hours = 8.0
         return s
 
 

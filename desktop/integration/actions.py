@@ -61,6 +61,25 @@ _MIME = {
     ".mhtml": "application/x-mimearchive",
     ".mht": "application/x-mimearchive",
     ".epub": "application/epub+zip",
+    # Recordings (transcribed by Whisper).
+    ".wav": "audio/x-wav",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/x-opus+ogg",
+    ".flac": "audio/flac",
+    ".aif": "audio/x-aiff",
+    ".aiff": "audio/x-aiff",
+    ".mka": "audio/x-matroska",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".3gp": "video/3gpp",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
 }
 FOLDER_MIME = "inode/directory"
 
@@ -86,6 +105,14 @@ _UTI = {
     ".html": "public.html",
     ".htm": "public.html",
     ".epub": "org.idpf.epub-container",
+    ".wav": "com.microsoft.waveform-audio",
+    ".mp3": "public.mp3",
+    ".m4a": "public.mpeg-4-audio",
+    ".aif": "public.aiff-audio",
+    ".aiff": "public.aiff-audio",
+    ".mp4": "public.mpeg-4",
+    ".mov": "com.apple.quicktime-movie",
+    ".avi": "public.avi",
 }
 
 

@@ -1,7 +1,10 @@
 """Screenshots of the real window for the README: the main window with a digest, the model
-manager, the queue in the middle of a job, a scanned page's recognized text with its picture,
-checked points (a flagged point's citation opened), and the fine-tune panel (mid-training and
-with its evaluation card). Run by ``make screenshots`` under Xvfb:
+manager (a model found in the Hugging Face cache, the Hub settings), the queue in the middle of a
+job, a scanned page's recognized text with its picture, checked points (a flagged point's citation
+opened), the fine-tune panel (mid-training and with its evaluation card), a mailbox's folders with
+the Add-a-mailbox dialog, the Watched list after files arrived in a watched folder, the Roll-up
+tab, and a long document's sections with its furniture dimmed in the source view
+(``structure_shots.py``). Run by ``make screenshots`` under Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
 
@@ -24,6 +27,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Beside this script (Python puts its folder first on the path); imports nothing of Qt or Precis yet.
+from structure_shots import model_manager_shot, sections_shot
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -144,16 +150,199 @@ def _checked_points_shot(app, window, save) -> None:  # type: ignore[no-untyped-
     window.resize(*SIZE)
 
 
+#: A team's mail for the mailbox shots: (folder, sender, subject, body, date, read).
+_MAIL = [
+    ("", "Priya Natarajan <priya@example.com>", "Office move: keys and parking",
+     ("The move to the Harbour Street office is confirmed for Friday the 15th of March. Keys will be handed out on "
+     "Thursday afternoon at reception. Parking permits for the new garage must be requested by Wednesday; "
+     "send Tom your licence plate."), "Mon, 04 Mar 2024 09:12:00 +0000", True),
+    ("", "Tom Becker <tom@example.com>", "Re: Office move: keys and parking",
+     ("I have collected eleven plate numbers so far. The garage allows fifteen cars, so the rest will share the "
+     "visitor spaces for the first month."), "Tue, 05 Mar 2024 14:40:00 +0000", False),
+    ("", "IT Service Desk <it@example.com>", "Laptops and the new network",
+     ("Please bring your laptop to the new office on Monday; the old Wi-Fi network will be switched off on the "
+     "18th. Docking stations are already on every desk."), "Wed, 06 Mar 2024 08:05:00 +0000", False),
+    ("Projects.Launch", "Mara Lindqvist <mara@example.com>", "Launch moves to April",
+     ("The launch moves from March 25th to April 8th because the payment provider needs two more weeks to certify "
+     "the new checkout. Marketing keeps the press release ready but will not send it before the certificate "
+     "arrives. Jonas owns the new date with the provider."), "Mon, 11 Mar 2024 10:30:00 +0000", True),
+    ("Projects.Launch", "Jonas Weber <jonas@example.com>", "Re: Launch moves to April",
+     ("The provider confirmed the certification slot on April 2nd. If it passes, we go live on April 8th at 9:00; "
+     "if not, the fallback date is April 15th. I will send the checklist for the go-live call on Friday."),
+     "Wed, 13 Mar 2024 16:20:00 +0000", False),
+    ("Projects.Launch", "Mara Lindqvist <mara@example.com>", "Go-live checklist",
+     ("Please add the support rota to the go-live checklist and confirm that the status page is ready. Decision: "
+     "we will not run a discount for launch week."), "Fri, 15 Mar 2024 11:00:00 +0000", False),
+    ("Projects.Budget", "Finance <finance@example.com>", "Q2 budget approved",
+     "The Q2 budget of 48,000 euros is approved, with the travel line cut by ten percent.",
+     "Thu, 07 Mar 2024 12:00:00 +0000", True),
+    ("Archive.2023", "Priya Natarajan <priya@example.com>", "Year-end summary",
+     "Thank you all for a good year; the office will be closed between Christmas and New Year.",
+     "Fri, 15 Dec 2023 17:00:00 +0000", True),
+    ("Trash", "Newsletter <news@example.com>", "Spring offers", "Save on spring offers.",
+     "Mon, 04 Mar 2024 06:00:00 +0000", True),
+]
+
+
+def _team_maildir(root: Path) -> Path:
+    """The team's mail above as a Maildir, written by Python's ``mailbox``."""
+    import mailbox
+    from email.message import EmailMessage
+
+    box = mailbox.Maildir(root, create=True)
+    for folder, sender, subject, body, date, read in _MAIL:
+        target = box if not folder else (box.get_folder(folder) if folder in box.list_folders() else box.add_folder(folder))
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"], msg["Date"] = sender, "team@example.com", subject, date
+        msg.set_content(body)
+        entry = mailbox.MaildirMessage(msg)
+        if read:
+            entry.set_subdir("cur")
+            entry.add_flag("S")
+        target.add(entry)
+    return root
+
+
+def _mail_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
+    """7. Mail where it lives: a Maildir's folders as a tree in the Mail tab, a folder summarized
+    for a date range with a citation open, and the Add-a-mailbox dialog on its IMAP page."""
+    import datetime as dt
+
+    from desktop.core.mailstores.mailboxes import local_mailbox
+
+    store = _team_maildir(Path(os.environ["PRECIS_HOME"]) / "Team mail")
+    panel = window.mail_panel
+    window.panes.browse_tabs.setCurrentWidget(panel)
+    panel.add(local_mailbox(store))
+    _wait(app, lambda: not panel.is_listing())
+    panel.tree.expandAll()
+    panel.tree.select(str(store), "Projects/Launch")
+    panel.range.set_between(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+    panel.summarize_button.click()
+    job = window.queue.jobs()[-1].id
+    _wait(app, lambda: _ended(window, job), timeout=120)
+    window.show_job(job)
+    window.follow(job)
+    _wait(app, lambda: window.digest_view.digest is not None and not window.source_view.loading)
+    hrefs = window.digest_view.citation_hrefs()
+    window.digest_view.activate_link(hrefs[1] if len(hrefs) > 1 else hrefs[0])
+    _settle(app, 0.6)
+    save(window, "mail-folders.png")
+
+    dialog = panel.add_mailbox()
+    page = dialog.show_page("imap")
+    page.server_edit.setText("mail.example.com")
+    page.user_edit.setText("alice@example.com")
+    page.password_edit.setText("correct horse battery staple")
+    _settle(app, 0.5)
+    save(dialog, "add-mailbox.png")
+    dialog.reject()
+
+
+def _keep_up_shots(app, window, save) -> None:  # type: ignore[no-untyped-def]
+    """8. The Watched list: three files dropped into a watched folder, summarized with no click, the
+    latest digest opened from its arrival. 9. The Roll-up tab over those digests for Priya, with a
+    citation of what she is owed open in the source view."""
+    samples = REPO / "resources" / "samples"
+    inbox = Path(os.environ["PRECIS_HOME"]) / "Meetings and mail"
+    inbox.mkdir()
+    service = window.watch_service
+    service.settle_s, service.poll_s = 0.5, 0.2  # quicker than a user needs: the shot waits for it
+    window.model_picker.select("extractive")
+    window.tree.set_root(inbox)
+    window.panes.left_splitter.setSizes([230, 530])  # room for the arrivals
+    window.side_tabs.setCurrentWidget(window.panes.watched_view)
+    window.watching.add_folder(str(inbox))
+    _wait(app, lambda: service.watcher is not None)
+    before = len(window.history.list())
+    for name in ("office-move-thread.eml", "product-sync-meeting.vtt", "quarterly-energy-report.md"):
+        shutil.copy(samples / name, inbox / name)
+        _settle(app, 0.3)
+    _wait(app, lambda: len(window.history.list()) >= before + 3, timeout=120)
+    _settle(app, 0.5)
+    view = window.panes.watched_view
+    view.arrival_list.setCurrentRow(0)
+    view.arrival_list.itemActivated.emit(view.arrival_list.item(0))
+    _wait(app, lambda: window.digest_view.digest is not None and not window.source_view.loading)
+    _settle(app, 0.8)
+    save(window, "watched-folder.png")
+
+    rollup = window.panes.rollup_view
+    window.show_rollup()
+    rollup.sources.set_kind("watched")
+    rollup.set_period("")
+    rollup.me_field.setText("Priya Shah <priya.shah@example.org>")
+    rollup.me_field.editingFinished.emit()
+    _wait(app, lambda: not rollup.building and rollup.rollup is not None and bool(rollup.rollup.me))
+    owed = rollup.citation_hrefs("owed_to_me") or rollup.citation_hrefs()
+    if owed:
+        rollup.activate_link(owed[0])
+        _wait(app, lambda: not window.source_view.loading)
+    window.side_tabs.setCurrentWidget(window.history_view)
+    _settle(app, 0.8)
+    save(window, "roll-up.png")
+    window.watching.remove_source(str(inbox))
+
+
 def _ended(window, job_id: str) -> bool:  # type: ignore[no-untyped-def]
     job = window.queue.job(job_id)
     return job is not None and job.ended
+
+
+def _window_shots(app, window, queue, save) -> None:  # type: ignore[no-untyped-def]
+    """1-5. The queue mid-job, the main window, the model manager, a scanned page, fine-tuning."""
+    # 1. The queue mid-job: three jobs queued, the first one streaming its partial summaries.
+    samples = REPO / "resources" / "samples"
+    files = [str(p) for p in sorted(samples.iterdir()) if p.is_file()]
+    window.tree.set_root(samples)
+    window.model_picker.select("extractive")
+    grabbed: list[bool] = []
+
+    def grab_mid_job(job_id: str, _text: str, _source: str) -> None:
+        job = queue.job(job_id)
+        if not grabbed and job is not None and job.partials and len(job.partials) >= 2:
+            grabbed.append(True)
+            window.repaint()
+            save(window, "queue-mid-job.png")
+
+    queue.job_partial.connect(grab_mid_job)
+    _settle(app)
+    first = window.summarize(files, title="Sample documents")
+    window.summarize([files[1]], query="Who fixes the export crash, and by when?")
+    window.summarize([files[2]])
+    window.follow(first or "")
+    _wait(app, lambda: bool(grabbed))
+    queue.job_partial.disconnect(grab_mid_job)
+
+    # 2. The main window with the finished digest, a citation opened in the source view.
+    _wait(app, lambda: all(j.ended for j in queue.jobs()))
+    window.show_job(first or "")
+    window.follow(first or "")
+    _wait(app, lambda: window.digest_view.digest is not None)
+    window.side_tabs.setCurrentWidget(window.queue_view)
+    hrefs = window.digest_view.citation_hrefs()
+    meeting = [h for h in hrefs if "product-sync" in (window.digest_view.source_for(h).document or "")]  # type: ignore[union-attr]
+    window.digest_view.activate_link(meeting[1] if len(meeting) > 1 else hrefs[0])
+    window.ask_field.setText("")
+    _settle(app, 0.5)
+    save(window, "main-window.png")
+
+    # 3. The model manager: the catalog with sizes, a model found in the Hugging Face cache, the Hub settings.
+    model_manager_shot(app, window, save, _settle)
+
+    # 4. A scanned page's text and its picture, at a 1400-pixel-wide window.
+    _scanned_page_shot(app, window, save)
+
+    # 5. The fine-tune panel: a tiny model training, then its evaluation card.
+    _finetune_shots(app, window, save)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the PNGs (default: beside this script)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
-    parser.add_argument("--only", choices=("checked-points",), help="take only this shot")
+    parser.add_argument("--only", choices=("checked-points", "mail", "keep-up", "model-manager", "sections"),
+                        help="only these shots (the rest take minutes)")
     args = parser.parse_args(argv)
 
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -182,62 +371,25 @@ def main(argv: list[str] | None = None) -> int:
         written.append(path)
 
     try:
+        if args.only is None:
+            _window_shots(app, window, queue, save)
+            # 6. Checked points: a flagged point's citation opened in the source view.
+            _checked_points_shot(app, window, save)
+        else:
+            window.model_picker.select("extractive")
         if args.only == "checked-points":
             _checked_points_shot(app, window, save)
-            return 0
-        # 1. The queue mid-job: three jobs queued, the first one streaming its partial summaries.
-        samples = REPO / "resources" / "samples"
-        files = [str(p) for p in sorted(samples.iterdir()) if p.is_file()]
-        window.tree.set_root(samples)
-        window.model_picker.select("extractive")
-        grabbed: list[bool] = []
-
-        def grab_mid_job(job_id: str, _text: str, _source: str) -> None:
-            job = queue.job(job_id)
-            if not grabbed and job is not None and job.partials and len(job.partials) >= 2:
-                grabbed.append(True)
-                window.repaint()
-                save(window, "queue-mid-job.png")
-
-        queue.job_partial.connect(grab_mid_job)
-        _settle(app)
-        first = window.summarize(files, title="Sample documents")
-        window.summarize([files[1]], query="Who fixes the export crash, and by when?")
-        window.summarize([files[2]])
-        window.follow(first or "")
-        _wait(app, lambda: bool(grabbed))
-        queue.job_partial.disconnect(grab_mid_job)
-
-        # 2. The main window with the finished digest, a citation opened in the source view.
-        _wait(app, lambda: all(j.ended for j in queue.jobs()))
-        window.show_job(first or "")
-        window.follow(first or "")
-        _wait(app, lambda: window.digest_view.digest is not None)
-        window.side_tabs.setCurrentWidget(window.queue_view)
-        hrefs = window.digest_view.citation_hrefs()
-        meeting = [h for h in hrefs if "product-sync" in (window.digest_view.source_for(h).document or "")]  # type: ignore[union-attr]
-        window.digest_view.activate_link(meeting[1] if len(meeting) > 1 else hrefs[0])
-        window.ask_field.setText("")
-        _settle(app, 0.5)
-        save(window, "main-window.png")
-
-        # 3. The model manager: the catalog with sizes.
-        window.open_model_manager()
-        dialog = window.model_manager
-        assert dialog is not None
-        dialog.resize(900, 560)
-        _settle(app, 0.8)
-        save(dialog, "model-manager.png")
-        dialog.close()
-
-        # 4. A scanned page's text and its picture, at a 1400-pixel-wide window.
-        _scanned_page_shot(app, window, save)
-
-        # 5. Checked points: a flagged point's citation opened in the source view.
-        _checked_points_shot(app, window, save)
-
-        # 6. The fine-tune panel: a tiny model training, then its evaluation card.
-        _finetune_shots(app, window, save)
+        if args.only == "model-manager":
+            model_manager_shot(app, window, save, _settle)
+        if args.only in (None, "mail"):
+            # 7. Mail: a Maildir's folders, a folder summarized for March, the Add-a-mailbox dialog.
+            _mail_shots(app, window, save)
+        if args.only in (None, "keep-up"):
+            # 8 and 9. The Watched list after files arrived, and the Roll-up tab.
+            _keep_up_shots(app, window, save)
+        if args.only in (None, "sections"):
+            # 10. A long document's sections, one opened in the source view beside its dimmed contents.
+            sections_shot(app, window, save, _wait, _settle)
     finally:
         window.close()
         queue.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -139,7 +140,7 @@ def test_a_question_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_corpus_files_and_a_folder_with_the_tiny_model(corpus: Path, tiny: str, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    files = [corpus / "transcript/seattle-council-briefing-2021-08-02.vtt", corpus / "pdf/scotus-transcript-p1.pdf",
+    files = [corpus / "transcript/teams-voice-tags.vtt", corpus / "pdf/scotus-transcript-p1.pdf",
              corpus / "email/forwarded-rfc822-with-pdf.eml"]
     code, data, err = _summarize(capsys, *map(str, files), *TINY)
     assert code == 0, err
@@ -200,6 +201,8 @@ def test_extract_the_whole_corpus_without_a_traceback(corpus: Path) -> None:
     data = json.loads(proc.stdout)
     assert data["errors"] and all({"path", "error", "message"} <= set(e) for e in data["errors"])
     assert all(e["message"] and e["message"] in proc.stderr for e in data["errors"])
+    # Issue 30: no extracted text of any corpus file holds a typographic ligature (U+FB00-FB06).
+    assert not re.search("[\ufb00-\ufb06]", json.dumps(data, ensure_ascii=False))
     errors = {Path(e["path"]).name: e["error"] for e in data["errors"]}
     assert errors["legacy-word97-multi-page.doc"] == "UnsupportedFormat"
     assert errors["r4-aes-user-password.pdf"] == "PasswordRequired"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -12,6 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.core.settings import Settings
 from desktop.gui.jobs.job_queue import JobQueue
 from desktop.gui.window.main_window import MainWindow
 from tests.gui._jobs import SAMPLE_FILES, SAMPLES
@@ -32,9 +34,11 @@ __all__ = [
 ]
 
 
-def make_window(qtbot: QtBot) -> tuple[MainWindow, JobQueue]:
-    queue = JobQueue()
-    win = MainWindow(queue)
+def make_window(qtbot: QtBot, settings: Settings | None = None, **window: Any) -> tuple[MainWindow, JobQueue]:
+    """A shown window over a real queue (``settings``: its own, else the settings file's; ``window``:
+    more of MainWindow's arguments, such as a quicker ``watch_service``)."""
+    queue = JobQueue(settings=settings)
+    win = MainWindow(queue, settings, **window)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

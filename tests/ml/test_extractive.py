@@ -19,7 +19,7 @@ from desktop.ml.points.citations import content_words
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 CORPUS_FILES = [
     "transcript/teams-voice-tags.vtt",
-    "transcript/seattle-council-briefing-2021-08-02.vtt",
+    "transcript/oakland-council-2022-08-09.vtt",  # Seattle's briefing clip is all procedure (test_furniture.py)
     "transcript/qmsum-TS3003c-product-meeting.txt",
     "email/metrics-grimoire-thread-2015-11.mbox",
     "pdf/federal-register-2020-17221.pdf",

@@ -37,7 +37,8 @@ from tests.ml._digest_checks import assert_valid_citations
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 BACKENDS = [("torch", "float32"), ("torch", "int8"), ("onnx", "int8"), ("ctranslate2", "int8")]
-E2E_FILES = ["transcript/seattle-council-briefing-2021-08-02.vtt", "email/metrics-grimoire-thread-2015-11.mbox",
+#: (Seattle's briefing clip, once the meeting here, is all procedure now: tests/core/structure/test_furniture.py.)
+E2E_FILES = ["transcript/teams-voice-tags.vtt", "email/metrics-grimoire-thread-2015-11.mbox",
              "pdf/scotus-transcript-p1.pdf"]
 PROMPTS = PromptLibrary.load()
 
@@ -183,6 +184,10 @@ def test_merges_keep_order_fit_the_budget_and_terminate(corpus: Path, torch32: T
     model = RecordingModel.of(torch32)
     docs = [read_document(corpus / "email/metrics-grimoire-thread-2015-11.mbox"),
             read_document(SAMPLES / "product-sync-meeting.vtt"), read_document(SAMPLES / "quarterly-energy-report.md")]
+    # The report's five sections would be merged inside themselves first, carrying some summaries up
+    # a level unmerged, which this replay cannot follow (tests/ml/test_digest_structure.py covers it).
+    for block in docs[2].blocks:
+        block.section = None
     summarizer = Summarizer(model, input_budget=budget, merge_budget=budget)  # narrow merges: several levels
     digest = summarizer.summarize(docs, length="short")
 

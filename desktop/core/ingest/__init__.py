@@ -2,10 +2,11 @@
 every failure into a typed ``DocumentError`` with one plain sentence.
 
 Readers live one per module (``pdf``, ``docx``, ``eml``, ``mbox``, ``msg``, ``vtt``, ``srt``,
-``transcript_json``, ``speaker_text``, ``text``, ``image``; slides, spreadsheets, OpenDocument and RTF
-in ``office/``; HTML, saved web pages and EPUB in ``web/``) and each exposes
+``transcript_json``, ``speaker_text``, ``text``, ``image``, ``recording``; slides, spreadsheets,
+OpenDocument and RTF in ``office/``; HTML, saved web pages and EPUB in ``web/``) and each exposes
 ``read(data, ctx) -> Document``. Pages without a text layer and images are recognized by OCR
-(``ocr/``), as the context's options say.
+(``ocr/``), as the context's options say; recordings are transcribed by Whisper (``audio/``) and
+read from disk as a stream, never whole.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from typing import TYPE_CHECKING
 from desktop.core.document import Document
 from desktop.core.errors import Cancelled, CorruptFile, DocumentError, FileUnreadable, LimitExceeded, UnsupportedFormat
 from desktop.core.events import CancelToken, EventCallback
+from desktop.core.ingest.audio.options import DEFAULT_RECORDING, RecordingOptions
+from desktop.core.ingest.audio.sniff import is_sidecar, recording_kind
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.detect import EXTENSION_GROUPS, SUPPORTED_EXTENSIONS, Format, sniff
+from desktop.core.ingest.finish import finish
 from desktop.core.ingest.ocr.options import DEFAULT_OCR, OcrOptions
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 
@@ -54,7 +58,10 @@ _READER_MODULES: dict[Format, str] = {
     Format.HTML: "web.page",
     Format.MHTML: "web.mhtml",
     Format.EPUB: "web.epub",
+    Format.RECORDING: "recording",
 }
+#: Bytes read to recognise a recording before deciding to stream it.
+_HEAD_BYTES = 4096
 
 
 def reader_for(fmt: Format) -> Callable[[bytes, ReadContext], Document]:
@@ -74,7 +81,7 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
         log.warning("format detection failed on %s: %s", ctx.display_name, type(exc).__name__)
         raise UnsupportedFormat(f"{ctx.display_name} is damaged or not a format Precis knows.", ctx.path) from exc
     try:
-        return reader_for(fmt)(data, ctx)
+        doc = reader_for(fmt)(data, ctx)
     except (DocumentError, ImportError, Cancelled):
         raise
     except MemoryError as exc:
@@ -87,6 +94,8 @@ def read_bytes(data: bytes, ctx: ReadContext) -> Document:
         log.warning("reader for %s failed on %s: %s", fmt.value, ctx.display_name, type(exc).__name__)
         log.debug("reader failure: %s", exc, exc_info=True)
         raise CorruptFile(f"{ctx.display_name} looks damaged and could not be read as {_FORMAT_NAMES[fmt]}.", ctx.path) from exc
+    # Attachments are finished with the file that holds them (``finish`` walks them), once.
+    return finish(doc) if ctx.depth == 0 else doc
 
 
 _FORMAT_NAMES = {
@@ -112,23 +121,26 @@ _FORMAT_NAMES = {
     Format.HTML: "a web page",
     Format.MHTML: "a saved web page",
     Format.EPUB: "an EPUB e-book",
+    Format.RECORDING: "a recording",
 }
 
 
 def read_document(path: Path | str, *, password: str | None = None, limits: Limits = DEFAULT_LIMITS,
                   ocr: OcrOptions = DEFAULT_OCR, on_event: EventCallback | None = None,
-                  cancel: CancelToken | None = None, mail: MailOptions | None = None) -> Document:
+                  cancel: CancelToken | None = None, mail: MailOptions | None = None,
+                  recording: RecordingOptions = DEFAULT_RECORDING) -> Document:
     """Read one file from disk. Raises a ``DocumentError`` subclass for anything it cannot read.
 
-    ``on_event`` and ``cancel`` reach the readers that take long (OCR reports each page). A mail
-    store (a Maildir or Thunderbird folder, an Outlook data file, an ``imap://`` address) is read
-    in place as one Document with a child per folder, chosen by ``mail`` (``desktop/core/mailstores``);
-    ``password`` is then the IMAP account's.
+    ``on_event`` and ``cancel`` reach the readers that take long (OCR reports each page, a
+    recording each stretch it transcribes). A mail store (a Maildir or Thunderbird folder, an
+    Outlook data file, an ``imap://`` address) is read in place as one Document with a child per
+    folder, chosen by ``mail`` (``desktop/core/mailstores``); ``password`` is then the IMAP account's.
     """
     if is_mail_address(path):
         return _read_store(str(path), None, password, limits, on_event, cancel, mail)
     path = Path(path)
-    ctx = ReadContext(path=path, limits=limits, password=password, ocr=ocr, on_event=on_event, cancel=cancel)
+    ctx = ReadContext(path=path, limits=limits, password=password, ocr=ocr, recording=recording, on_event=on_event,
+                      cancel=cancel)
     try:
         if path.is_dir():
             from desktop.core.mailstores.locate import store_kind
@@ -139,15 +151,18 @@ def read_document(path: Path | str, *, password: str | None = None, limits: Limi
             return _read_store(path, kind, None, limits, on_event, cancel, mail)
         size = path.stat().st_size
         with open(path, "rb") as fh:
-            outlook = fh.read(4) == b"!BDN"
+            head = fh.read(_HEAD_BYTES)
     except FileNotFoundError as exc:
         raise FileUnreadable(f"{path.name} does not exist (it may have been moved or deleted).", path) from exc
     except PermissionError as exc:
         raise FileUnreadable(f"You do not have permission to read {path.name}.", path) from exc
     except OSError as exc:
         raise FileUnreadable(f"{path.name} could not be opened: {exc.strerror or exc}.", path) from exc
-    if outlook:  # read in place, however large: a data file of gigabytes is never loaded whole
+    if head[:4] == b"!BDN":  # read in place, however large: a data file of gigabytes is never loaded whole
         return _read_store(path, "outlook", None, limits, on_event, cancel, mail)
+    kind = recording_kind(head)
+    if kind is not None:  # streamed from disk: its size is bounded by the duration limit instead
+        return _read_recording(path, kind, ctx)
     if size > limits.max_file_bytes:
         raise LimitExceeded(
             f"{path.name} is {size / 2**20:,.0f} MB; Precis reads files up to {limits.max_file_bytes / 2**20:,.0f} MB.",
@@ -186,6 +201,22 @@ def _read_store(location: Path | str, kind: str | None, password: str | None, li
         raise CorruptFile(f"{name} looks damaged and could not be read as a mail store.", location) from exc
 
 
+def _read_recording(path: Path, kind: str, ctx: ReadContext) -> Document:
+    from desktop.core.ingest.recording import read_path
+
+    try:
+        return read_path(path, kind, ctx)
+    except (DocumentError, Cancelled):
+        raise
+    except MemoryError as exc:
+        raise LimitExceeded(f"{ctx.display_name} needs more memory to transcribe than is safe; it was skipped.",
+                            path) from exc
+    except Exception as exc:  # a decoder or model failure on this file: the job's other files go on
+        log.warning("transcribing %s failed: %s", ctx.display_name, type(exc).__name__)
+        log.debug("recording failure: %s", exc, exc_info=True)
+        raise CorruptFile(f"{ctx.display_name} looks damaged and could not be transcribed.", path) from exc
+
+
 @dataclass(slots=True)
 class ReadOutcome:
     """One file's result: a Document, or the error that explains why there is none. ``path`` is
@@ -202,7 +233,8 @@ def expand_paths(paths: Iterable[Path | str], *, recursive: bool = True, saved_m
     A mail store (a Maildir, a Thunderbird profile or folder, Apple Mail's mailboxes) named or met
     in a folder stays one entry, read as a store; with ``saved_messages`` a named folder of .eml
     files does too (a date range or folder choice applies to it). IMAP addresses are left out:
-    ``expand_sources`` keeps them.
+    ``expand_sources`` keeps them. In a folder, ``meeting.vtt`` beside ``meeting.mp4`` names the
+    recording's speakers and is not read as a document of its own (named directly, it is).
     """
     from desktop.core.mailstores.locate import store_in_listing, store_kind
 
@@ -218,8 +250,10 @@ def expand_paths(paths: Iterable[Path | str], *, recursive: bool = True, saved_m
                     dirs[:] = []
                     continue
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                lower = {f.lower() for f in files}
                 for name in sorted(files):
-                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_EXTENSIONS | {".doc"}:
+                    if (not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_EXTENSIONS | {".doc"}
+                            and not is_sidecar(name, lower)):
                         out.append(Path(root) / name)
                 if not recursive:  # the folder's own files, and the stores right inside it
                     out.extend(Path(root) / d for d in dirs if _store_listing(Path(root) / d))
@@ -262,6 +296,7 @@ def iter_documents(
     on_event: EventCallback | None = None,
     cancel: CancelToken | None = None,
     mail: MailOptions | None = None,
+    recording: RecordingOptions = DEFAULT_RECORDING,
 ) -> Iterator[ReadOutcome]:
     """Read files, folders and mail stores one by one; a failure is reported and the next goes on.
 
@@ -278,7 +313,7 @@ def iter_documents(
                                     on_event=on_event, cancel=cancel, mail=mail)
             else:
                 doc = read_document(path, password=passwords.get(str(path), password), limits=limits, ocr=ocr,
-                                    on_event=on_event, cancel=cancel, mail=mail)
+                                    on_event=on_event, cancel=cancel, mail=mail, recording=recording)
             yield ReadOutcome(path, document=doc)
         except DocumentError as err:
             yield ReadOutcome(path, error=err)
@@ -313,6 +348,7 @@ __all__ = [
     "OcrOptions",
     "ReadContext",
     "ReadOutcome",
+    "RecordingOptions",
     "expand_paths",
     "expand_sources",
     "is_mail_address",

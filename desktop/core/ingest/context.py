@@ -7,6 +7,7 @@ from pathlib import Path
 
 from desktop.core.errors import LimitExceeded
 from desktop.core.events import CancelToken, Event, EventCallback
+from desktop.core.ingest.audio.options import DEFAULT_RECORDING, RecordingOptions
 from desktop.core.ingest.ocr.options import DEFAULT_OCR, OcrOptions
 from desktop.core.limits import DEFAULT_LIMITS, Limits
 
@@ -22,6 +23,8 @@ class ReadContext:
     depth: int = 0
     #: OCR choices, and where a long read (recognizing pages) reports progress and sees Cancel.
     ocr: OcrOptions = DEFAULT_OCR
+    #: Recordings: the speech model and what to do with speech not in English.
+    recording: RecordingOptions = DEFAULT_RECORDING
     on_event: EventCallback | None = None
     cancel: CancelToken | None = None
 

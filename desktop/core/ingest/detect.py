@@ -16,6 +16,7 @@ from enum import Enum
 import olefile
 
 from desktop.core.errors import EmptyDocument, UnsupportedFormat
+from desktop.core.ingest.audio.sniff import RECORDING_EXTENSIONS, recording_kind
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.encoding import decode_text
 
@@ -32,6 +33,7 @@ class Format(str, Enum):
     SPEAKER_TEXT = "speaker_text"
     TEXT = "text"
     IMAGE = "image"
+    RECORDING = "recording"  # audio, or a video's sound: transcribed by Whisper (ingest/audio/)
     EMLX = "emlx"  # Apple Mail's message file
     PST = "pst"  # Outlook data file (.pst/.ost), a mail store: desktop/core/mailstores
     PPTX = "pptx"
@@ -58,6 +60,7 @@ EXTENSION_GROUPS: dict[str, frozenset[str]] = {
     "Transcripts": frozenset({".vtt", ".srt", ".json"}),
     "Text": frozenset({".txt", ".text", ".md", ".markdown", ".log"}),
     "Images": frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}),
+    "Recordings": RECORDING_EXTENSIONS,  # audio and video: transcribed by Whisper (ingest/audio/)
 }
 #: Extensions offered in file dialogs and the file tree, and walked in folders: the one list of
 #: what Precis reads.
@@ -91,13 +94,11 @@ _OTHER_MAGIC = (
     (b"Rar!", "a RAR archive"),
     (b"\x7fELF", "a program, not a document"),
     (b"MZ", "a Windows program, not a document"),
-    (b"ID3", "an audio file"),
-    (b"OggS", "an audio or video file"),
-    (b"fLaC", "an audio file"),
     (b"SQLite format 3\x00", "a database file, not a document"),
 )
 #: Readers of the document formats, for messages that say what Precis does read.
-_WHAT_WE_READ = "Precis reads documents, slides, spreadsheets, e-books, web pages, emails and transcripts"
+_WHAT_WE_READ = ("Precis reads documents, slides, spreadsheets, e-books, web pages, emails, transcripts and "
+                 "recordings")
 
 _PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
 #: The package's own entry in an OpenDocument manifest (full-path="/"), in either attribute order.
@@ -135,8 +136,8 @@ def sniff(data: bytes, ctx: ReadContext) -> Format:
         return Format.PST
     if head.startswith(_IMAGE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP") or _is_bmp(head):
         return Format.IMAGE
-    if head.startswith(b"RIFF") and head[8:12] in (b"WAVE", b"AVI "):
-        raise UnsupportedFormat(f"{ctx.display_name} is an image, audio or video file, not a document.", ctx.path)
+    if recording_kind(head) is not None:
+        return Format.RECORDING
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
             raise UnsupportedFormat(f"{ctx.display_name} is {what}; {_WHAT_WE_READ}.", ctx.path)

@@ -6,10 +6,11 @@ import functools
 import hashlib
 from pathlib import PurePath
 
-from desktop.core.document import Block, DocKind, Document, Locator, Role
+from desktop.core.document import DocKind, Document
 from desktop.core.errors import CorruptFile, EmptyDocument, NoTextLayer
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.ocr import images
+from desktop.core.ingest.ocr.bullets import page_blocks
 from desktop.core.ingest.ocr.runner import PageImage, check_engine, recognize_pages
 
 
@@ -41,8 +42,7 @@ def read(data: bytes, ctx: ReadContext) -> Document:
                                  content_hash=hashlib.sha256(data).hexdigest(), page_total=count, ctx=ctx)
     finally:
         image.close()
-    blocks = [Block(text, Role.PARAGRAPH, Locator(page=number), ocr=True)
-              for number, text_page in sorted(result.pages.items()) for text in text_page.paragraphs]
+    blocks = [b for number, text_page in sorted(result.pages.items()) for b in page_blocks(text_page.paragraphs, number)]
     if damaged and len(damaged) == count:
         raise CorruptFile(f"{ctx.display_name} is a damaged image (its pixel data is cut short or corrupt).", ctx.path)
     if not blocks:

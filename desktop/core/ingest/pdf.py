@@ -26,8 +26,10 @@ from desktop.core.ingest import pdf_forms, pdf_ocr
 from desktop.core.ingest import pdf_layout as layout
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.pdf_meta import document_info
+from desktop.core.ingest.pdf_outline import outline_entries
 from desktop.core.ingest.pdf_pages import extract
 from desktop.core.ingest.titles import clean_title, plausible_title
+from desktop.core.structure.sections import from_outline
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +151,11 @@ def _read(data: bytes, ctx: ReadContext, notes: list[str]) -> Document:
         warns.append(f"{ctx.display_name} holds more than the {ctx.limits.max_chars:,} characters Precis reads "
                      "from one document; the rest was left out.")
     title = _title(metadata.pop("title", None), early, blocks) or PurePath(ctx.name).stem
+    outline = outline_entries(reader)
+    if outline:
+        metadata["outline_entries"] = len(outline)
     return Document(path=ctx.path, kind=DocKind.PDF, title=title, metadata=metadata, blocks=blocks,
-                    warnings=warns, part=ctx.part)
+                    warnings=warns, part=ctx.part, sections=from_outline(outline, blocks))
 
 
 def _damage_notes(notes: list[str], ctx: ReadContext) -> list[str]:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from pypdf import PageObject
 
-from desktop.core.document import Block, Locator, Role
+from desktop.core.document import Block
 from desktop.core.errors import NoTextLayer
 from desktop.core.ingest.context import ReadContext
-from desktop.core.ingest.ocr import pdf_render
+from desktop.core.ingest.ocr import bullets, pdf_render
 from desktop.core.ingest.ocr.runner import PageImage, check_engine, recognize_pages
 from desktop.core.ingest.pdf_layout import Line
 
@@ -89,7 +89,7 @@ def recognize(data: bytes, ctx: ReadContext, pages: list[PageObject], page_lines
     out.cache_hits = result.cache_hits
     out.limited = bool(result.limited)
     for number, text in sorted(result.pages.items()):
-        out.blocks[number] = [Block(p, Role.PARAGRAPH, Locator(page=number), ocr=True) for p in text.paragraphs]
+        out.blocks[number] = bullets.page_blocks(text.paragraphs, number)
     scores = [p.confidence for p in result.pages.values() if p.paragraphs]
     out.confidence = round(sum(scores) / len(scores), 1) if scores else None
     return out

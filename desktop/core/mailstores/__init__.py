@@ -57,6 +57,10 @@ def open_store(location: Path | str, *, kind: str | None = None, limits: Limits 
         from desktop.core.mailstores.applemail import AppleMailStore
 
         return AppleMailStore(path, limits)
+    if kind == "imap-cache":
+        from desktop.core.mailstores.imap_cache import CachedAccountStore
+
+        return CachedAccountStore(path, limits)
     if kind == "eml-folder":
         from desktop.core.mailstores.emlfolder import EmlFolderStore
 

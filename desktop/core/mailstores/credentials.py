@@ -28,6 +28,12 @@ def lookup(account_key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def in_session(account_key: str) -> str | None:
+    """The password given in this session, without asking the keyring (which may block on a
+    locked desktop keyring: the window asks it only off its own thread)."""
+    return _SESSION.get(account_key)
+
+
 def remember(account_key: str, password: str, *, keep: bool = True) -> bool:
     """Keep the password for this session and, with ``keep``, in the keyring. True when the
     keyring took it; False when it is kept in memory only (no keyring on this machine)."""
@@ -44,9 +50,12 @@ def remember(account_key: str, password: str, *, keep: bool = True) -> bool:
     return True
 
 
-def forget(account_key: str) -> None:
-    """Drop the password from this session and the keyring (a password the server refused)."""
+def forget(account_key: str, *, session_only: bool = False) -> None:
+    """Drop the password from this session and (unless ``session_only``) the keyring: a password
+    the server refused, or an account the user removed."""
     _SESSION.pop(account_key, None)
+    if session_only:
+        return
     try:
         import keyring
 

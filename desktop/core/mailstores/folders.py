@@ -28,6 +28,8 @@ class Folder:
     path: str
     ref: Any = None
     count: int | None = None
+    #: How many of them are unread, where the store knows that without reading them (a Maildir).
+    unread: int | None = None
     #: False for a node that only holds other folders (an IMAP \\Noselect name, Apple Mail's parent).
     selectable: bool = True
     #: Trash or junk: left out when the whole store is read, read when chosen by name.
@@ -44,6 +46,8 @@ class Folder:
         out: dict[str, Any] = {"name": self.name, "path": self.path}
         if self.count is not None:
             out["count"] = self.count
+        if self.unread is not None:
+            out["unread"] = self.unread
         if not self.selectable:
             out["selectable"] = False
         if self.children:

@@ -1,18 +1,24 @@
 """Messages fetched from an IMAP folder, kept in the user's cache folder by UIDVALIDITY and UID
 (RFC 3501 2.3.1.1: a UID names the same message for as long as the folder's UIDVALIDITY stays),
 so the next digest of the folder fetches only new mail. Owner-only: the folders are 0700, the
-files 0600; a changed UIDVALIDITY empties the folder's cache."""
+files 0600; a changed UIDVALIDITY empties the folder's cache. ``CachedAccountStore`` reads an
+account's cache back without the server."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 from desktop.core import paths
 from desktop.core.atomic import atomic_write_bytes
+from desktop.core.mailstores.folders import Folder, add_child, visible_subdirs
 from desktop.core.mailstores.imap_account import ImapAccount
+from desktop.core.mailstores.options import MailOptions
+from desktop.core.mailstores.store import MailStore, StoredMessage
 
 _UNSAFE = re.compile(r"[^\w .@+-]", re.UNICODE)
 _VALIDITY = ".uidvalidity"
@@ -85,3 +91,47 @@ class FolderCache:
 
     def get(self, uid: int) -> bytes:
         return self.path(uid).read_bytes()
+
+
+def is_account_folder(path: Path) -> bool:
+    """An IMAP account's folder in the cache: what the path of a Document read from an IMAP
+    account names (the messages it cites are there)."""
+    try:
+        return path.is_dir() and path.parent.resolve() == (paths.cache_dir() / "imap").resolve()
+    except OSError:
+        return False
+
+
+class CachedAccountStore(MailStore):
+    """An IMAP account's messages as the cache holds them, read without the server: the same
+    folder paths, and messages in UID order as the server gives them, so a reopened digest's
+    citations find their messages offline. Only what was fetched is there, and no read flags."""
+
+    kind = "imap-cache"
+    label = "an IMAP account's cached mail"
+
+    def folders(self) -> Folder:
+        root = Folder(name=self.name, path="", selectable=False)
+        self._level(self.location, root, [0], 0)
+        return root
+
+    def _level(self, base: Path, node: Folder, seen: list[int], depth: int) -> None:
+        if depth > 32:
+            return
+        for sub in visible_subdirs(base):
+            child = add_child(node, unquote(sub.name), sub, self.limits, seen, selectable=(sub / _VALIDITY).is_file())
+            if child is None:
+                return
+            self._level(sub, child, seen, depth + 1)
+
+    def messages(self, folder: Folder, options: MailOptions) -> Iterator[StoredMessage]:
+        found = [(int(p.stem), p) for p in Path(folder.ref).glob("*.eml") if p.stem.isdigit()]
+        for uid, path in sorted(found):
+            yield StoredMessage(key=str(uid), load=path.read_bytes, size=_size(path))
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

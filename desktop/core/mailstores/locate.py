@@ -9,6 +9,7 @@ from pathlib import Path
 
 from desktop.core.mailstores.applemail import looks_like_apple_mail
 from desktop.core.mailstores.emlfolder import holds_messages
+from desktop.core.mailstores.imap_cache import is_account_folder
 from desktop.core.mailstores.maildir import looks_like_maildir
 from desktop.core.mailstores.outlook import MAGIC
 from desktop.core.mailstores.thunderbird import looks_like_thunderbird
@@ -18,8 +19,9 @@ _OUTLOOK_SUFFIXES = (".pst", ".ost")
 
 def store_kind(path: Path, *, saved_messages: bool = False) -> str | None:
     """The kind of mail store at ``path``, or None. An Outlook data file is known by its first
-    bytes; folders by their layout. A plain folder of .eml files is a store only when
-    ``saved_messages`` asks for it (by default its files are read one by one, as always)."""
+    bytes; folders by their layout; an IMAP account's cache folder by where it is ("imap-cache").
+    A plain folder of .eml files is a store only when ``saved_messages`` asks for it (by default
+    its files are read one by one, as always)."""
     try:
         if path.is_file():
             with open(path, "rb") as fh:
@@ -28,6 +30,8 @@ def store_kind(path: Path, *, saved_messages: bool = False) -> str | None:
             return None
     except OSError:
         return None
+    if is_account_folder(path):
+        return "imap-cache"
     if looks_like_thunderbird(path):
         return "thunderbird"
     if looks_like_maildir(path):

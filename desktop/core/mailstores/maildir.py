@@ -48,6 +48,9 @@ class MaildirStore(MailStore):
             add_child(root, INBOX, self.location, self.limits, seen)
         self._plus_folders(root, seen)
         self._nested(self.location, root, seen, depth=0)
+        for folder in root.walk():
+            if folder.ref is not None:
+                folder.count, folder.unread = maildir_counts(Path(folder.ref))
         return root
 
     def _plus_folders(self, root: Folder, seen: list[int]) -> None:
@@ -91,6 +94,24 @@ class MaildirStore(MailStore):
 
     def messages(self, folder: Folder, options: MailOptions) -> Iterator[StoredMessage]:
         yield from maildir_messages(Path(folder.ref), unseen_only=options.unseen)
+
+
+def maildir_counts(folder_dir: Path) -> tuple[int, int]:
+    """(messages, unread) in a Maildir folder from its file names alone: new/ is unread, cur/
+    without "S" too; trashed ("T") messages are not counted, as they are not read."""
+    count = unread = 0
+    for sub in ("new", "cur"):
+        try:
+            names = [e.name for e in os.scandir(folder_dir / sub) if not e.name.startswith(".")]
+        except OSError:
+            continue
+        for name in names:
+            flags = _flags(name) if sub == "cur" else ""
+            if "T" in flags:
+                continue
+            count += 1
+            unread += "S" not in flags
+    return count, unread
 
 
 def maildir_messages(folder_dir: Path, *, unseen_only: bool = False) -> Iterator[StoredMessage]:

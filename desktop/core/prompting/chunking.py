@@ -4,7 +4,9 @@ Structure first (messages, headings, speaker turns, paragraphs), then sentences,
 a block is only cut when it alone exceeds the budget. Chunk boundaries are chosen by dynamic
 programming over the units: fewest chunks first, then sizes close to the average (no tiny tail
 chunk), then breaks at strong structural boundaries (a new message or heading) rather than
-between two paragraphs of one section.
+between two paragraphs of one section. A document whose digest summarizes its sections one by
+one (``core/structure/sections.py``) is never chunked across a top-level section. Furniture
+(``Block.furniture``: references, contents, footers, procedure) is never chunked at all.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from dataclasses import dataclass
 
 from desktop.core.document import SECONDARY_ROLES, Block, Document, Locator, Role
 from desktop.core.prompting.sentences import TokenCount, split_sentences, split_words
+from desktop.core.structure.sections import summarized
 
+#: A boundary no chunk may cross: the start of a top-level section whose summary the digest shows.
+HARD = 4
 #: Cost of breaking a chunk before a unit, by the strength of the boundary there.
-_BREAK_COST = {3: 0.0, 2: 4.0, 1: 12.0, 0: 60.0}
+_BREAK_COST = {HARD: 0.0, 3: 0.0, 2: 4.0, 1: 12.0, 0: 60.0}
 _BALANCE_WEIGHT = 100.0
 #: A chunk under half the average is "tiny": avoided even at the price of a weaker boundary.
 _TINY_SHARE = 0.5
@@ -32,8 +37,8 @@ class Unit:
     tokens: int
     block: int
     locator: Locator
-    #: How strong a boundary lies *before* this unit: 3 message/major heading, 2 heading,
-    #: 1 another block, 0 the next sentence of the same block.
+    #: How strong a boundary lies *before* this unit: 4 (``HARD``) a new top-level section, 3
+    #: message/major heading, 2 heading, 1 another block, 0 the next sentence of the same block.
     strength: int
     #: Tokens when the unit opens a chunk. ``tokens`` counts it after a line break, where its first
     #: word can tokenize differently (SentencePiece's word-initial pieces).
@@ -48,6 +53,9 @@ class Chunk:
     tokens: int
     blocks: tuple[int, ...]
     locators: tuple[Locator, ...]
+    #: The top-level section (``Document.sections`` index) the chunk lies in, when the digest
+    #: summarizes sections; None otherwise.
+    section: int | None = None
 
 
 def render_block(block: Block) -> str:
@@ -62,18 +70,20 @@ def render_block(block: Block) -> str:
 
 def content_blocks(doc: Document) -> list[int]:
     """Indices of the blocks a summary is built from: quotes, signatures, headers and footers are
-    left out so a thread is not summarized three times; if nothing else is left, all blocks."""
-    main = [i for i, b in enumerate(doc.blocks) if b.role not in SECONDARY_ROLES and b.text.strip()]
-    return main or [i for i, b in enumerate(doc.blocks) if b.text.strip()]
+    left out so a thread is not summarized three times; if nothing else is left, all blocks but
+    furniture, which is never summarized."""
+    text = [i for i, b in enumerate(doc.blocks) if b.text.strip() and b.furniture is None]
+    return [i for i in text if doc.blocks[i].role not in SECONDARY_ROLES] or text
 
 
 def make_units(doc: Document, count: TokenCount, budget: int) -> list[Unit]:
     eos = count("")  # the tokenizer's end-of-sequence mark, counted once per chunk
     units: list[Unit] = []
     prev: Block | None = None
+    sectioned = bool(summarized(doc))
     for i in content_blocks(doc):
         block = doc.blocks[i]
-        strength = _strength(prev, block)
+        strength = HARD if sectioned and prev is not None and block.section != prev.section else _strength(prev, block)
         prev = block
         text = render_block(block)
         tokens = count(text) - eos
@@ -132,7 +142,9 @@ def chunk_document(doc: Document, count: TokenCount, budget: int, *, document_in
     chunks: list[Chunk] = []
     for start, end in spans:
         chunks.extend(_build(units[start:end], count, budget, document_index, len(chunks)))
-    return [Chunk(c.document, i, c.text, c.tokens, c.blocks, c.locators) for i, c in enumerate(chunks)]
+    sectioned = any(u.strength >= HARD for u in units)
+    section = [doc.blocks[c.blocks[0]].section if sectioned else None for c in chunks]
+    return [Chunk(c.document, i, c.text, c.tokens, c.blocks, c.locators, section[i]) for i, c in enumerate(chunks)]
 
 
 def _build(units: list[Unit], count: TokenCount, budget: int, doc_index: int, index: int) -> list[Chunk]:
@@ -152,7 +164,8 @@ def partition(sizes: list[int], strengths: list[int], budget: int, first: list[i
 
     ``first[j]``, when given, is unit j's size when it opens a span (instead of ``sizes[j]``).
     best[i] is the cheapest partition of the first i units; a span (j, i) is allowed while its
-    tokens fit. The window of j is bounded by the budget, so this is linear in n in practice.
+    tokens fit and no ``HARD`` boundary lies inside it. The window of j is bounded by the budget,
+    so this is linear in n in practice.
     """
     n = len(sizes)
     first = first if first is not None else sizes
@@ -160,7 +173,7 @@ def partition(sizes: list[int], strengths: list[int], budget: int, first: list[i
     # Balance towards the average of the fewest chunks that can hold the units (greedy packing finds
     # that number); total / ceil(total / budget) is smaller when units do not pack exactly, and aiming
     # at it leaves one chunk short: a tiny tail.
-    target = max(1.0, total / _fewest_chunks(sizes, first, budget))
+    target = max(1.0, total / _fewest_chunks(sizes, first, budget, strengths))
     best = [math.inf] * (n + 1)
     back = [0] * (n + 1)
     best[0] = 0.0
@@ -171,6 +184,8 @@ def partition(sizes: list[int], strengths: list[int], budget: int, first: list[i
                 break
             size = first[j] + rest
             rest += sizes[j]
+            if j < i - 1 and strengths[j + 1] >= HARD:
+                break  # the span would hold a boundary no chunk may cross
             if (size > budget and j < i - 1) or best[j] == math.inf:
                 continue
             cost = _CHUNK_COST + _BALANCE_WEIGHT * ((size - target) / target) ** 2
@@ -189,11 +204,11 @@ def partition(sizes: list[int], strengths: list[int], budget: int, first: list[i
     return spans[::-1]
 
 
-def _fewest_chunks(sizes: list[int], first: list[int], budget: int) -> int:
+def _fewest_chunks(sizes: list[int], first: list[int], budget: int, strengths: list[int]) -> int:
     """Greedy packing: optimal for the number of consecutive spans under a size limit."""
     count, size = 0, 0
-    for s, f in zip(sizes, first):
-        if count == 0 or size + s > budget:
+    for s, f, hard in zip(sizes, first, strengths):
+        if count == 0 or size + s > budget or hard >= HARD:
             count, size = count + 1, f
         else:
             size += s

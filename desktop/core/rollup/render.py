@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from desktop.core.digest import Point
-from desktop.core.render import citation_labels, display_person, format_day
+from desktop.core.render import citation_labels, cite_href, display_person, format_day
 from desktop.core.rollup.build import Rollup
 
 TITLES = {
@@ -32,12 +32,19 @@ def citations(point: Point) -> str:
     return " (" + "; ".join(label for _, label in labels) + ")" if labels else ""
 
 
-def _line(point: Point, section: str) -> str:
+def linked_citations(point: Point, section: str, index: int) -> str:
+    """The citations as links (``cite:<section>/<item>/<source>``) the window opens in its source view."""
+    labels = citation_labels(point.sources)
+    return " — " + "; ".join(f"[{label}]({cite_href(section, index, i)})" for i, label in labels) if labels else ""
+
+
+def _line(point: Point, section: str, index: int = 0, links: bool = False) -> str:
     text = point.text
+    cites = linked_citations(point, section, index) if links else citations(point)
     if section == "deadlines":
         when = format_day(point.due_date) if point.due_date else f"{point.due} (day not fixed)"
         who = f" — {display_person(point.owner)}" if point.owner else ""
-        return f"- **{when}**: {text}{who}{citations(point)}"
+        return f"- **{when}**: {text}{who}{cites}"
     notes = []
     if section == "owed_to_me" and point.owner:
         text = f"**{display_person(point.owner)}**: {text}"
@@ -47,17 +54,18 @@ def _line(point: Point, section: str) -> str:
         notes.append(f"due {point.due}")
     if section == "i_owe" and point.requester:
         notes.append(f"asked by {display_person(point.requester)}")
-    return f"- {text}" + (f" ({'; '.join(notes)})" if notes else "") + citations(point)
+    return f"- {text}" + (f" ({'; '.join(notes)})" if notes else "") + cites
 
 
-def to_markdown(rollup: Rollup) -> str:
+def to_markdown(rollup: Rollup, *, links: bool = False) -> str:
+    """The roll-up page; ``links``: citations as ``cite:`` links (the window's Roll-up view)."""
     lines = [f"# Roll-up: {period_label(rollup.since, rollup.until)}", ""]
-    who = "; ".join(rollup.me.given) if rollup.me else "nobody named (give --me to see what you owe and are owed)"
+    who = "; ".join(rollup.me.given) if rollup.me else "nobody named (give your names and addresses to see what you owe and are owed)"
     lines += [f"*For {who}. {rollup.digests} digest(s), {rollup.items} item(s) in the period.*", ""]
     for name, title in rollup.layout or list(TITLES.items()):
         points: list[Point] = getattr(rollup, name)
         lines += [f"## {title}", ""]
-        lines += [_line(p, name) for p in points] or ["- Nothing."]
+        lines += [_line(p, name, i, links) for i, p in enumerate(points)] or ["- Nothing."]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -1,6 +1,7 @@
 """The digest view: the digest rendered from Markdown with citation links and each point's
-verdict (checked ✓ or flagged ⚠ with the reason, ``checked_marks``), partial summaries streaming
-in while a job runs, and an Edit mode whose result can be saved as a training pair."""
+verdict (checked ✓ or flagged ⚠ with the reason, ``checked_marks``), a long document's sections
+clickable to their start (``section_links``), partial summaries streaming in while a job runs,
+and an Edit mode whose result can be saved as a training pair."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
@@ -23,12 +23,15 @@ from desktop.core.digest import Digest, Source
 from desktop.core.document import Document
 from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
-from desktop.core.support import Support, SupportCounts
+from desktop.core.support import Support
+from desktop.gui.common.citation_style import anchor_hrefs
 from desktop.gui.common.durations import time_left
 from desktop.gui.common.elided_label import ElidedLabel
 from desktop.gui.digest.checked_marks import point_at, style_digest
-from desktop.gui.digest.digest_text import chip_texts, describe, plain_citations, support_chip, without_citations
+from desktop.gui.digest.digest_text import describe, plain_citations, without_citations
+from desktop.gui.digest.label_chips import LabelChips
 from desktop.gui.digest.preview_text import preview_markdown
+from desktop.gui.digest.section_links import section_source, style_sections
 from desktop.ml.finetune.pairs_io import append_saved_pair
 
 WELCOME = """# Welcome to Precis
@@ -43,9 +46,10 @@ passage in the source view.
 
 
 class DigestView(QWidget):
-    """Shows one digest (or the job making it) and turns citation clicks into ``citation_activated``."""
+    """Shows one digest (or the job making it) and turns citation and section clicks into ``citation_activated``."""
 
-    #: a citation was clicked: its Source, and the citing point's verdict (Support, or None)
+    #: a citation was clicked: its Source, and the citing point's verdict (Support, or None); or a
+    #: section's title or range: the section's start, and None
     citation_activated = Signal(object, object)
     #: the user finished editing; the new Markdown
     edited = Signal(str)
@@ -72,8 +76,7 @@ class DigestView(QWidget):
         self.status_label = ElidedLabel("")
         self.status_label.setObjectName("digestStatus")
         self.status_label.setMinimumWidth(40)
-        self.chips = QHBoxLayout()
-        self.chips.setSpacing(4)
+        self.chips = LabelChips()
         self.edit_button = QPushButton("Edit")
         self.edit_button.setObjectName("editButton")
         self.edit_button.setCheckable(True)
@@ -101,7 +104,7 @@ class DigestView(QWidget):
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(8)
-        head.addLayout(self.chips)
+        head.addWidget(self.chips)
         head.addWidget(self.status_label, 1)
         head.addWidget(self.edit_button)
         head.addWidget(self.pair_button)
@@ -154,7 +157,7 @@ class DigestView(QWidget):
         self._paths = []
         self.entry_id = None
         self.job_id = None
-        self._set_chips({})
+        self.chips.set_labels({})
         self.status_label.setText("")
         self._leave_editor()
         self.browser.setMarkdown(WELCOME)
@@ -174,7 +177,7 @@ class DigestView(QWidget):
         self._preview = None
         self._job_title = title
         self._stage = "waiting in the queue"
-        self._set_chips({})
+        self.chips.set_labels({})
         self._leave_editor()
         self._render_progress()
         self._update_buttons()
@@ -230,7 +233,7 @@ class DigestView(QWidget):
         self.job_id = job_id
         self._leave_editor()
         self._render()
-        self._set_chips(digest.labels(), digest.support)
+        self.chips.set_labels(digest.labels(), digest.support)
         self.status_label.setText(describe(digest))
         self._update_buttons()
 
@@ -253,39 +256,12 @@ class DigestView(QWidget):
     def _style_document(self) -> None:
         """Citations small in the link colour, each point's verdict marked (``checked_marks``)."""
         preview = self._preview[0] if self._digest is None and self._preview is not None else None
-        style_digest(self.browser.document(), self._digest or preview, self.palette(), self.browser.font().pointSizeF(),
-                     overview=preview is None)
-
-    def _set_chips(self, labels: dict[str, str], support: SupportCounts | None = None) -> None:
-        while self.chips.count():
-            item = self.chips.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()  # out of the layout it would float at its last place until deleted
-                widget.setParent(None)
-                widget.deleteLater()
-        for key, text in chip_texts(labels):
-            chip = QLabel(text)
-            chip.setObjectName("chip")
-            chip.setProperty("label_kind", key)
-            chip.setToolTip({"type": "Document type", "urgency": "Urgency", "asks_reader": "It asks something of you"}.get(key, key))
-            self.chips.addWidget(chip)
-        if text := support_chip(support):
-            assert support is not None
-            chip = QLabel(text)
-            chip.setObjectName("chip")
-            chip.setProperty("label_kind", "flagged" if support.flagged else "checked")
-            chip.setToolTip(support.header())
-            self.chips.addWidget(chip)
+        size = self.browser.font().pointSizeF()
+        style_digest(self.browser.document(), self._digest or preview, self.palette(), size, overview=preview is None)
+        style_sections(self.browser.document(), self._digest, self.palette(), size)
 
     def chip_texts(self) -> list[str]:
-        out = []
-        for i in range(self.chips.count()):
-            item = self.chips.itemAt(i)
-            widget = item.widget() if item is not None else None
-            if isinstance(widget, QLabel):
-                out.append(widget.text())
-        return out
+        return self.chips.texts()
 
     # ------------------------------------------------------------------ citations
     def source_for(self, href: str) -> Source | None:
@@ -302,10 +278,12 @@ class DigestView(QWidget):
         return point.sources[parsed[2]], point.support  # type: ignore[index]
 
     def activate_link(self, href: str) -> bool:
+        """Open what a link names: a citation's passage, or a section's start."""
         cited = self._cited(href)
-        if cited is None:
+        start = section_source(self._digest, href) if cited is None else None
+        if cited is None and start is None:
             return False
-        self.citation_activated.emit(*cited)
+        self.citation_activated.emit(*(cited or (start, None)))
         return True
 
     def _on_anchor(self, url: QUrl) -> None:
@@ -313,17 +291,11 @@ class DigestView(QWidget):
 
     def citation_hrefs(self) -> list[str]:
         """Every citation link in the rendered digest, in reading order."""
-        hrefs: list[str] = []
-        block = self.browser.document().begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                fmt = it.fragment().charFormat()
-                if fmt.isAnchor() and fmt.anchorHref().startswith("cite:") and fmt.anchorHref() not in hrefs:
-                    hrefs.append(fmt.anchorHref())
-                it += 1
-            block = block.next()
-        return hrefs
+        return anchor_hrefs(self.browser)
+
+    def section_hrefs(self) -> list[str]:
+        """Every section's link (its title and range), in document order."""
+        return anchor_hrefs(self.browser, "section:")
 
     # ------------------------------------------------------------------ editing
     def set_editing(self, on: bool) -> None:

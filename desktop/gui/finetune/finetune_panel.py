@@ -3,6 +3,8 @@
 Train tab: 1 pairs, 2 model and method, 3 training (live loss curve), 4 the evaluation card with
 Keep or Discard. Adapters tab: the adapters kept, to rename, delete or export. Training runs in
 its own child process (``FinetuneTask``); reading pairs runs in a thread; the window only paints.
+Where fine-tuning cannot run (the bundle without torch), a notice across the top says in one
+sentence what it needs (``finetune.available()``) and Train stays off; pairs and adapters still work.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -30,7 +35,7 @@ from desktop.gui.finetune.finetune_settings_form import FinetuneSettingsForm
 from desktop.gui.finetune.finetune_task import FinetuneTask
 from desktop.gui.finetune.pairs_view import PairsView
 from desktop.gui.finetune.training_view import TrainingView
-from desktop.ml.finetune import FinetuneRequest, FinetuneResult, discard_result, keep_result
+from desktop.ml.finetune import FinetuneRequest, FinetuneResult, available, discard_result, keep_result
 from desktop.ml.models.store import ModelStore
 
 log = logging.getLogger(__name__)
@@ -57,6 +62,9 @@ class FinetunePanel(QDialog):
         self.task: FinetuneTask | None = None
         #: a finished run waiting for Keep or Discard
         self.pending: FinetuneResult | None = None
+        #: why fine-tuning cannot run in this installation (torch and the rest missing), or None
+        self.unavailable = available()
+        self.needs = self._needs_notice(self.unavailable)
 
         self.pairs_view = PairsView(self.store.root)
         self.form = FinetuneSettingsForm(self.store, preset_name=preset_name)
@@ -90,6 +98,7 @@ class FinetunePanel(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.needs)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
 
@@ -107,6 +116,21 @@ class FinetunePanel(QDialog):
         self.pairs_view.set_model(self.form.base_model or None)
         self._update_state()
 
+    @staticmethod
+    def _needs_notice(sentence: str | None) -> QFrame:
+        """The notice across the top (the window banner's look, by its object name) where fine-tuning cannot run."""
+        frame = QFrame()
+        frame.setObjectName("banner")
+        label = QLabel(sentence or "")
+        label.setObjectName("finetuneNeeds")
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout(frame)
+        row.setContentsMargins(12, 8, 12, 8)
+        row.addWidget(label)
+        frame.setVisible(sentence is not None)
+        return frame
+
     # ----- state -----------------------------------------------------------------------------
     @property
     def running(self) -> bool:
@@ -114,6 +138,8 @@ class FinetunePanel(QDialog):
 
     def train_blocker(self) -> str:
         """Why Train cannot start now, in a sentence; "" when it can."""
+        if self.unavailable:
+            return self.unavailable
         if self.running:
             return "A run is in progress."
         if self.pending is not None:

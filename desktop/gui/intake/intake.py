@@ -1,6 +1,7 @@
 """The one intake step every way files come in goes through (a drop, the Open dialog, start-up
 arguments, a hand-over from another launch): names made local paths, the paths Precis reads
-accepted, and one message for the rest. The window queues what is accepted as a job."""
+accepted (mail stores too, known as ``core/mailstores/locate.py`` knows them), and one message
+for the rest. The window queues what is accepted as a job."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.core.mailstores.locate import store_kind
 from desktop.gui.intake.formats import is_readable_name, readable_sentence
 from desktop.integration.uris import display_name, local_path, not_local_reason, scheme
 
@@ -61,6 +63,13 @@ def has_readable_file(folder: Path) -> bool:
     return False
 
 
+def is_mail_store(path: Path) -> bool:
+    """A mail store named by itself: a Maildir, a Thunderbird profile or folder, Apple Mail's
+    folders, an Outlook data file (known by its first bytes, whatever its name). A folder of .eml
+    files is not one here: its files are read one by one, as always."""
+    return store_kind(path) is not None
+
+
 def split_supported(paths: list[str]) -> tuple[list[str], list[str]]:
     """(paths to queue, names of what Precis cannot read, with the reason where it is not obvious)."""
     supported: list[str] = []
@@ -71,11 +80,12 @@ def split_supported(paths: list[str]) -> tuple[list[str], list[str]]:
             continue
         p = Path(raw)
         if p.is_dir():
-            if has_readable_file(p):
+            # A mail store is read in place as one (a Maildir's files have no extension to go by).
+            if is_mail_store(p) or has_readable_file(p):
                 supported.append(str(p))
             else:
                 unsupported.append(f"{p.name or p}/ (no files Precis reads inside)")
-        elif is_readable_name(p.name):
+        elif is_readable_name(p.name) or is_mail_store(p):
             supported.append(str(p))
         elif not p.exists():
             unsupported.append(f"{p.name} (not found)")

@@ -1,5 +1,6 @@
 """The model manager's list: the catalog with sizes and status, imported models with their
-self-check (``self_check_text``), and fine-tuned adapters, in groups; which row is selected."""
+self-check (``self_check_text``), models found in the Hugging Face cache (used where they are),
+and fine-tuned adapters, in groups; which row is selected."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 from desktop.gui.common.theme import support_colours
 from desktop.gui.models.self_check_text import self_check_text
 from desktop.ml.models.catalog import Catalog, CatalogEntry
+from desktop.ml.models.hf_cache import FoundModel
 from desktop.ml.models.manifest import ModelManifest, human_bytes
 from desktop.ml.models.store import ModelStore
 from desktop.ml.worker import built_versions
 
-CATALOG, IMPORTED, ADAPTER = "catalog", "imported", "adapter"
+CATALOG, IMPORTED, FOUND, ADAPTER = "catalog", "imported", "found", "adapter"
+#: What a model in the Hugging Face cache is called in the list (and the model picker's tooltip).
+FOUND_TEXT = "found on this computer"
 _KIND = Qt.ItemDataRole.UserRole
 _NAME = Qt.ItemDataRole.UserRole + 1
 ROW_HEIGHT = 26
@@ -32,12 +36,15 @@ def format_parameters(n: int) -> str:
 
 
 class ModelList(QTreeWidget):
-    """``fill(catalog, store)``; rows carry their kind (``CATALOG``, ``IMPORTED``, ``ADAPTER``) and name."""
+    """``fill(catalog, store)``; rows carry their kind (``CATALOG``, ``IMPORTED``, ``FOUND``,
+    ``ADAPTER``) and name."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.catalog: Catalog | None = None
         self.store: ModelStore | None = None
+        #: The models in the Hugging Face cache at the last ``fill``, by the name they are used under.
+        self.found: dict[str, FoundModel] = {}
         self.setObjectName("modelList")
         self.setColumnCount(len(COLUMNS))
         self.setHeaderLabels(list(COLUMNS))
@@ -55,11 +62,15 @@ class ModelList(QTreeWidget):
         selected = self.selected()
         self.clear()
         installed = {m.name: m for m in store.installed()}
+        # A model in the store wins over the same one in the cache, as when a job resolves its name.
+        self.found = {f.name: f for f in store.found_models() if f.name not in installed}
         groups: list[tuple[str, list[QTreeWidgetItem]]] = []
         catalog_rows = [self._catalog_item(e, installed.get(e.name)) for e in (self.catalog or [])]
         groups.append(("Catalog", catalog_rows))
         names = {e.name for e in (self.catalog or [])}
         groups.append(("Imported models", [self._imported_item(m) for n, m in installed.items() if n not in names]))
+        groups.append(("Found on this computer (Hugging Face cache, used where they are)",
+                       [self._found_item(f) for n, f in self.found.items() if n not in names]))
         groups.append(("Fine-tuned adapters", [self._adapter_item(a) for a in store.list_adapters()]))
         for title, items in groups:
             if not items:
@@ -95,6 +106,9 @@ class ModelList(QTreeWidget):
             self.status_text(entry.name, model, entry), check, entry.description,
         ])
         self._colour_check(item, tip)
+        found = self.found.get(entry.name) if model is None else None
+        if found is not None:
+            item.setToolTip(COLUMNS.index("Status"), self.found_tip(found))
         return item
 
     def _imported_item(self, model: Any) -> QTreeWidgetItem:
@@ -105,6 +119,21 @@ class ModelList(QTreeWidget):
         ])
         self._colour_check(item, tip)
         return item
+
+    def _found_item(self, found: FoundModel) -> QTreeWidgetItem:
+        """A T5 model another program put in the Hugging Face cache, not in the catalog."""
+        item = self._item(FOUND, found.name, [
+            found.name, format_parameters(found.parameters), human_bytes(found.size_bytes),
+            self.status_text(found.name, None), "", f"Hugging Face cache, revision {found.revision[:12]}",
+        ])
+        item.setToolTip(0, self.found_tip(found))
+        item.setToolTip(COLUMNS.index("Status"), self.found_tip(found))
+        return item
+
+    @staticmethod
+    def found_tip(found: FoundModel) -> str:
+        return (f"{found.hub_id} at revision {found.revision[:12]}, in the Hugging Face cache ({found.path}). "
+                "Precis uses it there: nothing is downloaded or copied, and the cache is never changed.")
 
     def _adapter_item(self, adapter: Any) -> QTreeWidgetItem:
         return self._item(ADAPTER, adapter.name, [
@@ -131,6 +160,10 @@ class ModelList(QTreeWidget):
     def status_text(self, name: str, model: Any, entry: CatalogEntry | None = None) -> str:
         """"installed · quantized version built", "partly downloaded (120 MB of 990 MB)", ..."""
         assert self.store is not None, "fill() first"
+        found = self.found.get(name) if model is None else None
+        if found is not None:
+            built = built_versions(self.store, found.name, found.revision)
+            return FOUND_TEXT + (f" · quantized version built ({', '.join(built)})" if built else "")
         if model is None:
             partial = self.store.partial_bytes(name)
             if partial and entry is not None:
@@ -164,6 +197,10 @@ class ModelList(QTreeWidget):
             if item.data(0, _NAME) == name:
                 return item.text(column)
         return None
+
+    def found_model(self, name: str) -> FoundModel | None:
+        """The model in the Hugging Face cache a row (catalog or found) stands for, if any."""
+        return self.found.get(name)
 
     def row_tooltip(self, name: str, column: int = SELF_CHECK) -> str | None:
         for item in self._rows():

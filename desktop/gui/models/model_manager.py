@@ -1,6 +1,7 @@
-"""The model manager: the catalog with sizes, installed and imported models, fine-tuned adapters
-(the list is ``model_list``); download (with progress and Cancel), import a folder, build the
-quantized version, remove.
+"""The model manager: the catalog with sizes, installed and imported models, models found in the
+Hugging Face cache, fine-tuned adapters (the list is ``model_list``); the Hugging Face settings a
+download uses (``hub_env``); download (with speed, time left and Cancel), import a folder, build
+the quantized version, remove.
 
 Every long action runs in its own child process (``ModelTask``); the dialog only shows it.
 """
@@ -30,9 +31,10 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import PrecisError
 from desktop.core.settings import Settings, load_settings
 from desktop.gui.common.durations import time_left
-from desktop.gui.models.model_list import ADAPTER, CATALOG, IMPORTED, ModelList
+from desktop.gui.models.model_list import ADAPTER, CATALOG, FOUND, IMPORTED, ModelList
 from desktop.gui.models.model_task import ModelTask
 from desktop.ml.models.catalog import Catalog, CatalogError
+from desktop.ml.models.hub_env import hub_environment
 from desktop.ml.models.manifest import human_bytes
 from desktop.ml.models.store import ModelStore
 
@@ -73,6 +75,14 @@ class ModelManagerDialog(QDialog):
         self.where.setObjectName("modelStoreFolder")
         self.where.setWordWrap(True)
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        #: what the next download uses (mirror, token, offline mode) and where found models are looked for
+        self.hub = QLabel()
+        self.hub.setObjectName("hubSettings")
+        self.hub.setWordWrap(True)
+        self.hub.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hub.setToolTip("Precis honours the Hugging Face settings of this computer: HF_ENDPOINT (a mirror), "
+                            "HF_TOKEN or the token `huggingface-cli login` saved (never shown), HF_HUB_OFFLINE, "
+                            "and HF_HUB_CACHE or HF_HOME (where models are found). Set them before starting Precis.")
         self.tree = ModelList()
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
 
@@ -123,6 +133,7 @@ class ModelManagerDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.where)
+        layout.addWidget(self.hub)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.progress_panel)
         layout.addWidget(self.message)
@@ -151,7 +162,8 @@ class ModelManagerDialog(QDialog):
 
     # ----- the list ----------------------------------------------------------------------
     def refresh(self) -> None:
-        """Read the store again and rebuild the list, keeping the selection."""
+        """Read the store, the Hugging Face cache and settings again and rebuild the list, keeping the selection."""
+        self.hub.setText("\n".join(hub_environment().lines()))
         self.tree.fill(self.catalog, self.store)
         self._update_buttons()
 
@@ -171,10 +183,16 @@ class ModelManagerDialog(QDialog):
         kind, name = sel if sel else (None, None)
         installed = bool(name) and kind in (CATALOG, IMPORTED) and self.store.is_installed(name or "")
         partial = bool(name) and kind == CATALOG and self.store.partial_bytes(name or "") > 0
-        self.download_button.setEnabled(not busy and kind == CATALOG and not installed)
-        self.download_button.setText("Resume download" if partial else "Download")
+        found = self.tree.found_model(name) if name and kind in (CATALOG, FOUND) and not installed else None
+        self.download_button.setEnabled(not busy and kind == CATALOG and not installed and found is None)
+        self.download_button.setText("Resume download" if partial and found is None
+                                     else "No download needed" if found is not None else "Download")
+        self.download_button.setToolTip(
+            f"{name} is already on this computer; Precis uses it where it is. {self.tree.found_tip(found)}"
+            if found is not None else "Download the selected model from the Hugging Face Hub (resumable)")
         self.import_button.setEnabled(not busy)
-        self.quantize_button.setEnabled(not busy and installed)
+        self.quantize_button.setEnabled(not busy and (installed or found is not None))
+        # A found model lives in the Hugging Face cache, which Precis never changes.
         self.remove_button.setEnabled(not busy and (installed or partial or kind == ADAPTER))
 
     # ----- actions -----------------------------------------------------------------------
@@ -182,6 +200,11 @@ class ModelManagerDialog(QDialog):
         entry = self.catalog.get(name) if self.catalog is not None else None
         if entry is None:
             self.show_message(f"{name} is not in the model catalog.", error=True)
+            return
+        found = self.store.find_cached(name)
+        if found is not None:
+            self.show_message(f"{name} is already on this computer ({found.hub_id} in the Hugging Face cache, "
+                              f"{found.path}); Precis uses it there, so nothing is downloaded.")
             return
         params: dict[str, Any] = {"entry": entry, "store_root": str(self.store.root)}
         if self._endpoint:
@@ -243,7 +266,7 @@ class ModelManagerDialog(QDialog):
 
     def _quantize_selected(self) -> None:
         sel = self.selected()
-        if sel and sel[0] in (CATALOG, IMPORTED):
+        if sel and sel[0] in (CATALOG, IMPORTED, FOUND):
             self.build_quantized(sel[1])
 
     def _remove_selected(self) -> None:

@@ -1,4 +1,5 @@
-"""The toolbar's model picker: installed models, fine-tuned adapters, and the extractive engine."""
+"""The toolbar's model picker: installed models, models found in the Hugging Face cache (used where
+they are), fine-tuned adapters, and the extractive engine."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from desktop.core.settings import Settings
 log = logging.getLogger(__name__)
 
 EXTRACTIVE = "extractive"
-#: item data role holding what an entry is: "model", "adapter", "extractive" or "missing"
+#: item data role holding what an entry is: "model", "found", "adapter", "extractive" or "missing"
 KIND = Qt.ItemDataRole.UserRole + 7
 
 
@@ -29,6 +30,7 @@ class ModelPicker(QComboBox):
         self.setToolTip("Which model writes the digest")
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setMinimumContentsLength(14)
+        #: models a job can use now: installed in the store or found in the Hugging Face cache
         self.installed_count = 0
         self.currentIndexChanged.connect(lambda _i: self.model_chosen.emit(self.current_name()))
 
@@ -39,16 +41,23 @@ class ModelPicker(QComboBox):
         self.blockSignals(True)
         self.clear()
         models: list[str] = []
+        found: list[str] = []
         adapters: list[str] = []
         try:
             store = ModelStore(settings.store_path())
             models = [m.name for m in store.installed()]
+            # Jobs resolve these names to the Hugging Face cache, as they resolve installed ones to the store.
+            found = [f.name for f in store.found_models() if f.name not in models]
             adapters = [a.name for a in store.list_adapters()]
         except (EngineError, OSError) as exc:
             log.warning("model store unreadable: %s", exc)
-        self.installed_count = len(models)
+        self.installed_count = len(models) + len(found)
         for name in models:
             self._add(name, name, "model")
+        for name in found:
+            self._add(name, name, "found")
+            self.setItemData(self.count() - 1, "Found on this computer, in the Hugging Face cache: used where it is",
+                             Qt.ItemDataRole.ToolTipRole)
         for name in adapters:
             self._add(f"{name} (fine-tuned)", name, "adapter")
         self._add("Extractive (no model)", EXTRACTIVE, EXTRACTIVE)

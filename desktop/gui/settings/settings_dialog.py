@@ -1,5 +1,6 @@
-"""Settings: model store folder, threads, device, default length and theme, OCR, what a digest
-does with a flagged point, saved to the app's settings file (the same one precis-cli reads)."""
+"""Settings: model store folder, threads, device, default length, default template, theme, OCR,
+what a digest does with a flagged point, and who "me" is in a roll-up, saved to the app's settings
+file (the same one precis-cli reads). Watched folders are kept in the window's Watched list."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.core import paths
 from desktop.core.ingest.ocr.options import OcrOptions
 from desktop.core.ingest.ocr.tesseract import installed_languages
+from desktop.core.prompting.templates import list_templates
 from desktop.core.settings import LENGTHS, THEMES, Settings
 from desktop.gui.settings.file_manager_toggle import FileManagerToggle
 from desktop.gui.settings.save import save_or_say
@@ -78,6 +80,19 @@ class SettingsDialog(QDialog):
             self.length.addItem(value.capitalize(), value)
         self.length.setCurrentIndex(max(0, self.length.findData(settings.length)))
 
+        self.template = QComboBox()
+        self.template.setObjectName("defaultTemplate")
+        self.template.addItem("Standard digest", "")
+        for t in list_templates():
+            if t.kind == "digest" and not (t.name == "standard" and t.builtin):
+                self.template.addItem(t.title + ("" if t.builtin else " (yours)"), t.name)
+        if settings.template and self.template.findData(settings.template) < 0:
+            self.template.addItem(settings.template, settings.template)  # a file, or one with a mistake: kept as it is
+        self.template.setCurrentIndex(max(0, self.template.findData(settings.template)))
+        self.me = QLineEdit("; ".join(settings.me))
+        self.me.setObjectName("meField")
+        self.me.setPlaceholderText("Maria Lopez <maria@example.org>; M. Lopez")
+
         self.theme = QComboBox()
         for value in THEMES:
             self.theme.addItem({"system": "Follow the system"}.get(value, value.capitalize()), value)
@@ -107,6 +122,10 @@ class SettingsDialog(QDialog):
         form.addRow("Threads:", self.threads)
         form.addRow("Device:", self.device)
         form.addRow("Default length:", self.length)
+        form.addRow("Default template:", self.template)
+        form.addRow("Me:", self.me)
+        form.addRow("", _hint("Your names and mail addresses, separated by ;. In a roll-up, what these people take on "
+                              "is What I owe, and what they ask of others is What I'm owed."))
         form.addRow("Theme:", self.theme)
         form.addRow("Recognize text (OCR):", self.ocr)
         form.addRow("OCR languages:", self.ocr_lang)
@@ -134,6 +153,8 @@ class SettingsDialog(QDialog):
             threads=self.threads.value(),
             device=self.device.currentData(),
             length=self.length.currentData(),
+            template=self.template.currentData() or "",
+            me=[part.strip() for part in self.me.text().split(";") if part.strip()],
             theme=self.theme.currentData(),
             ocr=self.ocr.currentData(),
             ocr_lang=_ocr_lang(self.ocr_lang.text(), self._settings.ocr_lang),

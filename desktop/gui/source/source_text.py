@@ -1,5 +1,7 @@
 """The text of one document, one paragraph per block, with each block's locator (page,
-timestamp, message, paragraph) painted in a left margin; it scrolls to and highlights the
+timestamp, message, slide, sheet and cells, chapter, paragraph) painted in a left margin, and
+furniture (reference lists, contents, legal notices, list footers, meeting procedure) dimmed with
+a tag in the margin saying what it is; it scrolls to and highlights the
 passage a citation points at: the block, within it the supporting sentence(s) of a checked point,
 and the source's own words for a fact a flagged point got wrong (``cited_words``).
 
@@ -26,8 +28,10 @@ from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
 from desktop.core.document import Block, Document, Locator, Role
 from desktop.gui.common.theme import support_colours
 from desktop.gui.source.cited_words import supporting_span, word_spans
-from desktop.gui.source.source_margin import MARGIN_WIDTH, LocatorMargin, margin_label
+from desktop.gui.source.source_margin import MARGIN_WIDTH, LocatorMargin, furniture_tag, margin_label
 
+#: Furniture is shown a little smaller than the text, in the palette's secondary colour.
+FURNITURE_SIZE = 0.92
 #: Blocks laid out per turn of the event loop: about 20 ms on a slow CPU (a 65-page PDF's 516
 #: blocks took 61 ms in one go).
 SLICE = 150
@@ -56,6 +60,8 @@ class SourceText(QTextBrowser):
         self.document().setDocumentMargin(10)
         self._document: Document | None = None
         self._labels: list[str] = []
+        #: the furniture tag beside each laid-out block ("reference list" where one starts, else "")
+        self._tags: list[str] = []
         self._highlighted: list[int] = []
         self._search: str = ""
         #: the search's matches and a citation's marked words (supporting sentences, mismatched facts)
@@ -81,7 +87,7 @@ class SourceText(QTextBrowser):
         self._matches, self._cited, self._cited_texts = [], [], ("", [])
         self.setExtraSelections([])
         self.clear()
-        self._labels = []
+        self._labels, self._tags = [], []
         self._show_margin(document is not None)
         if document is None:
             return
@@ -131,6 +137,7 @@ class SourceText(QTextBrowser):
                 cursor.insertBlock(fmt)
             self._insert_block(cursor, block, base)
             self._labels.append(margin_label(block, previous))
+            self._tags.append(furniture_tag(block, previous))
             previous = block
         cursor.endEditBlock()
         self._laid_out += len(blocks)
@@ -148,8 +155,18 @@ class SourceText(QTextBrowser):
         if prefix:
             bold = QTextCharFormat()
             bold.setFontWeight(QFont.Weight.DemiBold)
+            if block.furniture:
+                bold.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+                bold.setFontPointSize(self.font().pointSizeF() * FURNITURE_SIZE)
             cursor.insertText(prefix, bold)
-        if block.role == Role.HEADING:
+        if block.furniture:  # visible, but plainly secondary: what the digest leaves out
+            fmt = QTextCharFormat()
+            fmt.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            fmt.setFontPointSize(base.pointSizeF() * FURNITURE_SIZE)
+            if block.role == Role.HEADING:
+                fmt.setFontWeight(QFont.Weight.DemiBold)
+            cursor.insertText(text, fmt)
+        elif block.role == Role.HEADING:
             fmt = QTextCharFormat()
             fmt.setFontWeight(QFont.Weight.Bold)
             fmt.setFontPointSize(base.pointSizeF() * (1.25 if (block.level or 1) <= 1 else 1.1))
@@ -186,6 +203,10 @@ class SourceText(QTextBrowser):
         if needle:
             pool = candidates or range(len(blocks))
             target = next((i for i in pool if needle in " ".join(blocks[i].text.split())), -1)
+            if target < 0 and candidates and locator.message is not None:
+                # A mail store read again may hold other mail than its digest's job saw (new mail in
+                # the period, messages read since): the passage, not its number, finds the message.
+                target = next((i for i in range(len(blocks)) if needle in " ".join(blocks[i].text.split())), -1)
         if target < 0 and candidates:
             target = candidates[0]
         if target < 0:
@@ -340,3 +361,7 @@ class SourceText(QTextBrowser):
     def margin_labels(self) -> list[str]:
         """Each laid-out block's label in the margin ("" where it says nothing new)."""
         return self._labels
+
+    def margin_tags(self) -> list[str]:
+        """Each laid-out block's furniture tag in the margin ("" where none starts)."""
+        return self._tags

@@ -24,6 +24,7 @@ from desktop.core.digest import Source
 from desktop.core.document import Document
 from desktop.core.ingest import OcrOptions, iter_documents
 from desktop.core.ingest.ocr.options import DEFAULT_OCR
+from desktop.core.mailstores.options import MailOptions
 from desktop.core.support import Support
 from desktop.gui.source.page_image_view import PageImageView
 from desktop.gui.source.page_split import PageSplit
@@ -145,8 +146,9 @@ class SourceView(QWidget):
         if generation == self._generation:
             self.set_documents(docs)
 
-    def load_paths(self, paths: list[str]) -> None:
-        """Read the files in a background thread (a reopened digest), then offer them."""
+    def load_paths(self, paths: list[str], *, mail: MailOptions | None = None) -> None:
+        """Read the files in a background thread (a reopened digest), then offer them; ``mail``
+        chooses the folders, dates and unread mail of its mail stores, as its job did."""
         self._generation += 1
         generation = self._generation
         self._loading = True
@@ -159,7 +161,7 @@ class SourceView(QWidget):
         def work() -> None:
             docs: list[Document] = []
             try:
-                for outcome in iter_documents([Path(p) for p in paths], ocr=ocr):
+                for outcome in iter_documents([Path(p) for p in paths], ocr=ocr, mail=mail):
                     if outcome.document is not None:
                         docs.append(outcome.document)
                     elif outcome.error is not None:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import QFileDialog
 
 from desktop.core.export import ExportError, export_digest, markdown_to_text
+from desktop.core.mailstores.options import MailOptions
 from desktop.gui.common import messages
 from desktop.gui.digest.export_pdf import export_pdf
 from desktop.gui.window.job_follower import digest_files
@@ -38,7 +39,9 @@ class DigestActions(QObject):
         source_paths = list(entry.paths) if entry else []
         w.follower.unfollow()
         w.digest_view.show_digest(digest, paths=source_paths, markdown=markdown or None, entry_id=entry_id)
-        w.source_view.load_paths(digest_files(digest) or source_paths)
+        mail = w.history.mail_selection(entry_id)
+        # A mail store is read again with the folders, dates and unread choice its digest was made with.
+        w.source_view.load_paths(digest_files(digest) or source_paths, mail=MailOptions.from_plain(mail) if mail else None)
         w.status.show_digest(digest, w.settings)
         w.update_actions()
 

@@ -11,6 +11,10 @@ from PySide6.QtCore import QObject
 
 from desktop.core.digest import Digest
 from desktop.core.errors import PasswordRequired
+from desktop.core.ingest import is_mail_address
+from desktop.core.mailstores.credentials import remember
+from desktop.core.mailstores.imap_account import account_key
+from desktop.core.mailstores.options import DEFAULT_MAIL
 from desktop.gui.common import messages
 from desktop.gui.jobs.job_queue import CANCELLED, DONE, FAILED, Job
 from desktop.gui.window.password_prompt import PasswordPrompt
@@ -78,7 +82,8 @@ class JobOutcomes(QObject):
     def _add_to_history(self, job: Job, digest: Digest) -> None:
         w = self.window
         try:
-            entry = w.history.add(digest, job.paths, job.markdown())
+            mail = job.spec.mail.to_plain() if job.spec.mail != DEFAULT_MAIL else None
+            entry = w.history.add(digest, job.paths, job.markdown(), mail=mail)
         except OSError as exc:
             messages.error(f"The digest could not be saved to history: {exc}. It is still shown and can be exported.")
             return
@@ -95,8 +100,11 @@ class JobOutcomes(QObject):
         def requeue(passwords: dict[str, str]) -> None:
             self.password_prompt = None
             merged = {**job.spec.passwords, **passwords}
+            for address, password in passwords.items():
+                if is_mail_address(address):  # this session's next listing or digest of the account asks no more
+                    remember(account_key(address), password, keep=False)
             w.summarize(job.paths, query=job.spec.query, title=job.title, model=job.spec.model, engine=job.spec.engine,
-                        length=job.spec.length, passwords=merged)
+                        length=job.spec.length, template=job.spec.template, passwords=merged, mail=job.spec.mail)
 
         def give_up() -> None:
             self.password_prompt = None

@@ -1,10 +1,12 @@
-"""The main window: files on the left (tree, queue, history), the digest in the centre with the
-Ask field above it, the source text on the right; toolbar, menus and status bar around them.
+"""The main window: files on the left (tree; queue, history, watched sources), the digest in the
+centre with the Ask field above it and the roll-up beside it, the source text on the right;
+toolbar, menus and status bar around them.
 
 The window is put together from parts, each in its own module of this room: the panes
 (``panes``), the actions, menus and toolbar (``window_actions``), the job the digest view follows
 (``job_follower``), what happens when a job ends (``job_outcomes``), what is done with the digest
-on show (``digest_actions``) and the saved layout (``window_state``). This module wires them to
+on show (``digest_actions``), the watcher and its tray (``watching``), the roll-up (``rollup_page``)
+and the saved layout (``window_state``). This module wires them to
 each other and to the rooms they come from: the only place the rooms meet. All model work happens
 in the worker process behind the queue, so nothing here blocks the event loop.
 """
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QWidget
 from desktop import __version__
 from desktop.core import paths
 from desktop.core.history import History
+from desktop.core.mailstores.mailboxes import load_mailboxes
 from desktop.core.settings import Settings, load_settings
 from desktop.gui.common import messages
 from desktop.gui.common.theme import apply_theme
@@ -32,11 +35,14 @@ from desktop.gui.intake.intake import take_in
 from desktop.gui.jobs.job_queue import JobQueue
 from desktop.gui.models.model_picker import EXTRACTIVE
 from desktop.gui.settings.save import save_or_say
+from desktop.gui.watch.watch_service import WatchService
 from desktop.gui.window.digest_actions import DigestActions
 from desktop.gui.window.job_follower import JobFollower
 from desktop.gui.window.job_outcomes import JobOutcomes
 from desktop.gui.window.panes import Panes
 from desktop.gui.window.password_prompt import PasswordPrompt
+from desktop.gui.window.rollup_page import RollupPage
+from desktop.gui.window.watching import Watching
 from desktop.gui.window.window_actions import WindowActions
 from desktop.gui.window.window_state import restore_state, save_state
 
@@ -48,7 +54,7 @@ log = logging.getLogger(__name__)
 
 class MainWindow(QMainWindow):
     def __init__(self, queue: JobQueue, settings: Settings | None = None, history: History | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, watch_service: WatchService | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("Precis")
@@ -62,11 +68,15 @@ class MainWindow(QMainWindow):
         self.finetune_panel: QWidget | None = None
         self.settings_dialog: QWidget | None = None
 
-        self.panes = panes = Panes(queue, self.history)
+        #: the watcher beside the window (its own thread and worker process); tests pass a quicker one
+        self.watch_service = watch_service or WatchService(self)
+        self.panes = panes = Panes(queue, self.history, self.watch_service, list(self.settings.me))
         self.setCentralWidget(panes.splitter)
         self.setStatusBar(panes.status)
         # The panes the wiring below and the parts use, by name.
         self.file_panel, self.tree, self.queue_view = panes.file_panel, panes.tree, panes.queue_view
+        self.mail_panel = panes.mail_panel
+        self.mail_panel.set_mailboxes(load_mailboxes(self.settings.mailboxes))
         self.history_view, self.side_tabs, self.splitter = panes.history_view, panes.side_tabs, panes.splitter
         self.banner, self.ask_field, self.ask_button = panes.banner, panes.ask_field, panes.ask_button
         self.digest_view, self.source_view, self.status = panes.digest_view, panes.source_view, panes.status
@@ -76,6 +86,7 @@ class MainWindow(QMainWindow):
         self.digest_actions = DigestActions(self)
         self.window_actions = actions = WindowActions(self)
         self.model_picker, self.length_combo = actions.model_picker, actions.length_combo
+        self.template_picker = actions.template_picker
         self.open_action, self.summarize_action, self.cancel_action = (
             actions.open_action, actions.summarize_action, actions.cancel_action)
         self.export_action, self.copy_action, self.edit_action = actions.export_action, actions.copy_action, actions.edit_action
@@ -83,6 +94,8 @@ class MainWindow(QMainWindow):
             actions.close_digest_action, actions.settings_action, actions.quit_action)
         self.models_action, self.finetune_action = actions.models_action, actions.finetune_action
         self._connect()
+        self.rollup = RollupPage(self)
+        self.watching = Watching(self, self.watch_service)
         self.drop_filter = DropFilter(self)
         self.drop_filter.dropped.connect(self.open_paths)
         app = QApplication.instance()
@@ -105,6 +118,8 @@ class MainWindow(QMainWindow):
         self.tree.summarize_requested.connect(lambda p, together: self.summarize(p, together=together))
         self.tree.root_changed.connect(self._on_tree_root)
         self.tree.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
+        self.mail_panel.summarize_requested.connect(lambda p, title, spec: self.summarize(p, title=title, **spec))
+        self.mail_panel.mailboxes_changed.connect(self._on_mailboxes)
         self.history_view.entry_activated.connect(self.digest_actions.open_history_entry)
         self.history_view.entry_deleted.connect(self.digest_actions.on_entry_deleted)
         self.digest_view.citation_activated.connect(self.source_view.show_source)
@@ -166,7 +181,8 @@ class MainWindow(QMainWindow):
             self.open_paths(files)
 
     def job_overrides(self) -> dict[str, Any]:
-        return {**self.model_picker.spec_overrides(), "length": self.length_combo.currentData()}
+        return {**self.model_picker.spec_overrides(), "length": self.length_combo.currentData(),
+                "template": self.template_picker.current()}
 
     def summarize(self, paths_: list[str], *, together: bool = True, query: str | None = None, title: str | None = None,
                   **overrides: Any) -> str | None:
@@ -223,12 +239,28 @@ class MainWindow(QMainWindow):
     def password_prompt(self) -> PasswordPrompt | None:
         return self.outcomes.password_prompt
 
+    def watch_folder(self) -> None:
+        self.side_tabs.setCurrentWidget(self.panes.watched_view)
+        self.panes.watched_view.choose_folder()
+
+    def show_rollup(self) -> None:
+        self.rollup.show()
+
     def _on_tree_root(self, folder: str) -> None:
         if Path(folder) == paths.resource("samples").resolve():
             return  # the samples are a first-run courtesy, not the user's choice
         if self.settings.tree_root != folder:
             self.settings.tree_root = folder
             save_or_say(self.settings)
+
+    def add_mailbox(self) -> None:
+        """File › Add a Mailbox…: the Mail tab, and its dialog."""
+        self.panes.browse_tabs.setCurrentWidget(self.mail_panel)
+        self.mail_panel.add_mailbox()
+
+    def _on_mailboxes(self, entries: list[dict[str, Any]]) -> None:
+        self.settings.mailboxes = entries
+        save_or_say(self.settings)
 
     # ------------------------------------------------------------------ models and settings
     def open_model_manager(self) -> None:
@@ -274,16 +306,21 @@ class MainWindow(QMainWindow):
         if self.model_manager is not None:
             self.model_manager.set_settings(settings)
         self.refresh_models()
+        self.template_picker.refresh(settings.template)
         self.digest_view.refresh_style()
+        self.rollup.settings_applied()
+        self.watching.settings_applied()
 
     def _on_model_chosen(self, name: str) -> None:
         self.settings.model = name
         save_or_say(self.settings)
         self.status.show_settings(self.settings, name)
+        self.watching.settings_applied()
 
     def _on_length_chosen(self, _index: int) -> None:
         self.settings.length = self.length_combo.currentData()
         save_or_say(self.settings)
+        self.watching.settings_applied()
 
     # ------------------------------------------------------------------ misc
     def about(self) -> None:
@@ -321,6 +358,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.drop_filter)
+        self.mail_panel.shutdown()
+        self.watching.shutdown()
         super().closeEvent(event)
 
 

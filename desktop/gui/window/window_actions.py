@@ -1,16 +1,17 @@
 """The main window's actions (with their shortcuts), menus and toolbar, with the toolbar's model
-picker and length choice. Built apart from ``main_window``, which says what each action does."""
+picker, length and template choices. Built apart from ``main_window``, which says what each action does."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QStyle, QToolBar, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QStyle, QToolBar, QWidget
 
 from desktop.core import paths
 from desktop.core.settings import LENGTHS
+from desktop.gui.jobs.template_picker import TemplatePicker
 from desktop.gui.models.model_picker import ModelPicker
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class WindowActions:
                                         sp.SP_DialogOpenButton, "Open documents to summarize (Ctrl+O)")
         self.folder_action = self._action("Choose &Folder…", "folderAction", "Ctrl+Shift+O", w.file_panel.choose_folder,
                                           sp.SP_DirOpenIcon, "Show another folder in the file tree")
+        self.mailbox_action = self._action("Add a &Mailbox…", "mailboxAction", None, w.add_mailbox, sp.SP_DriveNetIcon,
+                                           "A Maildir, a Thunderbird profile, Apple Mail, an Outlook data file or an IMAP server")
         self.summarize_action = self._action("&Summarize", "summarizeAction", ["Ctrl+Return", "Ctrl+Enter"],
                                              w.summarize_selected, sp.SP_MediaPlay,
                                              "Summarize the selected files, or the open digest's documents again (Ctrl+Enter)")
@@ -55,6 +58,10 @@ class WindowActions:
         self.logs_action = self._action("Open &Log Folder", "logsAction", None,
                                         lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir()))))
         self.about_action = self._action("&About Precis", "aboutAction", None, w.about)
+        self.watch_action = self._action("&Watch a Folder…", "watchFolderAction", None, w.watch_folder, None,
+                                         "Summarize what arrives in a folder, in the background, without a click")
+        self.rollup_action = self._action("&Roll-up", "rollupAction", "Ctrl+R", w.show_rollup, None,
+                                          "Decisions, what you owe, what you are owed and deadlines across your digests")
         self._build_menus()
         self._build_toolbar()
 
@@ -82,8 +89,8 @@ class WindowActions:
     def _build_menus(self) -> None:
         bar = self.window.menuBar()
         file_menu = bar.addMenu("&File")
-        for a in (self.open_action, self.folder_action, None, self.export_action, self.copy_action, self.close_digest_action,
-                  None, self.quit_action):
+        for a in (self.open_action, self.folder_action, self.mailbox_action, self.watch_action, None, self.export_action,
+                  self.copy_action, self.close_digest_action, None, self.quit_action):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
         edit_menu = bar.addMenu("&Edit")
         for a in (self.copy_action, self.edit_action, None, self.settings_action):
@@ -91,6 +98,11 @@ class WindowActions:
         job_menu = bar.addMenu("&Summarize")
         for a in (self.summarize_action, self.ask_action, self.cancel_action):
             job_menu.addAction(a)
+        self.template_menu = job_menu.addMenu("&Template")
+        self.template_menu.setObjectName("templateMenu")
+        self.template_menu.aboutToShow.connect(self._fill_template_menu)
+        job_menu.addSeparator()
+        job_menu.addAction(self.rollup_action)
         models_menu = bar.addMenu("&Models")
         models_menu.addAction(self.models_action)
         models_menu.addAction(self.finetune_action)
@@ -119,6 +131,10 @@ class WindowActions:
         bar.addWidget(self.model_picker)
         bar.addWidget(_caption("Length"))
         bar.addWidget(self.length_combo)
+        self.template_picker = TemplatePicker()
+        self.template_picker.refresh(self.window.settings.template)
+        bar.addWidget(_caption("Template"))
+        bar.addWidget(self.template_picker)
         bar.addSeparator()
         bar.addAction(self.export_action)
         bar.addAction(self.copy_action)
@@ -128,6 +144,21 @@ class WindowActions:
         bar.addAction(self.models_action)
         self.toolbar = bar
         self.window.addToolBar(bar)
+
+
+    def _fill_template_menu(self) -> None:
+        """The toolbar picker's entries, the current one checked; picking one is picking it there."""
+        menu: QMenu = self.template_menu
+        menu.clear()
+        group = QActionGroup(menu)
+        picker = self.template_picker
+        for row, (label, value, kind) in enumerate(picker.items()):
+            action = menu.addAction(label)
+            if kind == "template":
+                action.setCheckable(True)
+                action.setChecked(row == picker.currentIndex())
+                group.addAction(action)
+            action.triggered.connect(lambda _checked=False, r=row: picker.pick_row(r))
 
 
 def _caption(text: str) -> QLabel:

@@ -21,6 +21,9 @@ TOGETHER = ("none", "folder")
 _SETTINGS_FIELDS = ("engine", "model", "backend", "quantization", "length", "input_budget", "query", "classify", "ocr", "ocr_lang")
 #: The mail selection's fields that change a digest (not the IMAP timeout or certificate file).
 _MAIL_FIELDS = ("folders", "since", "until", "unseen")
+#: Recordings' fields and their defaults: they join the key only when changed, so a manifest
+#: written before Precis read recordings keeps its units done.
+_RECORDING_FIELDS = {"recording_model": "whisper-base", "recording_language": "translate", "spoken_language": None}
 
 
 @dataclass(slots=True)
@@ -123,6 +126,7 @@ def settings_key(spec_fields: dict[str, Any], fmt: str, together: str) -> str:
     mail = spec_fields.get("mail") or {}
     if any(mail.get(k) for k in _MAIL_FIELDS):  # only then: older manifests keep their keys
         data["mail"] = {k: mail.get(k) for k in _MAIL_FIELDS}
+    data.update({k: spec_fields.get(k) for k, default in _RECORDING_FIELDS.items() if spec_fields.get(k, default) != default})
     data.update(format=fmt, together=together)
     if spec_fields.get("template"):
         # The template's name, version and content: an edited template redoes the units.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +18,7 @@ from desktop.core.cache import SummaryCache
 from desktop.core.digest import Digest
 from desktop.core.document import Document
 from desktop.core.errors import ModelNotFound, TemplateError
-from desktop.core.events import CancelToken, EventCallback, Notice, Progress, ignore_events
+from desktop.core.events import CancelToken, Event, EventCallback, Notice, Progress, TranscriptSoFar, ignore_events
 from desktop.core.ingest import OcrOptions, expand_sources, iter_documents
 from desktop.core.layout import apply_template
 from desktop.core.limits import DEFAULT_LIMITS, Limits
@@ -70,6 +70,13 @@ class JobSpec:
     template: str = _DEFAULT.template
     #: Points the check stage flags (``ml/check/``): "flag", "drop" or "retry".
     unsupported: str = _DEFAULT.unsupported
+    #: Recordings: the Whisper model (a name or a folder), what to do with speech not in English
+    #: ("translate" or "transcribe"), and the spoken language when known (None: identified).
+    recording_model: str = _DEFAULT.recording_model
+    recording_language: str = _DEFAULT.recording_language
+    spoken_language: str | None = None
+    #: Tokens Whisper may write per 30-second window (None: its own 448); benchmarks fix it.
+    recording_max_tokens: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, paths: Iterable[str | Path], **overrides: Any) -> JobSpec:
@@ -128,10 +135,13 @@ class EnginePool:
         return self._model
 
     def close(self) -> None:
+        from desktop.core.ingest.audio import whisper
+
         if self._model is not None:
             self._model.close()
         self._model = None
         self._key = None
+        whisper.release()  # a recording's speech model goes with the job's other model
 
 
 def choose_engine(spec: JobSpec, pool: EnginePool, on_event: EventCallback, cancel: CancelToken,
@@ -182,11 +192,27 @@ class DocumentStream:
         self.kept: list[Document] = []
         self.read = 0
         self.complete = len(self.files) <= KEEP_FILES
+        #: Where a recording's transcript so far goes while the rest is transcribed (the preview).
+        self.on_transcript: Callable[[TranscriptSoFar], None] | None = None
+
+    def _reader_event(self, event: Event) -> None:
+        if isinstance(event, TranscriptSoFar):  # for the preview only, never passed on as it is
+            if self.on_transcript is not None:
+                self.on_transcript(event)
+            return
+        self.on_event(event)
 
     def __iter__(self) -> Iterator[Document]:
+        from desktop.ml.models.transcriber import recording_options
+
+        recording = recording_options(self.spec.recording_model, language=self.spec.recording_language,
+                                      spoken=self.spec.spoken_language, device=self.spec.device,
+                                      threads=self.spec.threads, use_cache=self.spec.use_cache,
+                                      store_root=self.spec.model_store, max_new_tokens=self.spec.recording_max_tokens)
         outcomes = iter_documents(self.files, limits=self.spec.limits, passwords=self.spec.passwords,
-                                  password=self.spec.password, on_event=self.on_event, cancel=self.cancel,
-                                  ocr=OcrOptions(mode=self.spec.ocr, lang=self.spec.ocr_lang), mail=self.spec.mail)
+                                  password=self.spec.password, on_event=self._reader_event, cancel=self.cancel,
+                                  ocr=OcrOptions(mode=self.spec.ocr, lang=self.spec.ocr_lang), mail=self.spec.mail,
+                                  recording=recording)
         for i, outcome in enumerate(outcomes):
             self.cancel.raise_if_cancelled()
             name = outcome.path.name if isinstance(outcome.path, Path) else outcome.path
@@ -225,10 +251,11 @@ def run_job(
         documents: Iterable[Document] = stream
         feed = None
         if spec.preview and EXTRACTIVE not in (spec.engine, spec.model):
-            from desktop.ml.engine.preview import PreviewFeed, preview_first
+            from desktop.ml.engine.preview import PreviewFeed, partial_preview, preview_first
 
             # The first file is read and previewed before the model loads: cited points in seconds.
             feed = PreviewFeed(on_event, length=spec.length, query=spec.query)
+            stream.on_transcript = partial_preview(stream, feed)
             documents = preview_first(stream, feed)
         preview_seconds = time.monotonic() - started
         engine = choose_engine(spec, pool, on_event, cancel, template)

@@ -28,6 +28,8 @@ class Node:
     doc: int
     chunks: tuple[int, ...]
     level: int
+    #: The top-level section all its chunks lie in, for a document summarized by section; else None.
+    section: int | None = None
 
 
 @dataclass(slots=True)

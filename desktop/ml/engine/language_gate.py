@@ -60,7 +60,7 @@ def normalized(doc: Document, unknown: Callable[[str], bool]) -> Document:
 
 def _quote(doc: Document, summary: DocumentSummary, language: str, k: int) -> None:
     """The most central sentences of ``doc``, split by the rules of its own language."""
-    pool = document_sentences(doc, 0, language)
+    pool = [s for s in document_sentences(doc, 0, language) if not s.furniture]
     if not pool:
         return
     texts = [s.text for s in pool]

@@ -10,13 +10,14 @@ extent) and the preview is sent again. The finished digest replaces it all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import chain
+from typing import Any
 
 from desktop.core.digest import Digest, Point
 from desktop.core.document import Document, Locator
-from desktop.core.events import EventCallback, Preview
+from desktop.core.events import EventCallback, Preview, TranscriptSoFar
 from desktop.ml.extractive.engine import ExtractiveEngine
 from desktop.ml.points.citations import extent_sources
 
@@ -80,3 +81,14 @@ def preview_first(documents: Iterable[Document], feed: PreviewFeed) -> Iterator[
         return it
     feed.first(first)
     return chain([first], it)
+
+
+def partial_preview(stream: Any, feed: PreviewFeed) -> Callable[[TranscriptSoFar], None]:
+    """While the job's first file is a recording still being transcribed, preview its transcript so
+    far (the first minutes at once, then again every few minutes of sound)."""
+
+    def on_transcript(event: TranscriptSoFar) -> None:
+        if stream.read == 0:  # the first document only, as the preview itself
+            feed.first(event.document)
+
+    return on_transcript

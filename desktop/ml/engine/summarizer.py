@@ -33,6 +33,7 @@ from desktop.ml.engine.job_state import WINDOW_CHUNKS, WINDOW_DOCUMENTS, DocPoin
 from desktop.ml.engine.language_gate import readable_part
 from desktop.ml.engine.presets import RETRY, LengthPreset, preset
 from desktop.ml.engine.preview import PreviewFeed
+from desktop.ml.engine.section_merge import pairs, section_summaries, strengths, within_sections
 from desktop.ml.engine.timing import StageClock
 from desktop.ml.points.citations import cite, extent_sources
 from desktop.ml.points.items import dedupe, is_none, parse_action, split_items
@@ -219,6 +220,7 @@ class Summarizer:
             job.roots_nodes.append(Node(root.text, index, (), 0))
             with job.clock.stage("citations"):
                 job.candidates[index] = self._candidates(doc, chunks, levels, job.p, job.check)
+                digest.sections += section_summaries(doc, chunks, levels) if not job.query else []
             with job.clock.stage("check"):
                 job.check.add_summary(index, root.text, doc, tuple(b for c in root.chunks for b in chunks[c].blocks))
         with job.clock.stage("items"):
@@ -283,7 +285,7 @@ class Summarizer:
         if query and is_none(task.output):
             return None
         text = self._fallback(chunk.text, query) if task.degenerate else task.output
-        return Node(text, chunk.document, (index,), 0)
+        return Node(text, chunk.document, (index,), 0, chunk.section)
 
     def _fallback(self, text: str, query: str | None) -> str:
         """Extracted sentences for an unusable generation, capped like a generated summary so the
@@ -307,20 +309,27 @@ class Summarizer:
         while work := [(t, self._plan(levels[-1], trees[t][0], job.query, final_stage))
                        for t, levels in enumerate(all_levels) if len(levels[-1]) > 1]:
             last_round = all(len(spans) == 1 for _, (spans, _) in work)
-            tasks = [[Task(template.render(" ".join(n.text for n in all_levels[t][-1][a:b]), **fields), settings)
+            # A section already down to one summary while others merge inside theirs goes up as it is.
+            tasks = [[None if b - a == 1 and len(spans) > 1 and within_sections(all_levels[t][-1]) else
+                      Task(template.render(" ".join(n.text for n in all_levels[t][-1][a:b]), **fields), settings)
                       for a, b in spans] for t, (spans, template) in work]
-            job.on_event(Progress(f"merging (level {round_})", 0, sum(map(len, tasks)), None))
+            job.on_event(Progress(f"merging (level {round_})", 0, sum(t is not None for g in tasks for t in g), None))
             with job.clock.stage(f"merge level {round_}"):
-                job.gen.run([task for group in tasks for task in group], on_queued=before_last if last_round else None)
+                job.gen.run([task for group in tasks for task in group if task is not None],
+                            on_queued=before_last if last_round else None)
                 # Each stage's buffers have other shapes than the next one's: hand the freed heap back.
                 trim_heap()
             for (t, (spans, _)), group_tasks in zip(work, tasks):
                 current, nxt = all_levels[t][-1], []
                 for (a, b), task in zip(spans, group_tasks):
                     group = current[a:b]
+                    if task is None:
+                        nxt.append(Node(group[0].text, group[0].doc, group[0].chunks, len(all_levels[t]), group[0].section))
+                        continue
                     text = task.output if not task.degenerate else self._fallback(" ".join(n.text for n in group), job.query)
                     doc = group[0].doc if all(n.doc == group[0].doc for n in group) else -1
-                    nxt.append(Node(text, doc, tuple(c for n in group for c in n.chunks), len(all_levels[t])))
+                    section = group[0].section if all(n.section == group[0].section for n in group) else None
+                    nxt.append(Node(text, doc, tuple(c for n in group for c in n.chunks), len(all_levels[t]), section))
                     job.on_event(Partial(text, "", (), len(all_levels[t])))
                 all_levels[t].append(nxt)
             round_ += 1
@@ -336,10 +345,11 @@ class Summarizer:
         # The top merge uses the final prompt, which may be the longer one.
         budget = self.merge_budget - max(template.overhead(self.model.count, **fields), final.overhead(self.model.count, **fields))
         sizes = [self.model.count(n.text) for n in current]
-        spans = partition(sizes, [3 if i and current[i].doc != current[i - 1].doc else 1 for i in range(len(current))], budget)
-        if len(spans) == len(current):
+        inside = within_sections(current)  # section_merge.py: merges inside sections come first
+        spans = partition(sizes, strengths(current, inside), budget)
+        if len(spans) == len(current) or inside and all(b - a == 1 for a, b in spans):
             # Only nodes longer than the cap can do this; pair them anyway so the tree always shrinks.
-            spans = [(a, min(a + 2, len(current))) for a in range(0, len(current), 2)]
+            spans = pairs(current, inside)
         return spans, final if len(spans) == 1 else template
 
     def _overview(self, roots: list[Node], job: JobState) -> str:

@@ -22,6 +22,7 @@ from desktop.core.events import CancelToken, EventCallback, Partial, Progress, i
 from desktop.ml.check.stage import stage_for
 from desktop.ml.engine.presets import preset
 from desktop.ml.extractive.labels import heuristic_labels
+from desktop.ml.extractive.sections import extractive_sections
 from desktop.ml.points.citations import content_words, source_for
 from desktop.ml.points.items import dedupe, find_due
 from desktop.ml.points.owners import ItemContext, item_point
@@ -88,8 +89,14 @@ class ExtractiveEngine:
         first: Document | None = None
         sentences = words = 0
         check = stage_for(self.unsupported)
+        #: The words of each file the user gave (its attachments included) and which file each
+        #: document belongs to: a file's share of the key points is the length its own digest would have.
+        file_words: dict[int, int] = {}
+        file_of: dict[int, int] = {}
         for top in documents:
             roots.add(str(top.path))
+            number = len(file_words)
+            file_words[number] = 0
             for doc in top.walk():
                 if not doc.blocks:
                     continue
@@ -102,6 +109,10 @@ class ExtractiveEngine:
                 scores = self._scores(pool, query)
                 doc_words = sum(len(s.text.split()) for s in pool)
                 words += doc_words
+                file_words[number] += doc_words
+                file_of[index] = number
+                if not query:
+                    digest.sections += extractive_sections(doc, pool, scores, length, point_words)
                 # A document's own summary is half as long as its key points: it grows with the input too.
                 chosen = (self._pick(pool, scores, p.extractive_doc_sentences, query) if query
                           else self._pick_words(pool, scores, point_words(doc_words, length) // 2))
@@ -127,9 +138,11 @@ class ExtractiveEngine:
                 # The check stage (ml/check/): each quote against its block, citation narrowed to its sentence.
                 check.add_all([c.point for c in new] + [p for name in digest.SECTIONS[1:] for p in getattr(digest, name)], doc)
                 check.finish_window()
-        chosen_points = _best(candidates, p.max_points) if query else _best(candidates, 200, point_words(words, length))
+        chosen_points = _best(candidates, p.max_points) if query else _shared(candidates, file_of, {f: point_words(w, length) for f, w in file_words.items()},
+                                                                          point_words(words, length))
         digest.points = [c.point for c in chosen_points]
-        top_k = _overview(chosen_points, p.extractive_overview_sentences if query else None, point_words(words, length) // 3)
+        top_k = _overview(chosen_points, p.extractive_overview_sentences if query else None, point_words(words, length) // 3,
+                          file_of if not query else None)
         digest.overview = " ".join(c.point.text for c in sorted(top_k, key=lambda c: c.order))
         if query and not chosen_points:
             digest.overview = f"The documents do not appear to say anything about “{query}”."
@@ -159,14 +172,14 @@ class ExtractiveEngine:
     def _pick(self, pool: list[Sentence], scores: np.ndarray, k: int, query: str | None) -> list[int]:
         eligible = [s.eligible and (query is None or float(scores[i]) >= 0) for i, s in enumerate(pool)]
         if not any(eligible) and query is None:
-            eligible = [bool(s.text.strip()) for s in pool]
+            eligible = [s.usable for s in pool]
         return select([s.text for s in pool], scores, k, eligible=eligible)
 
     def _pick_words(self, pool: list[Sentence], scores: np.ndarray, words: int) -> list[int]:
         """The best sentences until they reach ``words`` words (``point_words``: the preview's length)."""
         eligible = [s.eligible for s in pool]
         if not any(eligible):
-            eligible = [bool(s.text.strip()) for s in pool]
+            eligible = [s.usable for s in pool]
         return select_words([s.text for s in pool], scores, words, eligible=eligible)
 
     def _section(self, doc: Document, pool: list[Sentence], name: str) -> list[Point]:
@@ -213,6 +226,8 @@ def _standalone(pool: list[Sentence], k: int) -> str | None:
     the next sentence of its block along, where the substance is. None when it cannot be a point."""
     s = pool[k]
     nxt = pool[k + 1] if k + 1 < len(pool) else None
+    if s.furniture:
+        return None
     if len(content_words(s.text)) < 2 and nxt is not None and nxt.block == s.block and nxt.eligible:
         return f"{s.text} {nxt.text}"
     return s.text if s.eligible else None
@@ -239,11 +254,12 @@ def point_words(input_words: int, length: str = "medium") -> int:
     return max(1, round(min(600.0, 1.4 * max(0, input_words) ** 0.625) * scale))
 
 
-def _best(candidates: list[_Candidate], k: int, words: int | None = None) -> list[_Candidate]:
+def _best(candidates: list[_Candidate], k: int, words: int | None = None,
+          taken: list[set[str]] | None = None) -> list[_Candidate]:
     """The ``k`` best candidates across documents (or, with ``words``, as many as reach that many
-    words), near-duplicates dropped, in document order."""
+    words), near-duplicates dropped (of each other and of ``taken``, which grows), in document order."""
     chosen: list[_Candidate] = []
-    chosen_words: list[set[str]] = []
+    chosen_words: list[set[str]] = taken if taken is not None else []
     total = 0
     for c in sorted(candidates, key=lambda c: (-c.score, c.order)):
         bag = content_words(c.point.text)
@@ -257,13 +273,37 @@ def _best(candidates: list[_Candidate], k: int, words: int | None = None) -> lis
     return sorted(chosen, key=lambda c: c.order)
 
 
-def _overview(points: list[_Candidate], k: int | None, words: int) -> list[_Candidate]:
+def _shared(candidates: list[_Candidate], file_of: dict[int, int], shares: dict[int, int], words: int) -> list[_Candidate]:
+    """Key points for several files: each file gets a part of ``words`` in proportion to the
+    length its own digest would have (``shares``: ``point_words`` of its words), and at least one
+    point, filled with its best sentences; scores are never compared across files, where a long
+    meeting's centrality would otherwise outrank an email's every sentence (issue 30). One file
+    (its attachments included): ``_best``, as before."""
+    if len(shares) <= 1:
+        return _best(candidates, 200, words)
+    total = sum(shares.values()) or 1
+    chosen: list[_Candidate] = []
+    taken: list[set[str]] = []
+    for number, share in shares.items():
+        mine = [c for c in candidates if file_of.get(c.order[0]) == number]
+        chosen += _best(mine, 200, max(1, round(words * share / total)), taken)
+    return sorted(chosen, key=lambda c: c.order)
+
+
+def _overview(points: list[_Candidate], k: int | None, words: int, file_of: dict[int, int] | None = None) -> list[_Candidate]:
     """The best-scored key points: ``k`` of them, or (no ``k``) as many as reach ``words`` words,
-    a third of the key points' length, so an hour-long meeting's overview is not three lines."""
+    a third of the key points' length, so an hour-long meeting's overview is not three lines.
+    ``file_of`` (document -> file): each file's best point first, so no file is missing from it."""
     ranked = sorted(points, key=lambda c: -c.score)
     if k is not None:
         return ranked[:k]
     out: list[_Candidate] = []
+    if file_of is not None:
+        leaders = {file_of.get(c.order[0]): c for c in reversed(ranked)}
+        out = list(leaders.values()) if len(leaders) > 1 else []
+        ranked = [c for c in ranked if all(c is not o for o in out)]
+        if sum(len(o.point.text.split()) for o in out) >= words:
+            return out
     for c in ranked:
         out.append(c)
         if sum(len(o.point.text.split()) for o in out) >= words:

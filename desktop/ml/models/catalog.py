@@ -1,4 +1,10 @@
-"""The checked-in list of models Precis offers to download (``models/catalog.json``)."""
+"""The checked-in list of models Precis offers to download (``models/catalog.json``).
+
+Two kinds of model: ``summarizer`` (FLAN-T5, the default kind) and ``transcriber`` (Whisper in
+CTranslate2 form, which transcribes recordings). An entry may pin its files: names, sizes and
+SHA-256 checksums; a download then fetches exactly those files and checks every byte against
+the catalog, not only against what the Hub lists.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,10 @@ from desktop.core import paths
 from desktop.core.errors import EngineError
 
 SCHEMA = 1
+KINDS = ("summarizer", "transcriber")
+#: How the weights are stored: Hugging Face safetensors, or a converted CTranslate2 ``model.bin``
+#: (CTranslate2's own flat format of named arrays, which, unlike a pickle, runs no code when loaded).
+FORMATS = ("safetensors", "ctranslate2")
 
 
 class CatalogError(EngineError):
@@ -33,6 +43,8 @@ class CatalogEntry:
     backends: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: fine-tuning methods that fit ordinary hardware for this size ("lora", "full").
     finetune: tuple[str, ...] = ()
+    kind: str = "summarizer"
+    format: str = "safetensors"
     #: Patterns of the repo's top-level files to download; empty means a T5 model's (config,
     #: tokenizer, safetensors weights; ``manifest.MODEL_FILES``).
     files: tuple[str, ...] = ()
@@ -51,11 +63,13 @@ class CatalogEntry:
 class Catalog:
     """Catalog entries in file order, looked up by name."""
 
-    def __init__(self, entries: list[CatalogEntry], default: str) -> None:
+    def __init__(self, entries: list[CatalogEntry], default: str, default_transcriber: str | None = None) -> None:
         self._entries = {e.name: e for e in entries}
-        if default not in self._entries:
-            raise CatalogError(f"The model catalog names {default!r} as the default, but has no such model.")
+        for name, kind in ((default, "summarizer"), (default_transcriber, "transcriber")):
+            if name is not None and (name not in self._entries or self._entries[name].kind != kind):
+                raise CatalogError(f"The model catalog names {name!r} as the default {kind}, but has no such {kind}.")
         self.default_name = default
+        self.default_transcriber = default_transcriber
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Catalog:
@@ -83,9 +97,10 @@ class Catalog:
         if dupes:
             raise CatalogError(f"The model catalog {source} lists {', '.join(dupes)} more than once.")
         default = data.get("default", entries[0].name)
-        if not isinstance(default, str):
-            raise CatalogError(f"The model catalog {source} has a \"default\" that is not a model name.")
-        return cls(entries, default)
+        transcriber = data.get("default_transcriber")
+        if not isinstance(default, str) or not isinstance(transcriber, str | None):
+            raise CatalogError(f"The model catalog {source} has a default that is not a model name.")
+        return cls(entries, default, transcriber)
 
     @property
     def entries(self) -> list[CatalogEntry]:
@@ -100,6 +115,10 @@ class Catalog:
 
     def names(self) -> list[str]:
         return list(self._entries)
+
+    def of_kind(self, kind: str) -> list[CatalogEntry]:
+        """The summarizers or the transcribers, in file order."""
+        return [e for e in self._entries.values() if e.kind == kind]
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries
@@ -145,13 +164,17 @@ def _entry(raw: Any, where: str) -> CatalogEntry:
     finetune = raw.get("finetune", [])
     if not isinstance(finetune, list) or not all(isinstance(f, str) for f in finetune):
         raise CatalogError(f"{where} has a \"finetune\" that is not a list of method names.")
-    files = raw.get("files", [])
-    if not isinstance(files, list) or not all(isinstance(f, str) and f and "/" not in f for f in files):
-        raise CatalogError(f"{where} has \"files\" that is not a list of file name patterns.")
+    files, pinned = _files(raw.get("files", []), where)
     checksums = raw.get("checksums", {})
     if not isinstance(checksums, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and len(v) == 64 for k, v in checksums.items()):
         raise CatalogError(f"{where} has \"checksums\" that is not an object of file name to sha256.")
+    checksums = {**checksums, **pinned}
+    kind, fmt = raw.get("kind", "summarizer"), raw.get("format", "safetensors")
+    if kind not in KINDS:
+        raise CatalogError(f"{where} has a kind {kind!r}; the kinds are {', '.join(KINDS)}.")
+    if fmt not in FORMATS:
+        raise CatalogError(f"{where} has a format {fmt!r}; the formats are {', '.join(FORMATS)}.")
     return CatalogEntry(
         name=name,
         hub_id=raw["hub_id"],
@@ -162,6 +185,32 @@ def _entry(raw: Any, where: str) -> CatalogEntry:
         description=raw["description"],
         backends=parsed,
         finetune=tuple(finetune),
-        files=tuple(files),
+        kind=kind,
+        format=fmt,
+        files=files,
         checksums=tuple(sorted(checksums.items())),
     )
+
+
+def _files(raw: Any, where: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """``files`` holds file name patterns (``"*.safetensors"``) or pinned files (``{"name", "size",
+    "sha256"}``); the pins' names become patterns and their checksums ones the download must match."""
+    if not isinstance(raw, list):
+        raise CatalogError(f"{where} has \"files\" that is not a list.")
+    patterns: list[str] = []
+    sums: dict[str, str] = {}
+    for i, item in enumerate(raw):
+        if isinstance(item, str) and item and "/" not in item:
+            patterns.append(item)
+            continue
+        name = item.get("name") if isinstance(item, dict) else None
+        size = item.get("size") if isinstance(item, dict) else None
+        sha = item.get("sha256") if isinstance(item, dict) else None
+        if (not isinstance(name, str) or "/" in name or "\\" in name or name.startswith(".") or not name
+                or isinstance(size, bool) or not isinstance(size, int) or size <= 0
+                or not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+            raise CatalogError(f"{where} files[{i}] needs a file name pattern, or a plain \"name\", a positive "
+                               "\"size\" and a 64-hex \"sha256\".")
+        patterns.append(name)
+        sums[name] = sha
+    return tuple(patterns), sums

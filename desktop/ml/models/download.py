@@ -31,6 +31,7 @@ from desktop.ml.models.hub_env import HubEnvironment, hub_environment, hub_token
 from desktop.ml.models.manifest import ModelManifest, human_bytes, is_model_file
 from desktop.ml.models.store import InstalledModel, ModelStore
 from desktop.ml.models.validate import validate_model_dir
+from desktop.ml.models.whisper_validate import validate_whisper_dir
 
 STATE_FILE = "precis-download.json"
 STATE_SCHEMA = 2
@@ -57,12 +58,12 @@ def download(
     on_progress: EventCallback = ignore_events,
     should_stop: Callable[[], bool] | None = None,
     endpoint: str | None = None,
-    check: Callable[[Path], Any] = validate_model_dir,
+    check: Callable[[Path], Any] | None = None,
 ) -> InstalledModel:
     """Fetch ``entry`` into ``store`` and install it; an installed model is returned as it is.
 
-    ``endpoint`` overrides ``HF_ENDPOINT``; ``check`` validates the finished folder (a T5 model by
-    default). Raises HubUnreachable (network, offline mode), DownloadError (refused, damaged,
+    ``endpoint`` overrides ``HF_ENDPOINT``; ``check`` validates the finished folder (by default a
+    T5 model, or a CTranslate2 Whisper model for a ``ctranslate2`` entry). Raises HubUnreachable (network, offline mode), DownloadError (refused, damaged,
     disk), Cancelled (what arrived stays in ``.partial`` and the next call resumes from it).
     """
     existing = store.get(entry.name)
@@ -78,9 +79,10 @@ def download(
 
 class _Downloader:
     def __init__(self, entry: CatalogEntry, store: ModelStore, env: HubEnvironment, endpoint: str,
-                 on_progress: EventCallback, should_stop: Callable[[], bool], check: Callable[[Path], Any]) -> None:
+                 on_progress: EventCallback, should_stop: Callable[[], bool], check: Callable[[Path], Any] | None) -> None:
         self.entry, self.store, self.env, self.endpoint = entry, store, env, endpoint.rstrip("/")
-        self.emit, self.should_stop, self.check = on_progress, should_stop, check
+        self.emit, self.should_stop = on_progress, should_stop
+        self.check = check or (validate_whisper_dir if entry.format == "ctranslate2" else validate_model_dir)
         # False, not None: huggingface_hub would otherwise look for a token where it looked at import.
         self.token: str | bool = hub_token()[0] or False
         self.work = store.partial_dir(entry.name)
@@ -135,7 +137,21 @@ class _Downloader:
                 "can run code when loaded), so Precis will not download it.")
         if not files:
             raise DownloadError(f"{self.entry.hub_id} has none of the files Precis needs for {self.entry.name}.")
+        self._check_pins(files)
         return sorted(files, key=lambda f: f.size)  # small files first: a bad listing fails fast
+
+    def _check_pins(self, files: list[RemoteFile]) -> None:
+        """A file the catalog pins must be listed, and where the Hub gives its checksum (LFS files)
+        that must be the pinned one: a changed file is refused before a byte of it is fetched."""
+        listed = {f.name: f for f in files}
+        for name, sha in self.entry.checksums:
+            if name not in listed:
+                raise DownloadError(f"The Hugging Face Hub lists no {name} in {self.entry.hub_id} at revision "
+                                    f"{self.entry.revision[:12]}, which the catalog pins for {self.entry.name}.")
+            hub_sha = listed[name].sha256
+            if hub_sha and hub_sha != sha:
+                raise DownloadError(f"{name} of {self.entry.hub_id} on the Hub is not the file the catalog pins (its "
+                                    "checksum differs), so Precis will not download it.")
 
     def _wanted(self, name: str) -> bool:
         if self.entry.files:
@@ -195,7 +211,8 @@ class _Downloader:
             shutil.rmtree(self.work, ignore_errors=True)
             raise
         (self.work / STATE_FILE).unlink(missing_ok=True)
-        manifest = ModelManifest(self.entry.name, self.entry.revision, "hub", hub_id=self.entry.hub_id, files=entries)
+        manifest = ModelManifest(self.entry.name, self.entry.revision, "hub", hub_id=self.entry.hub_id, files=entries,
+                                 kind=self.entry.kind)
         try:
             return self.store.install(self.work, manifest)
         except OSError as exc:

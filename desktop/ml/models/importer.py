@@ -17,10 +17,11 @@ def copy_model_files(
     work: Path,
     on_progress: EventCallback,
     should_stop: Callable[[], bool] | None = None,
+    keep: Callable[[str], bool] = is_model_file,
 ) -> dict[str, dict[str, Any]]:
-    """Copy the files a model needs (never pickles or READMEs) from ``src`` into ``work``;
+    """Copy the files a model needs (``keep``: never pickles or READMEs) from ``src`` into ``work``;
     return the manifest's ``files`` table (size and sha256 of what was written)."""
-    files = sorted(p.name for p in src.iterdir() if p.is_file() and is_model_file(p.name))
+    files = sorted(p.name for p in src.iterdir() if p.is_file() and keep(p.name))
     total = sum((src / f).stat().st_size for f in files)
     eta = EtaEstimator(total)
     done = 0

@@ -60,6 +60,8 @@ class ModelManifest:
     #: The self-check (``self_check.py``): the float32 answers to the fixed prompts at arrival,
     #: and each conversion's token agreement with them, for the model manager to show.
     self_check: dict[str, Any] = field(default_factory=dict)
+    #: "summarizer" (FLAN-T5) or "transcriber" (Whisper).
+    kind: str = "summarizer"
 
     @property
     def size_bytes(self) -> int:
@@ -82,6 +84,7 @@ class ModelManifest:
                 installed_at=str(data.get("installed_at", "")),
                 imported_from=data.get("imported_from"),
                 self_check=dict(data.get("self_check") or {}),
+                kind=str(data.get("kind", "summarizer")),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

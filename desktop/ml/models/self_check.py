@@ -151,6 +151,13 @@ def not_applicable(model_dir: Path) -> str | None:
     return None
 
 
+def not_applying(kind: str) -> dict[str, Any]:
+    """The manifest's entry for a model of a ``kind`` other than "summarizer" (a transcriber):
+    never asked the prompts, which are for T5 text models."""
+    what = "a speech-to-text model" if kind == "transcriber" else f"a {kind} model"
+    return {"version": VERSION, "applies": False, "why": f"it is {what}, and the self-check's prompts are for T5 text models"}
+
+
 def arrival_record(model_dir: Path) -> dict[str, Any]:
     """The manifest's self-check entry for weights that just arrived; ``InvalidModel`` when the
     float32 model answers nothing at all (weights that load but compute NaN). A model the check

@@ -45,9 +45,11 @@ from desktop.ml.models.manifest import (
     folder_fingerprint,
     human_bytes,
     is_complete,
+    is_model_file,
     mark_complete,
 )
 from desktop.ml.models.validate import validate_model_dir
+from desktop.ml.models.whisper_validate import is_transcriber_file, looks_like_whisper, validate_whisper_dir
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
@@ -65,6 +67,7 @@ class InstalledModel:
     complete: bool
     hub_id: str | None = None
     installed_at: str | None = None
+    kind: str = "summarizer"
 
 
 def check_name(name: str, what: str = "model") -> str:
@@ -157,6 +160,7 @@ class ModelStore:
             complete=complete,
             hub_id=manifest.hub_id,
             installed_at=manifest.installed_at,
+            kind=manifest.kind,
         )
 
     # ----- resolving a name or folder to weights on disk ---------------------------------
@@ -261,17 +265,21 @@ class ModelStore:
         on_progress: EventCallback = ignore_events,
         should_stop: Callable[[], bool] | None = None,
     ) -> InstalledModel:
-        """Validate ``src``, copy its model files into the store and install them in one rename."""
+        """Validate ``src`` (a FLAN-T5 folder, or a Whisper converted for CTranslate2), copy its model
+        files into the store and install them in one rename."""
         src = Path(src).expanduser()
-        info = validate_model_dir(src)
+        whisper = looks_like_whisper(src)
+        info = validate_whisper_dir(src) if whisper else validate_model_dir(src)
         name = check_name(name or info.path.name)
         if self.is_installed(name) and not replace:
             raise EngineError(f"A model called {name} is already installed; pick another name or remove it first.")
         work = self.root / ".partial" / f"{name}.import-{uuid.uuid4().hex[:8]}"
         try:
             work.mkdir(parents=True)
-            entries = copy_model_files(info.path, work, on_progress, should_stop)
-            manifest = ModelManifest(name, content_revision(entries), "import", files=entries, imported_from=str(info.path))
+            entries = copy_model_files(info.path, work, on_progress, should_stop,
+                                       keep=is_transcriber_file if whisper else is_model_file)
+            manifest = ModelManifest(name, content_revision(entries), "import", files=entries, imported_from=str(info.path),
+                                     kind="transcriber" if whisper else "summarizer")
             return self.install(work, manifest, replace=replace)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
@@ -279,12 +287,14 @@ class ModelStore:
 
     def install(self, work: Path, manifest: ModelManifest, *, replace: bool = False) -> InstalledModel:
         """Write manifest and marker into a finished ``work`` folder and rename it into place; the
-        float32 model first answers the self-check prompts (``self_check.py``), kept in the manifest."""
+        float32 summarizer first answers the self-check prompts (``self_check.py``), kept in the
+        manifest (a transcriber writes no text to compare: it is validated by its reader, and its
+        manifest says the check does not apply)."""
         target = self.model_dir(manifest.name)
         if not manifest.self_check:
-            from desktop.ml.models.self_check import arrival_record
+            from desktop.ml.models.self_check import arrival_record, not_applying
 
-            manifest.self_check = arrival_record(work)
+            manifest.self_check = arrival_record(work) if manifest.kind == "summarizer" else not_applying(manifest.kind)
         manifest.write(work)
         mark_complete(work)
         old: Path | None = None

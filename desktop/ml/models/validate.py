@@ -90,15 +90,20 @@ def validate_model_dir(path: Path | str) -> ModelInfo:
 
 
 def _read_config(folder: Path) -> dict[str, Any]:
-    cfg = folder / "config.json"
-    if not cfg.is_file():
-        raise InvalidModel(f"{folder.name} has no config.json, so it is not a Hugging Face model folder.")
+    return read_json_object(folder / "config.json",
+                            f"{folder.name} has no config.json, so it is not a Hugging Face model folder.")
+
+
+def read_json_object(path: Path, missing: str) -> dict[str, Any]:
+    """A model folder's JSON file as a dict; ``InvalidModel`` (``missing`` when it is not there)."""
+    if not path.is_file():
+        raise InvalidModel(missing)
     try:
-        data = json.loads(cfg.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InvalidModel(f"The config.json in {folder.name} could not be read ({exc}).") from exc
+        raise InvalidModel(f"The {path.name} in {path.parent.name} could not be read ({exc}).") from exc
     if not isinstance(data, dict):
-        raise InvalidModel(f"The config.json in {folder.name} is not a JSON object.")
+        raise InvalidModel(f"The {path.name} in {path.parent.name} is not a JSON object.")
     return data
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from desktop.core.atomic import atomic_write_text
 from desktop.core.digest import Digest
 from desktop.core.history import History
+from desktop.core.render import to_markdown
 from desktop.core.watch.events import Digested, Failed, Started, WatchEvent
 from desktop.core.watch.sources import SourceItem
 from desktop.ml.batch.manifest import Manifest, Row
@@ -56,7 +57,8 @@ class Recorder:
                         atomic_write_text(target, result.texts[ext])
                         outputs.append(rel)
                 if self.history is not None:
-                    entry_id = self.history.add(digest, [item.name], result.texts[".md"]).id
+                    # With citation links, as the window's own jobs keep it: reopened, its citations open the source.
+                    entry_id = self.history.add(digest, [item.name], to_markdown(digest, links=True)).id
             except (OSError, ValueError, KeyError) as exc:
                 status, error = "failed", "WatchError"
                 message = f"The digest of {item.name} could not be saved: {getattr(exc, 'strerror', None) or exc}."

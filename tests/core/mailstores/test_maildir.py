@@ -31,7 +31,10 @@ def test_folders_as_a_tree(box: Path) -> None:
     tree = list_folders(box)
     assert [(f.path, f.selectable) for f in tree.walk()][1:] == [
         ("INBOX", True), ("Trash", True), ("Work", False), ("Work/Projects", True)]
-    assert tree.to_dict()["children"][0] == {"name": "INBOX", "path": "INBOX"}
+    # Counted from the file names alone: one read, one new; the trashed one is not counted.
+    assert tree.to_dict()["children"][0] == {"name": "INBOX", "path": "INBOX", "count": 2, "unread": 1}
+    projects = next(f for f in tree.walk() if f.path == "Work/Projects")
+    assert (projects.count, projects.unread) == (1, 1)
 
 
 def test_the_whole_store_reads_like_mailboxes_with_locators(box: Path) -> None:

@@ -120,9 +120,9 @@ def test_selecting_a_row_emits_job_selected(queue: JobQueue, view: QueueView, qt
 
 def test_event_loop_never_blocks_during_a_job(queue: JobQueue, view: QueueView, qtbot: QtBot, corpus: Path,
                                               tiny_model_dir: Path) -> None:
+    install_tiny(tiny_model_dir)  # before the watch: installing self-checks the model in this thread (test setup, not the app)
     watch = LoopWatch(10)
     watch.start()
-    install_tiny(tiny_model_dir)
     ids = [queue.enqueue([str(corpus / "transcript")], model="extractive", length="long"),
            queue.enqueue(SAMPLE_FILES, engine="flan-t5", model="tiny", backend="torch", quantization="float32",
                          device="cpu", threads=1)]

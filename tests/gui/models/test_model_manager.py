@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,14 +103,18 @@ def test_pickle_only_folder_is_refused_with_the_sentence(dialog: ModelManagerDia
 def test_download_from_the_hub_with_progress(dialog: ModelManagerDialog, qtbot: QtBot, hub: FakeHub) -> None:
     hub.delay_per_chunk = 0.01  # a few hundred KB/s: several progress events
     details: list[str] = []
+    stages: list[str] = []
     assert dialog.select(CATALOG, SMALL)
     with qtbot.waitSignal(dialog.models_changed, timeout=60_000):
         dialog.download_button.click()
         assert dialog.task is not None
         dialog.task.progress.connect(lambda *_a: details.append(dialog.progress_detail.text()))
+        dialog.task.progress.connect(lambda *_a: stages.append(dialog.progress_stage.text()))
     _wait_task(qtbot, dialog)
     assert details and any(" of " in d and "MB" in d for d in details)
     assert any("left" in d for d in details)
+    # The speed, as the download measures it over the last few seconds: "… model.safetensors (310.2 KB/s)".
+    assert any(re.search(r"^Downloading flan-t5-small: downloading .+ \([\d.]+ [KM]?B/s\)$", s) for s in stages), stages
     assert ModelStore().is_installed(SMALL)
     assert dialog.row_status(SMALL) == "installed"
     assert hub.fetches_of("pytorch_model.bin") == 0
@@ -124,6 +131,26 @@ def test_cancel_download_keeps_the_partial_files(dialog: ModelManagerDialog, qtb
     assert "Download cancelled" in dialog.message.text()
     assert dialog.row_status(SMALL).startswith("partly downloaded (")  # type: ignore[union-attr]
     assert dialog.select(CATALOG, SMALL) and dialog.download_button.text() == "Resume download"
+
+
+def test_cancel_on_a_silent_connection_stops_the_download_itself(dialog: ModelManagerDialog, qtbot: QtBot, hub: FakeHub,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """The Hub sends the weights' first 16 KiB and then nothing for a minute: Cancel still ends the
+    download within a second, by the download's own hand (the child reports it cancelled), not by
+    the window killing the process after its grace period."""
+    caplog.set_level(logging.INFO, logger="desktop.gui.process.child_task")
+    hub.delay_per_chunk = 60.0
+    hub.slow_files = {"model.safetensors"}
+    dialog.download(SMALL)
+    assert dialog.task is not None
+    qtbot.waitUntil(lambda: any(name == "model.safetensors" for name, _ in hub.served), timeout=30_000)
+    qtbot.wait(300)  # the connection is silent now
+    started = time.monotonic()
+    with qtbot.waitSignal(dialog.task.ended, timeout=1_000):
+        dialog.cancel_button.click()
+    assert time.monotonic() - started < 1.0
+    assert "Download cancelled" in dialog.message.text()
+    assert not any("did not stop within" in r.getMessage() for r in caplog.records)
 
 
 def test_unreachable_hub_shows_the_sentence(dialog: ModelManagerDialog, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -248,3 +275,11 @@ def test_the_self_check_column_says_passed_refused_or_not_run(dialog: ModelManag
     dialog.refresh()
     assert dialog.tree.row_status("tiny", SELF_CHECK) == "not run"
     assert dialog.tree.row_status("flan-t5-base", SELF_CHECK) == ""  # not installed: nothing to say
+
+
+def test_a_speech_model_says_the_self_check_does_not_apply(dialog: ModelManagerDialog, whisper_model_dir: Path) -> None:
+    """A Whisper model imported for real: never asked the prompts, and the column says why."""
+    ModelStore().import_folder(whisper_model_dir, "whisper-mine")
+    dialog.refresh()
+    assert dialog.tree.row_status("whisper-mine", SELF_CHECK) == "does not apply"
+    assert "does not apply to this model: it is a speech-to-text model" in (dialog.tree.row_tooltip("whisper-mine") or "")

@@ -389,7 +389,7 @@ def test_default_model_not_installed_falls_back_to_extractive(window: MainWindow
 # ---------------------------------------------------------------------- state
 def test_window_geometry_and_splitters_are_restored(qtbot: QtBot) -> None:
     win, queue = make_window(qtbot)
-    win.resize(760, 560)  # inside the offscreen screen (800x600), which restoreGeometry respects
+    win.resize(760, 580)  # inside the offscreen screen (800x600), which restoreGeometry respects
     win.splitter.setSizes([200, 330, 220])
     win.side_tabs.setCurrentWidget(win.history_view)
     sizes = win.splitter.sizes()
@@ -398,7 +398,7 @@ def test_window_geometry_and_splitters_are_restored(qtbot: QtBot) -> None:
 
     again, queue2 = make_window(qtbot)
     try:
-        assert (again.size().width(), again.size().height()) == (760, 560)
+        assert (again.size().width(), again.size().height()) == (760, 580)
         assert again.splitter.sizes() == sizes
         assert again.side_tabs.currentWidget() is again.history_view
     finally:

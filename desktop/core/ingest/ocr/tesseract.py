@@ -16,11 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from desktop.core.ingest.ocr import bullets
+
 # Precis runs pages in parallel itself, one thread per core. The libtesseract in tesserocr's wheels
 # is built without OpenMP (no libgomp beside it), so it starts no threads of its own; setting
 # OMP_THREAD_LIMIT here would only throttle the summarizer's OpenMP in the same process.
 
-ENGINE_ID = "tesseract"
+#: Names the recognizer and how its output is laid out in the OCR cache's keys ("/2": lines
+#: rebuilt from words, list bullets recognized, ``ocr/bullets.py``), so older entries are not reused.
+ENGINE_ID = "tesseract/2"
 
 #: Which writing system each Tesseract language model reads; anything unlisted is Latin.
 _SCRIPT_OF = {
@@ -33,7 +37,6 @@ _PACK_FOR = {
     "Cyrillic": "rus", "Han": "chi_sim", "Japanese": "jpn", "Katakana": "jpn", "Hiragana": "jpn", "Hangul": "kor",
     "Arabic": "ara", "Hebrew": "heb", "Greek": "ell", "Devanagari": "hin", "Thai": "tha",
 }
-_HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 #: Runs of letters, and the places inside one where a capital follows a small letter
 #: ("HydroJunction" is "Hydro Junction"; "GB_Curve" is "GB Curve").
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -160,23 +163,22 @@ class Recognizer:
             api.SetImage(image)
             if not api.Recognize(timeout=max(1, int(timeout_s * 1000))):
                 return PageText(problem="timeout")
-            paragraphs: list[str] = []
+            lines: list[bullets.Line] = []
             words = in_dictionary = 0
             iterator = api.GetIterator()
-            if iterator is not None:
-                for para in iterate_level(iterator, RIL.PARA):
-                    try:
-                        text = para.GetUTF8Text(RIL.PARA) or ""
-                    except RuntimeError:  # tesserocr's "No text returned" for an empty region
-                        continue
-                    text = _HYPHEN_BREAK.sub(r"\1\2", text.strip())
-                    text = " ".join(text.split())
-                    if text:
-                        paragraphs.append(text)
-                for word in iterate_level(api.GetIterator(), RIL.WORD):
-                    if any(c.isalnum() for c in _word_text(word, RIL.WORD)):  # not the blanks drawings give
-                        words += 1
-                        in_dictionary += bool(word.WordIsFromDictionary())
+            for word in iterate_level(iterator, RIL.WORD) if iterator is not None else ():
+                try:
+                    text = (word.GetUTF8Text(RIL.WORD) or "").strip()
+                except RuntimeError:  # tesserocr's "No text returned" for an empty region
+                    continue
+                if word.IsAtBeginningOf(RIL.TEXTLINE) or not lines:
+                    lines.append(bullets.Line([], word.IsAtBeginningOf(RIL.PARA)))
+                if text:
+                    lines[-1].words.append(bullets.Word(text, *word.BoundingBox(RIL.WORD)))
+                if any(c.isalnum() for c in text):  # not the blanks drawings give
+                    words += 1
+                    in_dictionary += bool(word.WordIsFromDictionary())
+            paragraphs = bullets.paragraphs(lines)
             confidence = float(api.MeanTextConf()) if paragraphs else 0.0
         result = PageText(paragraphs, confidence)
         if paragraphs and words >= 8 and (confidence < 75 or in_dictionary < 0.4 * words):
@@ -210,13 +212,6 @@ class Recognizer:
         if not found or found.get("script_conf", 0) < 0.3:
             return None
         return str(found.get("script_name") or "") or None
-
-
-def _word_text(word: Any, level: Any) -> str:
-    try:
-        return word.GetUTF8Text(level) or ""
-    except RuntimeError:  # tesserocr's "No text returned" for an empty region
-        return ""
 
 
 def reads_as_latin(paragraphs: list[str], languages: frozenset[str]) -> bool:

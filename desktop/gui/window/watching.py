@@ -1,0 +1,144 @@
+"""The watcher wired into the window: the Watched view's Add, Remove and Pause reach the
+``WatchService`` and ``Settings.watched``; the user's own jobs pause it (from the first queued job
+until the queue is quiet) and it resumes after; each digest refreshes History and the roll-up and
+brings a desktop notification; the tray icon shows while anything is watched, with Open and Pause.
+A part of ``MainWindow``, given the window it acts on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from desktop.core.watch.events import Digested
+from desktop.gui.jobs.template_picker import usable_template
+from desktop.gui.settings.save import save_or_say
+from desktop.gui.watch.source_list import same_folder
+from desktop.gui.watch.tray import WatchTray
+from desktop.gui.watch.watch_service import JOB, USER, WatchService
+from desktop.ml.engine.job import JobSpec
+
+if TYPE_CHECKING:
+    from desktop.gui.window.main_window import MainWindow
+
+
+class Watching(QObject):
+    def __init__(self, window: MainWindow, service: WatchService) -> None:
+        super().__init__(window)
+        self.window = window
+        self.service = service
+        self.tray: WatchTray | None = None
+        self._busy = False
+        view = window.panes.watched_view
+        view.add_requested.connect(self.add_folder)
+        view.remove_requested.connect(self.remove_source)
+        view.entry_activated.connect(self.open_entry)
+        view.pause_toggled.connect(self.set_paused)
+        service.digested.connect(self._on_digested)
+        service.changed.connect(self._update_tray)
+        q = window.queue
+        for signal in (q.job_added, q.job_changed, q.job_finished, q.job_removed):
+            signal.connect(self._on_queue)
+        window.panes.rollup_view.set_watched(list(window.settings.watched))
+        if window.settings.watched:
+            service.configure(list(window.settings.watched), self.spec())
+
+    def spec(self) -> JobSpec:
+        """The watcher's jobs: the user's settings, with the default template only if it can be used
+        (a broken one would fail every file, and a failed file is not tried again until it changes)."""
+        settings = self.window.settings
+        return JobSpec.from_settings(settings, [], template=usable_template(settings.template)[0])
+
+    # ------------------------------------------------------------------ sources
+    def add_folder(self, folder: str) -> bool:
+        """Watch ``folder`` from now on (and after a restart); False if it already is."""
+        settings = self.window.settings
+        if any(same_folder(folder, w) for w in settings.watched):
+            self.window.status.showMessage(f"{Path(folder).name} is watched already.", 5000)
+            return False
+        settings.watched = [*settings.watched, str(Path(folder).expanduser())]
+        self._sources_changed()
+        return True
+
+    def remove_source(self, spec: str) -> None:
+        settings = self.window.settings
+        settings.watched = [w for w in settings.watched if w != spec]
+        self._sources_changed()
+
+    def _sources_changed(self) -> None:
+        settings = self.window.settings
+        save_or_say(settings)
+        self.service.configure(list(settings.watched), self.spec())
+        self.window.panes.rollup_view.set_watched(list(settings.watched))
+
+    def settings_applied(self) -> None:
+        """The user saved Settings: the watcher's jobs follow (model, length, template...)."""
+        self.service.set_spec(self.spec())
+
+    # ------------------------------------------------------------------ pausing
+    def set_paused(self, paused: bool) -> None:
+        if paused:
+            self.service.pause(USER)
+        else:
+            self.service.resume(USER)
+
+    def _on_queue(self, _job_id: str) -> None:
+        busy = self.window.queue.is_busy()
+        if busy == self._busy:
+            return
+        self._busy = busy
+        if busy:
+            self.service.pause(JOB)
+        else:
+            self.service.resume(JOB)
+
+    # ------------------------------------------------------------------ digests and the tray
+    def _on_digested(self, event: Digested) -> None:
+        w = self.window
+        w.history_view.refresh()
+        w.panes.rollup_view.history_changed()
+        name = Path(event.name).name
+        title = event.title or name
+        w.status.showMessage(f"Digested {name} from a watched folder: {title}", 8000)
+        self._ensure_tray().notify("Precis: new digest", f"{title}\n{name}", event.entry_id)
+
+    def open_entry(self, entry_id: str) -> None:
+        w = self.window
+        w.panes.centre_tabs.setCurrentWidget(w.panes.digest_page)
+        w.history_view.select(entry_id)
+        w.digest_actions.open_history_entry(entry_id)
+        self.open_window()
+
+    def open_window(self) -> None:
+        w = self.window
+        if w.isMinimized():
+            w.showNormal()
+        w.show()
+        w.raise_()
+        w.activateWindow()
+
+    def _ensure_tray(self) -> WatchTray:
+        if self.tray is None:
+            tray = WatchTray(self.window.windowIcon(), self)
+            tray.open_requested.connect(self.open_window)
+            tray.entry_requested.connect(self.open_entry)
+            tray.pause_toggled.connect(self.set_paused)
+            self.tray = tray
+        return self.tray
+
+    def _update_tray(self) -> None:
+        watching = self.service.watching
+        if self.tray is None and not watching:
+            return
+        tray = self._ensure_tray()
+        tray.set_paused(self.service.paused_by_user)
+        tray.set_watching(watching, self.service.state()[1])
+
+    def shutdown(self) -> None:
+        """The window is closing: stop watching (what it was summarizing is redone next start)."""
+        self.service.shutdown()
+        if self.tray is not None:
+            self.tray.set_watching(False)
+
+
