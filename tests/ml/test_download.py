@@ -155,10 +155,12 @@ def test_corrupted_twice_is_refused_and_installs_nothing(hub: FakeHub, store: Mo
 
 
 def test_the_catalogs_checksum_wins_over_the_hubs(hub: FakeHub, store: ModelStore) -> None:
-    """A mirror that serves other bytes with matching listings is caught by the catalog's sha256."""
+    """A mirror whose listing gives another sha256 than the catalog pins is refused before a byte
+    of that file is fetched (the pins are checked against the Hub's listing first)."""
     entry = CatalogEntry(**{**{f: getattr(ENTRY, f) for f in ENTRY.__slots__}, "checksums": ((WEIGHTS, "0" * 64),)})
-    with pytest.raises(DownloadError, match="arrived damaged twice"):
+    with pytest.raises(DownloadError, match="not the file the catalog pins"):
         download(entry, store, endpoint=hub.url)
+    assert hub.fetches_of(WEIGHTS) == 0
     assert store.installed() == []
 
 
