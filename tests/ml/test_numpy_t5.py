@@ -16,6 +16,7 @@ from desktop.ml.backends.numpy_t5 import NumpyT5, greedy_answers
 from desktop.ml.backends.tokenizer import TokenCounter
 from desktop.ml.models.random_model import build_random_t5, copy_real_tokenizer, model_config
 from desktop.ml.models.self_check import PROMPTS, SETTINGS, _float32_answers, agreement
+from tests.ml._adapters import random_lora
 
 
 def _same_as_torch(folder: Path, adapter: Path | None = None) -> list[str]:
@@ -115,16 +116,7 @@ def test_bfloat16_weights_are_widened_exactly(tmp_path: Path, flan_t5_files: Pat
 
 
 def test_a_lora_adapter_is_merged_as_peft_merges_it(tiny_model_dir: Path, tmp_path: Path) -> None:
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForSeq2SeqLM
-
-    torch.manual_seed(1)
-    base = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)
-    config = LoraConfig(r=4, lora_alpha=16, target_modules=["q", "v", "wo"], init_lora_weights=False,
-                        task_type="SEQ_2_SEQ_LM")
-    adapter = tmp_path / "adapter"
-    get_peft_model(base, config).save_pretrained(str(adapter))
+    adapter = random_lora(tiny_model_dir, tmp_path / "adapter")
     with_adapter = _same_as_torch(tiny_model_dir, adapter)
     assert with_adapter != greedy_answers(tiny_model_dir, PROMPTS, SETTINGS)  # the adapter changed the answers
 
