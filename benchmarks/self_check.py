@@ -11,7 +11,12 @@ the harsh case for sound conversions):
   model's weights, one layer's weights zeroed, one layer scaled tenfold, all weights' signs
   flipped), against the original model's float32 answers.
 
-    python benchmarks/self_check.py [--json] [--no-small]
+With ``--reference``, instead: the arrival self-check itself (``arrival_record``: the float32
+answers to the 8 prompts) at flan-t5-small and flan-t5-base shape, computed with numpy (as in a
+process without torch) and with torch (as where torch is loaded), each in a fresh process: its
+seconds, the process's peak RSS and what the check added to it, and whether the answers agree.
+
+    python benchmarks/self_check.py [--json] [--no-small] [--reference [--shapes small,base]]
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,11 +98,67 @@ def run(small: bool) -> list[dict[str, Any]]:
     return rows
 
 
+#: One arrival self-check in a fresh process: torch imported first or never, then the check timed.
+_ARRIVAL = """
+import json, re, sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+def peak_mb():  # VmHWM: this process's own peak (ru_maxrss keeps the parent's across fork and exec)
+    return int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+started = time.perf_counter()
+if {torch!r}:
+    import torch  # where torch is loaded (the torch backend, fine-tuning), the check uses it
+from desktop.ml.models.self_check import arrival_record
+imported, before = time.perf_counter() - started, peak_mb()
+started = time.perf_counter()
+record = arrival_record(Path({folder!r}))
+print(json.dumps({{"import_s": imported, "check_s": time.perf_counter() - started, "before_mb": before,
+                  "peak_mb": peak_mb(), "torch_loaded": "torch" in sys.modules, "answers": record["reference"]}}))
+"""
+
+
+def reference_rows(shapes: list[str]) -> list[dict[str, Any]]:
+    """The arrival self-check with numpy and with torch, side by side per model shape."""
+    repo = str(Path(__file__).resolve().parents[1])
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="precis-bench-arrival-") as scratch:
+        for shape in shapes:
+            folder = build_random_t5(Path(scratch) / shape, shape, seed=0)
+            answers: dict[str, list[str]] = {}
+            for how in ("numpy", "torch"):
+                code = _ARRIVAL.format(repo=repo, torch=how == "torch", folder=str(folder))
+                done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+                out = json.loads(done.stdout.strip().splitlines()[-1])
+                assert out["torch_loaded"] == (how == "torch"), out
+                answers[how] = out.pop("answers")
+                rows.append({"shape": f"flan-t5-{shape}", "computed with": how, **{k: round(v, 2) for k, v in out.items()
+                                                                                   if isinstance(v, float)}})
+            rows[-1]["same answers"] = rows[-2]["same answers"] = answers["numpy"] == answers["torch"]
+    return rows
+
+
+def print_reference(rows: list[dict[str, Any]]) -> None:
+    print("| shape | computed with | import (s) | check (s) | RSS before (MB) | peak RSS (MB) | check added (MB) | same answers |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['shape']} | {r['computed with']} | {r['import_s']:.1f} | {r['check_s']:.1f} | {r['before_mb']:.0f} | "
+              f"{r['peak_mb']:.0f} | {r['peak_mb'] - r['before_mb']:.0f} | {'yes' if r['same answers'] else 'NO'} |")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-small", action="store_true", help="leave out the flan-t5-small-shape model")
+    p.add_argument("--reference", action="store_true", help="time the arrival self-check, numpy against torch")
+    p.add_argument("--shapes", default="small,base", help="model shapes for --reference (small, base, large)")
     args = p.parse_args()
+    if args.reference:
+        ref_rows = reference_rows(args.shapes.split(","))
+        if args.json:
+            print(json.dumps(ref_rows, indent=1))
+        else:
+            print_reference(ref_rows)
+        return
     rows = run(not args.no_small)
     if args.json:
         print(json.dumps(rows, indent=1))

@@ -1,4 +1,5 @@
-"""Summarizing, extracting, batches and the window run without torch and transformers (issue 28).
+"""Summarizing, extracting, batches, the window and a model's arrival (its self-check) run without
+torch and transformers (issue 28).
 
 Each check runs real processes with a stand-in ``torch`` and ``transformers`` first on the path:
 importing either writes a note naming the process and the import's stack, then fails as it
@@ -84,7 +85,9 @@ def test_the_window_and_its_worker_load_neither(lean_env: dict[str, str], tmp_pa
     # A job in the window's worker process, driven the way the window drives it.
     code = f"""
 import multiprocessing as mp, sys
+from desktop.ml import protocol
 from desktop.ml.engine.job import JobSpec
+from desktop.ml.protocol import Failed, JobFinished, RunJob, Shutdown, WasCancelled
 from desktop.ml.worker import CancelFlag, worker_main
 if __name__ == "__main__":
     ctx = mp.get_context("spawn")
@@ -93,15 +96,16 @@ if __name__ == "__main__":
     events, ev_w = ctx.Pipe(duplex=False)
     worker = ctx.Process(target=worker_main, args=(req_r, ev_w, flag))
     worker.start()
-    requests.send(("job", "j", JobSpec(paths=[{str(SAMPLES / "product-sync-meeting.vtt")!r}], engine="flan-t5",
-                   model="tiny", backend="ctranslate2", threads=1)))
+    # The window's wire: JSON messages (desktop/ml/protocol.py), never pickles.
+    protocol.send(requests, RunJob("j", JobSpec(paths=[{str(SAMPLES / "product-sync-meeting.vtt")!r}], engine="flan-t5",
+                  model="tiny", backend="ctranslate2", threads=1)))
     while True:
-        message = events.recv()
-        if message[0] in ("finished", "failed", "cancelled"):
+        message = protocol.receive(events)
+        if isinstance(message, (JobFinished, Failed, WasCancelled)):
             break
-    requests.send(("shutdown",))
+    protocol.send(requests, Shutdown())
     worker.join(30)
-    assert message[0] == "finished", message
+    assert isinstance(message, JobFinished), message
 """
     script = tmp_path / "drive_worker.py"
     script.write_text(code)
@@ -109,3 +113,20 @@ if __name__ == "__main__":
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert _notes(lean_env) == {}
+
+
+def test_a_model_arriving_is_checked_with_neither(lean_env: dict[str, str], tmp_path: Path, tiny_model_dir: Path) -> None:
+    """An import's self-check answers the fixed prompts in float32 without torch (numpy, in the
+    importing process), and its answers are the ones torch gave when the fixture imported the
+    same model with the real libraries."""
+    from desktop.ml.models.manifest import ModelManifest
+    from desktop.ml.models.store import ModelStore
+
+    assert _cli(["models", "import", str(tiny_model_dir), "--name", "tiny-lean"], lean_env, tmp_path) == []
+    assert _notes(lean_env) == {}
+    store = ModelStore()  # this test's PRECIS_HOME, shared with the process above
+    lean = ModelManifest.read(store.model_dir("tiny-lean"))
+    full = ModelManifest.read(store.model_dir("tiny"))
+    assert lean is not None and full is not None
+    assert any(a.strip() for a in lean.self_check["reference"])
+    assert lean.self_check["reference"] == full.self_check["reference"]

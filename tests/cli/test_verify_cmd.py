@@ -50,7 +50,7 @@ def test_every_good_line_is_checked_and_every_bad_line_is_one_sentence(tmp_path:
     assert by_id["18"]["sources"][0]["quote"].startswith("Electricity use at the Riverside Community Library fell by 18")
     assert by_id["18"]["sources"][0]["locator"]["sentence"] == 1
     assert [(p["kind"], p["words"]) for p in by_id["25"]["problems"]] == [("number", "25%")]
-    assert by_id["25"]["problems"][0]["reason"] == "the source says 18 percent, not 25 percent"
+    assert by_id["25"]["problems"][0]["reason"] == "the source says 18 percent, not 25%"  # each side as written
     assert [(p["kind"], p["words"]) for p in by_id["date"]["problems"]] == [("date", "April 7, 2016")]
     assert "6 April 2016, not 7 April 2016" in by_id["date"]["problems"][0]["reason"]
     assert [(p["kind"], p["words"]) for p in by_id["stranger"]["problems"]] == [("name", STRANGERS[0])]
@@ -69,7 +69,7 @@ def test_the_plain_answer_names_the_passage_or_the_problem(tmp_path: Path, corpu
     main(["verify", str(_claims(tmp_path, corpus))])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "18: supported (quarterly-energy-report.md, ¶ 4)"
-    assert lines[1] == "25: NOT supported: the source says 18 percent, not 25 percent"
+    assert lines[1] == "25: NOT supported: the source says 18 percent, not 25%"
     assert f"stranger: NOT supported: the document never mentions {STRANGERS[0]}" in lines
 
 

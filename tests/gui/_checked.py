@@ -23,7 +23,8 @@ MEETING_POINTS = {
     "action_items": ["Aiko writes the help article and shares it with the support team by Friday.",
                      "Tom will have the export fix reviewed by Thursday the 19th."],
 }
-WRONG_DAY = "the source says Wednesday, not Thursday; the source says 18th, not 19th"
+#: A weekday with its date is one fact: contrasted once, both sides as written.
+WRONG_DAY = "the source says Wednesday the 18th, not Thursday the 19th"
 
 
 def checked_digest(path: str, title: str, overview: str, sections: dict[str, list[str]], *,

@@ -134,19 +134,14 @@ def test_a_lora_adapter_is_merged_as_peft_merges_it(tiny_model_dir: Path, tmp_pa
     """The numpy merge adds what peft's merge_and_unload adds, and the model converted with the
     adapter (in a process without torch) generates what CTranslate2's converter makes of peft's
     merged weights."""
-    import torch
-    from peft import LoraConfig, PeftModel, get_peft_model
+    from peft import PeftModel
     from safetensors.numpy import load_file
     from transformers import AutoModelForSeq2SeqLM
 
     from desktop.ml.backends.lora_merge import LoraDeltas, unsupported
+    from tests.ml._adapters import random_lora
 
-    torch.manual_seed(1)
-    base = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)
-    config = LoraConfig(r=4, lora_alpha=16, target_modules=["q", "v", "wo"], init_lora_weights=False,
-                        task_type="SEQ_2_SEQ_LM")
-    adapter = tmp_path / "adapter"
-    get_peft_model(base, config).save_pretrained(str(adapter))
+    adapter = random_lora(tiny_model_dir, tmp_path / "adapter")
     assert unsupported(adapter) is None
     merged_dir = tmp_path / "merged"
     fresh = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)

@@ -16,7 +16,7 @@ from desktop.core.errors import Cancelled, DownloadError, HubUnreachable
 from desktop.core.events import Progress
 from desktop.ml.models.catalog import CatalogEntry
 from desktop.ml.models.download import HF_DIR, STATE_FILE, download
-from desktop.ml.models.manifest import MANIFEST
+from desktop.ml.models.manifest import MANIFEST, ModelManifest
 from desktop.ml.models.store import ModelStore
 from tests.fake_hub import FakeHub
 
@@ -155,10 +155,12 @@ def test_corrupted_twice_is_refused_and_installs_nothing(hub: FakeHub, store: Mo
 
 
 def test_the_catalogs_checksum_wins_over_the_hubs(hub: FakeHub, store: ModelStore) -> None:
-    """A mirror that serves other bytes with matching listings is caught by the catalog's sha256."""
+    """A mirror whose listing gives another sha256 than the catalog pins is refused before a byte
+    of that file is fetched (the pins are checked against the Hub's listing first)."""
     entry = CatalogEntry(**{**{f: getattr(ENTRY, f) for f in ENTRY.__slots__}, "checksums": ((WEIGHTS, "0" * 64),)})
-    with pytest.raises(DownloadError, match="arrived damaged twice"):
+    with pytest.raises(DownloadError, match="not the file the catalog pins"):
         download(entry, store, endpoint=hub.url)
+    assert hub.fetches_of(WEIGHTS) == 0
     assert store.installed() == []
 
 
@@ -249,6 +251,10 @@ def test_an_entry_names_the_files_it_wants(hub: FakeHub, store: ModelStore, tiny
     assert sorted(p.name for p in model.path.iterdir() if not p.name.startswith(".")) == ["model.bin", MANIFEST,
                                                                                           "vocabulary.txt"]
     assert checked == [store.partial_dir("other")]
+    # Not a T5 text model (no config.json names its kind): installed without the text self-check,
+    # and its manifest says why.
+    record = ModelManifest.read(model.path).self_check  # type: ignore[union-attr]
+    assert record["applies"] is False and "no config.json" in record["why"] and "reference" not in record
 
 
 def test_partial_from_another_revision_is_discarded(hub: FakeHub, store: ModelStore) -> None:

@@ -14,7 +14,7 @@ from desktop.core.events import Notice
 from desktop.ml.engine.loader import load_text_model
 from desktop.ml.models.manifest import ModelManifest
 from desktop.ml.models.random_model import build_random_t5
-from desktop.ml.models.self_check import BOUND, PROMPTS, RECORD
+from desktop.ml.models.self_check import BOUND, PROMPTS, RECORD, arrival_record, not_applicable, reference_answers
 from desktop.ml.models.store import ModelStore
 
 
@@ -68,3 +68,41 @@ def test_weights_that_answer_nothing_are_refused_on_arrival(tmp_path: Path, tiny
     with pytest.raises(InvalidModel, match="answers none of the self-check prompts"):
         store.import_folder(broken, "nan")
     assert not store.is_installed("nan")
+
+
+def test_the_check_applies_to_t5_text_models_only(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """Decided from each folder's config.json, never its name: a Whisper model (as transformers
+    saves it, or in CTranslate2 form as faster-whisper's are), an encoder alone, no config at all."""
+    assert not_applicable(tiny_model_dir) is None
+
+    def folder(name: str, config: dict[str, object] | None, weights: str) -> Path:
+        out = tmp_path / name
+        out.mkdir()
+        if config is not None:
+            (out / "config.json").write_text(json.dumps(config))
+        (out / weights).write_bytes(b"weights")
+        return out
+
+    hf_whisper = folder("flan-t5-named-whisper", {"model_type": "whisper", "architectures": ["WhisperForConditionalGeneration"],
+                                                  "is_encoder_decoder": True}, "model.safetensors")
+    ct2_whisper = folder("ct2-whisper", {"alignment_heads": [[1, 2]], "lang_ids": [50259], "suppress_ids": [1]}, "model.bin")
+    encoder = folder("t5-encoder", {"model_type": "t5", "architectures": ["T5EncoderModel"]}, "model.safetensors")
+    pickled = folder("t5-pickled", {"model_type": "t5", "architectures": ["T5ForConditionalGeneration"]}, "pytorch_model.bin")
+    bare = folder("bare", None, "model.bin")
+    assert "whisper model" in (not_applicable(hf_whisper) or "")
+    assert "names no model type" in (not_applicable(ct2_whisper) or "")
+    assert "T5EncoderModel" in (not_applicable(encoder) or "")
+    assert "safetensors" in (not_applicable(pickled) or "")
+    assert "no config.json" in (not_applicable(bare) or "")
+    record = arrival_record(hf_whisper)
+    assert record["applies"] is False and record["why"] == not_applicable(hf_whisper) and "reference" not in record
+
+
+def test_without_torch_the_reference_is_computed_with_numpy(monkeypatch: pytest.MonkeyPatch, tiny_model_dir: Path) -> None:
+    """A process that has not loaded torch (a lean install, a CTranslate2 worker) gets the same
+    float32 answers from numpy that torch gives."""
+    import sys
+
+    with_torch = reference_answers(tiny_model_dir)
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if it were not installed: `import torch` raises
+    assert reference_answers(tiny_model_dir) == with_torch

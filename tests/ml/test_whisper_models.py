@@ -16,6 +16,7 @@ from desktop.core import paths
 from desktop.core.errors import DownloadError, InvalidModel
 from desktop.ml.models.catalog import Catalog, CatalogEntry, CatalogError
 from desktop.ml.models.download import download
+from desktop.ml.models.manifest import ModelManifest
 from desktop.ml.models.random_whisper import EOT, SOT, TRANSCRIBE, whisper_dir
 from desktop.ml.models.store import ModelStore
 from desktop.ml.models.transcriber import recording_options
@@ -116,6 +117,9 @@ def test_a_pinned_whisper_downloads_exactly_its_files_and_verifies_them(hub: Fak
     store = ModelStore(tmp_path / "store")
     model = download(_entry(whisper_model_dir), store, endpoint=hub.url)
     assert model.kind == "transcriber" and store.get("whisper-test").kind == "transcriber"
+    # Never asked the text self-check's prompts; its manifest says so and why.
+    record = ModelManifest.read(model.path).self_check  # type: ignore[union-attr]
+    assert record["applies"] is False and "speech-to-text" in record["why"] and "reference" not in record
     got = {p.name for p in model.path.iterdir() if not p.name.startswith(".")} - {"precis-model.json"}
     assert got == {p.name for p in whisper_model_dir.iterdir()}
     assert hub.fetches_of("README.md") == 0

@@ -38,6 +38,9 @@ def _conversion(name: str, entry: dict[str, Any]) -> tuple[str, str, bool]:
 def self_check_text(record: dict[str, Any] | None) -> tuple[str, str]:
     """("✓ ctranslate2 int8 97%", its tooltip) from a manifest's ``self_check`` entry."""
     record = record or {}
+    if record.get("applies") is False:
+        why = str(record.get("why") or "it is not a T5 text model")
+        return "does not apply", f"The self-check does not apply to this model: {why}."
     conversions = record.get("conversions") or {}
     arrived = bool(record.get("reference"))
     if not arrived and not conversions:

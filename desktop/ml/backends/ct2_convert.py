@@ -61,7 +61,7 @@ def convert_t5(model_dir: Path | str, out_dir: Path | str, quantization: str = "
 
     folder = Path(model_dir)
     deltas = LoraDeltas(adapter_dir) if adapter_dir is not None else None
-    config = _t5_config(folder)
+    config = t5_config(folder)
     activation = _ACTIVATIONS.get(config["dense_act_fn"])
     if activation is None:
         raise InvalidModel(f"{folder.name} uses the activation {config['dense_act_fn']!r}, which CTranslate2 cannot run.")
@@ -97,7 +97,7 @@ def convert_t5(model_dir: Path | str, out_dir: Path | str, quantization: str = "
     spec.save(str(out))
 
 
-def _t5_config(folder: Path) -> dict[str, Any]:
+def t5_config(folder: Path) -> dict[str, Any]:
     """config.json with T5Config's defaults and derived fields, as transformers computes them."""
     try:
         raw = json.loads((folder / "config.json").read_text(encoding="utf-8"))
@@ -109,6 +109,10 @@ def _t5_config(folder: Path) -> dict[str, Any]:
     proj = str(raw.get("feed_forward_proj", "relu"))
     act_info = proj.split("-")
     dense_act_fn = "gelu_new" if proj == "gated-gelu" else act_info[-1]
+    # T5Config derives both from feed_forward_proj, then lets config.json's own keys win (they
+    # reach PretrainedConfig as extra attributes), as FLAN-T5's config.json carries them.
+    dense_act_fn = raw["dense_act_fn"] if isinstance(raw.get("dense_act_fn"), str) else dense_act_fn
+    gated = raw["is_gated_act"] if isinstance(raw.get("is_gated_act"), bool) else act_info[0] == "gated"
     return {
         "num_layers": num_layers,
         "num_decoder_layers": int(raw.get("num_decoder_layers") or num_layers),
@@ -116,10 +120,16 @@ def _t5_config(folder: Path) -> dict[str, Any]:
         "d_model": int(raw.get("d_model", 512)),
         "vocab_size": int(raw.get("vocab_size", 32128)),
         "dense_act_fn": dense_act_fn,
-        "is_gated_act": act_info[0] == "gated",
+        "is_gated_act": gated,
         "tie_word_embeddings": bool(raw.get("tie_word_embeddings", True)),
         "relative_attention_max_distance": int(raw.get("relative_attention_max_distance", 128)),
         "decoder_start_token_id": raw.get("decoder_start_token_id"),
+        # What the numpy reference (numpy_t5.py) needs besides, with T5Config's defaults.
+        "d_kv": int(raw.get("d_kv", 64)),
+        "relative_attention_num_buckets": int(raw.get("relative_attention_num_buckets", 32)),
+        "layer_norm_epsilon": float(raw.get("layer_norm_epsilon", 1e-6)),
+        "pad_token_id": int(raw.get("pad_token_id", 0)),
+        "eos_token_id": raw.get("eos_token_id", 1),
     }
 
 

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from desktop.core.support import Problem
-from desktop.ml.check.dates import describe
 from desktop.ml.check.facts import Fact, facts_of
 from desktop.ml.check.names import missing_words
 from desktop.ml.check.negation import negated_words, negations, stem, stems
 from desktop.ml.check.passage import Sentence
+from desktop.ml.check.reasons import group, problem, reported
 from desktop.ml.points.citations import content_words
 
 #: Sentences a point's citation narrows to, at most.
@@ -79,8 +79,9 @@ def check_claim(text: str, cited: list[Sentence], wider: Callable[[list[Fact]], 
         missing = _missing(claim, pool)
     support = _support(claim, pool, missing)
     verdict = Verdict(support=support)
-    for fact in missing:
-        verdict.problems.append(_problem(fact, support + _nearby(claim, fact, pool), where))
+    for item in reported(text, claim.facts, missing):
+        near = support + [s for fact in item for s in _nearby(claim, fact, pool)]
+        verdict.problems.append(problem(text, item, claim.facts, missing, near, where))
     verdict.problems += _negation(claim, support, pool)
     verdict.quoted = bool(support) and _plain(text) in _plain(" ".join(s.text for s in support))
     return verdict
@@ -112,10 +113,10 @@ def _support(claim: Claim, pool: list[Sentence], missing: list[Fact]) -> list[Se
     until all found facts are covered; without facts, the best-overlapping sentence or two.
     Among sentences about the same thing, one stating a fact of a missing fact's kind comes
     first, so the reason can say what the source says instead ("30 minutes, not 45")."""
-    groups = {_group(f) for f in missing}
+    groups = {group(f) for f in missing}
 
     def closeness(s: Sentence) -> float:
-        return _overlap(claim, s) + (0.2 if groups and any(_group(f) in groups for f in s.facts) else 0.0)
+        return _overlap(claim, s) + (0.2 if groups and any(group(f) in groups for f in s.facts) else 0.0)
 
     todo = [f for f in claim.facts if f not in missing]
     chosen: list[Sentence] = []
@@ -200,50 +201,12 @@ def _same_number(a: float, b: float, approximate: bool) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def _problem(fact: Fact, near: list[Sentence], where: str) -> Problem:
-    kind = "number" if fact.kind == "number" else fact.kind
-    if fact.kind == "name":
-        return Problem("name", fact.text, f"{where} mentions {fact.text}")
-    said = _same_kind(fact, near)
-    if said is not None:
-        return Problem(kind, fact.text, f"the source says {_words(said)}, not {_words(fact)}", said.text)
-    return Problem(kind, fact.text, f"{where} mentions {_words(fact)}")
-
-
 def _nearby(claim: Claim, fact: Fact, pool: list[Sentence], k: int = 3) -> list[Sentence]:
     """Sentences about the same thing that state a fact of ``fact``'s kind: where the source says
     what it says instead (the date of the meeting the claim names, in another sentence)."""
-    group = _group(fact)
-    holding = [s for s in pool if any(_group(f) == group for f in s.facts) and _overlap(claim, s) >= NEARBY_OVERLAP]
+    kind = group(fact)
+    holding = [s for s in pool if any(group(f) == kind for f in s.facts) and _overlap(claim, s) >= NEARBY_OVERLAP]
     return sorted(holding, key=lambda s: -_overlap(claim, s))[:k]
-
-
-def _same_kind(fact: Fact, near: list[Sentence]) -> Fact | None:
-    """A fact of the same kind in the supporting sentences, to say what the source says instead."""
-    group = _group(fact)
-    for s in near:
-        for other in s.facts:
-            if _group(other) == group and other.key != fact.key:
-                return other
-    return None
-
-
-def _group(f: Fact) -> tuple:
-    k = f.key
-    if k[0] == "num":
-        return ("num", k[2] if k[2] != "ord" else "")
-    if k[0] in ("date", "slash"):
-        return ("date",)
-    return (k[0],)
-
-
-def _words(f: Fact) -> str:
-    """The fact in words both sides of a reason share: "3 December", "18 percent", "1,200,000 dollars"."""
-    key = f.key
-    if key[0] == "num" and key[2] in ("percent", "usd", "eur", "gbp"):
-        unit = {"percent": "percent", "usd": "dollars", "eur": "euros", "gbp": "pounds"}[key[2]]
-        return f"{key[1]:,.6g} {unit}" if key[1] < 1e6 else f"{key[1]:,.0f} {unit}"
-    return describe(f.key) or f.text
 
 
 def _negation(claim: Claim, support: list[Sentence], pool: list[Sentence]) -> list[Problem]:

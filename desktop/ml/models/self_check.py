@@ -1,8 +1,10 @@
 """The self-check of a model as it arrives: a converted model must answer like the float32 one.
 
-When weights arrive (download, import, a full fine-tune) the float32 model answers a fixed set
-of prompts and its answers are kept in the model's manifest; a model whose float32 answers are
-all empty (NaN weights, a damaged file that still loads) is refused. When a conversion or a
+When a T5 text model's weights arrive (download, import, a full fine-tune) the float32 model
+answers a fixed set of prompts (computed with numpy where torch is not loaded) and its answers
+are kept in the model's manifest; a model whose float32 answers are all empty (NaN weights, a
+damaged file that still loads) is refused. Other kinds (speech models, models already in
+CTranslate2 form) arrive with a manifest entry saying that no self-check applies, and why. When a conversion or a
 quantization is first loaded (CTranslate2, ONNX, torch int8, a GPU's bfloat16), it answers the
 same prompts, and the share of tokens that agree with the float32 answers is printed, kept in
 the manifest (and beside the derived files), and compared with the bound below: a conversion
@@ -78,18 +80,27 @@ class SelfCheck:
 
 
 def reference_answers(model_dir: Path, adapter_dir: Path | None = None) -> list[str]:
-    """The float32 model's answers to ``PROMPTS``: in this process when torch is already loaded,
-    else in a spawned child (a CTranslate2 process never holds torch)."""
-    if "torch" in sys.modules:
-        return _float32_answers(str(model_dir), str(adapter_dir) if adapter_dir else None)
+    """The float32 model's answers to ``PROMPTS``: with torch where this process has loaded it
+    already (the torch backend, fine-tuning), else with numpy (``backends/numpy_t5.py``: the same
+    tokens, tests/ml/test_numpy_t5.py, without importing 300 MB), so an install without torch
+    checks arriving models too. Only an adapter that peft alone can merge needs torch, in a
+    spawned child (a CTranslate2 process never holds torch)."""
+    adapter = str(adapter_dir) if adapter_dir else None
+    if sys.modules.get("torch") is not None:  # None while ct2_convert hides it for an import
+        return _float32_answers(str(model_dir), adapter)
+    from desktop.ml.backends.lora_merge import unsupported
+
+    if adapter_dir is None or unsupported(adapter_dir) is None:
+        from desktop.ml.backends.numpy_t5 import greedy_answers
+
+        return greedy_answers(model_dir, PROMPTS, SETTINGS, adapter_dir=adapter_dir)
     import tempfile
 
     from desktop.ml.backends.child import run_in_child
 
     with tempfile.TemporaryDirectory(prefix="precis-selfcheck-") as scratch:
         out = Path(scratch) / "answers.json"
-        run_in_child(write_reference, str(model_dir), str(adapter_dir) if adapter_dir else None, str(out),
-                     what="Checking the model's answers")
+        run_in_child(write_reference, str(model_dir), adapter, str(out), what="Checking the model's answers")
         return list(json.loads(out.read_text(encoding="utf-8")))
 
 
@@ -110,9 +121,51 @@ def _float32_answers(model_dir: str, adapter_dir: str | None) -> list[str]:
         engine.close()
 
 
+def not_applicable(model_dir: Path) -> str | None:
+    """Why the self-check does not apply to the model in ``model_dir``, or None when it does.
+
+    It asks a T5 sequence-to-sequence text model (the kinds ``validate.ARCHITECTURES`` names, with
+    their text-generating head and safetensors weights) the fixed prompts. Decided from the
+    model's own config.json, never its name: a speech model (Whisper), a model already in
+    CTranslate2 form (its config.json names no model_type) or any other kind has no answers to
+    compare, and is installed without one."""
+    from desktop.ml.models.validate import ARCHITECTURES
+
+    try:
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "it has no config.json naming its kind"
+    except (OSError, ValueError):
+        return "its config.json could not be read"
+    kind = config.get("model_type") if isinstance(config, dict) else None
+    if not isinstance(kind, str) or not kind:
+        return "its config.json names no model type (a model in CTranslate2 form, or another format)"
+    if kind not in ARCHITECTURES:
+        return f"it is a {kind} model, and the self-check's prompts are for T5 text models"
+    heads = config.get("architectures") or []
+    other = [a for a in heads if a not in ARCHITECTURES[kind]] if isinstance(heads, list) else []
+    if other or config.get("is_encoder_decoder") is False:
+        return f"it is a {other[0] if other else kind + ' encoder'} without T5's text-generating head"
+    if not any(p.suffix == ".safetensors" for p in model_dir.iterdir()):
+        return "its weights are not in safetensors form"
+    return None
+
+
+def not_applying(kind: str) -> dict[str, Any]:
+    """The manifest's entry for a model of a ``kind`` other than "summarizer" (a transcriber):
+    never asked the prompts, which are for T5 text models."""
+    what = "a speech-to-text model" if kind == "transcriber" else f"a {kind} model"
+    return {"version": VERSION, "applies": False, "why": f"it is {what}, and the self-check's prompts are for T5 text models"}
+
+
 def arrival_record(model_dir: Path) -> dict[str, Any]:
     """The manifest's self-check entry for weights that just arrived; ``InvalidModel`` when the
-    float32 model answers nothing at all (weights that load but compute NaN)."""
+    float32 model answers nothing at all (weights that load but compute NaN). A model the check
+    does not apply to (``not_applicable``) gets an entry that says so and why."""
+    why = not_applicable(model_dir)
+    if why is not None:
+        log.info("no self-check for %s: %s", model_dir.name, why)
+        return {"version": VERSION, "applies": False, "why": why}
     answers = reference_answers(model_dir)
     if not any(a.strip() for a in answers):
         raise InvalidModel(f"{model_dir.name} loads but answers none of the self-check prompts (its weights may be "

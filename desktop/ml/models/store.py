@@ -288,12 +288,13 @@ class ModelStore:
     def install(self, work: Path, manifest: ModelManifest, *, replace: bool = False) -> InstalledModel:
         """Write manifest and marker into a finished ``work`` folder and rename it into place; the
         float32 summarizer first answers the self-check prompts (``self_check.py``), kept in the
-        manifest (a transcriber writes no text to compare: it is validated by its reader)."""
+        manifest (a transcriber writes no text to compare: it is validated by its reader, and its
+        manifest says the check does not apply)."""
         target = self.model_dir(manifest.name)
-        if not manifest.self_check and manifest.kind == "summarizer":
-            from desktop.ml.models.self_check import arrival_record
+        if not manifest.self_check:
+            from desktop.ml.models.self_check import arrival_record, not_applying
 
-            manifest.self_check = arrival_record(work)
+            manifest.self_check = arrival_record(work) if manifest.kind == "summarizer" else not_applying(manifest.kind)
         manifest.write(work)
         mark_complete(work)
         old: Path | None = None

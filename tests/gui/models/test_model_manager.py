@@ -275,3 +275,11 @@ def test_the_self_check_column_says_passed_refused_or_not_run(dialog: ModelManag
     dialog.refresh()
     assert dialog.tree.row_status("tiny", SELF_CHECK) == "not run"
     assert dialog.tree.row_status("flan-t5-base", SELF_CHECK) == ""  # not installed: nothing to say
+
+
+def test_a_speech_model_says_the_self_check_does_not_apply(dialog: ModelManagerDialog, whisper_model_dir: Path) -> None:
+    """A Whisper model imported for real: never asked the prompts, and the column says why."""
+    ModelStore().import_folder(whisper_model_dir, "whisper-mine")
+    dialog.refresh()
+    assert dialog.tree.row_status("whisper-mine", SELF_CHECK) == "does not apply"
+    assert "does not apply to this model: it is a speech-to-text model" in (dialog.tree.row_tooltip("whisper-mine") or "")

@@ -37,7 +37,7 @@ def test_a_flagged_meeting_point_lands_on_the_turns_sentence_with_the_right_day_
     assert view.text.marked_blocks == [turn]  # the one turn, not every turn the time range touches
     sentence, mismatched = view.text.cited_words()
     assert sentence == "I can have a fix reviewed by Wednesday the 18th."  # after "Tom Becker: Yes, I'll take it."
-    assert mismatched == ["Wednesday", "18th"]
+    assert mismatched == ["Wednesday the 18th"]
     # The cursor sits at the sentence, which is in view.
     cursor = view.text.textCursor()
     assert view.text.document().findBlock(cursor.position()).text()[cursor.positionInBlock():].startswith("I can have")

@@ -51,8 +51,8 @@ def test_the_generated_point_with_a_wrong_number_is_flagged(wrong_number_store: 
     wrong = next(p for p in digest.points if "45 minutes" in p.text)
     assert wrong.support is not None and wrong.support.flagged
     [problem] = [p for p in wrong.support.problems if p.kind == "number"]
-    assert problem.words == "45" and problem.source_words == "30"
-    assert problem.reason == "the source says 30, not 45"
+    assert problem.words == "45 minutes" and problem.source_words == "30 minutes"
+    assert problem.reason == "the source says 30 minutes, not 45 minutes"  # with what they count
     # The citation narrows to the sentence that says otherwise, on its page.
     [source] = wrong.sources
     assert source.locator.page == 1 and source.locator.sentence is not None
@@ -65,8 +65,8 @@ def test_the_generated_point_with_a_wrong_number_is_flagged(wrong_number_store: 
     # What the user sees: the mark and the reason in every rendering, the verdict in JSON.
     md = to_markdown(digest)
     assert "The Board limits public comment to 45 minutes in total." in md
-    assert "⚠ Not supported by its source: the source says 30, not 45." in md and "flagged" in md.splitlines()[2]
-    assert "the source says 30, not 45" in to_text(digest)
+    assert "⚠ Not supported by its source: the source says 30 minutes, not 45 minutes." in md and "flagged" in md.splitlines()[2]
+    assert "the source says 30 minutes, not 45 minutes" in to_text(digest)
     data = json.loads(to_json(digest))
     point = next(p for p in data["points"] if "45" in p["text"])
     assert point["support"]["status"] == "flagged" and point["support"]["problems"][0]["kind"] == "number"
