@@ -1,5 +1,6 @@
 """Settings: model store folder, threads, device, default length, default template, theme, OCR,
-what a digest does with a flagged point, and who "me" is in a roll-up, saved to the app's settings
+what a digest does with a flagged point, who "me" is in a roll-up, and recordings (which Whisper
+model, speech not in English, the longest recording: ``recordings_group``), saved to the app's settings
 file (the same one precis-cli reads). Watched folders are kept in the window's Watched list."""
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QToolButton,
@@ -29,6 +29,8 @@ from desktop.core.ingest.ocr.tesseract import installed_languages
 from desktop.core.prompting.templates import list_templates
 from desktop.core.settings import LENGTHS, THEMES, Settings
 from desktop.gui.settings.file_manager_toggle import FileManagerToggle
+from desktop.gui.settings.hint import hint
+from desktop.gui.settings.recordings_group import RecordingsGroup
 from desktop.gui.settings.save import save_or_say
 
 DEVICES = (("auto", "Automatic (GPU if available)"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
@@ -109,7 +111,7 @@ class SettingsDialog(QDialog):
         for value, text, line in UNSUPPORTED_CHOICES:
             self.unsupported.addItem(text, value)
             self.unsupported.setItemData(self.unsupported.count() - 1, line, Qt.ItemDataRole.ToolTipRole)
-        self.unsupported_hint = _hint("")
+        self.unsupported_hint = hint("")
         self.unsupported.currentIndexChanged.connect(
             lambda i: self.unsupported_hint.setText(UNSUPPORTED_CHOICES[max(0, i)][2]))
         self.unsupported.setCurrentIndex(max(0, self.unsupported.findData(settings.unsupported)))
@@ -118,23 +120,24 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.setSpacing(10)
         form.addRow("Model store folder:", store_row)
-        form.addRow("", _hint("Where downloaded and imported models live. Leave empty for the default."))
+        form.addRow("", hint("Where downloaded and imported models live. Leave empty for the default."))
         form.addRow("Threads:", self.threads)
         form.addRow("Device:", self.device)
         form.addRow("Default length:", self.length)
         form.addRow("Default template:", self.template)
         form.addRow("Me:", self.me)
-        form.addRow("", _hint("Your names and mail addresses, separated by ;. In a roll-up, what these people take on "
+        form.addRow("", hint("Your names and mail addresses, separated by ;. In a roll-up, what these people take on "
                               "is What I owe, and what they ask of others is What I'm owed."))
         form.addRow("Theme:", self.theme)
         form.addRow("Recognize text (OCR):", self.ocr)
         form.addRow("OCR languages:", self.ocr_lang)
         installed = ", ".join(installed_languages()) or "none"
-        form.addRow("", _hint(f"Tesseract languages joined with +, for example eng+fra. Installed: {installed}."))
+        form.addRow("", hint(f"Tesseract languages joined with +, for example eng+fra. Installed: {installed}."))
         form.addRow("Flagged points:", self.unsupported)
         form.addRow("", self.unsupported_hint)
         self.file_manager = FileManagerToggle()
         form.addRow("File manager:", self.file_manager)
+        self.recordings = RecordingsGroup(settings)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -143,6 +146,7 @@ class SettingsDialog(QDialog):
         layout.setContentsMargins(18, 18, 18, 14)
         layout.setSpacing(14)
         layout.addLayout(form)
+        layout.addWidget(self.recordings)
         layout.addWidget(self.buttons)
 
     def values(self) -> Settings:
@@ -159,6 +163,7 @@ class SettingsDialog(QDialog):
             ocr=self.ocr.currentData(),
             ocr_lang=_ocr_lang(self.ocr_lang.text(), self._settings.ocr_lang),
             unsupported=self.unsupported.currentData(),
+            **self.recordings.values(),
         )
 
     def accept(self) -> None:
@@ -182,10 +187,3 @@ def _ocr_lang(text: str, fallback: str) -> str:
         return OcrOptions(lang=value).lang
     except ValueError:
         return fallback
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("hint")
-    label.setWordWrap(True)
-    return label

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         q = self.queue
         q.job_changed.connect(lambda _id: self.update_actions())
+        q.job_changed.connect(lambda _id: self.status.show_job(q.running()))
         q.job_notice.connect(lambda _id, text: self.status.showMessage(text, 8000))
         self.follower.changed.connect(self.update_actions)
         self.queue_view.job_selected.connect(self.follower.show_job)
