@@ -25,8 +25,8 @@ from desktop.core.ingest import read_document
 from desktop.gui.digest.digest_view import DigestView
 from desktop.gui.source.player_strip import DEFAULT_PLAYER, IN_APP, SYSTEM_PLAYER, PlayerStrip
 from desktop.gui.source.source_view import SourceView
-from desktop.ml.engine.job import JobSpec, run_job
-from tests.core.ingest._recordings import RATE, write
+from desktop.ml.engine.job import JobResult, JobSpec, run_job
+from tests.core.ingest._recordings import write
 from tests.gui._window import SAMPLES
 
 #: The offscreen platform's and a machine without sound's notes (no window manager, no PulseAudio).
@@ -57,12 +57,18 @@ def _playing_from(qtbot: QtBot, strip: PlayerStrip, path: Path, start_ms: int) -
     assert " / " in strip.time_label.text()
 
 
+@pytest.fixture(scope="module")
+def transcribed(tmp_path_factory: pytest.TempPathFactory, meeting_speech: np.ndarray,
+                whisper_model_dir: Path) -> tuple[Path, JobResult]:
+    """A half-minute video's sound transcribed and summarized by a real job (random-weight Whisper)."""
+    recording = write(tmp_path_factory.mktemp("rec") / "standup.mp4", np.concatenate([meeting_speech] * 3))
+    return recording, run_job(JobSpec(paths=[str(recording)], engine="extractive", recording_model=str(whisper_model_dir),
+                                      recording_max_tokens=4, spoken_language="en", threads=1))
+
+
 def test_a_citation_of_a_recordings_digest_plays_it_from_the_cited_moment(
-        qtbot: QtBot, view: SourceView, tmp_path: Path, meeting_speech: np.ndarray, whisper_model_dir: Path) -> None:
-    samples = np.concatenate([meeting_speech] * 3)
-    recording = write(tmp_path / "standup.mp4", samples)  # a video: only its sound is played here
-    result = run_job(JobSpec(paths=[str(recording)], engine="extractive", recording_model=str(whisper_model_dir),
-                             recording_max_tokens=4, spoken_language="en", threads=1))
+        qtbot: QtBot, view: SourceView, transcribed: tuple[Path, JobResult]) -> None:
+    recording, result = transcribed
     digest_view = DigestView()
     qtbot.addWidget(digest_view)
     digest_view.citation_activated.connect(view.show_source)
@@ -74,7 +80,7 @@ def test_a_citation_of_a_recordings_digest_plays_it_from_the_cited_moment(
     assert view.played == IN_APP
     _playing_from(qtbot, view.player, recording, int(round(max(0.0, cited.start - 1.0) * 1000)))
     assert view.text.marked_blocks  # the transcript's passage is on show beside it
-    assert len(samples) / RATE * 1000 - 1500 < view.player.slider.maximum()
+    assert result.documents[0].metadata["duration"] * 1000 - 1500 < view.player.slider.maximum()  # its length
 
     # A later passage of the same recording (its transcript's last block): the loaded file seeks there.
     transcript = result.documents[0]
@@ -89,6 +95,23 @@ def test_a_citation_of_a_recordings_digest_plays_it_from_the_cited_moment(
     # Other documents on show: the player stops and hides.
     view.set_documents([read_document(SAMPLES / "quarterly-energy-report.md")])
     assert not view.player.isVisible() and not view.player.is_playing()
+
+
+def test_a_previews_citation_plays_before_the_transcript_is_in_the_source_view(
+        qtbot: QtBot, view: SourceView, transcribed: tuple[Path, JobResult]) -> None:
+    """While a recording is still being transcribed the job shows its preview; its citations play
+    the recording though the source view has no document yet."""
+    recording, result = transcribed
+    digest_view = DigestView()
+    qtbot.addWidget(digest_view)
+    digest_view.citation_activated.connect(view.show_source)
+    digest_view.begin_job("job1", recording.name, [str(recording)])
+    digest_view.show_preview(result.digest)
+    view.clear()
+    assert digest_view.activate_link("cite:points/0/0")
+    start = result.digest.points[0].sources[0].locator.start or 0.0
+    _playing_from(qtbot, view.player, recording, int(round(max(0.0, start - 1.0) * 1000)))
+    assert view.documents == []
 
 
 def test_a_caption_files_citation_plays_the_recording_beside_it(qtbot: QtBot, view: SourceView, tmp_path: Path,
