@@ -18,11 +18,11 @@ log = logging.getLogger(__name__)
 #: The setting ``recording_language`` (``core/ingest/audio/options.LANGUAGE_MODES``): its choices and one line on each.
 LANGUAGE_CHOICES = (
     ("translate", "Translate into English",
-     "Speech in another language is translated into English by Whisper and summarized; the digest says its "
-     "transcript is a translation, so quotes are not the words said."),
+     ("Speech in another language is translated into English by Whisper and summarized; the digest says its "
+      "transcript is a translation, so quotes are not the words said.")),
     ("transcribe", "Keep the spoken language",
-     "The transcript stays in the language spoken; the summarizer reads English, so other languages are quoted "
-     "or left out with a note."),
+     ("The transcript stays in the language spoken; the summarizer reads English, so other languages are quoted "
+      "or left out with a note.")),
 )
 MAX_HOURS = 1000.0
 

@@ -87,7 +87,7 @@ class PlayerStrip(QWidget):
     def play(self, target: PlaybackTarget) -> str:
         """Play ``target.path`` from ``target.start``: here when Qt Multimedia is there, else outside."""
         self.target = target
-        self.requested_ms = int(round(target.start * 1000))
+        self.requested_ms = round(target.start * 1000)
         if self.multimedia:
             try:
                 self._ensure_player()

@@ -37,7 +37,7 @@ def window(qtbot: QtBot, whisper_model_dir: Path, monkeypatch: pytest.MonkeyPatc
         assert win.model_picker.select(EXTRACTIVE)
         overrides = win.job_overrides
         # Random weights never write end-of-text: each 30-second window is cut at 4 tokens.
-        monkeypatch.setattr(win, "job_overrides", lambda: {**overrides(), "recording_max_tokens": 4})
+        monkeypatch.setattr(win, "job_overrides", lambda made=overrides: {**made(), "recording_max_tokens": 4})
         yield win
 
 
@@ -84,4 +84,4 @@ def test_dropped_recordings_become_a_job_whose_citations_play(window: MainWindow
     assert window.digest_view.activate_link(href)
     player = window.source_view.player
     assert player.isVisible() and player.source_path() == source.path
-    assert player.requested_ms == int(round(max(0.0, source.locator.start - 1.0) * 1000))
+    assert player.requested_ms == round(max(0.0, source.locator.start - 1.0) * 1000)

@@ -78,7 +78,7 @@ def test_a_citation_of_a_recordings_digest_plays_it_from_the_cited_moment(
     assert cited.start is not None
     assert digest_view.activate_link("cite:points/0/0")
     assert view.played == IN_APP
-    _playing_from(qtbot, view.player, recording, int(round(max(0.0, cited.start - 1.0) * 1000)))
+    _playing_from(qtbot, view.player, recording, round(max(0.0, cited.start - 1.0) * 1000))
     assert view.text.marked_blocks  # the transcript's passage is on show beside it
     assert result.documents[0].metadata["duration"] * 1000 - 1500 < view.player.slider.maximum()  # its length
 
@@ -87,7 +87,7 @@ def test_a_citation_of_a_recordings_digest_plays_it_from_the_cited_moment(
     last = transcript.blocks[-1]
     assert last.locator.start is not None and last.locator.start > 10
     assert view.show_source(Source(str(recording), last.locator, transcript.display_name, last.text[:200]))
-    _playing_from(qtbot, view.player, recording, int(round((last.locator.start - 1.0) * 1000)))
+    _playing_from(qtbot, view.player, recording, round((last.locator.start - 1.0) * 1000))
     assert view.text.marked_blocks == [len(transcript.blocks) - 1]
     view.player.play_button.click()
     qtbot.waitUntil(lambda: not view.player.is_playing(), timeout=2_000)
@@ -110,7 +110,7 @@ def test_a_previews_citation_plays_before_the_transcript_is_in_the_source_view(
     view.clear()
     assert digest_view.activate_link("cite:points/0/0")
     start = result.digest.points[0].sources[0].locator.start or 0.0
-    _playing_from(qtbot, view.player, recording, int(round(max(0.0, start - 1.0) * 1000)))
+    _playing_from(qtbot, view.player, recording, round(max(0.0, start - 1.0) * 1000))
     assert view.documents == []
 
 
@@ -124,7 +124,7 @@ def test_a_caption_files_citation_plays_the_recording_beside_it(qtbot: QtBot, vi
     block = meeting.blocks[3]
     assert view.show_source(Source(str(captions), block.locator, meeting.display_name, block.text[:200]))
     assert view.text.marked_blocks == [3]
-    _playing_from(qtbot, view.player, recording, int(round((block.locator.start - 1.0) * 1000)))
+    _playing_from(qtbot, view.player, recording, round((block.locator.start - 1.0) * 1000))
 
     # A citation without a time (a page, a paragraph) leaves the player as it is.
     report = read_document(SAMPLES / "quarterly-energy-report.md")
