@@ -1,8 +1,11 @@
-"""The settings dialog's hint: a wrapped line under a choice that says what it does."""
+"""The settings dialog's choices and hints: a wrapped line under a choice that says what it does."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel
 
 
 def hint(text: str) -> QLabel:
@@ -10,3 +13,21 @@ def hint(text: str) -> QLabel:
     label.setObjectName("hint")
     label.setWordWrap(True)
     return label
+
+
+def add_choices(combo: QComboBox, choices: Sequence[tuple[str, str, str]], current: str) -> None:
+    """(value, text, tooltip) items, with ``current`` selected (else the first)."""
+    for value, text, tip in choices:
+        combo.addItem(text, value)
+        combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+
+
+def choices_with_hint(choices: Sequence[tuple[str, str, str]], current: str) -> tuple[QComboBox, QLabel]:
+    """A combo box of (value, text, line) choices and the hint under it, which says the chosen one's line."""
+    combo = QComboBox()
+    line = hint("")
+    combo.currentIndexChanged.connect(lambda i: line.setText(choices[max(0, i)][2]))
+    add_choices(combo, choices, current)
+    line.setText(choices[max(0, combo.currentIndex())][2])
+    return combo, line

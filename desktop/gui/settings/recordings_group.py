@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QWidget
 
 from desktop.core.errors import EngineError
 from desktop.core.settings import Settings
-from desktop.gui.settings.hint import hint
+from desktop.gui.settings.hint import add_choices, choices_with_hint, hint
 
 log = logging.getLogger(__name__)
 
@@ -70,21 +69,9 @@ class RecordingsGroup(QGroupBox):
         self.setObjectName("recordingsGroup")
         self.model = QComboBox()
         self.model.setObjectName("recordingModel")
-        for name, text, tip in transcriber_choices(settings):
-            self.model.addItem(text, name)
-            self.model.setItemData(self.model.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self.model.setCurrentIndex(max(0, self.model.findData(settings.recording_model)))
-
-        self.language = QComboBox()
+        add_choices(self.model, transcriber_choices(settings), settings.recording_model)
+        self.language, self.language_hint = choices_with_hint(LANGUAGE_CHOICES, settings.recording_language)
         self.language.setObjectName("recordingLanguage")
-        for value, text, line in LANGUAGE_CHOICES:
-            self.language.addItem(text, value)
-            self.language.setItemData(self.language.count() - 1, line, Qt.ItemDataRole.ToolTipRole)
-        self.language_hint = hint("")
-        self.language.currentIndexChanged.connect(
-            lambda i: self.language_hint.setText(LANGUAGE_CHOICES[max(0, i)][2]))
-        self.language.setCurrentIndex(max(0, self.language.findData(settings.recording_language)))
-        self.language_hint.setText(LANGUAGE_CHOICES[max(0, self.language.currentIndex())][2])
 
         self.hours = QDoubleSpinBox()
         self.hours.setObjectName("maxRecordingHours")

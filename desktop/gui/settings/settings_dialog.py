@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,7 +29,7 @@ from desktop.core.ingest.ocr.tesseract import installed_languages
 from desktop.core.prompting.templates import list_templates
 from desktop.core.settings import LENGTHS, THEMES, Settings
 from desktop.gui.settings.file_manager_toggle import FileManagerToggle
-from desktop.gui.settings.hint import hint
+from desktop.gui.settings.hint import choices_with_hint, hint
 from desktop.gui.settings.recordings_group import RecordingsGroup
 from desktop.gui.settings.save import save_or_say
 
@@ -107,15 +107,7 @@ class SettingsDialog(QDialog):
         self.ocr_lang = QLineEdit(settings.ocr_lang)
         self.ocr_lang.setPlaceholderText("eng")
 
-        self.unsupported = QComboBox()
-        for value, text, line in UNSUPPORTED_CHOICES:
-            self.unsupported.addItem(text, value)
-            self.unsupported.setItemData(self.unsupported.count() - 1, line, Qt.ItemDataRole.ToolTipRole)
-        self.unsupported_hint = hint("")
-        self.unsupported.currentIndexChanged.connect(
-            lambda i: self.unsupported_hint.setText(UNSUPPORTED_CHOICES[max(0, i)][2]))
-        self.unsupported.setCurrentIndex(max(0, self.unsupported.findData(settings.unsupported)))
-        self.unsupported_hint.setText(UNSUPPORTED_CHOICES[max(0, self.unsupported.currentIndex())][2])
+        self.unsupported, self.unsupported_hint = choices_with_hint(UNSUPPORTED_CHOICES, settings.unsupported)
 
         form = QFormLayout()
         form.setSpacing(10)

@@ -5,7 +5,6 @@ imported and removed like FLAN-T5, never offered as a summarizer in the toolbar'
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,17 +46,6 @@ def _picker_names(qtbot: QtBot) -> list[str]:
     qtbot.addWidget(picker)
     picker.refresh(load_settings())
     return [picker.itemData(i) for i in range(picker.count())]
-
-
-@pytest.fixture
-def dialog(qtbot: QtBot) -> Iterator[ModelManagerDialog]:
-    d = ModelManagerDialog()
-    qtbot.addWidget(d)
-    d.show()
-    yield d
-    if d.task is not None:
-        d.task.kill()
-        d.task.wait(10)
 
 
 def _wait_task(qtbot: QtBot, dialog: ModelManagerDialog) -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
@@ -27,7 +26,7 @@ from desktop.gui.source.player_strip import DEFAULT_PLAYER, IN_APP, SYSTEM_PLAYE
 from desktop.gui.source.source_view import SourceView
 from desktop.ml.engine.job import JobResult, JobSpec, run_job
 from tests.core.ingest._recordings import write
-from tests.gui._window import SAMPLES
+from tests.gui._window import SAMPLES, UrlSink
 
 #: The offscreen platform's and a machine without sound's notes (no window manager, no PulseAudio).
 pytestmark = [
@@ -132,16 +131,6 @@ def test_a_caption_files_citation_plays_the_recording_beside_it(qtbot: QtBot, vi
     assert view.player.source_path() == str(recording)
 
 
-class _Opened(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url)
-
-
 def test_without_qt_multimedia_a_system_player_starts_at_the_time_else_the_default_opens_it(
         qtbot: QtBot, tmp_path: Path, meeting_speech: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop.core.ingest.audio.playback import playback_target
@@ -166,7 +155,7 @@ def test_without_qt_multimedia_a_system_player_starts_at_the_time_else_the_defau
     assert not strip.isVisible() and strip.player is None  # Qt Multimedia never loaded
 
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
-    opened = _Opened()
+    opened = UrlSink()
     QDesktopServices.setUrlHandler("file", opened, "open")
     try:
         assert strip.play(target) == DEFAULT_PLAYER
