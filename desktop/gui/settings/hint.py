@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 
 def hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("hint")
     label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
 
 
@@ -31,3 +32,12 @@ def choices_with_hint(choices: Sequence[tuple[str, str, str]], current: str) -> 
     add_choices(combo, choices, current)
     line.setText(choices[max(0, combo.currentIndex())][2])
     return combo, line
+
+
+def fit_hints(page: QWidget) -> None:
+    """Each wrapped hint on ``page`` exactly as tall as its lines at the width it has: a form on a
+    tab page is sized from a wrapped label's size hint, which is for another width (a hint then
+    gets a line too few, or a blank line more)."""
+    for label in page.findChildren(QLabel, "hint"):
+        if label.wordWrap() and label.width() > 1:
+            label.setFixedHeight(label.heightForWidth(label.width()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QWidget
 
 from desktop.core.errors import EngineError
 from desktop.core.settings import Settings
@@ -60,12 +60,14 @@ def transcriber_choices(settings: Settings) -> list[tuple[str, str, str]]:
     return out
 
 
-class RecordingsGroup(QGroupBox):
-    """``values()``: the recording settings as chosen (``recording_model``, ``recording_language``,
-    ``max_recording_hours``)."""
+class RecordingsGroup(QWidget):
+    """The dialog's Recordings page; ``values()``: the recording settings as chosen
+    (``recording_model``, ``recording_language``, ``max_recording_hours``)."""
+
+    TITLE = "Recordings"
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
-        super().__init__("Recordings", parent)
+        super().__init__(parent)
         self.setObjectName("recordingsGroup")
         self.model = QComboBox()
         self.model.setObjectName("recordingModel")
@@ -82,7 +84,8 @@ class RecordingsGroup(QGroupBox):
         self.hours.setValue(settings.max_recording_hours)
 
         form = QFormLayout(self)
-        form.setSpacing(8)
+        form.setContentsMargins(12, 12, 12, 12)
+        form.setSpacing(10)
         form.addRow("Transcriber:", self.model)
         form.addRow("", hint("The Whisper model that turns a recording's speech into a transcript. Bigger models "
                               "make fewer mistakes and take longer; download them in Models…"))

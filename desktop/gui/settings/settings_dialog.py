@@ -1,6 +1,7 @@
 """Settings: model store folder, threads, device, default length, default template, theme, OCR,
-what a digest does with a flagged point, who "me" is in a roll-up, and recordings (which Whisper
-model, speech not in English, the longest recording: ``recordings_group``), saved to the app's settings
+what a digest does with a flagged point, who "me" is in a roll-up on its General page; on its
+Recordings page which Whisper model, speech not in English, the longest recording
+(``recordings_group``); saved to the app's settings
 file (the same one precis-cli reads). Watched folders are kept in the window's Watched list."""
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QSpinBox,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,7 +32,7 @@ from desktop.core.ingest.ocr.tesseract import installed_languages
 from desktop.core.prompting.templates import list_templates
 from desktop.core.settings import LENGTHS, THEMES, Settings
 from desktop.gui.settings.file_manager_toggle import FileManagerToggle
-from desktop.gui.settings.hint import choices_with_hint, hint
+from desktop.gui.settings.hint import choices_with_hint, fit_hints, hint
 from desktop.gui.settings.recordings_group import RecordingsGroup
 from desktop.gui.settings.save import save_or_say
 
@@ -137,9 +140,28 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 18, 18, 14)
         layout.setSpacing(14)
-        layout.addLayout(form)
-        layout.addWidget(self.recordings)
+        # Two pages, so the dialog fits a laptop's screen: everything else, and recordings.
+        general = QWidget()
+        form.setContentsMargins(12, 12, 12, 12)
+        general.setLayout(form)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(self.recordings, RecordingsGroup.TITLE)
+        self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self, self._fit_hints))
+        layout.addWidget(self.tabs)
         layout.addWidget(self.buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._fit_hints)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit_hints)
+
+    def _fit_hints(self) -> None:
+        fit_hints(self.tabs.currentWidget())
 
     def values(self) -> Settings:
         store = self.store_field.text().strip() or None

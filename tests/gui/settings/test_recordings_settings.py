@@ -1,4 +1,4 @@
-"""The settings dialog's Recordings group: the Whisper models (installed first, then the catalog's
+"""The settings dialog's Recordings page: the Whisper models (installed first, then the catalog's
 to download; no FLAN-T5), what happens to speech not in English (one line on each choice), the
 longest recording; saved to the settings file, and the next job reads recordings with them."""
 
@@ -34,7 +34,8 @@ def test_the_recordings_group_saves_the_transcriber_the_language_and_the_cap(
     qtbot.addWidget(dialog)
     dialog.show()
     group = dialog.recordings
-    assert group.isVisible() and group.title() == "Recordings"
+    dialog.tabs.setCurrentWidget(group)
+    assert group.isVisible() and dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Recordings"
     choices = _choices(dialog)
     catalog = [e.name for e in Catalog.load().of_kind("transcriber")]
     assert [name for name, _text in choices] == ["my-whisper", *catalog]  # installed first; no summarizer
