@@ -3,8 +3,9 @@ manager (a model found in the Hugging Face cache, the Hub settings), the queue i
 job, a scanned page's recognized text with its picture, checked points (a flagged point's citation
 opened), the fine-tune panel (mid-training and with its evaluation card), a mailbox's folders with
 the Add-a-mailbox dialog, the Watched list after files arrived in a watched folder, the Roll-up
-tab, and a long document's sections with its furniture dimmed in the source view
-(``structure_shots.py``). Run by ``make screenshots`` under Xvfb:
+tab, a long document's sections with its furniture dimmed in the source view
+(``structure_shots.py``), and a meeting recording's time citation playing in the source view's
+player strip (``recording_shot.py``). Run by ``make screenshots`` under Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python resources/screenshots/make_screenshots.py
 
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 # Beside this script (Python puts its folder first on the path); imports nothing of Qt or Precis yet.
+from recording_shot import recording_shot
 from structure_shots import model_manager_shot, sections_shot
 
 HERE = Path(__file__).resolve().parent
@@ -341,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the PNGs (default: beside this script)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
-    parser.add_argument("--only", choices=("checked-points", "mail", "keep-up", "model-manager", "sections"),
+    parser.add_argument("--only", choices=("checked-points", "mail", "keep-up", "model-manager", "sections", "recording"),
                         help="only these shots (the rest take minutes)")
     args = parser.parse_args(argv)
 
@@ -390,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "sections"):
             # 10. A long document's sections, one opened in the source view beside its dimmed contents.
             sections_shot(app, window, save, _wait, _settle)
+        if args.only in (None, "recording"):
+            # 11. A meeting recording beside its captions: a time citation playing in the player strip.
+            recording_shot(app, window, save, _wait, _settle)
     finally:
         window.close()
         queue.shutdown()

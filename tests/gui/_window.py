@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QObject, QPointF, Qt, QUrl, Slot
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -25,6 +25,7 @@ __all__ = [
     "OFFSCREEN_NOISE",
     "SAMPLES",
     "SAMPLE_FILES",
+    "UrlSink",
     "copy_samples",
     "drop_files",
     "make_window",
@@ -32,6 +33,19 @@ __all__ = [
     "open_window",
     "wait_digest",
 ]
+
+
+class UrlSink(QObject):
+    """Where ``QDesktopServices.openUrl`` sends a scheme's URLs in a test
+    (``QDesktopServices.setUrlHandler("file", sink, "open")``), instead of a real program."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
 
 
 def make_window(qtbot: QtBot, settings: Settings | None = None, **window: Any) -> tuple[MainWindow, JobQueue]:

@@ -1,5 +1,5 @@
 """How long something took and how long it has left, in the same words everywhere in the window:
-the queue row, the digest header, the model manager and the fine-tune panel."""
+the queue row, the digest header, the status bar, the model manager and the fine-tune panel."""
 
 from __future__ import annotations
 
@@ -32,3 +32,10 @@ def time_left(seconds: float) -> str:
     if not left:
         return ""
     return f"{left} left" if seconds < 5 else f"about {left} left"
+
+
+def stage_text(stage: str, eta_s: float | None = None) -> str:
+    """"Transcribing 12:30 of 58:00 · about 3 min left": a job's stage as the digest header and the
+    status bar say it, capitalised, with the time left when it is known."""
+    text = stage + (f" · {time_left(eta_s)}" if eta_s is not None and eta_s >= 1 else "")
+    return text[:1].upper() + text[1:]

@@ -25,7 +25,7 @@ from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
 from desktop.core.support import Support
 from desktop.gui.common.citation_style import anchor_hrefs
-from desktop.gui.common.durations import time_left
+from desktop.gui.common.durations import stage_text
 from desktop.gui.common.elided_label import ElidedLabel
 from desktop.gui.digest.checked_marks import point_at, style_digest
 from desktop.gui.digest.digest_text import describe, plain_citations, without_citations
@@ -176,7 +176,7 @@ class DigestView(QWidget):
         self._partials = []
         self._preview = None
         self._job_title = title
-        self._stage = "waiting in the queue"
+        self._stage = "Waiting in the queue"
         self.chips.set_labels({})
         self._leave_editor()
         self._render_progress()
@@ -185,11 +185,8 @@ class DigestView(QWidget):
     def set_stage(self, stage: str, done: int = 0, total: int = 0, eta_s: float | None = None) -> None:
         if self._digest is not None:
             return
-        text = stage
-        if eta_s is not None and eta_s >= 1:
-            text += f" · {time_left(eta_s)}"
-        self._stage = text
-        self.status_label.setText(text[:1].upper() + text[1:] if text else "")
+        self._stage = stage_text(stage, eta_s)
+        self.status_label.setText(self._stage)
 
     def add_partial(self, text: str, source: str) -> None:
         if self._digest is not None:
@@ -214,7 +211,7 @@ class DigestView(QWidget):
             lines += [f"**{source}** — {text}", ""]
         self.browser.setMarkdown("\n".join(lines))
         self._style_document()
-        self.status_label.setText(self._stage[:1].upper() + self._stage[1:] if self._stage else "")
+        self.status_label.setText(self._stage)
         if at_end:
             bar.setValue(bar.maximum())
 

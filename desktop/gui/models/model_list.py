@@ -1,6 +1,7 @@
-"""The model manager's list: the catalog with sizes and status, imported models with their
-self-check (``self_check_text``), models found in the Hugging Face cache (used where they are),
-and fine-tuned adapters, in groups; which row is selected."""
+"""The model manager's list: the catalog's summarizers (FLAN-T5) and, apart from them, its
+transcribers for recordings (Whisper), with sizes, status and licence; imported models with their
+self-check (``self_check_text``; a transcriber has none to show), models found in the Hugging Face
+cache (used where they are), and fine-tuned adapters, in groups; which row is selected."""
 
 from __future__ import annotations
 
@@ -23,8 +24,16 @@ FOUND_TEXT = "found on this computer"
 _KIND = Qt.ItemDataRole.UserRole
 _NAME = Qt.ItemDataRole.UserRole + 1
 ROW_HEIGHT = 26
-COLUMNS = ("Model", "Parameters", "Download", "Status", "Self-check", "Description")
+COLUMNS = ("Model", "Parameters", "Download", "Status", "Self-check", "Licence", "Description")
 SELF_CHECK = COLUMNS.index("Self-check")
+LICENCE = COLUMNS.index("Licence")
+SUMMARIZERS = "Summarizers (FLAN-T5)"
+TRANSCRIBERS = "Transcribers for recordings (Whisper)"
+#: A transcriber's self-check column, and why.
+NOT_APPLICABLE = "—"
+NOT_APPLICABLE_TIP = ("Not applicable: the self-check compares a summarizer's answers to fixed prompts. A Whisper "
+                      "model writes no such text; its folder (CTranslate2 weights, vocabulary, mel filters) is checked "
+                      "when it is downloaded or imported, and a damaged one is refused when a recording is read.")
 
 
 def format_parameters(n: int) -> str:
@@ -45,6 +54,8 @@ class ModelList(QTreeWidget):
         self.store: ModelStore | None = None
         #: The models in the Hugging Face cache at the last ``fill``, by the name they are used under.
         self.found: dict[str, FoundModel] = {}
+        #: The names of the transcribers (Whisper) listed at the last ``fill``.
+        self.transcribers: set[str] = set()
         self.setObjectName("modelList")
         self.setColumnCount(len(COLUMNS))
         self.setHeaderLabels(list(COLUMNS))
@@ -64,11 +75,17 @@ class ModelList(QTreeWidget):
         installed = {m.name: m for m in store.installed()}
         # A model in the store wins over the same one in the cache, as when a job resolves its name.
         self.found = {f.name: f for f in store.found_models() if f.name not in installed}
-        groups: list[tuple[str, list[QTreeWidgetItem]]] = []
-        catalog_rows = [self._catalog_item(e, installed.get(e.name)) for e in (self.catalog or [])]
-        groups.append(("Catalog", catalog_rows))
-        names = {e.name for e in (self.catalog or [])}
-        groups.append(("Imported models", [self._imported_item(m) for n, m in installed.items() if n not in names]))
+        entries = list(self.catalog or [])
+        names = {e.name for e in entries}
+        imported = [m for n, m in installed.items() if n not in names]
+        self.transcribers = ({e.name for e in entries if e.kind == "transcriber"}
+                             | {m.name for m in installed.values() if m.kind == "transcriber"})
+        groups: list[tuple[str, list[QTreeWidgetItem]]] = [
+            (SUMMARIZERS, [self._catalog_item(e, installed.get(e.name)) for e in entries if e.kind != "transcriber"]),
+            (TRANSCRIBERS, [self._catalog_item(e, installed.get(e.name)) for e in entries if e.kind == "transcriber"]
+             + [self._imported_item(m) for m in imported if m.kind == "transcriber"]),
+        ]
+        groups.append(("Imported models", [self._imported_item(m) for m in imported if m.kind != "transcriber"]))
         groups.append(("Found on this computer (Hugging Face cache, used where they are)",
                        [self._found_item(f) for n, f in self.found.items() if n not in names]))
         groups.append(("Fine-tuned adapters", [self._adapter_item(a) for a in store.list_adapters()]))
@@ -99,11 +116,12 @@ class ModelList(QTreeWidget):
         return item
 
     def _catalog_item(self, entry: CatalogEntry, model: Any) -> QTreeWidgetItem:
-        default = " (default)" if self.catalog is not None and entry.name == self.catalog.default_name else ""
-        check, tip = self._self_check(model)
+        defaults = (self.catalog.default_name, self.catalog.default_transcriber) if self.catalog is not None else ()
+        default = " (default)" if entry.name in defaults else ""
+        check, tip = self._self_check(model, entry.kind)
         item = self._item(CATALOG, entry.name, [
             entry.name + default, format_parameters(entry.parameters), human_bytes(entry.download_bytes),
-            self.status_text(entry.name, model, entry), check, entry.description,
+            self.status_text(entry.name, model, entry), check, entry.license, entry.description,
         ])
         self._colour_check(item, tip)
         found = self.found.get(entry.name) if model is None else None
@@ -113,9 +131,11 @@ class ModelList(QTreeWidget):
 
     def _imported_item(self, model: Any) -> QTreeWidgetItem:
         origin = "imported" if model.source == "import" else model.source
-        check, tip = self._self_check(model)
+        check, tip = self._self_check(model, model.kind)
+        what = "Whisper model for recordings" if model.kind == "transcriber" else "model"
         item = self._item(IMPORTED, model.name, [
-            model.name, "", human_bytes(model.size_bytes), self.status_text(model.name, model), check, f"{origin} model",
+            model.name, "", human_bytes(model.size_bytes), self.status_text(model.name, model), check, "",
+            f"{origin} {what}",
         ])
         self._colour_check(item, tip)
         return item
@@ -124,7 +144,7 @@ class ModelList(QTreeWidget):
         """A T5 model another program put in the Hugging Face cache, not in the catalog."""
         item = self._item(FOUND, found.name, [
             found.name, format_parameters(found.parameters), human_bytes(found.size_bytes),
-            self.status_text(found.name, None), "", f"Hugging Face cache, revision {found.revision[:12]}",
+            self.status_text(found.name, None), "", "", f"Hugging Face cache, revision {found.revision[:12]}",
         ])
         item.setToolTip(0, self.found_tip(found))
         item.setToolTip(COLUMNS.index("Status"), self.found_tip(found))
@@ -137,7 +157,7 @@ class ModelList(QTreeWidget):
 
     def _adapter_item(self, adapter: Any) -> QTreeWidgetItem:
         return self._item(ADAPTER, adapter.name, [
-            adapter.name, "", human_bytes(adapter.size_bytes), f"adapter on {adapter.base_model}", "",
+            adapter.name, "", human_bytes(adapter.size_bytes), f"adapter on {adapter.base_model}", "", "",
             f"fine-tuned {adapter.created_at[:10]}" if adapter.created_at else "fine-tuned adapter",
         ])
 
@@ -150,8 +170,11 @@ class ModelList(QTreeWidget):
             item.setForeground(SELF_CHECK, checked if mark == "✓" else flagged)
 
     @staticmethod
-    def _self_check(model: Any) -> tuple[str, str]:
-        """An installed model's self-check from its manifest (column text, tooltip); "" when not installed."""
+    def _self_check(model: Any, kind: str = "summarizer") -> tuple[str, str]:
+        """An installed model's self-check from its manifest (column text, tooltip); "" when not
+        installed; "—" for a transcriber, which has none."""
+        if kind == "transcriber":
+            return NOT_APPLICABLE, NOT_APPLICABLE_TIP
         if model is None:
             return "", ""
         manifest = ModelManifest.read(model.path)

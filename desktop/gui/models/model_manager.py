@@ -1,7 +1,8 @@
-"""The model manager: the catalog with sizes, installed and imported models, models found in the
-Hugging Face cache, fine-tuned adapters (the list is ``model_list``); the Hugging Face settings a
-download uses (``hub_env``); download (with speed, time left and Cancel), import a folder, build
-the quantized version, remove.
+"""The model manager: the catalog with sizes, its summarizers (FLAN-T5) and apart from them its
+transcribers for recordings (Whisper), installed and imported models, models found in the Hugging
+Face cache, fine-tuned adapters (the list is ``model_list``); the Hugging Face settings a download
+uses (``hub_env``); download (with speed, time left and Cancel), import a folder, build the
+quantized version (summarizers: a Whisper model is quantized as it loads), remove.
 
 Every long action runs in its own child process (``ModelTask``); the dialog only shows it.
 """
@@ -116,7 +117,8 @@ class ModelManagerDialog(QDialog):
         self.download_button.setToolTip("Download the selected model from the Hugging Face Hub (resumable)")
         self.download_button.clicked.connect(self._download_selected)
         self.import_button = QPushButton("Import folder…")
-        self.import_button.setToolTip("Copy a T5 model folder (safetensors and tokenizer) into the store")
+        self.import_button.setToolTip("Copy a model folder into the store: FLAN-T5 (safetensors and tokenizer) or "
+                                      "Whisper converted for CTranslate2 (model.bin, config.json, tokenizer.json)")
         self.import_button.clicked.connect(self._choose_import_folder)
         self.quantize_button = QPushButton("Build quantized version")
         self.quantize_button.setToolTip("Convert the selected model to int8 once, so summaries start faster and run faster")
@@ -184,6 +186,7 @@ class ModelManagerDialog(QDialog):
         installed = bool(name) and kind in (CATALOG, IMPORTED) and self.store.is_installed(name or "")
         partial = bool(name) and kind == CATALOG and self.store.partial_bytes(name or "") > 0
         found = self.tree.found_model(name) if name and kind in (CATALOG, FOUND) and not installed else None
+        transcriber = bool(name) and name in self.tree.transcribers
         self.download_button.setEnabled(not busy and kind == CATALOG and not installed and found is None)
         self.download_button.setText("Resume download" if partial and found is None
                                      else "No download needed" if found is not None else "Download")
@@ -191,7 +194,8 @@ class ModelManagerDialog(QDialog):
             f"{name} is already on this computer; Precis uses it where it is. {self.tree.found_tip(found)}"
             if found is not None else "Download the selected model from the Hugging Face Hub (resumable)")
         self.import_button.setEnabled(not busy)
-        self.quantize_button.setEnabled(not busy and (installed or found is not None))
+        # A Whisper model needs no quantized copy: CTranslate2 quantizes it to int8 as it loads.
+        self.quantize_button.setEnabled(not busy and not transcriber and (installed or found is not None))
         # A found model lives in the Hugging Face cache, which Precis never changes.
         self.remove_button.setEnabled(not busy and (installed or partial or kind == ADAPTER))
 
@@ -324,9 +328,15 @@ class ModelManagerDialog(QDialog):
         if self.task is not None and self.task.kind == "quantize":
             self.show_message(f"The quantized version of {name} is built ({info.get('backend', '')} "
                               f"{info.get('quantization', '')}, {info.get('seconds', 0):.0f} s); summaries start faster now.")
+        elif self._is_transcriber(str(name)):
+            self.show_message(f"{name} is installed; choose it for recordings in Settings (Recordings).")
         else:
             self.show_message(f"{name} is installed and can be picked in the toolbar.")
         self.models_changed.emit()
+
+    def _is_transcriber(self, name: str) -> bool:
+        model = self.store.get(name) if name else None
+        return name in self.tree.transcribers or (model is not None and model.kind == "transcriber")
 
     def _on_failed(self, _error_name: str, message: str) -> None:
         self.show_message(message, error=True)

@@ -45,7 +45,8 @@ class ModelPicker(QComboBox):
         adapters: list[str] = []
         try:
             store = ModelStore(settings.store_path())
-            models = [m.name for m in store.installed()]
+            # Whisper models transcribe recordings (chosen in Settings); they cannot write a digest.
+            models = [m.name for m in store.installed() if m.kind != "transcriber"]
             # Jobs resolve these names to the Hugging Face cache, as they resolve installed ones to the store.
             found = [f.name for f in store.found_models() if f.name not in models]
             adapters = [a.name for a in store.list_adapters()]

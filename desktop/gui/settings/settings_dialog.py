@@ -1,5 +1,7 @@
 """Settings: model store folder, threads, device, default length, default template, theme, OCR,
-what a digest does with a flagged point, and who "me" is in a roll-up, saved to the app's settings
+what a digest does with a flagged point, who "me" is in a roll-up on its General page; on its
+Recordings page which Whisper model, speech not in English, the longest recording
+(``recordings_group``); saved to the app's settings
 file (the same one precis-cli reads). Watched folders are kept in the window's Watched list."""
 
 from __future__ import annotations
@@ -7,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,9 +18,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +32,8 @@ from desktop.core.ingest.ocr.tesseract import installed_languages
 from desktop.core.prompting.templates import list_templates
 from desktop.core.settings import LENGTHS, THEMES, Settings
 from desktop.gui.settings.file_manager_toggle import FileManagerToggle
+from desktop.gui.settings.hint import choices_with_hint, fit_hints, hint
+from desktop.gui.settings.recordings_group import RecordingsGroup
 from desktop.gui.settings.save import save_or_say
 
 DEVICES = (("auto", "Automatic (GPU if available)"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
@@ -105,36 +110,29 @@ class SettingsDialog(QDialog):
         self.ocr_lang = QLineEdit(settings.ocr_lang)
         self.ocr_lang.setPlaceholderText("eng")
 
-        self.unsupported = QComboBox()
-        for value, text, line in UNSUPPORTED_CHOICES:
-            self.unsupported.addItem(text, value)
-            self.unsupported.setItemData(self.unsupported.count() - 1, line, Qt.ItemDataRole.ToolTipRole)
-        self.unsupported_hint = _hint("")
-        self.unsupported.currentIndexChanged.connect(
-            lambda i: self.unsupported_hint.setText(UNSUPPORTED_CHOICES[max(0, i)][2]))
-        self.unsupported.setCurrentIndex(max(0, self.unsupported.findData(settings.unsupported)))
-        self.unsupported_hint.setText(UNSUPPORTED_CHOICES[max(0, self.unsupported.currentIndex())][2])
+        self.unsupported, self.unsupported_hint = choices_with_hint(UNSUPPORTED_CHOICES, settings.unsupported)
 
         form = QFormLayout()
         form.setSpacing(10)
         form.addRow("Model store folder:", store_row)
-        form.addRow("", _hint("Where downloaded and imported models live. Leave empty for the default."))
+        form.addRow("", hint("Where downloaded and imported models live. Leave empty for the default."))
         form.addRow("Threads:", self.threads)
         form.addRow("Device:", self.device)
         form.addRow("Default length:", self.length)
         form.addRow("Default template:", self.template)
         form.addRow("Me:", self.me)
-        form.addRow("", _hint("Your names and mail addresses, separated by ;. In a roll-up, what these people take on "
+        form.addRow("", hint("Your names and mail addresses, separated by ;. In a roll-up, what these people take on "
                               "is What I owe, and what they ask of others is What I'm owed."))
         form.addRow("Theme:", self.theme)
         form.addRow("Recognize text (OCR):", self.ocr)
         form.addRow("OCR languages:", self.ocr_lang)
         installed = ", ".join(installed_languages()) or "none"
-        form.addRow("", _hint(f"Tesseract languages joined with +, for example eng+fra. Installed: {installed}."))
+        form.addRow("", hint(f"Tesseract languages joined with +, for example eng+fra. Installed: {installed}."))
         form.addRow("Flagged points:", self.unsupported)
         form.addRow("", self.unsupported_hint)
         self.file_manager = FileManagerToggle()
         form.addRow("File manager:", self.file_manager)
+        self.recordings = RecordingsGroup(settings)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -142,8 +140,28 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 18, 18, 14)
         layout.setSpacing(14)
-        layout.addLayout(form)
+        # Two pages, so the dialog fits a laptop's screen: everything else, and recordings.
+        general = QWidget()
+        form.setContentsMargins(12, 12, 12, 12)
+        general.setLayout(form)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(self.recordings, RecordingsGroup.TITLE)
+        self.tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self, self._fit_hints))
+        layout.addWidget(self.tabs)
         layout.addWidget(self.buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._fit_hints)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit_hints)
+
+    def _fit_hints(self) -> None:
+        fit_hints(self.tabs.currentWidget())
 
     def values(self) -> Settings:
         store = self.store_field.text().strip() or None
@@ -159,6 +177,7 @@ class SettingsDialog(QDialog):
             ocr=self.ocr.currentData(),
             ocr_lang=_ocr_lang(self.ocr_lang.text(), self._settings.ocr_lang),
             unsupported=self.unsupported.currentData(),
+            **self.recordings.values(),
         )
 
     def accept(self) -> None:
@@ -182,10 +201,3 @@ def _ocr_lang(text: str, fallback: str) -> str:
         return OcrOptions(lang=value).lang
     except ValueError:
         return fallback
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("hint")
-    label.setWordWrap(True)
-    return label

@@ -1,4 +1,4 @@
-"""The source text's left margin: each block's locator (page, time, message, slide, sheet and
+"""The source text's left margin: each block's locator (page, time range, message, slide, sheet and
 cells, chapter, else paragraph), painted beside the block, in the highlight colour beside the
 cited one; and where furniture starts (a reference list, a table of contents, a legal notice, a
 list footer, meeting procedure), a tag saying what it is, since that text is dimmed and left out
@@ -28,8 +28,9 @@ def margin_label(block: Block, previous: Block | None) -> str:
     """A short locator for the margin, one line per part ("Budget" over "A1:D5"); pages, messages,
     slides, sheets and chapters only where they change."""
     loc, prev = block.locator, previous.locator if previous is not None else None
-    if loc.start is not None:
-        return format_timestamp(loc.start)
+    if loc.start is not None:  # a turn's start, and its end below where the turn has room for it
+        end = f"\n–{format_timestamp(loc.end)}" if loc.end is not None and loc.end != loc.start else ""
+        return format_timestamp(loc.start) + end
     if loc.page is not None:  # a page read by OCR says so, so a reader knows to expect recognition errors
         if prev is None or prev.page != loc.page or (block.ocr and not previous.ocr):  # type: ignore[union-attr]
             return f"p. {loc.page} · OCR" if block.ocr else f"p. {loc.page}"

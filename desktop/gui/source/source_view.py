@@ -1,6 +1,8 @@
 """The source view: pick a document of the digest, read its extracted text with locators in
 the margin, search it, and land on the passage a citation points at: on the very sentence(s) a
-checked point rests on, with the source's own words marked where a flagged point got a fact wrong."""
+checked point rests on, with the source's own words marked where a flagged point got a fact wrong.
+A time citation of a recording (or of a caption file beside one) also plays the recording from
+that moment, in the player strip under the text (``player_strip``)."""
 
 from __future__ import annotations
 
@@ -23,11 +25,14 @@ from PySide6.QtWidgets import (
 from desktop.core.digest import Source
 from desktop.core.document import Document
 from desktop.core.ingest import OcrOptions, iter_documents
+from desktop.core.ingest.audio.playback import playback_target
 from desktop.core.ingest.ocr.options import DEFAULT_OCR
 from desktop.core.mailstores.options import MailOptions
+from desktop.core.settings import Settings
 from desktop.core.support import Support
 from desktop.gui.source.page_image_view import PageImageView
 from desktop.gui.source.page_split import PageSplit
+from desktop.gui.source.player_strip import PlayerStrip
 from desktop.gui.source.source_text import PLACEHOLDER, SourceText
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,11 @@ class SourceView(QWidget):
         #: how jobs recognize scans (the window sets the user's choice), so a file read again here
         #: reuses the pages its job recognized and cached
         self.ocr: OcrOptions = DEFAULT_OCR
+        #: the user's settings (the window sets them), so a recording read again here uses the
+        #: job's Whisper model and options and its transcript comes from the cache
+        self.settings: Settings | None = None
+        #: where the last time citation played (``player_strip.IN_APP``, ...; "" for none)
+        self.played = ""
 
         self.picker = QComboBox()
         self.picker.setObjectName("sourcePicker")
@@ -83,6 +93,7 @@ class SourceView(QWidget):
         self.page_image.watch(self.text)
         # Beside the text when there is room for both, below it when not (see ``page_split``).
         self.body = PageSplit(self.text, self.page_image)
+        self.player = PlayerStrip()
 
         title = QLabel("Source")
         title.setObjectName("paneTitle")
@@ -104,6 +115,7 @@ class SourceView(QWidget):
         layout.addLayout(head)
         layout.addLayout(search)
         layout.addWidget(self.body, 1)
+        layout.addWidget(self.player)
         self._loaded.connect(self._on_loaded)
 
     # ------------------------------------------------------------------ documents
@@ -121,6 +133,7 @@ class SourceView(QWidget):
         self._loading = False
         flat = [d for top in documents for d in top.walk()]
         self._documents = flat
+        self._keep_playing_if_shown(flat)
         self.picker.blockSignals(True)
         self.picker.clear()
         for doc in flat:
@@ -156,12 +169,15 @@ class SourceView(QWidget):
         self.picker.clear()
         self.text.setPlaceholderText("Reading the documents…")
 
-        ocr = self.ocr
+        ocr, settings = self.ocr, self.settings
 
         def work() -> None:
             docs: list[Document] = []
             try:
-                for outcome in iter_documents([Path(p) for p in paths], ocr=ocr, mail=mail):
+                from desktop.ml.models.transcriber import settings_recording_options  # on this thread: reads the store
+
+                more = {"recording": settings_recording_options(settings)} if settings is not None else {}
+                for outcome in iter_documents([Path(p) for p in paths], ocr=ocr, mail=mail, **more):
                     if outcome.document is not None:
                         docs.append(outcome.document)
                     elif outcome.error is not None:
@@ -211,7 +227,10 @@ class SourceView(QWidget):
 
     def show_source(self, source: Source, support: Support | None = None) -> bool:
         """Open the cited document at the cited place with the passage highlighted; ``support``,
-        the citing point's verdict: a flagged point's mismatched facts are marked in the source."""
+        the citing point's verdict: a flagged point's mismatched facts are marked in the source. A
+        time citation of a recording plays it from there, even before its transcript is on show
+        (a preview's citation while the rest is transcribed)."""
+        self.play_citation(source)
         if self._loading:
             self._pending = (source, support)
             return False
@@ -224,6 +243,23 @@ class SourceView(QWidget):
         found = self.text.locate(source.locator, source.excerpt, source.quote, mismatched)
         self.page_image.show_block(found)
         return found >= 0
+
+    def play_citation(self, source: Source) -> bool:
+        """Play the recording behind a time citation from the cited moment; False when it has none."""
+        target = playback_target(source.path, source.locator)
+        if target is None:
+            return False
+        self.played = self.player.play(target)
+        return True
+
+    def _keep_playing_if_shown(self, documents: list[Document]) -> None:
+        """Other documents on show: the player stops unless the recording is still among them
+        (itself, or as the caption file beside it)."""
+        target = self.player.target
+        if target is None or not self.player.isVisible():
+            return
+        if not any(Path(d.path).parent == target.path.parent and Path(d.path).stem == target.path.stem for d in documents):
+            self.player.stop()
 
     # ------------------------------------------------------------------ search
     def find_next(self) -> None:

@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.history_view, self.side_tabs, self.splitter = panes.history_view, panes.side_tabs, panes.splitter
         self.banner, self.ask_field, self.ask_button = panes.banner, panes.ask_field, panes.ask_button
         self.digest_view, self.source_view, self.status = panes.digest_view, panes.source_view, panes.status
-        self.source_view.ocr = self.settings.ocr_options()
+        self.source_view.ocr, self.source_view.settings = self.settings.ocr_options(), self.settings
         self.follower = JobFollower(queue, self.digest_view, self.source_view, self)
         self.outcomes = JobOutcomes(self)
         self.digest_actions = DigestActions(self)
@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         q = self.queue
         q.job_changed.connect(lambda _id: self.update_actions())
+        q.job_changed.connect(lambda _id: self.status.show_job(q.running()))
         q.job_notice.connect(lambda _id, text: self.status.showMessage(text, 8000))
         self.follower.changed.connect(self.update_actions)
         self.queue_view.job_selected.connect(self.follower.show_job)
@@ -302,7 +303,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)
         self.length_combo.setCurrentIndex(max(0, self.length_combo.findData(settings.length)))
-        self.source_view.ocr = settings.ocr_options()
+        self.source_view.ocr, self.source_view.settings = settings.ocr_options(), settings
         if self.model_manager is not None:
             self.model_manager.set_settings(settings)
         self.refresh_models()

@@ -1,4 +1,5 @@
-"""The status bar: which model, backend, device and how many threads the last job used."""
+"""The status bar: the running job's stage with its time left ("standup.mp4: Transcribing 12:30 of
+58:00 · about 3 min left"), and which model, backend, device and how many threads the last job used."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from desktop.core.digest import Digest
 from desktop.core.settings import Settings
+from desktop.gui.common.durations import stage_text
+from desktop.gui.jobs.job_queue import RUNNING, Job
 
 
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statusBar")
+        #: the running job's stage (left of the permanent labels; a notice shown for a while covers it)
+        self.job_label = QLabel()
+        self.job_label.setObjectName("statusJob")
+        self.addWidget(self.job_label, 1)
         self.model_label = self._label("statusModel", "Model in use")
         self.backend_label = self._label("statusBackend", "Inference backend and quantization")
         self.device_label = self._label("statusDevice", "Device")
@@ -47,6 +54,16 @@ class StatusBar(QStatusBar):
             self.device_label.setText(f"Device: {stats.get('device', '?')}")
         threads = stats.get("threads") or settings.threads or os.cpu_count() or 1
         self.threads_label.setText(f"Threads: {threads}")
+
+    def show_job(self, job: Job | None) -> None:
+        """The running job's stage (``queue.running()``); nothing when none runs."""
+        if job is None or job.state != RUNNING:
+            self.job_label.setText("")
+        elif job.cancel_requested:
+            self.job_label.setText(f"{job.title}: cancelling…")
+        else:
+            eta = job.eta_s if job.eta_s >= 0 else None
+            self.job_label.setText(f"{job.title}: {stage_text(job.stage, eta)}" if job.stage else job.title)
 
     def texts(self) -> list[str]:
         return [w.text() for w in (self.model_label, self.backend_label, self.device_label, self.threads_label)]

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.intake.file_panel import FilePanel
 from desktop.gui.intake.file_tree import FileTree
-from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES
+from tests.gui._window import OFFSCREEN_NOISE, SAMPLE_FILES, UrlSink
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -99,18 +98,8 @@ def test_summarize_folder_and_show_only_it(tree: FileTree, folder: Path, qtbot: 
     assert tree.root == str(minutes.resolve())
 
 
-class _UrlSink(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url)
-
-
 def test_open_with_system_viewer_and_reveal(tree: FileTree, folder: Path) -> None:
-    sink = _UrlSink()
+    sink = UrlSink()
     QDesktopServices.setUrlHandler("file", sink, "open")  # type: ignore[arg-type]  # the stub says bytes; str works
     try:
         report = folder / "report.md"

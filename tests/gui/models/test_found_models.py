@@ -12,7 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.core.settings import load_settings
-from desktop.gui.models.model_list import FOUND, FOUND_TEXT, format_parameters
+from desktop.gui.models.model_list import COLUMNS, FOUND, FOUND_TEXT, format_parameters
 from desktop.gui.models.model_manager import CATALOG, ModelManagerDialog
 from desktop.gui.models.model_picker import ModelPicker
 from desktop.ml.models.catalog import Catalog
@@ -70,7 +70,7 @@ def test_a_cached_flan_t5_is_found_and_nothing_is_downloaded(cached: Path, dialo
     found = ModelStore().find_cached(OTHER)
     assert found is not None and found.path != cached
     assert item.text(1) == format_parameters(found.parameters) and item.text(2) == human_bytes(found.size_bytes)
-    assert "Hugging Face cache, revision 0123456789ab" in item.text(5)
+    assert "Hugging Face cache, revision 0123456789ab" in item.text(COLUMNS.index("Description"))
     assert not dialog.download_button.isEnabled() and dialog.quantize_button.isEnabled()
     # Asked to download anyway, it says so and the Hub hears nothing.
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)

@@ -29,17 +29,6 @@ SMALL = "flan-t5-small"
 
 
 @pytest.fixture
-def dialog(qtbot: QtBot) -> Iterator[ModelManagerDialog]:
-    d = ModelManagerDialog()
-    qtbot.addWidget(d)
-    d.show()
-    yield d
-    if d.task is not None:
-        d.task.kill()
-        d.task.wait(10)
-
-
-@pytest.fixture
 def hub(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
     """The catalog's flan-t5-small, served from 127.0.0.1 with the tiny model's files."""
     entry = Catalog.load().get(SMALL)

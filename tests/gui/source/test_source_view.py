@@ -39,7 +39,7 @@ def test_one_paragraph_per_block_with_locators(view: SourceView) -> None:
     assert view.text._labels[0] == "message 1"
     view.select_document(1)
     assert view.text.current_document.path == Path(VTT)  # type: ignore[union-attr]
-    assert view.text._labels[:2] == ["00:00:01", "00:00:08"]
+    assert view.text._labels[:2] == ["00:00:01\n–00:00:07", "00:00:08\n–00:00:27"]  # a turn's start and end
     assert view.text.block_text(0).startswith("Priya Shah: Good morning")
 
 
@@ -47,7 +47,7 @@ def test_margin_labels_say_where_each_block_is() -> None:
     report = read_document(MD)
     assert margin_label(report.blocks[0], None) == "¶ 1"
     pdf_blocks = [b for b in read_document(VTT).blocks]
-    assert margin_label(pdf_blocks[1], pdf_blocks[0]) == "00:00:08"
+    assert margin_label(pdf_blocks[1], pdf_blocks[0]) == "00:00:08\n–00:00:27"
 
 
 def test_citation_opens_the_document_at_the_passage(view: SourceView) -> None:
