@@ -42,7 +42,8 @@ class ImapLister(Lister):
                                   "UIDVALIDITY changed); the mail in it now is taken as read, and what arrives from "
                                   "now on is summarized.")
             top = (uidnext - 1) if uidnext else max(session.search(["ALL"]), default=0)
-            marks.uidvalidity, marks.uid, marks.known, marks.started = validity, top, set(), True
+            # A first look (the source saves these marks): the UIDs up to ``top`` were there before.
+            marks.uidvalidity, marks.uid, marks.known, marks.started = validity, top, set(), False
             self.highest = top
             return []
         if uidnext is not None and uidnext - 1 <= max(marks.uid, self.highest) and not force:
