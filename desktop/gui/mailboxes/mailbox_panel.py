@@ -1,5 +1,6 @@
 """The Mail side of the file panel: the mailboxes the user added and their folders as a tree,
-*Add a mailbox…*, and *Summarize* on a folder (or a whole mailbox) for a period or unread mail.
+*Add a mailbox…*, *Summarize* on a folder (or a whole mailbox) for a period or unread mail, and
+*Watch* (the new mail of a mailbox or folder summarized as it arrives, in the Watched list).
 
 Folders are listed in a child process (``FolderListing``) when a mailbox is added or first
 opened, with a busy bar and Cancel; what goes wrong is one sentence under the tree. IMAP
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import PasswordRequired
 from desktop.core.mailstores import credentials
 from desktop.core.mailstores.mailboxes import Mailbox, dump_mailboxes
+from desktop.core.watch.mailbox import watch_spec
 from desktop.gui.mailboxes.add_mailbox_dialog import AddMailboxDialog
 from desktop.gui.mailboxes.folder_task import FolderListing
 from desktop.gui.mailboxes.folder_tree import MailboxTree
@@ -48,6 +50,8 @@ class MailboxPanel(QWidget):
     summarize_requested = Signal(list, str, dict)
     #: the mailboxes as plain data, to be saved
     mailboxes_changed = Signal(list)
+    #: a mailbox or folder to watch: its ``Settings.watched`` string (``core/watch/mailbox.watch_spec``)
+    watch_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +76,7 @@ class MailboxPanel(QWidget):
         self.tree = MailboxTree()
         self.tree.list_requested.connect(lambda location: self.list_folders(location))
         self.tree.summarize_requested.connect(self.summarize)
+        self.tree.watch_requested.connect(self.watch)
         self.tree.remove_requested.connect(self.remove_mailbox)
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._update_summarize())
 
@@ -93,6 +98,11 @@ class MailboxPanel(QWidget):
         self.summarize_button.setObjectName("mailSummarize")
         self.summarize_button.setToolTip("A digest of the chosen folder (with the folders inside it) for this period")
         self.summarize_button.clicked.connect(self.summarize)
+        self.watch_button = QPushButton("Watch")
+        self.watch_button.setObjectName("mailWatch")
+        self.watch_button.setToolTip("Summarize the mail that arrives in the chosen folder (or the whole mailbox) from "
+                                     "now on, in the background; it joins the Watched list")
+        self.watch_button.clicked.connect(self.watch)
 
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
@@ -108,7 +118,12 @@ class MailboxPanel(QWidget):
         run_row = QHBoxLayout()
         run_row.setContentsMargins(0, 0, 0, 0)
         run_row.addWidget(self.range, 1)
-        run_row.addWidget(self.summarize_button)
+        buttons = QVBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.setSpacing(4)
+        buttons.addWidget(self.summarize_button)
+        buttons.addWidget(self.watch_button)
+        run_row.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.setSpacing(6)
@@ -272,6 +287,22 @@ class MailboxPanel(QWidget):
         self.summarize_requested.emit(paths, title, overrides)
         return True
 
+    def watch(self) -> bool:
+        """Ask for the chosen folder (or the whole mailbox) to be watched."""
+        choice = self.tree.choice()
+        box = self.mailbox(choice.location) if choice is not None else None
+        if choice is None or box is None:
+            self._say("Choose a mailbox or one of its folders first.", error=True)
+            return False
+        if box.kind == "outlook":
+            self._say(f"{box.title} is an Outlook data file, which changes as a whole: Precis does not watch it. "
+                      "Summarize it instead.", error=True)
+            return False
+        self.watch_requested.emit(watch_spec(box.location, choice.folder))
+        what = f"{choice.name} in {box.title}" if choice.folder else box.title
+        self._say(f"Watching {what}: the mail that arrives from now on is summarized (see Watched).")
+        return True
+
     # ------------------------------------------------------------------ looks
     def _say(self, text: str, *, busy: bool = False, error: bool = False) -> None:
         self.status.setText(text)
@@ -290,6 +321,7 @@ class MailboxPanel(QWidget):
         choice = self.tree.choice()
         box = self.mailbox(choice.location) if choice is not None else None
         self.summarize_button.setEnabled(box is not None)
+        self.watch_button.setEnabled(box is not None and box.kind != "outlook")
         text = "" if choice is None or box is None else (f"{choice.name} in {box.title}" if choice.folder else box.title)
         metrics = self.choice_label.fontMetrics()
         self.choice_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, 190))
