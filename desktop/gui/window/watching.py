@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from desktop.core.mailstores import credentials
@@ -46,6 +47,11 @@ class Watching(QObject):
         view.pause_toggled.connect(self.set_paused)
         view.source_activated.connect(self.ask_password)
         window.mail_panel.watch_requested.connect(self.add_source)
+        self.mailbox_action = QAction("Watch a Mailbox…", self)
+        self.mailbox_action.setObjectName("watchMailboxAction")
+        self.mailbox_action.setToolTip("In the Mail tab, choose a mailbox or folder and press Watch")
+        self.mailbox_action.triggered.connect(self.choose_mailbox)
+        view.add_source_action(self.mailbox_action)
         service.digested.connect(self._on_digested)
         service.changed.connect(self._update_tray)
         q = window.queue
@@ -87,6 +93,15 @@ class Watching(QObject):
         if entry is not None:
             self.window.status.showMessage(f"Watching {entry.name}: mail that arrives from now on is summarized.", 8000)
         return True
+
+    def choose_mailbox(self) -> None:
+        """Add › Watch a Mailbox…: the Mail tab, where Watch is (its Add dialog when it has none)."""
+        w = self.window
+        w.panes.browse_tabs.setCurrentWidget(w.mail_panel)
+        if not w.mail_panel.mailboxes:
+            w.mail_panel.add_mailbox()
+        else:
+            w.status.showMessage("Choose a mailbox or one of its folders, then Watch.", 8000)
 
     def ask_password(self, spec: str) -> QInputDialog | None:
         """A watched IMAP account waiting for its password: ask for it (without blocking); the

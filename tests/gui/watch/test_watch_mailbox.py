@@ -37,6 +37,11 @@ def test_watch_on_a_maildir_folder_digests_new_mail_with_a_notification(window: 
                                                                           tmp_path: Path) -> None:
     store = maildir(tmp_path / "Maildir")
     panel = window.mail_panel
+    view = window.panes.watched_view
+    assert [a.text() for a in view.add_menu.actions()] == ["Add Folder…", "Watch a Mailbox…"]
+    window.watching.mailbox_action.trigger()  # the Watched list's way to the Mail tab
+    assert window.panes.browse_tabs.currentWidget() is panel and panel.dialog is not None
+    panel.dialog.reject()
     panel.add(local_mailbox(store))
     wait_listed(qtbot, panel)
     assert panel.tree.select(str(store), "INBOX")
@@ -44,7 +49,6 @@ def test_watch_on_a_maildir_folder_digests_new_mail_with_a_notification(window: 
     panel.watch_button.click()
     spec = watch_spec(str(store), "INBOX")
     assert load_settings().watched == [spec]  # kept for the next start
-    view = window.panes.watched_view
     assert view.source_list.count() == 1
     row = view.source_list.item(0).text()
     assert row.startswith("Maildir › INBOX\nMaildir · ") and panel.status.text().startswith("Watching INBOX in Maildir")
