@@ -99,8 +99,13 @@ class MailboxSource:
         return KIND_NAMES.get(self.kind or "", "Mailbox")
 
     # ------------------------------------------------------------------ the watcher's side
+    def home(self, state_dir: Path) -> Path:
+        """Where this mailbox keeps what it knows and the new mail it set aside (History's sources
+        of its digests), under the watcher's folder."""
+        return state_dir / "mail" / slug(self.key_base)
+
     def attach(self, state_dir: Path) -> None:
-        root = state_dir / "mail" / slug(self.key_base)
+        root = self.home(state_dir)
         self._marks_store, self._bundles = MarksStore(root / "marks"), root / "new"
 
     def owns(self, key: str) -> bool:
@@ -192,9 +197,9 @@ class MailboxSource:
                     m.data = old[ident].data
             self._pending[path] = new if lister.complete else {**old, **{i: m for i, m in new.items() if i not in old}}
             if not self._pending[path]:
-                before = marks.to_dict()
+                before = (marks.uidvalidity, marks.uid, marks.size, marks.tail, len(marks.known))
                 lister.done(marks, set(), pending_left=False)
-                if marks.to_dict() != before:
+                if (marks.uidvalidity, marks.uid, marks.size, marks.tail, len(marks.known)) != before:
                     self._save(path)
 
     def _list_folders(self, store: MailStore) -> None:

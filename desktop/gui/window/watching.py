@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
+from desktop.core import paths
 from desktop.core.mailstores import credentials
 from desktop.core.mailstores.mailboxes import load_mailboxes
 from desktop.core.watch.events import Digested
@@ -57,9 +58,9 @@ class Watching(QObject):
         q = window.queue
         for signal in (q.job_added, q.job_changed, q.job_finished, q.job_removed):
             signal.connect(self._on_queue)
-        window.panes.rollup_view.set_watched(list(window.settings.watched))
         if window.settings.watched:
             service.configure(list(window.settings.watched), self.spec())
+        window.panes.rollup_view.set_watched(self.rollup_folders())
 
     def spec(self) -> JobSpec:
         """The watcher's jobs: the user's settings, with the default template only if it can be used
@@ -134,7 +135,18 @@ class Watching(QObject):
         settings = self.window.settings
         save_or_say(settings)
         self.service.configure(list(settings.watched), self.spec())
-        self.window.panes.rollup_view.set_watched(list(settings.watched))
+        self.window.panes.rollup_view.set_watched(self.rollup_folders())
+
+    def rollup_folders(self) -> list[str]:
+        """Where the watched sources' digests' files are, for the roll-up's "Watched folders": a
+        folder itself; a mailbox, the folder its new mail is set aside in."""
+        state = self.service.state_dir or paths.data_dir() / "watch"
+        out = []
+        for spec in self.window.settings.watched:
+            entry = next((e for e in self.service.entries if e.spec == spec), None)
+            source = entry.source if entry is not None else None
+            out.append(str(source.home(state)) if isinstance(source, MailboxSource) else spec)
+        return out
 
     def settings_applied(self) -> None:
         """The user saved Settings: the watcher's jobs follow (model, length, template...)."""

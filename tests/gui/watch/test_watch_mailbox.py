@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.mailstores.mailboxes import imap_mailbox, local_mailbox
 from desktop.core.settings import load_settings
 from desktop.core.watch.mailbox import MailboxSource, watch_spec
+from desktop.gui.rollup.rollup_build import WATCHED, choose_entries
 from desktop.gui.window.main_window import MainWindow
 from tests.core.mailstores._dovecot import PASSWORD, USER, Dovecot
 from tests.core.mailstores._stores import maildir, message
@@ -74,6 +75,9 @@ def test_watch_on_a_maildir_folder_digests_new_mail_with_a_notification(window: 
     digest = window.digest_view.digest
     assert window.digest_view.entry_id == entry.id and digest is not None
     assert {s.locator.message for p in digest.all_points() for s in p.sources} == {1}
+    # The roll-up's "Watched folders" takes the mailbox's digests too.
+    assert [e.id for e in choose_entries(window.history.list(), WATCHED, window.watching.rollup_folders(), set())] == [
+        entry.id]
 
 
 def test_a_watched_imap_account_without_a_password_asks_for_it_from_its_row(window: MainWindow, qtbot: QtBot,
