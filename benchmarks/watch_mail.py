@@ -27,9 +27,9 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from desktop.core.mailstores import MailOptions  # noqa: E402
-from desktop.core.watch.mailbox import MailboxSource  # noqa: E402
-from tests.core.mailstores._stores import message  # noqa: E402
+from desktop.core.mailstores import MailOptions
+from desktop.core.watch.mailbox import MailboxSource
+from tests.core.mailstores._stores import message
 
 BODY = ("The launch moves to the eighteenth of March because the vendor is late with the firmware. "
         "Marketing will hold the press release until the new date is confirmed by the vendor.")

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QToolButton,
@@ -30,6 +29,7 @@ from desktop.core.errors import PasswordRequired
 from desktop.core.mailstores import credentials
 from desktop.core.mailstores.mailboxes import Mailbox, dump_mailboxes
 from desktop.core.watch.mailbox import watch_spec
+from desktop.gui.common.password_dialog import password_dialog
 from desktop.gui.mailboxes.add_mailbox_dialog import AddMailboxDialog
 from desktop.gui.mailboxes.folder_task import FolderListing
 from desktop.gui.mailboxes.folder_tree import MailboxTree
@@ -98,7 +98,8 @@ class MailboxPanel(QWidget):
         self.summarize_button.setObjectName("mailSummarize")
         self.summarize_button.setToolTip("A digest of the chosen folder (with the folders inside it) for this period")
         self.summarize_button.clicked.connect(self.summarize)
-        self.watch_button = QPushButton("Watch")
+        self.watch_button = QToolButton()
+        self.watch_button.setText("Watch")
         self.watch_button.setObjectName("mailWatch")
         self.watch_button.setToolTip("Summarize the mail that arrives in the chosen folder (or the whole mailbox) from "
                                      "now on, in the background; it joins the Watched list")
@@ -108,6 +109,7 @@ class MailboxPanel(QWidget):
         head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(6)
         head.addWidget(self.choice_label, 1)
+        head.addWidget(self.watch_button)
         head.addWidget(self.add_button)
         status_row = QHBoxLayout()
         status_row.setContentsMargins(0, 0, 0, 0)
@@ -118,12 +120,7 @@ class MailboxPanel(QWidget):
         run_row = QHBoxLayout()
         run_row.setContentsMargins(0, 0, 0, 0)
         run_row.addWidget(self.range, 1)
-        buttons = QVBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.setSpacing(4)
-        buttons.addWidget(self.summarize_button)
-        buttons.addWidget(self.watch_button)
-        run_row.addLayout(buttons)
+        run_row.addWidget(self.summarize_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.setSpacing(6)
@@ -261,12 +258,8 @@ class MailboxPanel(QWidget):
         """Ask for the IMAP password (without blocking), then list the folders with it."""
         if self.password_dialog is not None:
             self.password_dialog.close()
-        dialog = QInputDialog(self.window())
-        dialog.setObjectName("mailPasswordDialog")
-        dialog.setWindowTitle(f"Password for {box.title}")
-        dialog.setLabelText(f"{sentence}\n\nEnter the password for {box.title}:")
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        dialog.setOkButtonText("Log in")
+        dialog = password_dialog(self.window(), name="mailPasswordDialog", title=f"Password for {box.title}",
+                                 text=f"{sentence}\n\nEnter the password for {box.title}:", ok="Log in")
         dialog.textValueSelected.connect(lambda text: self.list_folders(box.location, password=text) if text else None)
         self.password_dialog = dialog
         dialog.open()

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QLineEdit
+from PySide6.QtWidgets import QInputDialog
 
 from desktop.core import paths
 from desktop.core.mailstores import credentials
 from desktop.core.mailstores.mailboxes import load_mailboxes
 from desktop.core.watch.events import Digested
 from desktop.core.watch.mailbox import MailboxSource, parse_watch_spec
+from desktop.gui.common.password_dialog import password_dialog
 from desktop.gui.jobs.template_picker import usable_template
 from desktop.gui.settings.save import save_or_say
 from desktop.gui.watch.source_list import same_folder, use_mailboxes
@@ -114,12 +115,9 @@ class Watching(QObject):
         account = source.account
         if self.password_dialog is not None:
             self.password_dialog.close()
-        dialog = QInputDialog(self.window)
-        dialog.setObjectName("watchPasswordDialog")
-        dialog.setWindowTitle(f"Password for {account.label}")
-        dialog.setLabelText(f"{source.problem}\n\nEnter the password for {account.user} on {account.host}:")
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        dialog.setOkButtonText("Go on watching")
+        dialog = password_dialog(self.window, name="watchPasswordDialog", title=f"Password for {account.label}",
+                                 text=f"{source.problem}\n\nEnter the password for {account.user} on {account.host}:",
+                                 ok="Go on watching")
         # Session memory only: the keyring may block (a locked desktop keyring), never on this thread.
         dialog.textValueSelected.connect(lambda text: credentials.remember(account.key, text, keep=False) if text else None)
         self.password_dialog = dialog

@@ -75,8 +75,8 @@ def test_without_a_password_the_source_waits_with_one_sentence_until_the_session
 def test_a_wrong_password_and_a_missing_server_are_one_sentence_each(dovecot: Dovecot, tmp_path: Path) -> None:
     wrong = _source(dovecot.address("INBOX"), tmp_path / "a", dovecot.cert, password="wrong")
     assert list(wrong.scan()) == []
-    assert wrong.take_notices() == [f"Watching {wrong.label} is paused until Precis has the password for {USER} on "
-                                    "127.0.0.1 (the one it had was refused)."]
+    assert wrong.take_notices() == [(f"Watching {wrong.label} is paused until Precis has the password for {USER} on "
+                                     "127.0.0.1 (the one it had was refused).")]
     gone = _source(f"imaps://{USER}@127.0.0.1:{free_port()}/INBOX", tmp_path / "b", None, password=PASSWORD)
     assert list(gone.scan()) == []
     [said] = gone.take_notices()

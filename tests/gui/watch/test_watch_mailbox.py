@@ -80,6 +80,7 @@ def test_watch_on_a_maildir_folder_digests_new_mail_with_a_notification(window: 
         entry.id]
 
 
+@pytest.mark.xdist_group("dovecot")
 def test_a_watched_imap_account_without_a_password_asks_for_it_from_its_row(window: MainWindow, qtbot: QtBot,
                                                                             dovecot: Dovecot) -> None:
     box = imap_mailbox("127.0.0.1", USER, port=dovecot.imaps_port, cafile=str(dovecot.cert), timeout=10)
