@@ -35,8 +35,8 @@ BODY = ("The launch moves to the eighteenth of March because the vendor is late 
         "Marketing will hold the press release until the new date is confirmed by the vendor.")
 
 
-def _env(home: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO), "PRECIS_HOME": str(home), "PRECIS_IMAP_PASSWORD": "x"}
+def _env(home: Path, password: str = "") -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO), "PRECIS_HOME": str(home), "PRECIS_IMAP_PASSWORD": password}
 
 
 def _mail(i: int) -> object:
@@ -61,8 +61,8 @@ def _mbox(path: Path, n: int) -> Path:
     return path
 
 
-def _idle(cmd: list[str], home: Path, ready: Path, seconds: float) -> tuple[float, float]:
-    p = subprocess.Popen(cmd, cwd=REPO, env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def _idle(cmd: list[str], home: Path, ready: Path, seconds: float, password: str = "") -> tuple[float, float]:
+    p = subprocess.Popen(cmd, cwd=REPO, env=_env(home, password), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 300
         while not any(ready.glob("mail/*/marks/*.json")) and time.monotonic() < deadline:
@@ -142,25 +142,9 @@ def imap_rows(n: int, seconds: float) -> tuple[list[tuple[str, int, float, float
             source.close()
         with tempfile.TemporaryDirectory() as tmp:
             t = Path(tmp)
-            env_cmd = [sys.executable, "-m", "desktop.cli", "watch", server.address("Bench"), "--out", str(t / "out"),
-                       "--engine", "extractive", "--quiet", "--imap-cafile", str(server.cert), "--mail-poll", "10"]
-            os.environ["PRECIS_IMAP_PASSWORD"] = PASSWORD
-            try:
-                p = subprocess.Popen(env_cmd, cwd=REPO, env={**_env(t / "home"), "PRECIS_IMAP_PASSWORD": PASSWORD},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                deadline = time.monotonic() + 120
-                while not any((t / "out").glob("mail/*/marks/*.json")) and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                time.sleep(2.0)
-                proc = psutil.Process(p.pid)
-                c0, w0 = proc.cpu_times(), time.monotonic()
-                time.sleep(seconds)
-                c1 = proc.cpu_times()
-                cpu = (c1.user + c1.system - c0.user - c0.system) / (time.monotonic() - w0) * 100
-                rss = proc.memory_info().rss / 2**20
-            finally:
-                p.terminate()
-                p.communicate(timeout=30)
+            cpu, rss = _idle([sys.executable, "-m", "desktop.cli", "watch", server.address("Bench"), "--out",
+                              str(t / "out"), "--engine", "extractive", "--quiet", "--imap-cafile", str(server.cert),
+                              "--mail-poll", "10"], t / "home", t / "out", seconds, password=PASSWORD)
         return [("IMAP account (a look every 10 s, one session kept)", n, cpu, rss)], looks
     finally:
         server.remove()

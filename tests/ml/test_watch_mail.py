@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from desktop.ml.watch.watcher import Watcher, WatchOptions, folder_sources
 from tests.core.mailstores._dovecot import PASSWORD, Dovecot
 from tests.core.mailstores._stores import maildir, message, thunderbird_profile
 from tests.core.mailstores.conftest import _no_remembered_passwords, dovecot
+from tests.ml.test_watcher import _wait
 
 __all__ = ["_no_remembered_passwords", "dovecot"]
 REPO = Path(__file__).resolve().parents[2]
@@ -37,15 +37,6 @@ LAUNCH = ("The launch moves to the eighteenth of March because the vendor is lat
 BUDGET = ("Finance approved the revised budget of forty thousand dollars for the spring campaign. "
           "Travel is cut by ten percent and the trade show booth is paid from the events line. "
           "Send your final invoices to accounts payable by the end of the month.")
-
-
-def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _watch(sources: list[str], out: Path, events: list[WatchEvent], **mail: object) -> Watcher:

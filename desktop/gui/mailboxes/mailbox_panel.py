@@ -32,7 +32,7 @@ from desktop.core.watch.mailbox import watch_spec
 from desktop.gui.common.password_dialog import password_dialog
 from desktop.gui.mailboxes.add_mailbox_dialog import AddMailboxDialog
 from desktop.gui.mailboxes.folder_task import FolderListing
-from desktop.gui.mailboxes.folder_tree import MailboxTree
+from desktop.gui.mailboxes.folder_tree import Choice, MailboxTree
 from desktop.gui.mailboxes.mail_range import MailRangeForm
 from desktop.gui.mailboxes.mail_request import summarize_request
 from desktop.ml.protocol import error_kind
@@ -266,13 +266,21 @@ class MailboxPanel(QWidget):
         return dialog
 
     # ------------------------------------------------------------------ summarize
-    def summarize(self) -> bool:
-        """Ask for a job over the chosen folder (or the whole mailbox) for the chosen period."""
+    def _chosen(self) -> tuple[Choice, Mailbox] | None:
+        """The folder (or mailbox) chosen in the tree and its mailbox; None (said) when there is none."""
         choice = self.tree.choice()
         box = self.mailbox(choice.location) if choice is not None else None
         if choice is None or box is None:
             self._say("Choose a mailbox or one of its folders first.", error=True)
+            return None
+        return choice, box
+
+    def summarize(self) -> bool:
+        """Ask for a job over the chosen folder (or the whole mailbox) for the chosen period."""
+        chosen = self._chosen()
+        if chosen is None:
             return False
+        choice, box = chosen
         since, until, unseen = self.range.selection()
         password = credentials.in_session(box.account.key) if box.account is not None else None
         paths, title, overrides = summarize_request(box, choice.folder, since=since, until=until, unseen=unseen,
@@ -282,11 +290,10 @@ class MailboxPanel(QWidget):
 
     def watch(self) -> bool:
         """Ask for the chosen folder (or the whole mailbox) to be watched."""
-        choice = self.tree.choice()
-        box = self.mailbox(choice.location) if choice is not None else None
-        if choice is None or box is None:
-            self._say("Choose a mailbox or one of its folders first.", error=True)
+        chosen = self._chosen()
+        if chosen is None:
             return False
+        choice, box = chosen
         if box.kind == "outlook":
             self._say(f"{box.title} is an Outlook data file, which changes as a whole: Precis does not watch it. "
                       "Summarize it instead.", error=True)
