@@ -39,6 +39,29 @@ def add_mail_options(p: argparse.ArgumentParser, *, imap: bool = True) -> None:
                        help="give up on a mail server that does not answer for this long (default 30)")
 
 
+def add_watch_mail_options(p: argparse.ArgumentParser) -> None:
+    """What ``watch`` takes of the mail options: folders, and the IMAP connection's (a period or
+    "unread only" mean nothing to mail that has just arrived)."""
+    from desktop.core.watch.mailbox import IMAP_CHECK_S
+
+    g = p.add_argument_group(
+        "mailboxes",
+        "A Maildir, a Thunderbird profile or folder, Apple Mail's folders, or an IMAP address "
+        "(imaps://user@server[:port]/Folder, or imap://... with STARTTLS required) is watched as a mailbox: the mail "
+        "that arrives after watching began is summarized, one digest per folder per look. The IMAP password comes "
+        f"from the system keyring, ${PASSWORD_VARIABLE}, or a prompt; without one that mailbox waits and says so.")
+    g.add_argument("--folder", action="append", default=[], metavar="NAME",
+                   help="watch only this folder of a mailbox and the folders under it (\"INBOX\", \"Work/Projects\"); "
+                        "repeat for more; with it a folder of .eml files is watched as one mailbox too")
+    g.add_argument("--imap-cafile", metavar="PEM",
+                   help="also trust the certificate authority in this file (a server with a certificate of its own)")
+    g.add_argument("--imap-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="give up on a mail server that does not answer for this long (default 30)")
+    g.add_argument("--mail-poll", type=float, default=IMAP_CHECK_S, metavar="S",
+                   help=f"seconds between looks at an IMAP server (default {IMAP_CHECK_S:g}; mail stores on disk are "
+                        "looked at every --poll)")
+
+
 def _day(text: str):  # -> date
     try:
         return parse_day(text)
@@ -47,7 +70,8 @@ def _day(text: str):  # -> date
 
 
 def mail_options(args: argparse.Namespace) -> MailOptions:
-    if args.since and args.until and args.since > args.until:
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since and until and since > until:
         raise SystemExit("precis-cli: --since is after --until")
     return MailOptions(folders=tuple(getattr(args, "folder", []) or ()), since=getattr(args, "since", None),
                        until=getattr(args, "until", None), unseen=bool(getattr(args, "unseen", False)),

@@ -44,6 +44,8 @@ class ImapSession:
         self.timeout = timeout
         self.limits = limits
         self._conn: imaplib.IMAP4 | None = None
+        #: The UIDNEXT of the folder last opened, where the server gave it.
+        self.uidnext: int | None = None
         context = ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         max_literal = limits.max_message_bytes + 65536
@@ -143,9 +145,14 @@ class ImapSession:
         return out
 
     def examine(self, name: str) -> int:
-        """Open a folder read-only (EXAMINE); its UIDVALIDITY."""
+        """Open a folder read-only (EXAMINE); its UIDVALIDITY (and ``uidnext``, the UID the next
+        message will get, where the server says it: a watcher's cheap test for new mail)."""
         self._run(f"opening {name}", _COMMAND_BUDGET, lambda: self._conn.select(_quote(name), readonly=True))  # type: ignore[union-attr]
-        _, values = self._conn.response("UIDVALIDITY")  # type: ignore[union-attr]
+        self.uidnext = self._response_number("UIDNEXT") or None
+        return self._response_number("UIDVALIDITY")
+
+    def _response_number(self, code: str) -> int:
+        _, values = self._conn.response(code)  # type: ignore[union-attr]
         value = values[-1] if values and values[-1] else b"0"
         match = _UIDVALIDITY.search(value if isinstance(value, bytes) else b"0")
         return int(match.group()) if match else 0

@@ -71,6 +71,10 @@ class ImapStore(MailStore):
             remember(key, given, keep=self.options.keep_password)
         return self._session
 
+    def session(self) -> ImapSession:
+        """The logged-in session (connecting first): a watcher's own questions to the server."""
+        return self._connect()
+
     def close(self) -> None:
         session, self._session = self._session, None
         if session is not None:
@@ -108,7 +112,7 @@ class ImapStore(MailStore):
             uids = uids[-self.limits.max_messages:]
         missing = [uid for uid in uids if cache.size(uid) is None]
         sizes = session.sizes(missing) if missing else {}
-        self._download(session, cache, folder, [u for u in missing if 0 < sizes.get(u, (0, False))[0]
+        self.download(session, cache, folder, [u for u in missing if 0 < sizes.get(u, (0, False))[0]
                                                 <= self.limits.max_message_bytes], sizes)
         for uid in uids:
             size = cache.size(uid)
@@ -121,7 +125,7 @@ class ImapStore(MailStore):
             yield StoredMessage(key=str(uid), load=partial(cache.get, uid), size=size,
                                 seen=False if options.unseen else None, dates_checked=True)
 
-    def _download(self, session: ImapSession, cache: FolderCache, folder: Folder, uids: list[int],
+    def download(self, session: ImapSession, cache: FolderCache, folder: Folder, uids: list[int],
                   sizes: dict[int, tuple[int, bool]]) -> None:
         """Fetch the messages not cached yet, in batches, within the store's byte budget."""
         chosen: list[int] = []

@@ -46,6 +46,12 @@ class Settler:
                 self._settled.pop(key, None)
         return out
 
+    def forget(self, keys: list[str]) -> None:
+        """Hand these out again at their next look (they could not be taken this time)."""
+        for key in keys:
+            self._seen.pop(key, None)
+            self._settled.pop(key, None)
+
     def pending(self) -> list[str]:
         """Keys seen but not yet handed out as settled with their current stamp."""
         return [key for key, (stamp, _) in self._seen.items() if self._settled.get(key) != stamp]

@@ -2,11 +2,12 @@
 as items with a stable key and a change stamp; the watcher decides what has settled and is new.
 
 Folders are polled with ``os.scandir``: between full scans only each folder's modification time
-is looked at (benchmarks/README.md, *Watched folders*: why polling, not inotify). A mailbox source (Maildir, Thunderbird, IMAP) implements the same protocol: its items'
-keys name the message (``imap://user@host/INBOX;UIDVALIDITY=7;UID=42``), the stamp is what changes
-when the message does (UIDVALIDITY and UID, or a Maildir file's name), ``settle_s`` is 0 (a
-delivered message is complete), ``path`` is None and ``content`` returns the message's bytes,
-which the watcher hands to the worker as a file named ``name`` (``batch/task.py`` ``blobs``).
+is looked at (benchmarks/README.md, *Watched folders*: why polling, not inotify). A mailbox
+(``core/watch/mailbox.py``) is a ``GroupedSource``: its items are the new messages, keyed by
+what names a message for good (``imaps://user@host:993/INBOX;UIDVALIDITY=7;UID=42``, a Maildir
+file's unique name, a Message-ID), each with the ``group`` of its folder; the watcher checks each
+against the manifest, then asks the source to ``bundle`` a folder's new messages into one file to
+summarize (one digest per folder per poll) and records a manifest row per message.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from desktop.core.ingest import SUPPORTED_EXTENSIONS
 from desktop.core.watch.ignore import IGNORE_FILE, IgnoreRules
@@ -31,6 +32,10 @@ class SourceItem:
     stamp: tuple[int, ...]
     #: The file on disk, or None when ``WatchSource.content`` gives the bytes.
     path: Path | None = None
+    #: Items of one group (a mail folder) are summarized together: one digest per group per poll.
+    group: str | None = None
+    #: A bundle's members (the messages it holds), each recorded in the manifest on its own.
+    parts: tuple[SourceItem, ...] = ()
 
 
 class WatchSource(Protocol):
@@ -51,6 +56,36 @@ class WatchSource(Protocol):
     def content(self, item: SourceItem) -> bytes | None:
         """The item's bytes, or None to read ``item.path``."""
         ...
+
+
+@runtime_checkable
+class GroupedSource(WatchSource, Protocol):
+    """A source whose items are parts of a group (a mailbox's messages, grouped by folder).
+
+    ``attach`` comes first (where the source keeps what it knows: ``DIR/mail/...``); ``scan``
+    yields the items not yet recorded. A settled group's new items become one ``bundle`` (an item
+    whose ``path`` is the file to summarize and whose ``parts`` are the members, or None when
+    they cannot be read now); ``recorded`` is told what the manifest holds (done, failed, or done
+    before), so they are not listed again."""
+
+    def attach(self, state_dir: Path) -> None: ...
+
+    def fingerprint(self, item: SourceItem) -> str:
+        """What the manifest compares (a message's content, not the flags a mail client changes)."""
+        ...
+
+    def bundle(self, items: list[SourceItem]) -> list[SourceItem]: ...
+
+    def recorded(self, items: Iterable[SourceItem]) -> None: ...
+
+    def owns(self, key: str) -> bool: ...
+
+    def take_notices(self) -> list[str]:
+        """Sentences for the user since the last call (said once each: a password missing, a
+        server gone, a message that could not be read)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class FolderSource:

@@ -34,11 +34,13 @@ class Choice:
 
 class MailboxTree(QTreeView):
     """Signals: ``list_requested(location)`` (a mailbox was opened before its folders were
-    listed, or "List folders again"), ``summarize_requested()``, ``remove_requested(location)``."""
+    listed, or "List folders again"), ``summarize_requested()``, ``watch_requested()``,
+    ``remove_requested(location)``."""
 
     #: location
     list_requested = Signal(str)
     summarize_requested = Signal()
+    watch_requested = Signal()
     #: location
     remove_requested = Signal(str)
 
@@ -217,6 +219,10 @@ class MailboxTree(QTreeView):
         summarize = QAction("Summarize" if choice.folder else "Summarize all its mail", menu)
         summarize.triggered.connect(self.summarize_requested)
         menu.addAction(summarize)
+        watch = QAction("Watch" if choice.folder else "Watch all its mail", menu)
+        watch.setToolTip("Summarize the mail that arrives here from now on (the Watched list)")
+        watch.triggered.connect(self.watch_requested)
+        menu.addAction(watch)
         if not choice.folder:
             relist = QAction("List folders again", menu)
             relist.triggered.connect(lambda: self.list_requested.emit(choice.location))

@@ -1,5 +1,6 @@
 """The Mail side of the file panel: the mailboxes the user added and their folders as a tree,
-*Add a mailbox…*, and *Summarize* on a folder (or a whole mailbox) for a period or unread mail.
+*Add a mailbox…*, *Summarize* on a folder (or a whole mailbox) for a period or unread mail, and
+*Watch* (the new mail of a mailbox or folder summarized as it arrives, in the Watched list).
 
 Folders are listed in a child process (``FolderListing``) when a mailbox is added or first
 opened, with a busy bar and Cancel; what goes wrong is one sentence under the tree. IMAP
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QToolButton,
@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import PasswordRequired
 from desktop.core.mailstores import credentials
 from desktop.core.mailstores.mailboxes import Mailbox, dump_mailboxes
+from desktop.core.watch.mailbox import watch_spec
+from desktop.gui.common.password_dialog import password_dialog
 from desktop.gui.mailboxes.add_mailbox_dialog import AddMailboxDialog
 from desktop.gui.mailboxes.folder_task import FolderListing
-from desktop.gui.mailboxes.folder_tree import MailboxTree
+from desktop.gui.mailboxes.folder_tree import Choice, MailboxTree
 from desktop.gui.mailboxes.mail_range import MailRangeForm
 from desktop.gui.mailboxes.mail_request import summarize_request
 from desktop.ml.protocol import error_kind
@@ -48,6 +50,8 @@ class MailboxPanel(QWidget):
     summarize_requested = Signal(list, str, dict)
     #: the mailboxes as plain data, to be saved
     mailboxes_changed = Signal(list)
+    #: a mailbox or folder to watch: its ``Settings.watched`` string (``core/watch/mailbox.watch_spec``)
+    watch_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +76,7 @@ class MailboxPanel(QWidget):
         self.tree = MailboxTree()
         self.tree.list_requested.connect(lambda location: self.list_folders(location))
         self.tree.summarize_requested.connect(self.summarize)
+        self.tree.watch_requested.connect(self.watch)
         self.tree.remove_requested.connect(self.remove_mailbox)
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._update_summarize())
 
@@ -93,11 +98,18 @@ class MailboxPanel(QWidget):
         self.summarize_button.setObjectName("mailSummarize")
         self.summarize_button.setToolTip("A digest of the chosen folder (with the folders inside it) for this period")
         self.summarize_button.clicked.connect(self.summarize)
+        self.watch_button = QToolButton()
+        self.watch_button.setText("Watch")
+        self.watch_button.setObjectName("mailWatch")
+        self.watch_button.setToolTip("Summarize the mail that arrives in the chosen folder (or the whole mailbox) from "
+                                     "now on, in the background; it joins the Watched list")
+        self.watch_button.clicked.connect(self.watch)
 
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(6)
         head.addWidget(self.choice_label, 1)
+        head.addWidget(self.watch_button)
         head.addWidget(self.add_button)
         status_row = QHBoxLayout()
         status_row.setContentsMargins(0, 0, 0, 0)
@@ -248,30 +260,49 @@ class MailboxPanel(QWidget):
         """Ask for the IMAP password (without blocking), then list the folders with it."""
         if self.password_dialog is not None:
             self.password_dialog.close()
-        dialog = QInputDialog(self.window())
-        dialog.setObjectName("mailPasswordDialog")
-        dialog.setWindowTitle(f"Password for {box.title}")
-        dialog.setLabelText(f"{sentence}\n\nEnter the password for {box.title}:")
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        dialog.setOkButtonText("Log in")
+        dialog = password_dialog(self.window(), name="mailPasswordDialog", title=f"Password for {box.title}",
+                                 text=f"{sentence}\n\nEnter the password for {box.title}:", ok="Log in")
         dialog.textValueSelected.connect(lambda text: self.list_folders(box.location, password=text) if text else None)
         self.password_dialog = dialog
         dialog.open()
         return dialog
 
     # ------------------------------------------------------------------ summarize
-    def summarize(self) -> bool:
-        """Ask for a job over the chosen folder (or the whole mailbox) for the chosen period."""
+    def _chosen(self) -> tuple[Choice, Mailbox] | None:
+        """The folder (or mailbox) chosen in the tree and its mailbox; None (said) when there is none."""
         choice = self.tree.choice()
         box = self.mailbox(choice.location) if choice is not None else None
         if choice is None or box is None:
             self._say("Choose a mailbox or one of its folders first.", error=True)
+            return None
+        return choice, box
+
+    def summarize(self) -> bool:
+        """Ask for a job over the chosen folder (or the whole mailbox) for the chosen period."""
+        chosen = self._chosen()
+        if chosen is None:
             return False
+        choice, box = chosen
         since, until, unseen = self.range.selection()
         password = credentials.in_session(box.account.key) if box.account is not None else None
         paths, title, overrides = summarize_request(box, choice.folder, since=since, until=until, unseen=unseen,
                                                     password=password)
         self.summarize_requested.emit(paths, title, overrides)
+        return True
+
+    def watch(self) -> bool:
+        """Ask for the chosen folder (or the whole mailbox) to be watched."""
+        chosen = self._chosen()
+        if chosen is None:
+            return False
+        choice, box = chosen
+        if box.kind == "outlook":
+            self._say(f"{box.title} is an Outlook data file, which changes as a whole: Precis does not watch it. "
+                      "Summarize it instead.", error=True)
+            return False
+        self.watch_requested.emit(watch_spec(box.location, choice.folder))
+        what = f"{choice.name} in {box.title}" if choice.folder else box.title
+        self._say(f"Watching {what}: the mail that arrives from now on is summarized (see Watched).")
         return True
 
     # ------------------------------------------------------------------ looks
@@ -292,6 +323,7 @@ class MailboxPanel(QWidget):
         choice = self.tree.choice()
         box = self.mailbox(choice.location) if choice is not None else None
         self.summarize_button.setEnabled(box is not None)
+        self.watch_button.setEnabled(box is not None and box.kind != "outlook")
         text = "" if choice is None or box is None else (f"{choice.name} in {box.title}" if choice.folder else box.title)
         metrics = self.choice_label.fontMetrics()
         self.choice_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, 190))

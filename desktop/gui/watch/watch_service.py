@@ -121,12 +121,12 @@ class WatchService(QObject):
     def state(self) -> tuple[str, str]:
         """(state, the sentence the Watched view and the tray show)."""
         if not self.entries:
-            return OFF, "Not watching. Add a folder: what arrives in it is summarized on its own."
+            return OFF, "Not watching. Add a folder, or Watch a mailbox in the Mail tab: what arrives is summarized."
         if self.problem:
             return STOPPED, f"Stopped: {self.problem}"
         live = self.live_sources()
         if not live:
-            return OFF, "Not watching: the watched folders are not there now."
+            return OFF, "Not watching: the watched folders and mailboxes are not there now."
         if USER in self._reasons:
             return PAUSED, "Paused."
         if JOB in self._reasons:
@@ -139,6 +139,9 @@ class WatchService(QObject):
     def source_status(self, entry: SourceEntry) -> str:
         if entry.problem:
             return entry.problem
+        waiting = getattr(entry.source, "problem", "")  # a mailbox: its password missing, its server away
+        if waiting:
+            return waiting
         mine = [a for a in self.arrivals.recent() if entry.owns(a.key)]
         done = sum(a.state == DIGESTED for a in mine)
         failed = sum(a.state == FAILED for a in mine)

@@ -41,6 +41,8 @@ class WatchedView(QWidget):
     entry_activated = Signal(str)
     #: True: pause watching; False: resume.
     pause_toggled = Signal(bool)
+    #: A watched source (its ``Settings.watched`` string) the user opened: a mailbox waiting for its password.
+    source_activated = Signal(str)
 
     def __init__(self, service: WatchService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,7 @@ class WatchedView(QWidget):
 
         self.source_list = _list("watchedSources", Qt.TextElideMode.ElideMiddle)
         self.source_list.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.source_list.itemActivated.connect(lambda item: self.source_activated.emit(item.data(SPEC)))
         self.add_menu = QMenu(self)
         self.add_folder_action = QAction("Add Folder…", self)
         self.add_folder_action.setObjectName("addWatchedFolderAction")
@@ -134,15 +137,18 @@ class WatchedView(QWidget):
         for entry in self.service.entries:
             icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning if entry.problem else (
                 QStyle.StandardPixmap.SP_DriveNetIcon if entry.kind == "mailbox" else QStyle.StandardPixmap.SP_DirIcon))
-            item = QListWidgetItem(icon, f"{entry.name}\n{self.service.source_status(entry)}")
+            item = QListWidgetItem(icon, f"{entry.name}\n{entry.kind_name} · {self.service.source_status(entry)}")
             item.setData(SPEC, entry.spec)
-            item.setToolTip(f"{entry.detail}\n{entry.problem}" if entry.problem else entry.detail)
+            problem = entry.problem or getattr(entry.source, "problem", "")
+            hint = "\nOpen it to give the password." if getattr(entry.source, "needs_password", False) else ""
+            item.setToolTip(f"{entry.detail}\n{problem}{hint}" if problem else entry.detail)
             item.setSizeHint(QSize(0, self.fontMetrics().lineSpacing() * 2 + 12))
             self.source_list.addItem(item)
             if entry.spec == current:
                 self.source_list.setCurrentItem(item)
         if not self.service.entries:
-            self.source_list.setToolTip("Add a folder: new and changed files in it are summarized in the background.")
+            self.source_list.setToolTip("Add a folder (new and changed files in it are summarized in the background), "
+                                        "or Watch a mailbox in the Mail tab (new mail is).")
 
     def _fill_arrivals(self, arrivals: list[Arrival]) -> None:
         self.arrival_list.clear()

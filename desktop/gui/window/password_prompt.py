@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from desktop.gui.common.password_dialog import password_dialog
 
 
 class PasswordPrompt(QObject):
@@ -30,12 +32,8 @@ class PasswordPrompt(QObject):
             self.deleteLater()
             return
         path, sentence = self._files[0]
-        dialog = QInputDialog(self._parent)
-        dialog.setObjectName("passwordDialog")
-        dialog.setWindowTitle(f"Password for {Path(path).name}")
-        dialog.setLabelText(f"{sentence}\n\nEnter the password to summarize {Path(path).name}:")
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        dialog.setOkButtonText("Summarize")
+        dialog = password_dialog(self._parent, name="passwordDialog", title=f"Password for {Path(path).name}",
+                                 text=f"{sentence}\n\nEnter the password to summarize {Path(path).name}:", ok="Summarize")
         dialog.textValueSelected.connect(lambda text, p=path: self._answered(p, text))
         dialog.rejected.connect(self._given_up)
         self.dialog = dialog

@@ -1,5 +1,7 @@
 """Where a watched file's digest goes: the output folder (each file atomically), History, then
-the manifest row (fsynced) — in that order, so a crash between them only means it is redone."""
+the manifest row (fsynced) — in that order, so a crash between them only means it is redone. A
+mailbox's bundle (a folder's new messages in one mbox file) gets one digest and a row per message,
+so each message is done on its own: a restart never summarizes it again."""
 
 from __future__ import annotations
 
@@ -39,12 +41,15 @@ class Recorder:
         self._started[item.key] = time.monotonic()
         self.on_event(Started(item.key, item.name))
 
-    def record(self, result: UnitResult, item: SourceItem, sha: str, attempts: int) -> None:
+    def record(self, result: UnitResult, item: SourceItem, sha: str, attempts: int,
+               parts: list[tuple[SourceItem, str]] | None = None) -> None:
         seconds = time.monotonic() - self._started.pop(item.key, time.monotonic())
         outputs: list[str] = []
         entry_id = None
         status, error, message = result.status, result.error, result.message
         title = ""
+        # A bundle's source is its file (History reopens it); a folder's file is its name.
+        source = str(item.path) if parts and item.path is not None else item.name
         if status == "done":
             try:
                 digest = Digest.from_dict(json.loads(result.texts[".json"]))
@@ -58,14 +63,14 @@ class Recorder:
                         outputs.append(rel)
                 if self.history is not None:
                     # With citation links, as the window's own jobs keep it: reopened, its citations open the source.
-                    entry_id = self.history.add(digest, [item.name], to_markdown(digest, links=True)).id
+                    entry_id = self.history.add(digest, [source], to_markdown(digest, links=True)).id
             except (OSError, ValueError, KeyError) as exc:
                 status, error = "failed", "WatchError"
                 message = f"The digest of {item.name} could not be saved: {getattr(exc, 'strerror', None) or exc}."
-        row = Row(key=item.key, sources=[item.name], sha256=sha, settings_key=self.skey, status=status, error=error,
-                  message=message, seconds=round(result.seconds, 3), outputs=outputs, file_errors=result.file_errors,
-                  attempts=attempts, run="watch")
-        self.manifest.append(row)
+        for key, part_sha in ((p.key, s) for p, s in parts) if parts else ((item.key, sha),):
+            self.manifest.append(Row(key=key, sources=[source], sha256=part_sha, settings_key=self.skey, status=status,
+                                     error=error, message=message, seconds=round(result.seconds, 3), outputs=outputs,
+                                     file_errors=result.file_errors, attempts=attempts, run="watch"))
         if status == "done":
             self.on_event(Digested(item.key, item.name, title, entry_id, tuple(outputs), round(seconds, 3),
                                    round(result.seconds, 3)))
@@ -74,7 +79,10 @@ class Recorder:
 
 
 def _stem(item: SourceItem, options: WatchOptions) -> str:
-    """``DIR/<source folder name>/<path inside it>``: two watched folders never collide."""
+    """``DIR/<source folder name>/<path inside it>``: two watched folders never collide; a mailbox's
+    bundle: ``DIR/mail/<mailbox>/<folder>/<its file's name>``."""
+    if item.parts and item.path is not None:
+        return "mail/" + "/".join(item.path.parts[-4:-3] + item.path.parts[-2:-1]) + "/" + item.path.stem
     if item.path is not None:
         for source in options.sources:
             root = getattr(source, "root", None)

@@ -23,12 +23,17 @@ from desktop.core import paths
 from desktop.core.errors import PrecisError, WatchError
 from desktop.core.events import CancelToken
 from desktop.core.history import History
+from desktop.core.mailstores import is_imap, store_kind
+from desktop.core.mailstores.imap_account import parse_address
+from desktop.core.mailstores.options import MailOptions
 from desktop.core.watch.events import Failed, Queued, StateChanged, WatchEvent, WatchNotice
+from desktop.core.watch.mailbox import MailboxSource
 from desktop.core.watch.settle import POLL_S, SETTLE_S, Settler
-from desktop.core.watch.sources import FolderSource, SourceItem, WatchSource
+from desktop.core.watch.sources import FolderSource, GroupedSource, SourceItem, WatchSource
 from desktop.ml.batch.manifest import Manifest
 from desktop.ml.batch.plan import FORMATS, settings_key
 from desktop.ml.batch.sizing import model_identity
+from desktop.ml.batch.task import UnitResult
 from desktop.ml.engine.job import JobSpec
 from desktop.ml.watch.record import Recorder
 
@@ -115,24 +120,35 @@ class Watcher:
         """Poll until stopped (``once``: until everything present is done, then return)."""
         with Manifest(self.state_dir) as manifest:
             recorder = Recorder(manifest, self.options, self.skey, History() if self.options.history else None, self.on_event)
-            self.on_event(StateChanged("watching"))
-            pending: dict[str, tuple[SourceItem, WatchSource, str]] = {}
-            while not self._stop.is_set():
-                # Settled while paused: kept until resumed (the settler hands each out only once).
-                pending.update((item.key, (item, source, reason)) for item, source, reason in self.poll(manifest, settle_now=once))
-                if pending and not self._paused.is_set():
-                    todo, pending = list(pending.values()), {}
-                    self.on_event(StateChanged("summarizing"))
-                    self._summarize(todo, recorder)
-                    if not self._stop.is_set():
-                        self.on_event(StateChanged("paused" if self._paused.is_set() else "watching"))
-                    continue
-                if once and not pending:
-                    break
-                due = self.settler.next_due(self.options.settle_s)
-                wait = self.options.poll_s
-                self._stop.wait(min(wait, due + 0.05) if due is not None else wait)
+            for source in self.options.sources:
+                if isinstance(source, GroupedSource):
+                    source.attach(self.state_dir)  # where a mailbox keeps what it knows, beside the manifest
+            try:
+                self._loop(manifest, recorder, once)
+            finally:
+                for source in self.options.sources:
+                    if isinstance(source, GroupedSource):
+                        source.close()
         self.on_event(StateChanged("stopped"))
+
+    def _loop(self, manifest: Manifest, recorder: Recorder, once: bool) -> None:
+        self.on_event(StateChanged("watching"))
+        pending: dict[str, tuple[SourceItem, WatchSource, str]] = {}
+        while not self._stop.is_set():
+            # Settled while paused: kept until resumed (the settler hands each out only once).
+            pending.update((item.key, (item, source, reason)) for item, source, reason in self.poll(manifest, settle_now=once))
+            if pending and not self._paused.is_set():
+                todo, pending = list(pending.values()), {}
+                self.on_event(StateChanged("summarizing"))
+                self._summarize(todo, recorder)
+                if not self._stop.is_set():
+                    self.on_event(StateChanged("paused" if self._paused.is_set() else "watching"))
+                continue
+            if once and not pending:
+                break
+            due = self.settler.next_due(self.options.settle_s)
+            wait = self.options.poll_s
+            self._stop.wait(min(wait, due + 0.05) if due is not None else wait)
 
     def poll(self, manifest: Manifest, settle_now: bool = False) -> list[tuple[SourceItem, WatchSource, str]]:
         """One look at every source: a full scan when one is due (paced so that full scans take
@@ -151,19 +167,51 @@ class Watcher:
                     owner[item.key] = source
             except OSError as exc:
                 self.on_event(WatchNotice(f"{source.label} cannot be read now: {exc.strerror or exc}."))
+            except PrecisError as exc:
+                self.on_event(WatchNotice(exc.message))
         settled = self.settler.update(pairs, complete=full)
         elapsed = time.perf_counter() - started
         if full:
             self.scan_seconds = elapsed
             self._next_full = time.monotonic() + max(self.options.poll_s, elapsed * 200)
         todo = []
+        known: dict[int, tuple[GroupedSource, list[SourceItem]]] = {}
         for item in settled:
             source = owner[item.key]
             reason = self._reason(manifest, item, source)
             if reason is not None:
                 todo.append((item, source, reason))
-                self.on_event(Queued(item.key, item.name, reason))
+            elif item.group is not None and isinstance(source, GroupedSource):
+                known.setdefault(id(source), (source, []))[1].append(item)  # done before a restart
+        for grouped, items in known.values():
+            grouped.recorded(items)
+        todo = self._bundled(todo)
+        for source in self.options.sources:
+            if isinstance(source, GroupedSource):
+                for text in source.take_notices():
+                    self.on_event(WatchNotice(text))
+        for item, _, reason in todo:
+            self.on_event(Queued(item.key, item.name, reason))
         return todo
+
+    def _bundled(self, todo: list[tuple[SourceItem, WatchSource, str]]) -> list[tuple[SourceItem, WatchSource, str]]:
+        """A mailbox's new messages, one file per folder (``bundle``): one digest each."""
+        out: list[tuple[SourceItem, WatchSource, str]] = []
+        groups: dict[int, tuple[GroupedSource, list[SourceItem]]] = {}
+        for item, source, reason in todo:
+            if item.group is not None and isinstance(source, GroupedSource):
+                groups.setdefault(id(source), (source, []))[1].append(item)
+            else:
+                out.append((item, source, reason))
+        for source, items in groups.values():
+            try:
+                out.extend((b, source, "new") for b in source.bundle(items))
+            except (OSError, PrecisError) as exc:
+                reason = exc.message if isinstance(exc, PrecisError) else (exc.strerror or str(exc))
+                self.on_event(WatchNotice(f"The new mail of {source.label} could not be set aside to summarize "
+                                          f"({reason}); Precis tries again."))
+                self.settler.forget([i.key for i in items])
+        return out
 
     def _reason(self, manifest: Manifest, item: SourceItem, source: WatchSource) -> str | None:
         known = self._known.get(item.key)
@@ -195,9 +243,9 @@ class Watcher:
             except (OSError, PrecisError) as exc:
                 self.on_event(Failed(item.key, item.name, "FileUnreadable", f"{item.name} could not be read: {exc}."))
                 continue
-            sha = self._known.get(item.key, ((), ""))[1]
-            items[item.key] = (item, sha)
-            tasks.append(UnitTask(item.key, [item.name], None if blob is None else [blob]))
+            items[item.key] = (item, self._sha_of(item.key), source)
+            where = str(item.path) if item.parts and item.path is not None else item.name
+            tasks.append(UnitTask(item.key, [where], None if blob is None else [blob]))
         if not tasks:
             return
         spec = dataclasses.replace(self.spec, paths=[], threads=self.spec.threads or 1, preview=False)
@@ -205,24 +253,53 @@ class Watcher:
         if self._paused.is_set():
             pool.pause()
         try:
-            pool.run(tasks, lambda result, attempts: recorder.record(result, *items[result.key], attempts),
-                     on_start=lambda key, pid: recorder.started(*items[key]), cancel=self._cancel)
+            pool.run(tasks, lambda result, attempts: self._record(recorder, result, *items[result.key], attempts),
+                     on_start=lambda key, pid: recorder.started(*items[key][:2]), cancel=self._cancel)
         finally:
             self._pool = None
 
 
-def folder_sources(srcs: list[str], recursive: bool = True) -> list[WatchSource]:
-    """Watched folders from paths; one sentence for a path that is not a folder."""
+    def _sha_of(self, key: str) -> str:
+        return self._known.get(key, ((), ""))[1]
+
+    def _record(self, recorder: Recorder, result: UnitResult, item: SourceItem, sha: str, source: WatchSource,
+                attempts: int) -> None:
+        """The outcome in the manifest (a row per message of a mailbox's bundle); then the mailbox
+        knows those messages are recorded and lists them no more."""
+        recorder.record(result, item, sha, attempts, [(p, self._sha_of(p.key)) for p in item.parts])
+        if item.parts and isinstance(source, GroupedSource):
+            source.recorded(item.parts)
+
+
+def folder_sources(srcs: list[str], recursive: bool = True, *, mail: MailOptions | None = None,
+                   passwords: dict[str, str] | None = None, mail_check_s: float | None = None) -> list[WatchSource]:
+    """Watched sources from what a user names: mail stores (a Maildir, a Thunderbird profile or
+    folder, Apple Mail's folders; a folder of .eml files when ``mail`` names folders) and
+    ``imap(s)://`` addresses become watched mailboxes (``mail``'s folders, certificate and timeout;
+    ``passwords`` by account key), other folders watched folders; one sentence for the rest."""
     out: list[WatchSource] = []
+    mail = mail or MailOptions()
     for s in srcs:
+        if is_imap(s):
+            account = parse_address(s)
+            out.append(MailboxSource(s, folders=mail.folders, options=mail, check_s=mail_check_s,
+                                     password=(passwords or {}).get(account.key)))
+            continue
         p = Path(s).expanduser()
+        kind = store_kind(p, saved_messages=bool(mail.folders))
+        if kind is not None:
+            out.append(MailboxSource(str(p), kind=kind, folders=mail.folders, options=mail, check_s=mail_check_s))
+            continue
         if not p.is_dir():
-            raise WatchError(f"{s} is not a folder; Precis watches folders (give the folder the files arrive in).")
+            raise WatchError(f"{s} is not a folder; Precis watches folders and mailboxes (give the folder the files "
+                             "arrive in, a mail store or an imaps:// address).")
         out.append(FolderSource(p, recursive=recursive))
     return out
 
 
 def _sha256(item: SourceItem, source: WatchSource) -> str:
+    if isinstance(source, GroupedSource):
+        return source.fingerprint(item)
     try:
         blob = source.content(item)
         if blob is not None:
