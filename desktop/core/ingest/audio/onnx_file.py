@@ -36,16 +36,16 @@ class OnnxGraph:
 def read_onnx(path: Path) -> OnnxGraph:
     """The operators and initializers of the main graph of the ONNX file at ``path``."""
     data = memoryview(path.read_bytes())
-    graphs = [value for field, value in _fields(data) if field == _MODEL_GRAPH]
+    graphs = [_nested(value) for field, value in _fields(data) if field == _MODEL_GRAPH]
     if len(graphs) != 1:
         raise ValueError(f"{path.name} is not an ONNX model (it has {len(graphs)} graphs)")
     ops: list[str] = []
     weights: dict[str, np.ndarray] = {}
     for field, value in _fields(graphs[0]):
         if field == _GRAPH_NODE:
-            ops.append(next((bytes(v).decode() for f, v in _fields(value) if f == _NODE_OP_TYPE), ""))
+            ops.append(next((_text(v) for f, v in _fields(_nested(value)) if f == _NODE_OP_TYPE), ""))
         elif field == _GRAPH_INITIALIZER:
-            name, array = _tensor(value)
+            name, array = _tensor(_nested(value))
             weights[name] = array
     return OnnxGraph(tuple(ops), weights)
 
@@ -58,11 +58,11 @@ def _tensor(data: memoryview) -> tuple[str, np.ndarray]:
         if field == _T_DIMS:
             dims.extend(_varints(value) if isinstance(value, memoryview) else [value])
         elif field == _T_TYPE:
-            kind = int(value)  # type: ignore[arg-type]
+            kind = value if isinstance(value, int) else -1
         elif field == _T_NAME:
-            name = bytes(value).decode()  # type: ignore[arg-type]
+            name = _text(value)
         elif field == _T_RAW:
-            raw = bytes(value)  # type: ignore[arg-type]
+            raw = bytes(_nested(value))
         elif field == _T_LOCATION and value:
             raise ValueError("tensors stored outside the ONNX file are not read here")
         else:
@@ -73,11 +73,22 @@ def _tensor(data: memoryview) -> tuple[str, np.ndarray]:
     if raw is not None:
         array = np.frombuffer(raw, dtype=dtype)
     elif kind == 1:  # packed float32s (protobuf writes repeated scalars packed)
-        array = np.frombuffer(b"".join(bytes(v) for v in values.get(typed_field, [])), dtype=dtype)  # type: ignore[arg-type]
+        array = np.frombuffer(b"".join(bytes(_nested(v)) for v in values.get(typed_field, [])), dtype=dtype)
     else:  # int32_data and int64_data are varints, packed or not; negative ones in two's complement
         ints = [i for v in values.get(typed_field, []) for i in (_varints(v) if isinstance(v, memoryview) else [v])]
         array = np.array(ints, dtype=np.uint64).astype(np.int64).astype(dtype)
     return name, array.reshape(dims).astype(dtype[1:], copy=True)
+
+
+def _nested(value: memoryview | int) -> memoryview:
+    """A length-delimited field's bytes (a sub-message, a string, a packed array)."""
+    if not isinstance(value, memoryview):
+        raise ValueError("the ONNX file is damaged: a number where a message or text belongs")
+    return value
+
+
+def _text(value: memoryview | int) -> str:
+    return bytes(_nested(value)).decode("utf-8", errors="replace")
 
 
 def _fields(data: memoryview) -> Iterator[tuple[int, memoryview | int]]:
