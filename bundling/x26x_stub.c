@@ -7,17 +7,12 @@
  * these instead, under the same file names: libavcodec still loads (every symbol it imports from
  * the two libraries is defined here), and FFmpeg's libx264 and libx265 encoders fail to open, with
  * FFmpeg's own error, if anything ever tries. Nothing here comes from x264 or x265: no header of
- * theirs is included, and every function only says "no". Built by bundling/gpl_free.py with
+ * theirs is included, and every function only says "no" (stub.h). Built by bundling/gpl_free.py with
  *   cc -shared -nostdlib -DSTUB_X264=<build> (or -DSTUB_X265=<build>)
  * where <build> is the API number in the library's name (libx264.so.165 -> x264_encoder_open_165).
  */
 
-#define PASTE2(a, b) a##b
-#define PASTE(a, b) PASTE2(a, b)
-#define EXPORT __attribute__((visibility("default"), used))
-/* On x86-64 and arm64 a caller expecting void or an int takes this -1 (or ignores it). */
-#define FAILS(name) EXPORT long name(void) { return -1; }
-#define RETURNS_NULL(name) EXPORT void *name(void) { return (void *)0; }
+#include "stub.h"
 
 EXPORT const char precis_gpl_free_stub[] = "Precis stub in place of a GPL video encoder: no x264 or x265 code";
 

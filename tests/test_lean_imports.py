@@ -1,7 +1,8 @@
-"""Summarizing, extracting, batches, the window and a model's arrival (its self-check) run without
-torch and transformers (issue 28).
+"""Summarizing, extracting (recordings too), batches, the window and a model's arrival (its
+self-check) run without torch, transformers and onnxruntime, which the lean bundle leaves out
+(issue 28).
 
-Each check runs real processes with a stand-in ``torch`` and ``transformers`` first on the path:
+Each check runs real processes with stand-ins for them first on the path:
 importing either writes a note naming the process and the import's stack, then fails as it
 would where they are not installed. The notes are looked for in every process a run starts
 (the CTranslate2 conversion child, the batch workers, the window's worker) and each main
@@ -20,7 +21,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "resources" / "samples"
-HEAVY = ("torch", "transformers")
+HEAVY = ("torch", "transformers", "onnxruntime")  # onnxruntime: the voice filter runs in numpy
 _BLOCK = '''import os, traceback
 folder = os.environ.get("PRECIS_IMPORT_NOTES")
 if folder:
@@ -55,10 +56,16 @@ def _notes(env: dict[str, str]) -> dict[str, str]:
 
 
 def _cli(args: list[str], env: dict[str, str], cwd: Path) -> list[str]:
+    return _cli_output(args, env, cwd)[0]
+
+
+def _cli_output(args: list[str], env: dict[str, str], cwd: Path) -> tuple[list[str], str]:
+    """The heavy modules precis-cli loaded, and what it printed before them."""
     done = subprocess.run([sys.executable, "-c", _CLI, *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(next(ln[6:] for ln in done.stdout.splitlines() if ln.startswith("HEAVY=")))
+    printed, _, heavy = done.stdout.rpartition("HEAVY=")
+    return json.loads(heavy), printed
 
 
 def test_summarize_extract_and_batch_load_neither(lean_env: dict[str, str], tmp_path: Path) -> None:
@@ -72,6 +79,22 @@ def test_summarize_extract_and_batch_load_neither(lean_env: dict[str, str], tmp_
     assert _cli(["batch", sample, str(SAMPLES / "quarterly-energy-report.md"), "--out", str(tmp_path / "batch"), *model,
                  "--workers", "2", "--no-progress", "--quiet"], lean_env, tmp_path) == []
     assert len(list((tmp_path / "batch").glob("*.md"))) == 2
+    assert _notes(lean_env) == {}
+
+
+def test_a_recording_is_transcribed_without_onnxruntime(lean_env: dict[str, str], tmp_path: Path,
+                                                      meeting_speech, whisper_model_dir: Path) -> None:
+    """Its speech found by Silero VAD in numpy (desktop/core/ingest/audio/silero.py)."""
+    import numpy as np
+
+    from tests.core.ingest._recordings import silence, write
+
+    recording = write(tmp_path / "call.wav", np.concatenate([silence(2), meeting_speech, silence(3)]))
+    heavy, printed = _cli_output(["extract", str(recording), "--format", "json", "--recording-model",
+                                  str(whisper_model_dir), "--spoken-language", "en"], lean_env, tmp_path)
+    assert heavy == []
+    blocks = json.loads(printed)["documents"][0]["blocks"]
+    assert blocks and all(1.0 <= b["locator"]["start"] <= b["locator"]["end"] for b in blocks)  # the silence left out
     assert _notes(lean_env) == {}
 
 
