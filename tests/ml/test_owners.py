@@ -71,8 +71,10 @@ def test_the_office_move_thread_items(tmp_path: Path) -> None:
 def test_owner_and_due_accuracy_on_the_labelled_set() -> None:
     from benchmarks.owner_due import evaluate
 
-    results = evaluate()
-    assert len(results) == 214
+    everything = evaluate()
+    assert len(everything) == 214
+    results = [r for r in everything if not r.get("furniture")]  # procedure can no longer be an item
+    assert len(results) >= 200, len(results)
     owner = sum(r["owner_ok"] for r in results) / len(results)
     due = sum(r["due_ok"] for r in results) / len(results)
     assert owner >= 0.90 and due >= 0.90, (owner, due)

@@ -133,6 +133,6 @@ def _write_preprocessor_config(out: Path) -> None:
     WhisperFeatureExtractor(feature_size=80).save_pretrained(out)
     path = out / "preprocessor_config.json"
     config = json.loads(path.read_text(encoding="utf-8"))
-    with np.load(whisper_dir() / "mel_filters.npz") as filters:
+    with np.load(whisper_dir() / "mel_filters.npz", allow_pickle=False) as filters:
         config["mel_filters"] = filters["mel_80"].T.astype(float).tolist()  # transformers' layout: (frequency, mel)
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
