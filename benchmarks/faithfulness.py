@@ -58,10 +58,10 @@ def tiny_nli_model(work: Path) -> tuple[Any, str]:
     from desktop.ml.engine.loader import load_text_model
     from desktop.ml.models.random_model import build_random_t5
     from desktop.ml.models.store import ModelStore
-    from tests.ml._check_models import nli_pairs, teach
+    from tests.ml._check_models import NLI_TEACHING, nli_pairs, teach
 
     base = build_random_t5(work / "tiny", "tiny")
-    folder = teach(base, work / "nli", nli_pairs(CORPUS), steps=150, lr=5e-3, batch=8)
+    folder = teach(base, work / "nli", nli_pairs(CORPUS), **NLI_TEACHING)
     ModelStore(work / "store").import_folder(folder, "tiny-nli")
     return load_text_model("tiny-nli", backend="torch", quantization="float32", threads=0,
                            store_root=work / "store"), "tests' tiny model, taught FLAN's NLI template (mechanics only)"

@@ -111,8 +111,9 @@ def _said(text: str, f: Fact) -> Said:
         return Said(words)
     m = _COUNTED.match(text, f.end)
     word = m.group(1) if m else ""
-    if not word or word.lower() in _NOT_COUNTED or word[:1].isupper() and not word.isupper():
-        return Said(words)  # "30 of them", "by 2 Tom ..." (a capitalised word starts a name)
+    if not word or word.lower() in _NOT_COUNTED or word[:1].isupper() and not word.isupper() or len(word) < 2:
+        # "30 of them", "by 2 Tom ..." (a capitalised word starts a name), "1309 S. Main" (a letter)
+        return Said(words)
     return Said(text[f.start:m.end(1)] if m else words, stem(word))
 
 

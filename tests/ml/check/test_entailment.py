@@ -20,15 +20,12 @@ from desktop.ml.check.stage import CheckStage
 from desktop.ml.engine.loader import load_text_model
 from desktop.ml.models.store import ModelStore
 from desktop.ml.points.citations import cite
-from tests.ml._check_models import STRANGERS, nli_pairs, teach
-
-PREMISE = "The Board shall limit the total time to 30 minutes."
+from tests.ml._check_models import NLI_TEACHING, STRANGERS, nli_lessons, nli_pairs, teach
 
 
 @pytest.fixture(scope="module")
 def nli_model(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, corpus: Path) -> tuple[TextModel, Path]:
-    folder = teach(tiny_model_dir, tmp_path_factory.mktemp("nli") / "tiny-nli", nli_pairs(corpus), steps=150,
-                   lr=5e-3, batch=8)
+    folder = teach(tiny_model_dir, tmp_path_factory.mktemp("nli") / "tiny-nli", nli_pairs(corpus), **NLI_TEACHING)
     store = tmp_path_factory.mktemp("nli-store")
     ModelStore(store).import_folder(folder, "tiny-nli")
     model = load_text_model("tiny-nli", backend="torch", quantization="float32", threads=1, store_root=store)
@@ -36,10 +33,13 @@ def nli_model(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, co
     model.close()
 
 
-def test_yes_for_the_passage_itself_and_no_for_a_stranger(nli_model: tuple[TextModel, Path], tmp_path: Path) -> None:
+def test_yes_for_the_passage_itself_and_no_for_a_stranger(nli_model: tuple[TextModel, Path], tmp_path: Path,
+                                                          corpus: Path) -> None:
     model, _ = nli_model
+    # A sentence of the lesson, and its copy whose subject's place a stranger took.
+    premise, changed, _ = nli_lessons(corpus)[0]
     scorer = EntailmentScorer(model, cache=SummaryCache(tmp_path / "cache.sqlite3"))
-    same, stranger = scorer.p_yes([(PREMISE, PREMISE), (PREMISE, f"{STRANGERS[1]} shall limit the total time to 30 minutes.")])
+    same, stranger = scorer.p_yes([(premise, premise), (premise, changed)])
     assert same is not None and stranger is not None
     assert same > THRESHOLD > stranger
     calls: list[int] = []
@@ -47,7 +47,7 @@ def test_yes_for_the_passage_itself_and_no_for_a_stranger(nli_model: tuple[TextM
     model.submit_scores = lambda requests: calls.append(len(requests)) or real(requests)  # type: ignore[method-assign]
     try:
         again = EntailmentScorer(model, cache=SummaryCache(tmp_path / "cache.sqlite3"))
-        assert again.p_yes([(PREMISE, PREMISE)]) == [pytest.approx(same, abs=1e-6)] and not calls  # cached
+        assert again.p_yes([(premise, premise)]) == [pytest.approx(same, abs=1e-6)] and not calls  # cached
         assert again.p_yes([("Another premise.", "Another premise.")], lambda: True) == [None] and not calls
     finally:
         del model.submit_scores
