@@ -79,8 +79,9 @@ def check_claim(text: str, cited: list[Sentence], wider: Callable[[list[Fact]], 
         missing = _missing(claim, pool)
     support = _support(claim, pool, missing)
     verdict = Verdict(support=support)
+    named: set[tuple] = set()
     for fact in missing:
-        verdict.problems.append(_problem(fact, support + _nearby(claim, fact, pool), where))
+        verdict.problems.append(_problem(fact, support + _nearby(claim, fact, pool), where, claim, named))
     verdict.problems += _negation(claim, support, pool)
     verdict.quoted = bool(support) and _plain(text) in _plain(" ".join(s.text for s in support))
     return verdict
@@ -200,11 +201,11 @@ def _same_number(a: float, b: float, approximate: bool) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def _problem(fact: Fact, near: list[Sentence], where: str) -> Problem:
+def _problem(fact: Fact, near: list[Sentence], where: str, claim: Claim, named: set[tuple]) -> Problem:
     kind = "number" if fact.kind == "number" else fact.kind
     if fact.kind == "name":
         return Problem("name", fact.text, f"{where} mentions {fact.text}")
-    said = _same_kind(fact, near)
+    said = _same_kind(fact, near, claim, named)
     if said is not None:
         return Problem(kind, fact.text, f"the source says {_words(said)}, not {_words(fact)}", said.text)
     return Problem(kind, fact.text, f"{where} mentions {_words(fact)}")
@@ -218,14 +219,17 @@ def _nearby(claim: Claim, fact: Fact, pool: list[Sentence], k: int = 3) -> list[
     return sorted(holding, key=lambda s: -_overlap(claim, s))[:k]
 
 
-def _same_kind(fact: Fact, near: list[Sentence]) -> Fact | None:
-    """A fact of the same kind in the supporting sentences, to say what the source says instead."""
+def _same_kind(fact: Fact, near: list[Sentence], claim: Claim, named: set[tuple]) -> Fact | None:
+    """A fact of the same kind in the supporting sentences, to say what the source says instead:
+    first one the point does not state itself (its "12 grants" is why "rejected 5" is wrong
+    against the source's 4, not against its 12), nor named for another of its facts (``named``)."""
     group = _group(fact)
-    for s in near:
-        for other in s.facts:
-            if _group(other) == group and other.key != fact.key:
-                return other
-    return None
+    found = [other for s in near for other in s.facts if _group(other) == group and other.key != fact.key]
+    for other in found:
+        if other.key not in named and not any(matches(mine, other) for mine in claim.facts if mine is not fact):
+            named.add(other.key)
+            return other
+    return found[0] if found else None
 
 
 def _group(f: Fact) -> tuple:
