@@ -5,9 +5,9 @@ says it; nothing of ours is patched."""
 from __future__ import annotations
 
 import random
-from itertools import zip_longest
 import shutil
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 from desktop.core.digest import DocumentSummary

@@ -79,9 +79,10 @@ def check_claim(text: str, cited: list[Sentence], wider: Callable[[list[Fact]], 
         missing = _missing(claim, pool)
     support = _support(claim, pool, missing)
     verdict = Verdict(support=support)
+    named: set[tuple] = set()  # a source value named once is not the contrast for another fact
     for item in reported(text, claim.facts, missing):
         near = support + [s for fact in item for s in _nearby(claim, fact, pool)]
-        verdict.problems.append(problem(text, item, claim.facts, missing, near, where))
+        verdict.problems.append(problem(text, item, claim.facts, missing, near, where, named))
     verdict.problems += _negation(claim, support, pool)
     verdict.quoted = bool(support) and _plain(text) in _plain(" ".join(s.text for s in support))
     return verdict

@@ -71,10 +71,12 @@ def reported(text: str, facts: tuple[Fact, ...], missing: list[Fact]) -> list[tu
 
 
 def problem(text: str, item: tuple[Fact, ...], facts: tuple[Fact, ...], missing: list[Fact], near: list[Sentence],
-            where: str) -> Problem:
+            where: str, named: set[tuple] | None = None) -> Problem:
     """The problem with ``item`` (one fact of the point ``text``, or its weekday and date), told
     against what the ``near`` sentences say instead, if they say something of the same kind that
-    the point does not also say ("from 41,200 kWh to 30,000 kWh": 33,800 kWh, not 41,200)."""
+    the point does not also say ("from 41,200 kWh to 30,000 kWh": 33,800 kWh, not 41,200), nor
+    was already named for another of its facts (``named``, updated: a changed ZIP code is wrong
+    against the source's ZIP code, not against the street number named for the street number)."""
     first = item[0]
     if first.kind == "name":
         return Problem("name", first.text, f"{where} mentions {first.text}")
@@ -83,11 +85,11 @@ def problem(text: str, item: tuple[Fact, ...], facts: tuple[Fact, ...], missing:
         theirs = _other_day(item, near)
         wrong = [f for f in item if f in missing]
         if theirs is None and len(wrong) == 1:  # no pair there to set against: the wrong half alone
-            return problem(text, (wrong[0],), facts, missing, near, where)
+            return problem(text, (wrong[0],), facts, missing, near, where, named)
         kind = "date"
     else:
         ours = _said(text, first)
-        theirs = _other(first, ours, near, {f.key for f in facts})
+        theirs = _other(first, ours, near, {f.key for f in facts}, named if named is not None else set())
         kind = first.kind
     if theirs is None:
         return Problem(kind, ours.words, f"{where} mentions {_reads(first, ours, item)}")
@@ -122,17 +124,22 @@ def _reads(f: Fact, said: Said, item: tuple[Fact, ...]) -> str:
     return (describe(f.key) or said.words) if len(item) == 1 and f.kind == "date" else said.words
 
 
-def _other(fact: Fact, ours: Said, near: list[Sentence], stated: set[tuple]) -> tuple[str, str] | None:
+def _other(fact: Fact, ours: Said, near: list[Sentence], stated: set[tuple],
+           named: set[tuple]) -> tuple[str, str] | None:
     """(the source's words, how the reason says them) for the first fact of ``fact``'s kind that
     the ``near`` sentences state and the point does not (``stated``): first one counting the same
     thing, then one where either side counts nothing named."""
     kind = group(fact)
     candidates = [(f, _said(s.text, f)) for s in near for f in sorted(s.facts, key=lambda f: f.start)
                   if group(f) == kind and f.key not in stated and _ordinal(f) == _ordinal(fact)]
-    for same in (True, False):
-        for f, said in candidates:
-            if said.counted == ours.counted if same else "" in (said.counted, ours.counted):
-                return said.words, (describe(f.key) or said.words) if f.kind == "date" else said.words
+    for fresh in (True, False):
+        for same in (True, False):
+            for f, said in candidates:
+                if fresh and f.key in named:
+                    continue
+                if said.counted == ours.counted if same else "" in (said.counted, ours.counted):
+                    named.add(f.key)
+                    return said.words, (describe(f.key) or said.words) if f.kind == "date" else said.words
     return None
 
 

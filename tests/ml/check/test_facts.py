@@ -83,6 +83,22 @@ def test_negations_added_or_dropped_are_found(corpus: Path) -> None:
     assert not check_claim("The ventilation system in the basement archive was not changed.", sentences).problems
 
 
+def test_the_reason_names_the_value_the_point_got_wrong(corpus: Path) -> None:
+    """What "the source says" is a value of the source the point does not state itself, and not
+    one already named for another of its facts: the agenda's address line with its ZIP code
+    changed is wrong against the ZIP code, not against the street number it kept."""
+    doc = read_document(corpus / "pdf" / "cupertino_usd_4-6-16.pdf")
+    sentences = DocIndex(doc).sentences(range(len(doc.blocks)))
+    line = next(s.text for s in sentences if "94087" in s.text and "1309" in s.text)
+
+    def reasons(claim: str) -> list[str]:
+        return [p.reason for p in check_claim(claim, sentences).problems]
+
+    assert reasons(line.replace("94087", "94102")) == ["the source says 94087, not 94102"]
+    assert reasons(line.replace("94087", "94102").replace("1309", "1310")) == [
+        "the source says 1309, not 1310", "the source says 94087, not 94102"]
+
+
 def test_corpus_numbers_dates_and_names_are_read(corpus: Path) -> None:
     text = " ".join(b.text for b in read_document(corpus / "pdf" / "cupertino_usd_4-6-16.pdf").blocks)
     keys = {f.key for f in facts_of(text)}
