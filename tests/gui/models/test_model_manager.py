@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.core.errors import InvalidModel
-from desktop.gui.models.model_list import SELF_CHECK
+from desktop.gui.models.model_list import NOT_APPLICABLE, SELF_CHECK
 from desktop.gui.models.model_manager import CATALOG, IMPORTED, ModelManagerDialog
 from desktop.ml.models.catalog import Catalog
 from desktop.ml.models.manifest import ModelManifest
@@ -270,5 +270,5 @@ def test_a_speech_model_says_the_self_check_does_not_apply(dialog: ModelManagerD
     """A Whisper model imported for real: never asked the prompts, and the column says why."""
     ModelStore().import_folder(whisper_model_dir, "whisper-mine")
     dialog.refresh()
-    assert dialog.tree.row_status("whisper-mine", SELF_CHECK) == "does not apply"
+    assert dialog.tree.row_status("whisper-mine", SELF_CHECK) == NOT_APPLICABLE  # "—", as for every transcriber
     assert "does not apply to this model: it is a speech-to-text model" in (dialog.tree.row_tooltip("whisper-mine") or "")
