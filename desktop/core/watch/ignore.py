@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from desktop.core.errors import WatchError
+
+if TYPE_CHECKING:  # imported when a folder is watched: `summarize` and `rollup` never load it
+    import pathspec
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ class IgnoreRules:
     """The ignore rules of one watched root, re-read when an ignore file changes."""
 
     def __init__(self, root: Path) -> None:
+        import pathspec
+
         self.root = root
         self._default = pathspec.GitIgnoreSpec.from_lines(DEFAULT_PATTERNS)
         self._specs: dict[Path, tuple[int, pathspec.GitIgnoreSpec]] = {}
@@ -38,6 +42,8 @@ class IgnoreRules:
         except OSError:
             self._specs.pop(folder, None)
             return
+        import pathspec
+
         good: list[str] = []
         for n, line in enumerate(lines, start=1):
             try:
