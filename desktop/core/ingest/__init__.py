@@ -188,33 +188,32 @@ def _read_store(location: Path | str, kind: str | None, password: str | None, li
     from desktop.core.mailstores.options import DEFAULT_MAIL
 
     name = location.name if isinstance(location, Path) else location
-    try:
-        return read_mail(location, mail or DEFAULT_MAIL, kind=kind, limits=limits, password=password,
-                         on_event=on_event, cancel=cancel)
-    except (DocumentError, Cancelled):
-        raise
-    except MemoryError as exc:
-        raise LimitExceeded(f"{name} needs more memory to read than is safe; it was skipped.", location) from exc
-    except Exception as exc:  # a store's library (libpff) failing on damaged data
-        log.warning("mail store %s failed: %s", kind or "imap", type(exc).__name__)
-        log.debug("mail store failure: %s", exc, exc_info=True)
-        raise CorruptFile(f"{name} looks damaged and could not be read as a mail store.", location) from exc
+    return _guarded(lambda: read_mail(location, mail or DEFAULT_MAIL, kind=kind, limits=limits, password=password,
+                                      on_event=on_event, cancel=cancel),
+                    name, location, "read", "read as a mail store", f"mail store {kind or 'imap'}")
 
 
 def _read_recording(path: Path, kind: str, ctx: ReadContext) -> Document:
     from desktop.core.ingest.recording import read_path
 
+    return _guarded(lambda: read_path(path, kind, ctx), ctx.display_name, path, "transcribe", "transcribed",
+                    "recording")
+
+
+def _guarded(read: Callable[[], Document], name: str, location: Path | str, verb: str, done: str,
+             what: str) -> Document:
+    """``read()``, with a library's own failure on damaged data (libpff, a decoder, a model) turned
+    into one sentence, so the job's other files go on; typed errors and Cancel pass through."""
     try:
-        return read_path(path, kind, ctx)
+        return read()
     except (DocumentError, Cancelled):
         raise
     except MemoryError as exc:
-        raise LimitExceeded(f"{ctx.display_name} needs more memory to transcribe than is safe; it was skipped.",
-                            path) from exc
-    except Exception as exc:  # a decoder or model failure on this file: the job's other files go on
-        log.warning("transcribing %s failed: %s", ctx.display_name, type(exc).__name__)
-        log.debug("recording failure: %s", exc, exc_info=True)
-        raise CorruptFile(f"{ctx.display_name} looks damaged and could not be transcribed.", path) from exc
+        raise LimitExceeded(f"{name} needs more memory to {verb} than is safe; it was skipped.", location) from exc
+    except Exception as exc:
+        log.warning("%s failed: %s", what, type(exc).__name__)
+        log.debug("%s failure: %s", what, exc, exc_info=True)
+        raise CorruptFile(f"{name} looks damaged and could not be {done}.", location) from exc
 
 
 @dataclass(slots=True)

@@ -173,13 +173,13 @@ class ModelList(QTreeWidget):
     def _self_check(model: Any, kind: str = "summarizer") -> tuple[str, str]:
         """An installed model's self-check from its manifest (column text, tooltip); "" when not
         installed; "—" for a transcriber, which has none (an installed one's manifest says why)."""
-        if kind == "transcriber" and model is None:
-            return NOT_APPLICABLE, NOT_APPLICABLE_TIP
         if model is None:
-            return "", ""
+            return (NOT_APPLICABLE, NOT_APPLICABLE_TIP) if kind == "transcriber" else ("", "")
         manifest = ModelManifest.read(model.path)
         text, tip = self_check_text(manifest.self_check if manifest is not None else None)
-        return (NOT_APPLICABLE, tip if text == "does not apply" else NOT_APPLICABLE_TIP) if kind == "transcriber" else (text, tip)
+        if kind != "transcriber":
+            return text, tip
+        return NOT_APPLICABLE, tip if text == "does not apply" else NOT_APPLICABLE_TIP
 
     def status_text(self, name: str, model: Any, entry: CatalogEntry | None = None) -> str:
         """"installed · quantized version built", "partly downloaded (120 MB of 990 MB)", ..."""
