@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QPalette, QTextBlock, QTextCharFormat, QTextCu
 from desktop.core.digest import Digest, Point
 from desktop.core.render import CHECKED_MARK, FLAGGED_MARK, cite_href, parse_cite_href
 from desktop.core.support import SupportCounts
+from desktop.gui.common.citation_style import CITATION_SCALE, style_block_citations
 from desktop.gui.common.theme import support_colours
 from desktop.gui.digest.digest_text import support_tip
 
@@ -20,8 +21,6 @@ from desktop.gui.digest.digest_text import support_tip
 OVERVIEW = "overview"
 #: How a flagged point's note starts (``core/render.support_note``).
 FLAGGED_NOTE = f"{FLAGGED_MARK} Not supported by its source"
-#: Citations and marks are a little smaller than the text, so the points read first.
-SMALL = 0.88
 
 
 def point_at(digest: Digest, section: str, index: int) -> Point | None:
@@ -45,7 +44,7 @@ def style_digest(doc: QTextDocument, digest: Digest | None, palette: QPalette, s
     block = doc.begin()
     while block.isValid():
         point = _cited_point(block, digest) if digest is not None else None
-        _style_links(block, link, size)
+        style_block_citations(block, link, size)
         text = block.text()
         if counts is not None and text == counts.header():
             _mark_header(block, counts, checked, flagged)
@@ -84,23 +83,6 @@ def _format(block: QTextBlock, start: int, end: int, *, foreground: QColor | Non
     if bold:
         fmt.setFontWeight(600)
     cursor.mergeCharFormat(fmt)
-
-
-def _style_links(block: QTextBlock, link: QColor, size: float) -> None:
-    """Citations smaller and in the link colour, without underlines."""
-    fmt = QTextCharFormat()
-    fmt.setForeground(link)
-    fmt.setFontUnderline(False)
-    fmt.setFontPointSize(size * SMALL)
-    cursor = QTextCursor(block)
-    it = block.begin()
-    while not it.atEnd():
-        frag = it.fragment()
-        if frag.charFormat().isAnchor() and frag.charFormat().anchorHref().startswith("cite:"):
-            cursor.setPosition(frag.position())
-            cursor.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(fmt)
-        it += 1
 
 
 def _mark_point(block: QTextBlock, point: Point, checked: QColor, flagged: QColor) -> None:
@@ -169,7 +151,7 @@ def _mark_overview(doc: QTextDocument, digest: Digest, checked: QColor, flagged:
         cursor.setPosition(block.position() + end)
         fmt = QTextCharFormat()
         fmt.setForeground(flagged if point.support.flagged else checked)
-        fmt.setFontPointSize(size * SMALL)
+        fmt.setFontPointSize(size * CITATION_SCALE)
         fmt.setFontWeight(600)
         fmt.setToolTip(support_tip(point.support))
         if point.sources:

@@ -8,10 +8,7 @@ from PySide6.QtGui import QFont, QPalette, QTextBlock, QTextCharFormat, QTextCur
 
 from desktop.core.digest import Digest, Source
 from desktop.core.render import parse_section_href
-
-#: The range is a little smaller than the title, like a citation.
-SMALL = 0.88
-
+from desktop.gui.common.citation_style import CITATION_SCALE
 
 def section_source(digest: Digest | None, href: str) -> Source | None:
     """Where a section link leads: the start of ``digest.sections[N]``; None for anything else."""
@@ -69,7 +66,7 @@ def _link_heading(block: QTextBlock, anchor: tuple[int, int], href: str, palette
     muted = QTextCharFormat()
     muted.setForeground(palette.color(QPalette.ColorRole.PlaceholderText))
     muted.setFontWeight(QFont.Weight.Normal)
-    muted.setFontPointSize(size * SMALL)
+    muted.setFontPointSize(size * CITATION_SCALE)  # a little smaller than the title, like a citation
     muted.setToolTip(tip)
     _merge(block, title_end, end, muted)
     rng = QTextCharFormat()
