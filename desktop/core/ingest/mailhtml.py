@@ -1,4 +1,5 @@
-"""HTML email bodies as plain text: inscriptis for the layout, nothing fetched, quotes kept as quotes."""
+"""HTML email bodies as plain text: inscriptis for the layout, nothing fetched, quotes kept as quotes,
+what the mail client would not show (web/hidden.py) left out."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from inscriptis import Inscriptis
 from inscriptis.model.config import ParserConfig
 from lxml import etree
 from lxml import html as lxml_html
+
+from desktop.core.ingest.web.hidden import drop_hidden
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,500}\?>")
 _HIDDEN = re.compile(r"<(script|style|head)\b", re.IGNORECASE)
@@ -26,13 +29,15 @@ def html_to_text(html: str) -> str:
     try:
         # lxml's HTML parser loads no DTD and no external entity (no_network is its default).
         tree = lxml_html.document_fromstring(_XML_DECLARATION.sub("", html.strip()))
+        # What the mail client would not show (a preheader, a tracking block) is not the message.
+        dropped = drop_hidden(tree)
         engine = Inscriptis(tree, _CONFIG)
         text = engine.get_text()
         spans = [(a.start, a.end) for a in engine.get_annotations()]
     except (etree.ParserError, ValueError, RecursionError):
         return stripped
     # libxml2 drops what lies deeper than 256 nested elements; then the plain strip says more.
-    if len(_WORD_CHAR.findall(text)) < 0.5 * len(_WORD_CHAR.findall(stripped)):
+    if len(_WORD_CHAR.findall(text)) + dropped < 0.5 * len(_WORD_CHAR.findall(stripped)):
         return stripped
     return _prefix_quotes(text, spans) if spans else text
 

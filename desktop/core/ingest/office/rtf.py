@@ -1,5 +1,6 @@
-"""Read a standalone Rich Text (.rtf) file with striprtf: paragraphs in order, table rows grouped
-as tables, the codepage the file declares honoured; pictures and field codes are skipped."""
+"""Read a standalone Rich Text (.rtf) file with striprtf: paragraphs in order, headings with their
+level (outline levels and heading styles, found by rtf_headings.py), table rows grouped as tables,
+the codepage the file declares honoured; pictures and field codes are skipped."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from desktop.core.document import DocKind, Document, Role
 from desktop.core.errors import CorruptFile, EmptyDocument
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.items import BlockList, Item
+from desktop.core.ingest.office.rtf_headings import mark_headings, split_marker
 from desktop.core.ingest.titles import clean_title, plausible_title
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ _OPEN = (".", ",", ";", ":", "!", "?")
 def read(data: bytes, ctx: ReadContext) -> Document:
     try:
         # RTF is 7-bit; the bytes of \\'hh escapes are decoded by striprtf with the file's \\ansicpg.
-        text = rtf_to_text(data.decode("latin-1"), errors="replace")
+        text = rtf_to_text(mark_headings(data.decode("latin-1")), errors="replace")
     except (MemoryError, RecursionError):
         raise
     except Exception as exc:  # striprtf raises plain exceptions (IndexError, LookupError) on damaged files
@@ -42,17 +44,21 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     early = " ".join(b.text for b in out.blocks[:80])
     first = out.blocks[0].text
     if not title or not plausible_title(title, early):
+        title = out.first_heading()
+    if not title:
         title = first if len(out.blocks) > 1 and len(first) <= 80 and not first.endswith(_OPEN) else None
     return Document(path=ctx.path, kind=DocKind.DOCUMENT, title=title or PurePath(ctx.name).stem, blocks=out.blocks,
                     warnings=out.warnings, part=ctx.part)
 
 
 def _items(text: str) -> list[Item]:
-    """One paragraph per line; consecutive table rows (striprtf ends each cell with "|") as one table."""
+    """One paragraph per line, a marked one a heading; consecutive table rows (striprtf ends each
+    cell with "|") as one table."""
     items: list[Item] = []
     rows: list[str] = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = " ".join(raw.replace("\xa0", " ").split())
+        unmarked, level = split_marker(raw)
+        line = " ".join(unmarked.replace("\xa0", " ").split())
         if line.endswith("|") and "|" in line:
             cells = [c.strip() for c in line.rstrip("|").split("|")]
             if any(cells):
@@ -62,7 +68,7 @@ def _items(text: str) -> list[Item]:
             items.append(Item("\n".join(rows), Role.TABLE))
             rows = []
         if line:
-            items.append(Item(line, Role.PARAGRAPH))
+            items.append(Item(line, Role.HEADING, level) if level else Item(line, Role.PARAGRAPH))
     if rows:
         items.append(Item("\n".join(rows), Role.TABLE))
     return items

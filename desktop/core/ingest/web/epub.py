@@ -1,7 +1,7 @@
 """Read an EPUB e-book (2 or 3): META-INF/container.xml names the package document (OPF), whose
-spine gives the chapters' reading order; each chapter's XHTML is read like a web page and its
-blocks are located by chapter. Written here on lxml and zipfile (the usual Python e-book library
-is AGPL)."""
+spine gives the chapters' reading order; each chapter's XHTML is read like a web page (what the
+book's own style sheets hide left out) and its blocks are located by chapter. Written here on lxml
+and zipfile (the usual Python e-book library is AGPL)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from desktop.core.ingest.package import open_package, parse_xml, read_member
 from desktop.core.ingest.titles import clean_title
 from desktop.core.ingest.web.markup import read_page
 from desktop.core.ingest.web.page import decode_html
+from desktop.core.ingest.web.stylesheet import MAX_STYLE_CHARS
 
 _CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
 _OPF = "{http://www.idpf.org/2007/opf}"
@@ -50,6 +51,7 @@ def read(data: bytes, ctx: ReadContext) -> Document:
             out.warnings.append(f"{ctx.display_name} has {len(chapters):,} chapters; Precis read the first "
                                 f"{ctx.limits.max_chapters:,}.")
         number = 0
+        styles: dict[str, str | None] = {}
         for chapter in chapters[:ctx.limits.max_chapters]:
             ctx.cancel_check()
             blob = read_member(archive, chapter.path)
@@ -57,7 +59,7 @@ def read(data: bytes, ctx: ReadContext) -> Document:
                 out.warnings.append(f"A chapter of {ctx.display_name} ({PurePath(chapter.path).name}) is missing or "
                                     "damaged and was skipped.")
                 continue
-            page = read_page(decode_html(blob))
+            page = read_page(decode_html(blob), _StyleSheets(archive, chapter.path, styles))
             if not page.items:
                 continue  # a cover or an image page
             number += 1
@@ -74,6 +76,31 @@ def read(data: bytes, ctx: ReadContext) -> Document:
     title = clean_title(metadata.pop("title", None)) or out.first_heading() or PurePath(ctx.name).stem
     return Document(path=ctx.path, kind=DocKind.EBOOK, title=title[:500], metadata=metadata, blocks=out.blocks,
                     warnings=out.warnings, part=ctx.part)
+
+
+class _StyleSheets:
+    """A chapter's linked style sheets from the book's own parts (each read once per book, within
+    MAX_STYLE_CHARS), so what the book's CSS hides is not read."""
+
+    def __init__(self, archive: zipfile.ZipFile, chapter: str, cache: dict[str, str | None]) -> None:
+        self.archive, self.base, self.cache = archive, posixpath.dirname(chapter), cache
+
+    def __call__(self, href: str) -> str | None:
+        if "://" in href or href.startswith(("/", "data:")):
+            return None
+        path = posixpath.normpath(posixpath.join(self.base, unquote(href.split("#", 1)[0])))
+        if path not in self.cache:
+            info = _member_info(self.archive, path)
+            blob = read_member(self.archive, path) if info is not None and info.file_size <= MAX_STYLE_CHARS else None
+            self.cache[path] = blob.decode("utf-8", "replace") if blob else None
+        return self.cache[path]
+
+
+def _member_info(archive: zipfile.ZipFile, path: str) -> zipfile.ZipInfo | None:
+    try:
+        return archive.getinfo(path)
+    except KeyError:
+        return None
 
 
 def _package_path(archive: zipfile.ZipFile, ctx: ReadContext) -> str:

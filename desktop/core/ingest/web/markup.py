@@ -1,6 +1,7 @@
 """HTML (and EPUB's XHTML) as Items: headings with their level, paragraphs, list items, quotes and
 tables, in reading order, from the page's main text. Scripts, styles, forms, navigation and
-hidden elements are left out; nothing the page refers to (images, frames, stylesheets) is fetched.
+hidden elements (``hidden.py``) are left out; nothing the page refers to (images, frames,
+stylesheets) is fetched.
 
 lxml's HTML parser builds the tree (no network, no DTD); the walk is ours because the summary
 needs each heading as a block of its own, which a plain-text rendering (inscriptis, used for mail
@@ -10,6 +11,7 @@ bodies) flattens away.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +21,14 @@ from lxml import html as lxml_html
 from desktop.core.document import Role
 from desktop.core.ingest.items import Item
 from desktop.core.ingest.mailhtml import strip_tags
+from desktop.core.ingest.web.hidden import drop_hidden
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 #: Never read: code, styling, embedded objects, forms, and the page's own machinery.
-_SKIP = {"script", "style", "noscript", "template", "head", "title", "meta", "link", "iframe", "frame", "frameset",
-         "object", "embed", "applet", "svg", "math", "canvas", "audio", "video", "map", "form", "button", "select",
-         "textarea", "input", "option", "datalist", "dialog"}
+#: <noscript> is read only when a page shows nothing else (its text is for browsers without scripts).
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link", "iframe", "frame",
+                   "frameset", "object", "embed", "applet", "svg", "math", "canvas", "audio", "video", "map", "form",
+                   "button", "select", "textarea", "input", "option", "datalist", "dialog"})
 #: Page chrome, left out when the page does not mark its main text itself.
 _CHROME = frozenset({"nav", "header", "footer", "aside", "menu"})
 _NAVIGATION = frozenset({"nav", "aside", "menu"})
@@ -33,7 +37,6 @@ _BLOCKS = {"p", "div", "section", "article", "main", "body", "html", "ul", "ol",
            "blockquote", "pre", "figure", "figcaption", "address", "hr", "center", "details", "summary", "fieldset",
            "legend", "caption", "tr", "td", "th", "thead", "tbody", "tfoot", "hgroup", "nav", "header", "footer",
            "aside", *(_HEADINGS)}
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,500}\?>")
 #: A table whose cells hold blocks, or this much text, lays out a page rather than holding data.
 _LAYOUT_CELL_CHARS = 400
@@ -55,8 +58,9 @@ def parse(text: str) -> Any:
     return lxml_html.document_fromstring(_XML_DECLARATION.sub("", text.strip()) or "<html></html>")
 
 
-def read_page(text: str) -> Page:
-    """Items of an HTML page's main text; a page lxml cannot parse at all gives an empty Page."""
+def read_page(text: str, linked: Callable[[str], str | None] | None = None) -> Page:
+    """Items of an HTML page's main text, what it hides left out (``linked``: the text of a style
+    sheet the page links to, where its file holds it); a page lxml cannot parse gives an empty Page."""
     try:
         root = parse(text)
     except (etree.ParserError, ValueError):
@@ -66,6 +70,7 @@ def read_page(text: str) -> Page:
     if len(_text(root).split()) < 0.5 * len(stripped.split()):
         # libxml2 drops what lies deeper than 256 nested elements; the tags stripped say more.
         return Page(title=title, items=[Item(line, Role.PARAGRAPH) for line in stripped.splitlines() if line.strip()])
+    drop_hidden(root, linked)
     language = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     main = _main(root)
     # Inside the page's main text a <header> holds the article's title: only navigation is chrome there.
@@ -74,6 +79,10 @@ def read_page(text: str) -> Page:
     walker.flush()
     if not walker.items and main is None:  # a page that is all "header" or "aside": read it whole
         walker = _Walker(chrome=frozenset())
+        walker.walk(root, 0)
+        walker.flush()
+    if not walker.items:  # a page that shows its text only to readers without scripts
+        walker = _Walker(chrome=frozenset(), skip=_SKIP - {"noscript"})
         walker.walk(root, 0)
         walker.flush()
     return Page(title=title or None, language=language, items=walker.items)
@@ -93,8 +102,9 @@ def _main(root: Any) -> Any:
 class _Walker:
     """Collects inline text into the current paragraph; a block element closes it."""
 
-    def __init__(self, *, chrome: frozenset[str]) -> None:
+    def __init__(self, *, chrome: frozenset[str], skip: frozenset[str] = _SKIP) -> None:
         self.chrome = chrome
+        self.skip = skip
         self.items: list[Item] = []
         self.buffer: list[str] = []
         self.context: list[tuple[Role, int | None]] = [(Role.PARAGRAPH, None)]
@@ -120,9 +130,7 @@ class _Walker:
                 self.buffer.append(child.tail)
 
     def _skipped(self, element: Any, tag: str) -> bool:
-        if tag in _SKIP or element.get("hidden") is not None or element.get("aria-hidden") == "true":
-            return True
-        if _HIDDEN_STYLE.search(element.get("style") or ""):
+        if tag in self.skip:
             return True
         if not self.chrome:
             return False

@@ -1,17 +1,22 @@
 """Read a saved web page (.mhtml, .mht: a MIME multipart/related message, as browsers and Word
-save pages): its HTML part read like any page; images, styles and frames are never opened."""
+save pages): its HTML part read like any page, what its saved style sheets hide left out; images and frames
+are never opened."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import Message
+from urllib.parse import urljoin
 
 from desktop.core.document import Document
 from desktop.core.errors import EmptyDocument, UnsupportedFormat
 from desktop.core.ingest.context import ReadContext
 from desktop.core.ingest.eml import parse
+from desktop.core.ingest.encoding import decode_text
 from desktop.core.ingest.mailheaders import decode_words
 from desktop.core.ingest.web.markup import read_page
 from desktop.core.ingest.web.page import decode_html, page_document
+from desktop.core.ingest.web.stylesheet import MAX_STYLE_CHARS
 
 
 def read(data: bytes, ctx: ReadContext) -> Document:
@@ -26,10 +31,10 @@ def read(data: bytes, ctx: ReadContext) -> Document:
         raise UnsupportedFormat(f"{ctx.display_name} is a damaged saved web page.", ctx.path) from exc
     if not isinstance(payload, bytes) or not payload.strip():
         raise EmptyDocument(f"{ctx.display_name} holds no readable text.", ctx.path)
-    page = read_page(decode_html(payload, charset))
+    location = str(message.get("snapshot-content-location") or root.get("content-location") or "").strip()
+    page = read_page(decode_html(payload, charset), _saved_styles(message, ctx, location))
     subject = decode_words(str(message.get("subject", "") or ""))
     document = page_document(page, ctx, title_fallback=subject)
-    location = str(message.get("snapshot-content-location") or root.get("content-location") or "").strip()
     if location.startswith(("http://", "https://")):
         document.metadata["saved_from"] = location[:500]
     return document
@@ -56,3 +61,29 @@ def _root_html(message: Message, ctx: ReadContext) -> Message | None:
         if first_html is None and part.get_content_type() in ("text/html", "application/xhtml+xml"):
             first_html = part
     return first_html
+
+
+def _saved_styles(message: Message, ctx: ReadContext, location: str) -> Callable[[str], str | None]:
+    """The page's style sheets as the browser saved them (text/css parts by Content-Location, up to
+    MAX_STYLE_CHARS in all), so what they hide is not read; nothing is fetched."""
+    sheets: dict[str, str] = {}
+    budget = MAX_STYLE_CHARS
+    parts = message.walk() if message.is_multipart() else iter(())
+    for count, part in enumerate(parts):
+        if count > ctx.limits.max_mime_parts or budget <= 0:
+            break
+        where = str(part.get("content-location") or "").strip()
+        if part.get_content_type() != "text/css" or not where:
+            continue
+        try:
+            payload = part.get_payload(decode=True)
+        except (IndexError, AttributeError, ValueError, LookupError):  # the header registry on bad input
+            payload = None  # a damaged part is one style sheet fewer
+        if isinstance(payload, bytes) and len(payload) <= budget:
+            budget -= len(payload)
+            sheets[where] = decode_text(payload, part.get_content_charset())
+
+    def linked(href: str) -> str | None:
+        return sheets.get(urljoin(location, href) if location else href) or sheets.get(href)
+
+    return linked
