@@ -2,7 +2,8 @@
 Python's ``mailbox`` with X-Mozilla-Status headers, one in three unread, bodies padded to a given
 size) without counts (``folders()``, the listing before counts) and with them (``list_folders``:
 the X-Mozilla-Status headers searched in the mapped file), side by side, best of three, warm disk
-cache; and the same for an Apple Mail mailbox of .emlx files (property lists read at their ends).
+cache; and the same for an Apple Mail mailbox of .emlx files (property lists read at their ends);
+then what the IMAP cache's size cap costs after a fetch: one trim over N cached files.
 Run:
 
     .venv/bin/python benchmarks/mail_counts.py                    # 10,000 messages of ~4 KB
@@ -21,8 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from desktop.core.mailstores import list_folders, open_store  # noqa: E402
-from tests.core.mailstores._stores import emlx_bytes, message  # noqa: E402
+from desktop.core.mailstores import list_folders, open_store
+from desktop.core.mailstores.imap_cache_trim import trim
+from tests.core.mailstores._stores import emlx_bytes, message
 
 
 def build(folder: Path, n: int, body_kb: int) -> tuple[Path, Path, int]:
@@ -74,6 +76,12 @@ def main() -> None:
             after, root = best(lambda loc=location: list_folders(loc))
             leaf = next(f for f in root.walk() if f.count)  # type: ignore[union-attr]
             print(f"| {name} | {before:.3f} | {after:.3f} | {leaf.count:,} | {leaf.unread:,} |")
+        cache = Path(tmp) / "imap" / "account" / "INBOX"
+        cache.mkdir(parents=True)
+        for i in range(args.messages):
+            (cache / f"{i + 1}.eml").write_bytes(b"x" * 4096)
+        under, _ = best(lambda: trim(cache.parent.parent, 2**40))
+        print(f"\nIMAP cache trim over {args.messages:,} cached messages under the cap: {under:.3f} s")
 
 
 if __name__ == "__main__":
