@@ -31,6 +31,9 @@ class Limits:
     max_message_bytes: int = 64 * 1024 * 1024
     max_store_bytes: int = 2 * 1024 * 1024 * 1024
     max_folders: int = 2000
+    #: The IMAP cache (messages fetched, kept by UIDVALIDITY/UID), all accounts together: beyond
+    #: it the least recently used messages are removed (``mailstores/imap_cache_trim.py``).
+    max_imap_cache_bytes: int = 500 * 1024 * 1024
     #: OCR: pages recognized per document, pixels one image may decode to (a 600 dpi Letter scan
     #: is 34 million; a 30000 x 30000 PNG, 900 million, is refused before it is decoded), and the
     #: time one page may take.

@@ -44,6 +44,8 @@ class Settings:
     debug_logging: bool = False
     max_file_mb: int = 100
     max_pages: int = 2000
+    #: The most disk the IMAP cache takes, all accounts together (least recently used mail goes first).
+    imap_cache_mb: int = 500
     recent_files: list[str] = field(default_factory=list)
     #: OCR of pages and images without a text layer: "auto", "always" or "never"; Tesseract languages.
     ocr: str = "auto"
@@ -72,7 +74,8 @@ class Settings:
 
     def limits(self) -> Limits:
         return Limits(max_file_bytes=self.max_file_mb * 1024 * 1024, max_pages=self.max_pages,
-                      max_recording_seconds=self.max_recording_hours * 3600.0)
+                      max_recording_seconds=self.max_recording_hours * 3600.0,
+                      max_imap_cache_bytes=self.imap_cache_mb * 1024 * 1024)
 
     def ocr_options(self) -> OcrOptions:
         return OcrOptions(mode=self.ocr, lang=self.ocr_lang)
@@ -99,6 +102,10 @@ class Settings:
             s.unsupported = "flag"
         if s.recording_language not in LANGUAGE_MODES:
             s.recording_language = "translate"
+        try:
+            s.imap_cache_mb = max(1, int(s.imap_cache_mb))
+        except (TypeError, ValueError):
+            s.imap_cache_mb = 500
         try:
             s.max_recording_hours = max(0.01, min(1000.0, float(s.max_recording_hours)))
         except (TypeError, ValueError):

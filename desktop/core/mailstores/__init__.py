@@ -72,9 +72,11 @@ def open_store(location: Path | str, *, kind: str | None = None, limits: Limits 
 def list_folders(location: Path | str, *, kind: str | None = None, limits: Limits = DEFAULT_LIMITS,
                  options: MailOptions = DEFAULT_MAIL, password: str | None = None) -> Folder:
     """The store's folders as a tree (its top is the store; ``Folder.path`` names a folder for
-    ``MailOptions.folders``)."""
+    ``MailOptions.folders``), with the counts of messages and unread ones the store knows cheaply."""
     with open_store(location, kind=kind, limits=limits, options=options, password=password) as store:
-        return store.folders()
+        root = store.folders()
+        store.fill_counts(root)
+        return root
 
 
 def read_mail(location: Path | str, options: MailOptions = DEFAULT_MAIL, *, kind: str | None = None,

@@ -26,6 +26,7 @@ _FETCH_UID = re.compile(rb"\bUID (\d+)")
 _FETCH_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _FETCH_FLAGS = re.compile(rb"\bFLAGS \(([^)]*)\)")
 _UIDVALIDITY = re.compile(rb"\d+")
+_STATUS_ITEM = re.compile(rb"\b(MESSAGES|UNSEEN) (\d+)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -151,6 +152,14 @@ class ImapSession:
         self.uidnext = self._response_number("UIDNEXT") or None
         return self._response_number("UIDVALIDITY")
 
+    def status(self, name: str) -> dict[str, int]:
+        """A folder's MESSAGES and UNSEEN from STATUS (RFC 3501 6.3.10): asked without opening it,
+        so nothing changes and nothing is marked read. Keys as the server gave them, in capitals."""
+        _, data = self._run(f"asking about {name}", _COMMAND_BUDGET,
+                            lambda: self._conn.status(_quote(name), "(MESSAGES UNSEEN)"))  # type: ignore[union-attr]
+        parts = [p for d in data for p in (d if isinstance(d, tuple) else (d,)) if isinstance(p, bytes)]
+        return {m.group(1).upper().decode(): int(m.group(2)) for m in _STATUS_ITEM.finditer(b" ".join(parts))}
+
     def _response_number(self, code: str) -> int:
         _, values = self._conn.response(code)  # type: ignore[union-attr]
         value = values[-1] if values and values[-1] else b"0"
@@ -199,6 +208,11 @@ class ImapSession:
                 if uid:
                     yield int(uid.group(1)), waiting
                 waiting = None
+
+    @property
+    def closed(self) -> bool:
+        """True once the session logged out or gave up on the connection."""
+        return self._conn is None
 
     def close(self, *, graceful: bool = True) -> None:
         """Log out; after a failure (``graceful`` False) just close the socket: a server that

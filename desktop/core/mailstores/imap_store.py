@@ -5,17 +5,19 @@ on the server (UID SEARCH: UNSEEN, SENTSINCE, SENTBEFORE), fetched with BODY.PEE
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
 
-from desktop.core.errors import PasswordRequired
+from desktop.core.errors import MailServerError, PasswordRequired
 from desktop.core.limits import Limits
 from desktop.core.mailstores.credentials import forget, lookup, remember
 from desktop.core.mailstores.folders import Folder, add_child
 from desktop.core.mailstores.imap_account import parse_address
-from desktop.core.mailstores.imap_cache import FolderCache, account_folder
+from desktop.core.mailstores.imap_cache import FolderCache, account_folder, cache_root
+from desktop.core.mailstores.imap_cache_trim import trim
 from desktop.core.mailstores.imap_session import ImapSession
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Messages fetched per UID FETCH, and the bytes one fetch may bring.
 _BATCH, _BATCH_BYTES = 100, 16 * 1024 * 1024
+#: A listing asks STATUS of at most this many folders, for at most this many seconds in all (one
+#: round trip each); the folders beyond are shown without counts.
+STATUS_FOLDERS, STATUS_SECONDS = 500, 15.0
 
 
 def imap_day(day: date) -> str:
@@ -101,11 +106,38 @@ class ImapStore(MailStore):
                     node.special = node.special or bool({"\\trash", "\\junk"} & listed.flags)
         return root
 
+    def fill_counts(self, root: Folder) -> None:
+        """Each selectable folder's messages and unread ones from STATUS (MESSAGES UNSEEN): the
+        same UNSEEN a digest of unread mail searches for, so the counts and the digest agree."""
+        session = self._connect()
+        deadline = time.monotonic() + STATUS_SECONDS
+        asked = 0
+        for folder in root.walk():
+            if folder.ref is None or not folder.selectable:
+                continue
+            if asked >= STATUS_FOLDERS or time.monotonic() > deadline:
+                return
+            asked += 1
+            try:
+                found = session.status(str(folder.ref))
+            except MailServerError:
+                if session.closed:
+                    return  # the connection went: the folders stay without counts
+                continue  # a folder the server would not say anything about
+            folder.count, folder.unread = found.get("MESSAGES"), found.get("UNSEEN")
+
     def messages(self, folder: Folder, options: MailOptions) -> Iterator[StoredMessage]:
         session = self._connect()
         cache = FolderCache(self.location, folder.path)
-        cache.open(session.examine(str(folder.ref)))
-        uids = session.search(_criteria(options))
+        damaged = cache.open(session.examine(str(folder.ref)))
+        if damaged:
+            self.warnings.append(damaged)
+        criteria = _criteria(options)
+        uids = session.search(criteria)
+        if criteria == ["ALL"] or cache.holds_any():
+            # What the folder holds now (one more search when only part was asked for): the
+            # cached messages not in it were expunged on the server and leave the cache.
+            cache.forget_except(uids if criteria == ["ALL"] else session.search(["ALL"]))
         if len(uids) > self.limits.max_messages:
             self.warnings.append(f"{folder.path} on {self.name} has {len(uids):,} messages chosen; "
                                  f"only the newest {self.limits.max_messages:,} were read.")
@@ -151,6 +183,8 @@ class ImapStore(MailStore):
                 if got in wanted:
                     cache.put(got, data)
                     self.fetched += 1
+        if chosen:
+            trim(cache_root(), self.limits.max_imap_cache_bytes)
 
 
 def _criteria(options: MailOptions) -> list[str]:

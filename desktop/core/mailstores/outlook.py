@@ -85,8 +85,10 @@ class OutlookStore(MailStore):
             # No usable store record: every folder under the root but the search folders.
             subtree = top_folder
         if (p.safe(lambda: subtree.number_of_sub_messages, 0) or 0) > 0:
-            add_child(root, p.safe(lambda: subtree.name) or "Top", subtree, self.limits, seen,
-                      count=p.safe(lambda: subtree.number_of_sub_messages))
+            top = add_child(root, p.safe(lambda: subtree.name) or "Top", subtree, self.limits, seen,
+                            count=p.safe(lambda: subtree.number_of_sub_messages))
+            if top is not None:
+                top.unread = _unread(subtree, top.count)
         self._children(subtree, root, seen, depth=0)
         return root
 
@@ -109,6 +111,7 @@ class OutlookStore(MailStore):
             if child is None:
                 return
             child.special = p.attr(sub, "identifier") == self._trash
+            child.unread = _unread(sub, child.count)
             self._children(sub, child, seen, depth + 1)
 
     def messages(self, folder: Folder, options: MailOptions) -> Iterator[StoredMessage]:
@@ -127,6 +130,13 @@ class OutlookStore(MailStore):
                                    received=p.when(item))
             stored.load = _loader(item, self.limits, stored, f"{folder.path} of {self.name}")
             yield stored
+
+
+def _unread(folder: Any, count: int | None) -> int | None:
+    """The folder's own count of unread items (a property Outlook keeps, so nothing is opened);
+    None where the file lacks it or it cannot be right (more than the folder holds)."""
+    unread = p.integer(folder, p.CONTENT_UNREAD)
+    return unread if unread is not None and 0 <= unread <= (count or 0) else None
 
 
 def _loader(item: Any, limits: Limits, stored: StoredMessage, where: str):  # -> Callable[[], bytes]

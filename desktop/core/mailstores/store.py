@@ -63,6 +63,11 @@ class MailStore:
         """The folder tree; its top is the store itself (path "")."""
         raise NotImplementedError
 
+    def fill_counts(self, root: Folder) -> None:
+        """Set ``count`` and ``unread`` on the folders where the store can learn them cheaply and
+        as "unread only" would choose (flags in headers, a property list, a folder property, an
+        IMAP STATUS): for the Mail tab's tree, not for a read, so reading never pays for it."""
+
     def messages(self, folder: Folder, options: MailOptions) -> Iterator[StoredMessage]:
         """The folder's messages in the store's order. A store may apply ``options`` itself where
         it can do so cheaply (unread flags in file names, an IMAP search); the reader checks again."""

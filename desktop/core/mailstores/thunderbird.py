@@ -14,13 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from desktop.core.mailstores.folders import Folder, add_child, visible_subdirs
-from desktop.core.mailstores.maildir import is_maildir_folder, maildir_messages
-from desktop.core.mailstores.mboxfile import iter_mbox, kept, mozilla_flags
+from desktop.core.mailstores.maildir import is_maildir_folder, maildir_counts, maildir_messages
+from desktop.core.mailstores.mboxfile import iter_mbox, kept, mbox_counts, mozilla_flags
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore, StoredMessage
 
 _ACCOUNT_ROOTS = ("Mail", "ImapMail")
 _READ, _EXPUNGED = 0x0001, 0x0008
+#: The mbox bytes one listing searches for its counts (about 1.3 s on a warm disk, measured at
+#: 0.8 GB/s by benchmarks/mail_counts.py); folders beyond it are shown without counts rather
+#: than hold up the tree.
+COUNT_BUDGET = 1024 * 1024 * 1024
 #: Files in an account folder that are Thunderbird's own, not mail folders (they have no .msf).
 _NOT_FOLDERS = frozenset({"msgfilterrules.dat", "popstate.dat", "filterlog.html", "junklog.html", "foldertree.json",
                           "virtualfolders.dat", "rules.dat"})
@@ -115,6 +119,27 @@ class ThunderbirdStore(MailStore):
                 return
             if name in subdirs:
                 self._folder_level(base / f"{name}.sbd", child, seen, depth + 1)
+
+    def fill_counts(self, root: Folder) -> None:
+        """Each folder's messages and unread ones from its X-Mozilla-Status headers (a Maildir
+        folder's from its file names), searched within ``COUNT_BUDGET`` bytes in all; the .msf
+        summaries are not read (Mork, and a running Thunderbird rewrites them)."""
+        left = COUNT_BUDGET
+        for folder in root.walk():
+            if folder.ref is None:
+                continue
+            path = Path(folder.ref)
+            try:
+                if path.is_dir():
+                    folder.count, folder.unread = maildir_counts(path)
+                    continue
+                if path.stat().st_size > left:
+                    continue
+                found = mbox_counts(path)
+            except (OSError, ValueError):  # ValueError: mmap of a file that shrank meanwhile
+                continue
+            left -= found.scanned
+            folder.count, folder.unread = found.count, found.unread
 
     def messages(self, folder: Folder, options: MailOptions) -> Iterator[StoredMessage]:
         path = Path(folder.ref)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.core.mailstores.mailboxes import Mailbox, load_mailboxes
@@ -87,3 +88,29 @@ def test_what_is_no_mailbox_is_one_sentence_and_the_dialog_stays(qtbot: QtBot, t
     dialog.add_button.click()
     assert dialog.message.text() == "Name the mail server (for example imap.example.com)."
     dialog.reject()
+
+
+def _row(panel, location: str, folder: str) -> tuple[str, str, bool, str]:  # type: ignore[no-untyped-def]
+    """(the folder's label, its count column, bold, tooltip) as the tree shows them."""
+    item = next(i for i in panel.tree._descendants(panel.tree.mailbox_item(location)) if i.data(Qt.ItemDataRole.UserRole + 2) == folder)
+    count = panel.tree.model_.itemFromIndex(item.index().siblingAtColumn(1)).text()
+    return item.text(), count, item.font().bold(), item.toolTip()
+
+
+def test_unread_counts_show_for_thunderbird_and_apple_mail_and_nothing_for_saved_messages(qtbot: QtBot,
+                                                                                          tmp_path: Path) -> None:
+    profile = _stores.thunderbird_profile(tmp_path / "profiles")
+    v10 = _stores.apple_mail(tmp_path / "Mail")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "a.eml").write_bytes(_stores.message("A <a@example.com>", "Hi", "Hello.", None).as_bytes())
+    panel = make_panel(qtbot)
+    for location in (profile, v10, saved):
+        add_through_dialog(qtbot, panel, "folder", path_edit=str(location))
+        wait_listed(qtbot, panel)
+    assert _row(panel, str(profile), "Local Folders/Inbox")[:3] == ("Inbox (1)", "2", True)
+    assert _row(panel, str(profile), "Local Folders/Trash")[:3] == ("Trash", "1", False)
+    assert _row(panel, str(v10), "1A2B3C4D-ACCOUNT/INBOX")[:3] == ("INBOX (1)", "2", True)
+    [eml_folder] = folders(panel, str(saved))
+    label, _, bold, tip = _row(panel, str(saved), eml_folder)
+    assert "(" not in label and not bold and "unread" not in tip, "a folder that records nothing shows no unread count"
