@@ -105,7 +105,7 @@ class ImapStore(MailStore):
         session = self._connect()
         cache = FolderCache(self.location, folder.path)
         cache.open(session.examine(str(folder.ref)))
-        uids = session.search(_criteria(options))
+        uids = session.search(search_criteria(options))
         if len(uids) > self.limits.max_messages:
             self.warnings.append(f"{folder.path} on {self.name} has {len(uids):,} messages chosen; "
                                  f"only the newest {self.limits.max_messages:,} were read.")
@@ -153,7 +153,7 @@ class ImapStore(MailStore):
                     self.fetched += 1
 
 
-def _criteria(options: MailOptions) -> list[str]:
+def search_criteria(options: MailOptions) -> list[str]:
     """UID SEARCH keys: the Date header's day (SENTSINCE/SENTBEFORE, as local stores judge) and UNSEEN."""
     keys: list[str] = []
     if options.unseen:

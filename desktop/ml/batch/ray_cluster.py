@@ -106,7 +106,9 @@ def _init_ray(address: str, workers: int | None) -> int:
 def _items(tasks: list[UnitTask], shared_fs: bool) -> Iterator[dict[str, Any]]:
     for t in tasks:
         item: dict[str, Any] = {"key": t.key, "paths": json.dumps(t.paths)}
-        if not shared_fs:
+        if t.blobs is not None:  # fetched by the driver (an IMAP folder's messages)
+            item["blobs"] = t.blobs
+        elif not shared_fs:
             blobs = []
             for p in t.paths:
                 try:
@@ -149,7 +151,8 @@ def _byte_windows(tasks: list[UnitTask], limit: int) -> Iterator[list[UnitTask]]
     window: list[UnitTask] = []
     size = 0
     for t in tasks:
-        n = sum(os.path.getsize(p) if os.path.isfile(p) else 0 for p in t.paths)
+        n = (sum(map(len, t.blobs)) if t.blobs is not None
+             else sum(os.path.getsize(p) if os.path.isfile(p) else 0 for p in t.paths))
         if window and size + n > limit:
             yield window
             window, size = [], 0
@@ -167,14 +170,23 @@ def _rows(ray: Any, tasks: list[UnitTask], settings: TaskSettings, actors: int, 
         # Files sent as bytes sit in the driver and the object store: a window at a time, so a
         # share of many gigabytes never has to fit in memory at once (each window starts its own
         # actors, one model load each; with --shared-fs everything is one stream).
-        for window in ([tasks] if shared_fs else _byte_windows(tasks, WINDOW_BYTES)):
+        by_path, with_bytes = _split(tasks)
+        windows = ([by_path] if shared_fs and by_path else []) + list(
+            _byte_windows(with_bytes if shared_fs else tasks, WINDOW_BYTES))
+        for window in windows:
             ds = ray.data.from_items(list(_items(window, shared_fs)), override_num_blocks=max(1, len(window)))
             yield from _map_units(ray, ds, settings, actors).iter_rows()
         return
     remote = ray.remote(num_cpus=0)(_run_window)
     size = max(8, actors * CLIENT_WINDOW_PER_ACTOR)
-    for i in range(0, len(tasks), size):
-        yield from ray.get(remote.remote(list(_items(tasks[i:i + size], shared_fs)), settings, actors))
+    for group in _split(tasks):  # one dataset never mixes rows with and without bytes
+        for i in range(0, len(group), size):
+            yield from ray.get(remote.remote(list(_items(group[i:i + size], shared_fs)), settings, actors))
+
+
+def _split(tasks: list[UnitTask]) -> tuple[list[UnitTask], list[UnitTask]]:
+    """(units read from their paths, units that carry their bytes: IMAP folders fetched by the driver)."""
+    return [t for t in tasks if t.blobs is None], [t for t in tasks if t.blobs is not None]
 
 
 def run_on_ray(tasks: list[UnitTask], settings: TaskSettings, on_result: Callable[[UnitResult, int], None], *,
