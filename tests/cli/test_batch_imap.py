@@ -5,10 +5,8 @@ local file in the same batch is still summarized."""
 
 from __future__ import annotations
 
-import imaplib
 import json
 import signal
-import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,8 +17,10 @@ import pytest
 
 from desktop.cli import main
 from tests.batch._helpers import REPO, cli_command, cli_env, manifest_lines
+from tests.batch.test_resume import _done_rows
 from tests.core.mailstores._dovecot import PASSWORD, USER, Dovecot
 from tests.core.mailstores.conftest import dovecot as dovecot  # the real Dovecot fixture, shared
+from tests.core.mailstores.test_imap import _flags
 
 pytestmark = pytest.mark.xdist_group("dovecot")
 FAST = ["--engine", "extractive", "--no-progress", "--workers", "1", "--imap-timeout", "10"]
@@ -33,19 +33,6 @@ def _no_remembered_passwords() -> Iterator[None]:
     credentials.clear_session()
     yield
     credentials.clear_session()
-
-
-def _flags(dovecot: Dovecot, folder: str) -> list[bytes]:
-    """Every message's flags, asked the server directly (as a mail client would see them)."""
-    context = ssl.create_default_context(cafile=str(dovecot.cert))
-    conn = imaplib.IMAP4_SSL("127.0.0.1", dovecot.imaps_port, ssl_context=context)
-    try:
-        conn.login(USER, PASSWORD)
-        conn.select(folder, readonly=True)
-        _, data = conn.fetch("1:*", "(FLAGS)")
-        return [d for d in data if isinstance(d, bytes)]
-    finally:
-        conn.logout()
 
 
 def _label(dovecot: Dovecot) -> str:
@@ -125,14 +112,6 @@ def test_a_wrong_password_is_one_sentence_and_the_local_file_is_still_summarized
     assert "1 already done" in err
 
 
-def _done_rows(out: Path) -> int:
-    try:
-        text = (out / "manifest.jsonl").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return 0
-    return sum(1 for ln in text.splitlines(keepends=True) if ln.endswith("\n") and '"done"' in ln)
-
-
 def test_kill_9_then_rerun_does_every_imap_folder_exactly_once(
         dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folders = [f"Kill{i}" for i in range(6)]
@@ -166,3 +145,16 @@ def test_kill_9_then_rerun_does_every_imap_folder_exactly_once(
     for key, row in before.items():
         assert next(r for r in rows if r["key"] == key) == row, "what the killed run finished was not done again"
     assert sorted(p.name for p in (out / _label(dovecot)).iterdir()) == sorted(f"{f}.md" for f in folders)
+
+
+def test_an_account_without_a_folder_is_one_digest(dovecot: Dovecot, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _deliver(dovecot, "Whole", 1)
+    monkeypatch.setenv("PRECIS_IMAP_PASSWORD", PASSWORD)
+    out = tmp_path / "out"
+    assert main(["batch", dovecot.address(""), "--imap-cafile", str(dovecot.cert), "--out", str(out), *FAST]) == 0, \
+        capsys.readouterr().err
+    [row] = _done(out)
+    assert row["key"] == _label(dovecot) and row["outputs"] == [f"{_label(dovecot)}.md"]
+    assert "Whole" in (out / f"{_label(dovecot)}.md").read_text(encoding="utf-8")

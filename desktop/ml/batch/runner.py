@@ -129,8 +129,6 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
             if key in by_key:
                 record(UnitResult(key, "failed", error.name, error.message), 1)
         tasks = [UnitTask(u.key, [str(p) for p in u.sources]) for u in plan.todo if u.key not in imap.failed]
-        if options.cluster is not None:
-            tasks = _shipped(tasks, spec, record)
         if tasks:
             if options.cluster is None:
                 from desktop.ml.batch.local_pool import LocalPool
@@ -143,24 +141,23 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
 
                 summary.cancelled = not run_on_ray(tasks, settings, record, address=options.cluster,
                                                    workers=options.workers, shared_fs=options.shared_fs,
-                                                   on_event=on_event, cancel=cancel)
+                                                   fetch=_fetcher(spec, record), on_event=on_event, cancel=cancel)
     summary.seconds = time.monotonic() - summary.started
     return summary
 
 
-def _shipped(tasks: list[UnitTask], spec: JobSpec, record: Callable[[UnitResult, int], None]) -> list[UnitTask]:
-    """For a cluster: each IMAP unit's messages fetched here and carried as bytes (a node may not
-    reach the mail server); a unit whose server fails now is recorded failed, the rest go on."""
-    out = []
-    for task in tasks:
-        if not all(is_mail_address(p) for p in task.paths):
-            out.append(task)
-            continue
+def _fetcher(spec: JobSpec, record: Callable[[UnitResult, int], None]) -> Callable[[UnitTask], UnitTask | None]:
+    """For a cluster: an IMAP unit's messages fetched here and carried as bytes (a node may not
+    reach the mail server, and never gets the password); a unit whose server fails now is
+    recorded failed (None), the rest go on."""
+    def fetch(task: UnitTask) -> UnitTask | None:
         try:
-            out.append(ship(task, spec.mail, spec.limits, spec.passwords))
+            return ship(task, spec.mail, spec.limits, spec.passwords)
         except PrecisError as exc:
             record(UnitResult(task.key, "failed", exc.name, exc.message), 1)
-    return out
+            return None
+
+    return fetch
 
 
 def _write(out_dir: Path, manifest: Manifest, unit: Unit, result: UnitResult, attempts: int, skey: str,
