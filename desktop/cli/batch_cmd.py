@@ -1,5 +1,5 @@
-"""precis-cli batch: one digest per file (or per folder) into a mirrored output folder, resumable
-through DIR/manifest.jsonl, on local worker processes or a Ray cluster."""
+"""precis-cli batch: one digest per file (or per folder, mail store or IMAP folder) into a mirrored
+output folder, resumable through DIR/manifest.jsonl, on local worker processes or a Ray cluster."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from desktop.cli.mail_options import add_mail_options
 from desktop.cli.ocr_options import add_ocr_options
 from desktop.cli.recording_options import add_recording_options
 from desktop.cli.summarize_cmd import add_engine_options, spec_from_args
+from desktop.core.ingest import is_mail_address
 from desktop.ml.batch.plan import FORMATS, TOGETHER
 from desktop.ml.batch.runner import BatchOptions, run_batch
 
@@ -26,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "DIR/manifest.jsonl records every file; running the same command again skips what is "
                     "done, retries failures and redoes changed files.")
     p.add_argument("srcs", nargs="+", metavar="SRC",
-                   help="files, folders and mail stores to summarize (a store is one unit, one digest)")
+                   help="files, folders, mail stores and imap(s):// addresses to summarize (a store is one unit, "
+                        "one digest; on an IMAP account, each folder chosen by the address or --folder is one)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if needed)")
     p.add_argument("--recursive", action="store_true", help="include subfolders of SRC folders")
     p.add_argument("--together", choices=TOGETHER, default="none",
@@ -40,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --cluster: every node sees the sources at the same paths (else their bytes are sent)")
     add_engine_options(p)
     add_ocr_options(p)
-    add_mail_options(p, imap=False)
+    add_mail_options(p)
     add_recording_options(p)
     p.add_argument("--query", help="ask each file a question instead of summarizing it")
     p.add_argument("--password", help="password for encrypted PDFs")
@@ -54,13 +56,10 @@ def run(args: argparse.Namespace) -> int:
         return fail("--workers must be at least 1", USAGE)
     if args.shared_fs and not args.cluster:
         return fail("--shared-fs only applies with --cluster", USAGE)
-    if any(s.lower().startswith(("imap://", "imaps://")) for s in args.srcs):
-        return fail("batch reads files and local mail stores; summarize an IMAP address with "
-                    "precis-cli summarize", USAGE)
-    missing = [s for s in args.srcs if not Path(s).exists()]
+    missing = [s for s in args.srcs if not is_mail_address(s) and not Path(s).exists()]
     if missing:
         return fail(f"{missing[0]} does not exist", USAGE)
-    spec = spec_from_args(args, [])
+    spec = spec_from_args(args, list(args.srcs))  # IMAP passwords: the keyring, $PRECIS_IMAP_PASSWORD or a prompt
     options = BatchOptions(srcs=list(args.srcs), out_dir=args.out, recursive=args.recursive, together=args.together,
                            fmt=args.fmt, workers=args.workers, cluster=args.cluster, shared_fs=args.shared_fs)
     view = BatchView(False if args.no_progress else None, quiet=args.quiet)

@@ -20,6 +20,8 @@ from desktop.ml.batch import ray_cluster
 from desktop.ml.batch.runner import BatchOptions, run_batch
 from desktop.ml.engine.job import JobSpec
 from tests.batch._helpers import copy_corpus, latest, temp_files
+from tests.core.mailstores._dovecot import PASSWORD, USER, Dovecot
+from tests.core.mailstores.conftest import dovecot as dovecot  # the real Dovecot fixture, shared
 
 pytest.importorskip("ray", reason="the cluster extra is not installed (pip install -e '.[cluster]')")
 
@@ -144,3 +146,39 @@ def _kill_session(sid: int) -> None:
         with contextlib.suppress(psutil.Error):
             proc.kill()
     psutil.wait_procs(procs, timeout=10)
+
+
+@pytest.mark.xdist_group("dovecot")
+def test_ray_gets_imap_mail_fetched_by_the_driver_never_its_password(dovecot: Dovecot, corpus: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An IMAP folder on the cluster, beside a file read from the shared filesystem: the driver
+    fetches the messages (read-only, into its cache) and ships them as bytes; the actors' settings
+    carry no IMAP password, and the digest cites the folder's address and its senders."""
+    from desktop.core.mailstores import MailOptions
+    from desktop.core.mailstores.imap_account import account_key
+
+    for i, who in enumerate(("Carol Jones", "Dan Wu")):
+        dovecot.deliver(f"{who} <p{i}@example.com>", "Budget", f"{who} agreed to cut the travel budget by ten percent.",
+                        f"Tue, 0{5 + i} Mar 2024 10:00:00 +0100", folder="RayFolder")
+    src, out = tmp_path / "src", tmp_path / "out"
+    copy_corpus(corpus, src, FILES[1:2])
+    address = dovecot.address("RayFolder")
+    sent: list[dict[str, str]] = []
+    real = ray_cluster.run_on_ray
+
+    def watched(tasks, settings, *args, **kwargs):  # the real run, with what the actors are sent noted
+        sent.append(dict(settings.spec.passwords))
+        return real(tasks, settings, *args, **kwargs)
+
+    monkeypatch.setattr(ray_cluster, "run_on_ray", watched)
+    spec = JobSpec(paths=[], engine="extractive", mail=MailOptions(cafile=str(dovecot.cert), timeout=10),
+                   passwords={account_key(address): PASSWORD})
+    summary = run_batch(BatchOptions(srcs=[str(src / FILES[1]), address], out_dir=out, fmt="json", cluster="ray",
+                                     shared_fs=True, workers=1), spec)
+    assert (summary.done, summary.failed) == (2, 0), summary.rows
+    assert sent == [{}], "the IMAP password must not travel to the cluster"
+    key = f"imap/{USER}@127.0.0.1_{dovecot.imaps_port}/RayFolder"
+    digest = json.loads((out / f"{key}.json").read_text(encoding="utf-8"))
+    assert digest["documents"][0]["path"] == address
+    senders = {s["locator"]["sender"] for p in digest["points"] for s in p["sources"]}
+    assert senders and senders <= {"Carol Jones", "Dan Wu"}

@@ -125,11 +125,6 @@ def test_batch_makes_one_digest_per_store_and_resumes(tmp_path: Path, capsys: py
     assert len([r for r in redone if r.get("key") == "archive.pst" and r.get("status") == "done"]) == 1
 
 
-def test_batch_refuses_an_imap_address(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert main(["batch", "imaps://a@example.com/INBOX", "--out", str(tmp_path / "o")]) == 2
-    assert "summarize an IMAP address" in capsys.readouterr().err
-
-
 @pytest.mark.xdist_group("dovecot")
 def test_summarize_an_imap_folder(dovecot: Dovecot, capsys: pytest.CaptureFixture[str],  # noqa: F811 - imported fixture
                                   monkeypatch: pytest.MonkeyPatch) -> None:

@@ -132,7 +132,7 @@ class ImapStore(MailStore):
         damaged = cache.open(session.examine(str(folder.ref)))
         if damaged:
             self.warnings.append(damaged)
-        criteria = _criteria(options)
+        criteria = search_criteria(options)
         uids = session.search(criteria)
         if criteria == ["ALL"] or cache.holds_any():
             # What the folder holds now (one more search when only part was asked for): the
@@ -187,7 +187,7 @@ class ImapStore(MailStore):
             trim(cache_root(), self.limits.max_imap_cache_bytes)
 
 
-def _criteria(options: MailOptions) -> list[str]:
+def search_criteria(options: MailOptions) -> list[str]:
     """UID SEARCH keys: the Date header's day (SENTSINCE/SENTBEFORE, as local stores judge) and UNSEEN."""
     keys: list[str] = []
     if options.unseen:

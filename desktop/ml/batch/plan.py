@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop.core.ingest import expand_paths
+from desktop.core.ingest import expand_paths, is_mail_address
 from desktop.core.mailstores.locate import fingerprint, store_kind
 from desktop.ml.batch.manifest import Manifest, Row
 
@@ -112,6 +112,8 @@ def file_sha256(path: Path) -> str:
 
 
 def unit_sha256(unit: Unit) -> str:
+    if unit.sources and is_mail_address(str(unit.sources[0])):
+        return unit.sha256  # an IMAP folder's UIDs, asked of its server when planned ("" if it did not answer)
     if unit.key.endswith("/"):
         h = hashlib.sha256()
         for p in unit.sources:
@@ -155,7 +157,9 @@ def make_plan(units: list[Unit], root: Path, manifest: Manifest, skey: str, fmt:
             plan.reasons[unit.key] = reason
             plan.todo.append(unit)
     for key, row in sorted(manifest.rows.items()):
-        if key not in keys and not all(Path(s).exists() for s in row.sources):
+        # An IMAP folder not asked for this time is not known to be gone: only files are checked.
+        if key not in keys and not any(is_mail_address(s) for s in row.sources) \
+                and not all(Path(s).exists() for s in row.sources):
             plan.missing.append(row)
     return plan
 

@@ -9,16 +9,18 @@ it off), and the local cluster starts without a dashboard (Ray's default host is
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from desktop.core.errors import BatchError, Cancelled
 from desktop.core.events import CancelToken, EventCallback, Notice, ignore_events
+from desktop.core.ingest import is_mail_address
 from desktop.ml.batch.task import TaskSettings, UnitResult, UnitTask, run_unit
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,9 @@ MAX_TASK_RETRIES = 3
 CLIENT_WINDOW_PER_ACTOR = 4
 #: Files sent as bytes go to the cluster in windows of at most this many bytes.
 WINDOW_BYTES = 512 * 2**20
+#: Fetches an IMAP unit's messages on the driver (the unit with its bytes), or records why it
+#: cannot and returns None.
+Fetch = Callable[[UnitTask], "UnitTask | None"]
 
 
 class UnitActor:
@@ -106,7 +111,9 @@ def _init_ray(address: str, workers: int | None) -> int:
 def _items(tasks: list[UnitTask], shared_fs: bool) -> Iterator[dict[str, Any]]:
     for t in tasks:
         item: dict[str, Any] = {"key": t.key, "paths": json.dumps(t.paths)}
-        if not shared_fs:
+        if t.blobs is not None:  # fetched by the driver (an IMAP folder's messages)
+            item["blobs"] = t.blobs
+        elif not shared_fs:
             blobs = []
             for p in t.paths:
                 try:
@@ -144,12 +151,13 @@ def _run_window(items: list[dict[str, Any]], settings: TaskSettings, actors: int
     return [dict(row) for row in _map_units(ray, ds, settings, actors).iter_rows()]
 
 
-def _byte_windows(tasks: list[UnitTask], limit: int) -> Iterator[list[UnitTask]]:
+def _byte_windows(tasks: Iterable[UnitTask], limit: int) -> Iterator[list[UnitTask]]:
     """Consecutive groups of units whose files add up to at most ``limit`` bytes (at least one unit)."""
     window: list[UnitTask] = []
     size = 0
     for t in tasks:
-        n = sum(os.path.getsize(p) if os.path.isfile(p) else 0 for p in t.paths)
+        n = (sum(map(len, t.blobs)) if t.blobs is not None
+             else sum(os.path.getsize(p) if os.path.isfile(p) else 0 for p in t.paths))
         if window and size + n > limit:
             yield window
             window, size = [], 0
@@ -160,25 +168,44 @@ def _byte_windows(tasks: list[UnitTask], limit: int) -> Iterator[list[UnitTask]]
 
 
 def _rows(ray: Any, tasks: list[UnitTask], settings: TaskSettings, actors: int, shared_fs: bool,
-          client: bool) -> Iterator[dict[str, Any]]:
+          client: bool, fetch: Fetch | None = None) -> Iterator[dict[str, Any]]:
     """Result rows as they finish: streamed from one dataset, or (Ray Client) window by window,
     each window recorded before the next is sent, so a stopped run loses one window at most."""
+    by_path = [t for t in tasks if not _fetched_here(t)]
+    # Files sent as bytes sit in the driver and the object store: a window at a time, so a share
+    # of many gigabytes never has to fit in memory at once (each window starts its own actors, one
+    # model load each; with --shared-fs the files are one stream). IMAP units come last, each
+    # fetched by the driver just before its window goes: one dataset never mixes rows with and
+    # without bytes, and the driver holds one window of mail at a time.
+    files = ([by_path] if by_path else []) if shared_fs else _byte_windows(by_path, WINDOW_BYTES)
+    mail = _byte_windows(_fetch_each([t for t in tasks if _fetched_here(t)], fetch), WINDOW_BYTES)
+    windows = itertools.chain(files, mail)
     if not client:
-        # Files sent as bytes sit in the driver and the object store: a window at a time, so a
-        # share of many gigabytes never has to fit in memory at once (each window starts its own
-        # actors, one model load each; with --shared-fs everything is one stream).
-        for window in ([tasks] if shared_fs else _byte_windows(tasks, WINDOW_BYTES)):
+        for window in windows:
             ds = ray.data.from_items(list(_items(window, shared_fs)), override_num_blocks=max(1, len(window)))
             yield from _map_units(ray, ds, settings, actors).iter_rows()
         return
     remote = ray.remote(num_cpus=0)(_run_window)
     size = max(8, actors * CLIENT_WINDOW_PER_ACTOR)
-    for i in range(0, len(tasks), size):
-        yield from ray.get(remote.remote(list(_items(tasks[i:i + size], shared_fs)), settings, actors))
+    for window in windows:
+        for i in range(0, len(window), size):
+            yield from ray.get(remote.remote(list(_items(window[i:i + size], shared_fs)), settings, actors))
+
+
+def _fetched_here(task: UnitTask) -> bool:
+    """An IMAP unit: the driver fetches its messages, as bytes, before it goes to the cluster."""
+    return task.blobs is None and bool(task.paths) and all(is_mail_address(p) for p in task.paths)
+
+
+def _fetch_each(tasks: list[UnitTask], fetch: Fetch | None) -> Iterator[UnitTask]:
+    for task in tasks:
+        ready = fetch(task) if fetch is not None else None
+        if ready is not None:  # None: the fetch failed, and ``fetch`` recorded why
+            yield ready
 
 
 def run_on_ray(tasks: list[UnitTask], settings: TaskSettings, on_result: Callable[[UnitResult, int], None], *,
-               address: str, workers: int | None = None, shared_fs: bool = False,
+               address: str, workers: int | None = None, shared_fs: bool = False, fetch: Fetch | None = None,
                on_event: EventCallback = ignore_events, cancel: CancelToken | None = None) -> bool:
     """Run every unit on Ray; returns False when cancelled (Ctrl-C), after recording what finished."""
     started = time.monotonic()
@@ -188,7 +215,7 @@ def run_on_ray(tasks: list[UnitTask], settings: TaskSettings, on_result: Callabl
     on_event(Notice(f"Ray ready in {time.monotonic() - started:.1f} s: {actors} actor(s) on "
                     f"{int(ray.cluster_resources().get('CPU', 0))} CPU(s)."))
     try:
-        for row in _rows(ray, tasks, settings, actors, shared_fs, client=address.startswith("ray://")):
+        for row in _rows(ray, tasks, settings, actors, shared_fs, client=address.startswith("ray://"), fetch=fetch):
             if cancel is not None and cancel.cancelled:
                 return False
             if row["error"] == "Cancelled":

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.atomic import atomic_write_text
-from desktop.core.errors import BatchError
+from desktop.core.errors import BatchError, PrecisError
 from desktop.core.events import CancelToken, EventCallback, Notice, ignore_events
+from desktop.core.ingest import is_mail_address
+from desktop.ml.batch.imap_units import ImapPlan, plan_imap, ship, split_sources
 from desktop.ml.batch.manifest import Manifest, Row
 from desktop.ml.batch.plan import FORMATS, TOGETHER, Plan, Unit, make_plan, make_units, settings_key
 from desktop.ml.batch.sizing import WorkerPlan, model_identity, plan_workers
@@ -78,9 +80,11 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
     engine, model_id = model_identity(spec)
     skey = settings_key({**dataclasses.asdict(spec), "engine": engine, "model": model_id}, options.fmt, options.together)
     with Manifest(options.out_dir) as manifest:
-        root, units = make_units(options.srcs, recursive=options.recursive, together=options.together,
-                                 saved_messages=spec.mail.narrowed)
-        plan = make_plan(units, root, manifest, skey, options.fmt)
+        local, remote = split_sources(options.srcs)
+        root, units = (make_units(local, recursive=options.recursive, together=options.together,
+                                  saved_messages=spec.mail.narrowed) if local else (options.out_dir, []))
+        imap = plan_imap(remote, spec.mail, spec.limits, spec.passwords) if remote else ImapPlan()
+        plan = make_plan(units + imap.units, root, manifest, skey, options.fmt)
         summary.total, summary.skipped, summary.missing = plan.total, len(plan.up_to_date), plan.missing
         for row in plan.missing:
             on_event(Notice(f"{row.key} is no longer in the sources; its digest was kept.", row.sources[0] if row.sources
@@ -99,6 +103,11 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
                 on_event(Notice(summary.workers.note))
         if on_plan:
             on_plan(plan, summary)
+        if options.cluster is not None:  # the actors get IMAP mail as bytes, never its password
+            run_spec = dataclasses.replace(run_spec, passwords={k: v for k, v in spec.passwords.items()
+                                                                 if not is_mail_address(k)})
+        else:  # local workers log in with what worked here (a password typed or in this session's memory)
+            run_spec = dataclasses.replace(run_spec, passwords={**spec.passwords, **imap.passwords})
         settings = TaskSettings(dataclasses.replace(run_spec, paths=[]), options.fmt)
 
         def record(result: UnitResult, attempts: int) -> None:
@@ -116,7 +125,10 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
             summary.retried += 1
             on_event(Notice(f"The worker summarizing {key} died; trying it again ({attempts + 1}).", key, "WorkerCrashed"))
 
-        tasks = [UnitTask(u.key, [str(p) for p in u.sources]) for u in plan.todo]
+        for key, error in imap.failed.items():  # the server did not answer for them: one sentence each
+            if key in by_key:
+                record(UnitResult(key, "failed", error.name, error.message), 1)
+        tasks = [UnitTask(u.key, [str(p) for p in u.sources]) for u in plan.todo if u.key not in imap.failed]
         if tasks:
             if options.cluster is None:
                 from desktop.ml.batch.local_pool import LocalPool
@@ -129,9 +141,23 @@ def run_batch(options: BatchOptions, spec: JobSpec, *, on_row: RowCallback | Non
 
                 summary.cancelled = not run_on_ray(tasks, settings, record, address=options.cluster,
                                                    workers=options.workers, shared_fs=options.shared_fs,
-                                                   on_event=on_event, cancel=cancel)
+                                                   fetch=_fetcher(spec, record), on_event=on_event, cancel=cancel)
     summary.seconds = time.monotonic() - summary.started
     return summary
+
+
+def _fetcher(spec: JobSpec, record: Callable[[UnitResult, int], None]) -> Callable[[UnitTask], UnitTask | None]:
+    """For a cluster: an IMAP unit's messages fetched here and carried as bytes (a node may not
+    reach the mail server, and never gets the password); a unit whose server fails now is
+    recorded failed (None), the rest go on."""
+    def fetch(task: UnitTask) -> UnitTask | None:
+        try:
+            return ship(task, spec.mail, spec.limits, spec.passwords)
+        except PrecisError as exc:
+            record(UnitResult(task.key, "failed", exc.name, exc.message), 1)
+            return None
+
+    return fetch
 
 
 def _write(out_dir: Path, manifest: Manifest, unit: Unit, result: UnitResult, attempts: int, skey: str,

@@ -18,6 +18,7 @@ from typing import Any
 from desktop.core.digest import Digest
 from desktop.core.errors import Cancelled, PrecisError
 from desktop.core.events import CancelToken
+from desktop.core.ingest import is_mail_address
 from desktop.core.render import RENDERERS
 from desktop.ml.batch.plan import FORMATS
 from desktop.ml.engine.job import EnginePool, JobSpec, run_job
@@ -68,6 +69,9 @@ def run_unit(task: UnitTask, settings: TaskSettings, pool: EnginePool,
     worker = f"pid {os.getpid()}"
     with _materialized(task) as (paths, mapping):
         spec = dataclasses.replace(settings.spec, paths=paths)
+        if task.blobs is None and all(is_mail_address(p) for p in paths):
+            # An IMAP unit's address names its one folder; --folder chose the units, not what each reads.
+            spec = dataclasses.replace(spec, mail=dataclasses.replace(spec.mail, folders=()))
         try:
             result = run_job(spec, pool=pool, cancel=cancel)
         except Cancelled:
