@@ -172,6 +172,6 @@ def test_gui_feature_rooms_import_only_their_own_room() -> None:
 
 def test_the_gui_room_rule_can_fail(tmp_path: Path) -> None:
     jobs = tmp_path / "queue_row.py"
-    jobs.write_text("from desktop.gui.common.durations import time_left\nfrom desktop.gui.models.model_picker import X\n")
+    jobs.write_text("from desktop.gui.common.theme import support_colours\nfrom desktop.gui.models.model_picker import X\n")
     wrong = gui_room_violations({"desktop.gui.jobs.queue_row": jobs})
     assert wrong == ["desktop.gui.jobs.queue_row imports desktop.gui.models.model_picker"]

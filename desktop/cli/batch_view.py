@@ -9,6 +9,7 @@ from typing import Any
 from tqdm import tqdm
 
 from desktop.cli.progress import StderrBar
+from desktop.core.durations import duration, eta
 from desktop.core.events import Event, Notice
 from desktop.ml.batch.manifest import Row
 from desktop.ml.batch.plan import Plan
@@ -16,17 +17,6 @@ from desktop.ml.batch.runner import BatchSummary
 
 #: Failed files listed one per line in the summary; the manifest has them all.
 MAX_LISTED = 20
-
-
-def _duration(secs: float) -> str:
-    seconds = round(secs)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 class BatchView(StderrBar):
@@ -51,8 +41,8 @@ class BatchView(StderrBar):
         rate = summary.files_per_minute()
         done = self.skipped + summary.finished
         left = max(0, self.total - done)
-        eta = _duration(left / rate * 60) if rate > 0 else "?"
-        return f"{done}/{self.total} files, {rate:.1f} files/min, ETA {eta}"
+        left_text = eta(left / rate * 60) if rate > 0 else "?"
+        return f"{done}/{self.total} files, {rate:.1f} files/min, ETA {left_text}"
 
     def on_row(self, row: Row, summary: BatchSummary) -> None:
         text = self.progress_text(summary)
@@ -83,7 +73,7 @@ class BatchView(StderrBar):
             rows.append(("retried", summary.retried, "a worker died mid-file; run again"))
         if summary.cancelled:
             rows.append(("not run", summary.total - summary.skipped - summary.finished, "cancelled; rerun to go on"))
-        lines = [f"Batch {summary.run}: {_duration(summary.seconds)}, {rate:.1f} files/min"
+        lines = [f"Batch {summary.run}: {duration(summary.seconds)}, {rate:.1f} files/min"
                  + (f", {summary.workers.workers} worker(s)" if summary.workers else ""),
                  f"{'status':<8} {'files':>6}  note"]
         lines += [f"{name:<8} {count:>6}  {note}" for name, count, note in rows]

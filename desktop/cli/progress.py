@@ -7,6 +7,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from desktop.core.durations import eta
 from desktop.core.events import Event, Notice, Progress
 
 
@@ -48,5 +49,5 @@ class ProgressBar(StderrBar):
             self._bar.set_description_str(event.stage, refresh=False)
             self._bar.n = event.done
             if event.eta_s is not None:
-                self._bar.set_postfix_str(f"ETA {int(event.eta_s)}s", refresh=False)
+                self._bar.set_postfix_str(f"ETA {eta(event.eta_s)}", refresh=False)
             self._bar.refresh()

@@ -25,7 +25,7 @@ from desktop.core.export import markdown_to_text
 from desktop.core.render import parse_cite_href, to_markdown
 from desktop.core.support import Support
 from desktop.gui.common.citation_style import anchor_hrefs
-from desktop.gui.common.durations import stage_text
+from desktop.core.durations import stage_text
 from desktop.gui.common.elided_label import ElidedLabel
 from desktop.gui.digest.checked_marks import point_at, style_digest
 from desktop.gui.digest.digest_text import describe, plain_citations, without_citations

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.gui.common.durations import duration
+from desktop.core.durations import duration
 from desktop.ml.engine.evaluate import METRICS
 from desktop.ml.finetune import FinetuneResult
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.events import Loss
-from desktop.gui.common.durations import eta
+from desktop.core.durations import eta
 from desktop.gui.finetune.loss_chart import LossChart
 
 STATS = (("step", "Step"), ("train", "Training loss"), ("val", "Validation loss"), ("speed", "Tokens/s"),

@@ -7,7 +7,7 @@ from typing import TypeVar
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
 
-from desktop.gui.common.durations import time_left
+from desktop.core.durations import time_left
 from desktop.gui.common.elided_label import ElidedLabel
 from desktop.gui.jobs.job_queue import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import PrecisError
 from desktop.core.settings import Settings, load_settings
-from desktop.gui.common.durations import time_left
+from desktop.core.durations import time_left
 from desktop.gui.models.model_list import ADAPTER, CATALOG, FOUND, IMPORTED, ModelList
 from desktop.gui.models.model_task import ModelTask
 from desktop.ml.models.catalog import Catalog, CatalogError

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from desktop.core.digest import Digest
 from desktop.core.settings import Settings
-from desktop.gui.common.durations import stage_text
+from desktop.core.durations import stage_text
 from desktop.gui.jobs.job_queue import RUNNING, Job
 
 

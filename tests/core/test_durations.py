@@ -3,7 +3,7 @@ and the fine-tune panel."""
 
 from __future__ import annotations
 
-from desktop.gui.common.durations import duration, eta, time_left
+from desktop.core.durations import duration, eta, time_left
 
 
 def test_time_left_wording() -> None:

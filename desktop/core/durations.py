@@ -1,5 +1,5 @@
-"""How long something took and how long it has left, in the same words everywhere in the window:
-the queue row, the digest header, the status bar, the model manager and the fine-tune panel."""
+"""How long something took and how long it has left, in the same words everywhere: the window's
+queue row, digest header, status bar, model manager and fine-tune panel, and the CLI's progress."""
 
 from __future__ import annotations
 
