@@ -37,6 +37,9 @@ from desktop.core.watch.sources import SourceItem
 IMAP_CHECK_S = 60.0
 #: Seconds between listings of the store's folders (a folder added or removed in the mail client).
 FOLDERS_S = 300.0
+#: A store's arrival times are whole seconds (a Maildir name) or a file's time: a new folder's
+#: mail that arrived up to this long before the folder was last known absent still counts as new.
+ARRIVAL_SLACK_S = 60.0
 #: Seconds between asking the keyring again while an IMAP password is missing.
 PASSWORD_RETRY_S = 60.0
 #: Folders a whole mailbox is watched without: unsent mail changes all the time.
@@ -224,7 +227,8 @@ class MailboxSource:
                 # A folder new since watching began: what arrived before it appeared, or is known in
                 # another folder (moved, or the folder renamed), was there before.
                 elsewhere = set().union(*(m.known for p, m in self._marks.items() if p != path))
-                marks.known |= {m.id for m in found if m.id in elsewhere or (m.received or marks.since) < marks.since}
+                cut = marks.since - ARRIVAL_SLACK_S
+                marks.known |= {m.id for m in found if m.id in elsewhere or (m.received or cut) < cut}
             old = self._pending.get(path, {})
             new = {m.id: m for m in found if m.id not in marks.known}
             for ident, m in new.items():  # what was loaded already stays loaded while it is the same
