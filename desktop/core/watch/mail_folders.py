@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.atomic import atomic_write_text
-from desktop.core.watch.mail_marks import private_dir
+from desktop.core.watch.mail_marks import FolderMarks, MarksStore, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +83,21 @@ class KnownFolders:
         private_dir(self.path.parent)
         atomic_write_text(self.path, json.dumps({"version": VERSION, "known": sorted(known), "present": sorted(listed),
                                                  "listed": now}, separators=(",", ":")))
+
+
+def note_folders(known: KnownFolders, paths: list[str], store: MarksStore, marks: dict[str, FolderMarks],
+                 pending: dict[str, dict]) -> None:
+    """A folder never listed before (made since watching began, maybe while Precis was closed)
+    starts with marks that take what arrived in it since then as new, saved before the folder is
+    known (a crash in between leaves it new); a folder gone from two listings in a row loses its
+    marks (``marks`` and ``pending`` are the source's, by folder path)."""
+    changes = known.update(paths)
+    for path in changes.appeared:
+        if not store.exists(path):
+            marks[path] = FolderMarks(started=True, since=changes.since)
+            store.save(path, marks[path])
+    for path in changes.gone:
+        marks.pop(path, None)
+        pending.pop(path, None)
+        store.drop(path)
+    known.commit(paths)

@@ -28,7 +28,7 @@ from desktop.core.mailstores.mailboxes import KIND_NAMES
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore
 from desktop.core.watch.mail_bundle import chunks, write_bundle
-from desktop.core.watch.mail_folders import KnownFolders
+from desktop.core.watch.mail_folders import KnownFolders, note_folders
 from desktop.core.watch.mail_listing import Lister, NewMessage, lister_for, message_sha
 from desktop.core.watch.mail_marks import FolderMarks, MarksStore, prune_known, slug
 from desktop.core.watch.sources import SourceItem
@@ -122,6 +122,11 @@ class MailboxSource:
         """Where this mailbox keeps what it knows and the new mail it set aside (History's sources
         of its digests), under the watcher's folder."""
         return state_dir / "mail" / slug(self.key_base)
+
+    @property
+    def bundle_dir(self) -> Path | None:
+        """Where the folders' new mail is set aside to summarize (after ``attach``)."""
+        return self._bundles
 
     def attach(self, state_dir: Path) -> None:
         root = self.home(state_dir)
@@ -250,23 +255,8 @@ class MailboxSource:
         for folder in chosen:
             listers[folder.path] = self._listers.get(folder.path) or self._lister(store, folder)
         self._listers = listers
-        self._note_folders(list(listers))
-
-    def _note_folders(self, paths: list[str]) -> None:
-        """A folder never listed before (made since watching began, maybe while Precis was closed)
-        starts with marks that take what arrived in it since then as new; marks of a folder gone
-        from two listings in a row are dropped."""
         assert self._known_folders is not None and self._marks_store is not None
-        changes = self._known_folders.update(paths)
-        for path in changes.appeared:
-            if not self._marks_store.exists(path):
-                self._marks[path] = FolderMarks(started=True, since=changes.since)
-                self._save(path)
-        for path in changes.gone:
-            self._marks.pop(path, None)
-            self._pending.pop(path, None)
-            self._marks_store.drop(path)
-        self._known_folders.commit(paths)
+        note_folders(self._known_folders, list(listers), self._marks_store, self._marks, self._pending)
 
     def _prune_marks(self, path: str, marks: FolderMarks, listed: set[str] | None) -> None:
         if listed is not None:
