@@ -1,9 +1,9 @@
-"""The folders a watched mailbox has seen, kept between runs (``marks/folders.json``), so a folder
-that appears after watching began (made in the mail client, or by a filter, even while Precis was
-closed) is told from one that was there all along: the very first listing of a newly watched
-mailbox only sets what is known (adding a watch never summarizes years of mail), while a folder
-that appears later is new, and the mail that arrived in it since the last listing without it is
-summarized. A folder's name stays known after it is gone (a folder that comes back is not new);
+"""The folders a watched mailbox has seen, kept between runs (``marks/folders*.json``, one per
+choice of watched folders), so a folder that appears after watching began (made in the mail
+client, or by a filter, even while Precis was closed) is told from one that was there all along:
+the very first listing of a newly watched mailbox only sets what is known (adding a watch never
+summarizes years of mail), while a folder that appears later is new, and the mail that arrived
+in it since the last listing without it is summarized. A folder's name stays known after it is gone (a folder that comes back is not new);
 its marks are dropped once two listings in a row have not had it."""
 
 from __future__ import annotations

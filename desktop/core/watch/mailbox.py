@@ -131,7 +131,9 @@ class MailboxSource:
     def attach(self, state_dir: Path) -> None:
         root = self.home(state_dir)
         self._marks_store, self._bundles = MarksStore(root / "marks"), root / "new"
-        self._known_folders = KnownFolders(root / "marks" / "folders.json")
+        # Per choice of folders: watching the whole mailbox after one folder makes no folder new.
+        chosen = f"-{slug('+'.join(self.folders))}" if self.folders else ""
+        self._known_folders = KnownFolders(root / "marks" / f"folders{chosen}.json")
 
     def owns(self, key: str) -> bool:
         if not key.startswith(self.key_base + "/"):

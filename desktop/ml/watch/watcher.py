@@ -288,18 +288,20 @@ class Watcher:
 
 
 def folder_sources(srcs: list[str], recursive: bool = True, *, mail: MailOptions | None = None,
-                   passwords: dict[str, str] | None = None, mail_check_s: float | None = None) -> list[WatchSource]:
+                   passwords: dict[str, str] | None = None, mail_check_s: float | None = None,
+                   idle: bool = True) -> list[WatchSource]:
     """Watched sources from what a user names: mail stores (a Maildir, a Thunderbird profile or
     folder, Apple Mail's folders; a folder of .eml files when ``mail`` names folders) and
     ``imap(s)://`` addresses become watched mailboxes (``mail``'s folders, certificate and timeout;
-    ``passwords`` by account key), other folders watched folders; one sentence for the rest."""
+    ``passwords`` by account key; held in IDLE unless ``idle`` is False), other folders watched
+    folders; one sentence for the rest."""
     out: list[WatchSource] = []
     mail = mail or MailOptions()
     for s in srcs:
         if is_imap(s):
             account = parse_address(s)
             out.append(MailboxSource(s, folders=mail.folders, options=mail, check_s=mail_check_s,
-                                     password=(passwords or {}).get(account.key)))
+                                     password=(passwords or {}).get(account.key), idle=idle))
             continue
         p = Path(s).expanduser()
         kind = store_kind(p, saved_messages=bool(mail.folders))
