@@ -64,6 +64,15 @@ def _mbox(path: Path, n: int) -> Path:
     return path
 
 
+def _cpu_window(pid: int, seconds: float) -> tuple[float, float]:
+    """The process's own CPU (% of one core) over ``seconds``, and its RSS (MB) at the end."""
+    proc = psutil.Process(pid)
+    t0, start = proc.cpu_times(), time.monotonic()
+    time.sleep(seconds)
+    t1 = proc.cpu_times()
+    return (t1.user + t1.system - t0.user - t0.system) / (time.monotonic() - start) * 100, proc.memory_info().rss / 2**20
+
+
 def _idle(cmd: list[str], home: Path, ready: Path, seconds: float, password: str = "") -> tuple[float, float]:
     p = subprocess.Popen(cmd, cwd=REPO, env=_env(home, password), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -71,12 +80,7 @@ def _idle(cmd: list[str], home: Path, ready: Path, seconds: float, password: str
         while not any(ready.glob("mail/*/marks/*.json")) and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(3.0)  # the first look's marks are written; its last bytes settle
-        proc = psutil.Process(p.pid)
-        t0, start = proc.cpu_times(), time.monotonic()
-        time.sleep(seconds)
-        t1 = proc.cpu_times()
-        cpu = (t1.user + t1.system - t0.user - t0.system) / (time.monotonic() - start) * 100
-        rss = proc.memory_info().rss / 2**20
+        cpu, rss = _cpu_window(p.pid, seconds)
     finally:
         p.terminate()
         err = p.communicate(timeout=30)[1]
@@ -121,12 +125,7 @@ def imap_mode_row(server: object, password: str, idle: bool, seconds: float, run
                     raise SystemExit(f"the watcher ended: {p.stderr.read() if p.stderr else ''}")  # type: ignore[union-attr]
                 time.sleep(0.2)
             time.sleep(3.0)  # the first look is over; IDLE (if any) holds
-            proc = psutil.Process(p.pid)
-            t0, start = proc.cpu_times(), time.monotonic()
-            time.sleep(seconds)
-            t1 = proc.cpu_times()
-            cpu = (t1.user + t1.system - t0.user - t0.system) / (time.monotonic() - start) * 100
-            rss = proc.memory_info().rss / 2**20
+            cpu, rss = _cpu_window(p.pid, seconds)
             waits, owns = [], []
             rng = random.Random(7)
             for i in range(runs):

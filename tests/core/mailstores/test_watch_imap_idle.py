@@ -19,7 +19,8 @@ from desktop.core.mailstores import MailOptions
 from desktop.core.watch import imap_idle
 from desktop.core.watch.mailbox import MailboxSource
 from desktop.core.watch.sources import SourceItem
-from tests.core.mailstores._dovecot import PASSWORD, USER, Dovecot, dovecot_available
+from tests.core.mailstores._dovecot import PASSWORD, USER, Dovecot
+from tests.core.mailstores.conftest import running
 from tests.core.mailstores.test_imap import _flags
 
 pytestmark = pytest.mark.xdist_group("dovecot")
@@ -41,15 +42,13 @@ class NoIdleDovecot(Dovecot):
 
 @pytest.fixture
 def own_dovecot() -> Iterator[Dovecot]:
-    """A server of this test's own (it is stopped, or its users kicked)."""
-    if not dovecot_available():
-        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)")
-    server = Dovecot()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.remove()
+    """A server of this test's own (its users are kicked)."""
+    yield from running()
+
+
+@pytest.fixture
+def no_idle_dovecot() -> Iterator[Dovecot]:
+    yield from running(NoIdleDovecot)
 
 
 def _source(server: Dovecot, folder: str, state: Path) -> MailboxSource:
@@ -115,15 +114,12 @@ def test_mail_appended_by_another_client_is_looked_at_within_seconds_and_stays_u
     assert source._idle is not None and source._idle.watch is None
 
 
-def test_a_server_without_idle_is_polled(tmp_path: Path) -> None:
-    if not dovecot_available():
-        pytest.skip("Dovecot is not installed")
-    server = NoIdleDovecot()
+def test_a_server_without_idle_is_polled(no_idle_dovecot: Dovecot, tmp_path: Path) -> None:
+    server = no_idle_dovecot
+    source = _source(server, "Polled", tmp_path / "state")
+    source.check_s = 0.5
+    _append(server, "Polled", "Before")
     try:
-        server.start()
-        source = _source(server, "Polled", tmp_path / "state")
-        source.check_s = 0.5
-        _append(server, "Polled", "Before")
         assert list(source.scan()) == []
         watch = source._idle.watch if source._idle is not None else None
         assert watch is not None and _until(lambda: watch.state == "unsupported", 10)
@@ -131,9 +127,8 @@ def test_a_server_without_idle_is_polled(tmp_path: Path) -> None:
         _append(server, "Polled", "Polled message")
         [item] = _scan_until_new(source, 10)  # found by the source's own look
         assert item.key.endswith(";UID=2")
-        source.close()
     finally:
-        server.remove()
+        source.close()
 
 
 def test_idle_is_issued_again_before_the_server_may_drop_it(dovecot: Dovecot, tmp_path: Path,
