@@ -1,5 +1,6 @@
 """Watched mailboxes: what an idle watcher of a Maildir, a Thunderbird folder and an IMAP account
-costs, what one look at an IMAP folder costs, and the latency from a delivery to its digest.
+costs, what one look at an IMAP folder costs, and the latency from a delivery to its digest; for
+IMAP, side by side: the folder held in IDLE (RFC 2177) against polling it every 10 s.
 
     python benchmarks/watch_mail.py                          # everything below, idle windows of 30 s
     python benchmarks/watch_mail.py --messages 1000 --idle-s 60 --no-imap
@@ -7,7 +8,9 @@ costs, what one look at an IMAP folder costs, and the latency from a delivery to
 Idle rows are real ``precis-cli watch`` processes (the extractive engine), measured once their
 first look is over (what is in the mailbox then is taken as already there): the process's own
 user+system CPU over the window, and its RSS at the end. The IMAP rows use a real Dovecot on
-127.0.0.1 (the tests' ``tests/core/mailstores/_dovecot.py``; needs ``dovecot-imapd``).
+127.0.0.1 (the tests' ``tests/core/mailstores/_dovecot.py``; needs ``dovecot-imapd``); there a
+message is APPENDed by a second connection, as another client or a delivery would, and the time
+until its digest is in History is measured with IDLE and with ``--no-idle`` (a look every 10 s).
 """
 
 from __future__ import annotations
@@ -61,6 +64,15 @@ def _mbox(path: Path, n: int) -> Path:
     return path
 
 
+def _cpu_window(pid: int, seconds: float) -> tuple[float, float]:
+    """The process's own CPU (% of one core) over ``seconds``, and its RSS (MB) at the end."""
+    proc = psutil.Process(pid)
+    t0, start = proc.cpu_times(), time.monotonic()
+    time.sleep(seconds)
+    t1 = proc.cpu_times()
+    return (t1.user + t1.system - t0.user - t0.system) / (time.monotonic() - start) * 100, proc.memory_info().rss / 2**20
+
+
 def _idle(cmd: list[str], home: Path, ready: Path, seconds: float, password: str = "") -> tuple[float, float]:
     p = subprocess.Popen(cmd, cwd=REPO, env=_env(home, password), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -68,18 +80,71 @@ def _idle(cmd: list[str], home: Path, ready: Path, seconds: float, password: str
         while not any(ready.glob("mail/*/marks/*.json")) and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(3.0)  # the first look's marks are written; its last bytes settle
-        proc = psutil.Process(p.pid)
-        t0, start = proc.cpu_times(), time.monotonic()
-        time.sleep(seconds)
-        t1 = proc.cpu_times()
-        cpu = (t1.user + t1.system - t0.user - t0.system) / (time.monotonic() - start) * 100
-        rss = proc.memory_info().rss / 2**20
+        cpu, rss = _cpu_window(p.pid, seconds)
     finally:
         p.terminate()
         err = p.communicate(timeout=30)[1]
     if "queued" in err or "failed" in err:
         raise SystemExit(f"the idle watcher did work: {err[:400]}")
     return cpu, rss
+
+
+def _watch_imap(server: object, home: Path, out: Path, idle: bool, password: str) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "desktop.cli", "watch", server.address("Bench"), "--out", str(out),  # type: ignore[attr-defined]
+           "--engine", "extractive", "--quiet", "--imap-cafile", str(server.cert), "--mail-poll", "10"]  # type: ignore[attr-defined]
+    return subprocess.Popen(cmd + ([] if idle else ["--no-idle"]), cwd=REPO, env=_env(home, password),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _append(server: object, password: str, n: int) -> None:
+    import imaplib
+    import ssl
+
+    conn = imaplib.IMAP4_SSL("127.0.0.1", server.imaps_port,  # type: ignore[attr-defined]
+                             ssl_context=ssl.create_default_context(cafile=str(server.cert)))  # type: ignore[attr-defined]
+    try:
+        conn.login("alice", password)
+        conn.append("Bench", None, None, _mail(n).as_bytes())  # type: ignore[attr-defined]
+    finally:
+        conn.logout()
+
+
+def imap_mode_row(server: object, password: str, idle: bool, seconds: float, runs: int) -> tuple[float, float, list[float], list[float]]:
+    """One ``precis-cli watch`` of the IMAP folder: its idle CPU and RSS, then ``runs`` deliveries
+    (APPEND on a second connection) each timed until its digest is in History."""
+    import json
+    import random
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        home, history = t / "home", t / "home" / "data" / "history"
+        p = _watch_imap(server, home, t / "out", idle, password)
+        try:
+            while not any((t / "out").glob("mail/*/marks/*.json")):
+                if p.poll() is not None:
+                    raise SystemExit(f"the watcher ended: {p.stderr.read() if p.stderr else ''}")  # type: ignore[union-attr]
+                time.sleep(0.2)
+            time.sleep(3.0)  # the first look is over; IDLE (if any) holds
+            cpu, rss = _cpu_window(p.pid, seconds)
+            waits, owns = [], []
+            rng = random.Random(7)
+            for i in range(runs):
+                time.sleep(rng.uniform(0.0, 10.0))  # anywhere in the poll's 10 s cycle, as mail arrives
+                before = set(history.glob("*.json")) if history.exists() else set()
+                sent = time.time()
+                _append(server, password, 500 + i)
+                deadline = time.monotonic() + 300
+                while not (history.exists() and set(history.glob("*.json")) - before):
+                    if time.monotonic() > deadline:
+                        raise SystemExit("no digest within 300 s")
+                    time.sleep(0.05)
+                waits.append(time.time() - sent)
+                entry = json.loads(next(iter(set(history.glob("*.json")) - before)).read_text(encoding="utf-8"))
+                owns.append(float(entry["digest"]["stats"].get("seconds_total", 0.0)))
+        finally:
+            p.terminate()
+            p.communicate(timeout=30)
+    return cpu, rss, waits, owns
 
 
 def idle_rows(counts: list[int], seconds: float) -> list[tuple[str, int, float, float]]:
@@ -103,7 +168,8 @@ def idle_rows(counts: list[int], seconds: float) -> list[tuple[str, int, float, 
     return rows
 
 
-def imap_rows(n: int, seconds: float) -> tuple[list[tuple[str, int, float, float]], list[tuple[str, float, float]]]:
+def imap_rows(n: int, seconds: float, runs: int) -> tuple[list[tuple[str, tuple[float, float, list[float], list[float]]]],
+                                                         list[tuple[str, float, float]]]:
     from tests.core.mailstores._dovecot import PASSWORD, Dovecot, dovecot_available
 
     if not dovecot_available():
@@ -119,7 +185,7 @@ def imap_rows(n: int, seconds: float) -> tuple[list[tuple[str, int, float, float
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["PRECIS_HOME"] = str(Path(tmp) / "home")
             source = MailboxSource(server.address("Bench"), options=MailOptions(cafile=str(server.cert), timeout=10),
-                                   password=PASSWORD, check_s=0.0)
+                                   password=PASSWORD, check_s=0.0, idle=False)  # each scan() one look
             source.attach(Path(tmp) / "state")
 
             def timed(what: str, runs: int, before=None) -> None:  # type: ignore[no-untyped-def]
@@ -140,12 +206,9 @@ def imap_rows(n: int, seconds: float) -> tuple[list[tuple[str, int, float, float
             timed("a look with one new message (EXAMINE, UID SEARCH, FETCH BODY.PEEK[])", 5,
                   before=lambda: (server.maildir().get_folder("Bench").add(_mail(0)), server._own(server.folder / "mail")))
             source.close()
-        with tempfile.TemporaryDirectory() as tmp:
-            t = Path(tmp)
-            cpu, rss = _idle([sys.executable, "-m", "desktop.cli", "watch", server.address("Bench"), "--out",
-                              str(t / "out"), "--engine", "extractive", "--quiet", "--imap-cafile", str(server.cert),
-                              "--mail-poll", "10"], t / "home", t / "out", seconds, password=PASSWORD)
-        return [("IMAP account (a look every 10 s, one session kept)", n, cpu, rss)], looks
+        modes = [("IDLE (a look of its own every 300 s)", imap_mode_row(server, PASSWORD, True, seconds, runs)),
+                 ("poll every 10 s (--no-idle)", imap_mode_row(server, PASSWORD, False, seconds, runs))]
+        return modes, looks
     finally:
         server.remove()
 
@@ -197,12 +260,20 @@ def main() -> None:
     args = parser.parse_args()
     idle = idle_rows([int(n) for n in args.messages.split(",") if n], args.idle_s) if args.idle_s > 0 else []
     looks: list[tuple[str, float, float]] = []
+    modes: list[tuple[str, tuple[float, float, list[float], list[float]]]] = []
     if not args.no_imap:
-        more, looks = imap_rows(args.imap_messages, args.idle_s)
-        idle += more
+        modes, looks = imap_rows(args.imap_messages, args.idle_s, args.latency_runs)
     print("| idle watcher of a mailbox | messages | CPU, % of one core | RSS MB |\n| --- | --- | --- | --- |")
     for what, n, cpu, rss in idle:
         print(f"| {what} | {n:,} | {cpu:.2f} | {rss:.0f} |")
+    if modes:
+        print(f"\n| a watched IMAP folder of {args.imap_messages:,} (Dovecot on 127.0.0.1) | idle CPU, % of one core "
+              "| RSS MB | APPEND → digest in History s (median, max) | the summary's own time s (median) |\n"
+              "| --- | --- | --- | --- | --- |")
+        for what, (cpu, rss, waits, owns) in modes:
+            spread = f"{statistics.median(waits):.2f}, {max(waits):.2f}" if waits else "—"
+            own = f"{statistics.median(owns):.2f}" if owns else "—"
+            print(f"| {what} | {cpu:.2f} | {rss:.0f} | {spread} | {own} |")
     if looks:
         print("\n| one look at a watched IMAP folder (Dovecot on 127.0.0.1) | wall ms (median) | CPU ms |\n| --- | --- | --- |")
         for what, wall, cpu in looks:

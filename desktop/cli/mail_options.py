@@ -60,6 +60,9 @@ def add_watch_mail_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--mail-poll", type=float, default=IMAP_CHECK_S, metavar="S",
                    help=f"seconds between looks at an IMAP server (default {IMAP_CHECK_S:g}; mail stores on disk are "
                         "looked at every --poll)")
+    g.add_argument("--no-idle", action="store_true",
+                   help="only poll an IMAP server, even where it offers IDLE (by default a watched IMAP folder is also "
+                        "held in IDLE on a connection of its own, so new mail is summarized within seconds)")
 
 
 def _day(text: str):  # -> date

@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         return fail("--mail-poll must be more than 0", USAGE)
     try:
         sources = folder_sources(args.srcs, recursive=not args.no_recursive, mail=mail_options(args),
-                                 passwords=imap_passwords(args.srcs), mail_check_s=args.mail_poll)
+                                 passwords=imap_passwords(args.srcs), mail_check_s=args.mail_poll,
+                                 idle=not args.no_idle)
         options = WatchOptions(sources, out_dir=args.out, fmt=args.fmt, history=not args.no_history,
                                settle_s=args.settle, poll_s=args.poll)
         watcher = Watcher(options, spec_from_args(args, []), _printer(args.quiet))

@@ -1,9 +1,12 @@
 """A folder's new messages as one mbox file: what a watched mailbox hands the worker to summarize
 (one digest citing each message, by number, sender and date) and what History keeps as the
-digest's source, so a digest reopened later shows the very messages it cites, offline."""
+digest's source, so a digest reopened later shows the very messages it cites, offline. Which
+bundles may go is the watcher's call (``ml/watch/prune.py``); here they are listed and removed."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import time
 from pathlib import Path
@@ -61,3 +64,18 @@ def write_bundle(root: Path, folder: str, messages: list[bytes]) -> Path:
         k += 1
     atomic_write_bytes(path, mbox_bytes(messages))
     return path
+
+
+def bundle_files(root: Path) -> list[Path]:
+    """Every bundle under a mailbox's ``new`` folder."""
+    try:
+        return sorted(p for p in root.glob("*/*.mbox") if p.is_file())
+    except OSError:
+        return []
+
+
+def remove_bundle(path: Path) -> None:
+    """Delete a bundle, and its folder's directory once it is empty."""
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(path.parent)  # fails while other bundles are there: that is the test

@@ -46,6 +46,8 @@ class NewMessage:
     stamp: tuple[int, ...] = ()
     #: IMAP: its UID.
     uid: int = 0
+    #: When the store says it arrived (seconds), where it says so: a new folder's old mail is not new.
+    received: float | None = None
     #: The bytes, once loaded (kept until it is recorded; a look's new messages are few).
     data: bytes | None = field(default=None, repr=False)
 
@@ -80,6 +82,9 @@ class Lister:
         self.folder = folder
         self._stamp: object = None
         self._listed_at = 0.0
+        #: The ids the last look saw whole (None when it saw only a part, or nothing): marks of
+        #: messages missing from it may be gone from the store.
+        self.listed: set[str] | None = None
 
     def stamp(self) -> object:
         """What moves when the folder's listing may have changed (None: list every time)."""
@@ -92,11 +97,15 @@ class Lister:
         """Every message in the folder now, or None when nothing can have changed since the last look."""
         stamp = self.stamp()
         now = time.monotonic()
+        self.listed = None
         if not force and stamp is not None and stamp == self._stamp and now - self._listed_at < RELIST_S:
             return None
         self._stamp, self._listed_at = stamp, now
-        return [NewMessage(short_id(self.message_id(m.key)), m.key, m.load, m.size, self.message_stamp(m.key))
-                for m in self.store.messages(self.folder, DEFAULT_MAIL)]
+        found = [NewMessage(short_id(self.message_id(m.key)), m.key, m.load, m.size, self.message_stamp(m.key),
+                            received=m.received.timestamp() if m.received else None)
+                 for m in self.store.messages(self.folder, DEFAULT_MAIL)]
+        self.listed = {m.id for m in found}
+        return found
 
     def message_stamp(self, key: str) -> tuple[int, ...]:
         return ()
@@ -110,6 +119,8 @@ class Lister:
 
     def done(self, marks: FolderMarks, ids: set[str], pending_left: bool) -> None:
         marks.known |= ids
+        if not pending_left:
+            marks.since = 0.0  # a new folder's first mail is recorded: from here on it is like any other
 
 
 def _mtime(path: Path) -> int:
@@ -174,6 +185,7 @@ class MboxLister(Lister):
         self._seen: tuple[tuple[int, int], float] | None = None
 
     def look(self, marks: FolderMarks, *, force: bool = False) -> list[NewMessage] | None:
+        self.listed = None
         st = os.stat(self.path)
         stamp = (st.st_size, st.st_mtime_ns)
         now = time.monotonic()
@@ -191,6 +203,7 @@ class MboxLister(Lister):
         self.complete = start == 0 or start > size or _tail_hash(self.path, start) != expected
         found = self._read(0 if self.complete else start)
         self._stamp, self._read_to, self._tail = stamp, size, _tail_hash(self.path, size)
+        self.listed = {m.id for m in found} if self.complete else None
         return found
 
     def _read(self, start: int) -> list[NewMessage]:

@@ -53,21 +53,40 @@ class FolderMarks:
     tail: str = ""
     #: False until the folder's first look: what is in it then is taken as already there.
     started: bool = False
+    #: A folder that appeared after watching began (``mail_folders.py``): the time it was last
+    #: known absent; what arrived in it since then is new, not taken as already there. Cleared
+    #: once its first messages are recorded.
+    since: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         return {"version": VERSION, "known": sorted(self.known), "uidvalidity": self.uidvalidity, "uid": self.uid,
-                "size": self.size, "tail": self.tail}
+                "size": self.size, "tail": self.tail, "since": self.since}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> FolderMarks:
         known = data.get("known", [])
         return cls(known={k for k in known if isinstance(k, str)} if isinstance(known, list) else set(),
                    uidvalidity=_int(data.get("uidvalidity")), uid=_int(data.get("uid")), size=_int(data.get("size")),
-                   tail=str(data.get("tail", "")), started=True)
+                   tail=str(data.get("tail", "")), started=True, since=_seconds(data.get("since")))
+
+
+def prune_known(marks: FolderMarks, listed: set[str], missing_before: set[str]) -> tuple[set[str], bool]:
+    """Forget the marks of messages gone from the folder (deleted, expunged, compacted away) once
+    two whole listings in a row (``listed``) have missed them, so a message a client is moving
+    (from new/ to cur/ between two reads of one listing) is never taken for gone. Returns what
+    this listing missed for the first time, and whether any mark was dropped."""
+    missing = marks.known - listed
+    gone = missing & missing_before
+    marks.known -= gone
+    return missing - gone, bool(gone)
 
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
+
+
+def _seconds(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0.0
 
 
 class MarksStore:
@@ -93,3 +112,11 @@ class MarksStore:
     def save(self, folder_path: str, marks: FolderMarks) -> None:
         private_dir(self.folder)
         atomic_write_text(self.path(folder_path), json.dumps(marks.to_dict(), separators=(",", ":")))
+
+    def exists(self, folder_path: str) -> bool:
+        return self.path(folder_path).is_file()
+
+    def drop(self, folder_path: str) -> None:
+        """A folder gone from the mailbox: what it knew is of no more use."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path(folder_path).unlink()

@@ -4,7 +4,9 @@ or an IMAP account, whole or one folder, as a ``GroupedSource`` for the watcher.
 Its items are the messages that arrived since watching began (what is in a folder at its first
 look is taken as already there: *Summarize* in the Mail tab is for that); each look lists every
 watched folder cheaply (``mail_listing.py``, ``imap_poll.py``) and keeps what is new until the
-watcher records it. A folder's new messages of one poll become one mbox file (``mail_bundle.py``)
+watcher records it; an IMAP folder is also held in IDLE (``imap_idle.py``), so new mail there is
+looked at within seconds. A folder made after watching began is new: the mail that arrived in it
+is summarized (``mail_folders.py``). A folder's new messages of one poll become one mbox file (``mail_bundle.py``)
 and one digest. What is known is kept per folder (``mail_marks.py``) in ``DIR/mail/<mailbox>/``
 beside the watcher's manifest. Read-only throughout: nothing in the store is written, moved,
 locked or marked read. Problems (the password missing, the server gone) are said once as
@@ -26,14 +28,18 @@ from desktop.core.mailstores.mailboxes import KIND_NAMES
 from desktop.core.mailstores.options import MailOptions
 from desktop.core.mailstores.store import MailStore
 from desktop.core.watch.mail_bundle import chunks, write_bundle
+from desktop.core.watch.mail_folders import KnownFolders, note_folders
 from desktop.core.watch.mail_listing import Lister, NewMessage, lister_for, message_sha
-from desktop.core.watch.mail_marks import FolderMarks, MarksStore, slug
+from desktop.core.watch.mail_marks import FolderMarks, MarksStore, prune_known, slug
 from desktop.core.watch.sources import SourceItem
 
 #: Seconds between looks at an IMAP server (a local store is looked at every poll: a stat or two).
 IMAP_CHECK_S = 60.0
 #: Seconds between listings of the store's folders (a folder added or removed in the mail client).
 FOLDERS_S = 300.0
+#: A store's arrival times are whole seconds (a Maildir name) or a file's time: a new folder's
+#: mail that arrived up to this long before the folder was last known absent still counts as new.
+ARRIVAL_SLACK_S = 60.0
 #: Seconds between asking the keyring again while an IMAP password is missing.
 PASSWORD_RETRY_S = 60.0
 #: Folders a whole mailbox is watched without: unsent mail changes all the time.
@@ -57,7 +63,7 @@ def parse_watch_spec(spec: str) -> tuple[str, str] | None:
 class MailboxSource:
     def __init__(self, location: str, *, kind: str | None = None, folders: Iterable[str] = (),
                  options: MailOptions | None = None, name: str = "", password: str | None = None,
-                 check_s: float | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
+                 check_s: float | None = None, limits: Limits = DEFAULT_LIMITS, idle: bool = True) -> None:
         self.location = location
         self.imap = is_imap(location)
         self.account = parse_address(location) if self.imap else None
@@ -79,9 +85,17 @@ class MailboxSource:
         self.label = f"{self.title} › {' + '.join(chosen)}" if chosen else self.title
         #: A delivered message is whole (a saved message copied in is not: it settles like a file).
         self.settle_s: float | None = None if self.kind == "eml-folder" else 0.0
-        #: What stops it now, in one sentence ("" when nothing does); the Watched list shows it.
-        self.problem = ""
+        #: What stops it now, in one sentence ("" when nothing does); ``problem`` adds IDLE's.
+        self._problem = ""
         self.needs_password = False
+        self._idle = None
+        if self.imap and idle and self.account is not None:
+            from desktop.core.watch.imap_idle import IdleLink
+
+            self._idle = IdleLink(self.account, self._idle_password, limits, self.options, self.label, self.check_s)
+        self._known_folders: KnownFolders | None = None
+        #: Per folder: the known ids its last whole listing did not have.
+        self._gone: dict[str, set[str]] = {}
         self._notices: list[str] = []
         self._marks_store: MarksStore | None = None
         self._bundles: Path | None = None
@@ -95,6 +109,11 @@ class MailboxSource:
         self._failures = 0
 
     @property
+    def problem(self) -> str:
+        """What the Watched row says: what stops it, else that new mail is not heard at once now."""
+        return self._problem or (self._idle.problem if self._idle is not None else "")
+
+    @property
     def kind_name(self) -> str:
         return KIND_NAMES.get(self.kind or "", "Mailbox")
 
@@ -104,9 +123,17 @@ class MailboxSource:
         of its digests), under the watcher's folder."""
         return state_dir / "mail" / slug(self.key_base)
 
+    @property
+    def bundle_dir(self) -> Path | None:
+        """Where the folders' new mail is set aside to summarize (after ``attach``)."""
+        return self._bundles
+
     def attach(self, state_dir: Path) -> None:
         root = self.home(state_dir)
         self._marks_store, self._bundles = MarksStore(root / "marks"), root / "new"
+        # Per choice of folders: watching the whole mailbox after one folder makes no folder new.
+        chosen = f"-{slug('+'.join(self.folders))}" if self.folders else ""
+        self._known_folders = KnownFolders(root / "marks" / f"folders{chosen}.json")
 
     def owns(self, key: str) -> bool:
         if not key.startswith(self.key_base + "/"):
@@ -116,15 +143,18 @@ class MailboxSource:
 
     def scan(self) -> Iterator[SourceItem]:
         now = time.monotonic()
-        if self._marks_store is not None and (now >= self._next_look or self._password_given()):
+        heard = self._idle is not None and self._idle.news()  # IDLE: the server said the folder grew
+        if self._marks_store is not None and (now >= self._next_look or heard or self._password_given()):
             try:
                 self._look(now)
                 self._failures = 0
                 self._clear()
+                if self._idle is not None:
+                    self._idle.after_look({p: str(lister.folder.ref) for p, lister in self._listers.items()})
             except (OSError, PrecisError) as exc:
                 self._trouble(exc, now)
-            if self.imap and not self.problem:
-                self._next_look = now + self.check_s
+            if self.imap and not self._problem:
+                self._next_look = now + (self._idle.wait_s(self.check_s) if self._idle is not None else self.check_s)
         yield from self._items()
 
     def changes(self, pending: Iterable[str] = ()) -> Iterator[SourceItem]:
@@ -147,15 +177,24 @@ class MailboxSource:
 
     def take_notices(self) -> list[str]:
         out, self._notices = self._notices, []
-        return out
+        return out + (self._idle.take_notices() if self._idle is not None else [])
 
     def close(self) -> None:
+        """Close the store's connection and stop IDLE (within a second)."""
+        self._close_store()
+        if self._idle is not None:
+            self._idle.close()
+
+    def _close_store(self) -> None:
         store, self._store = self._store, None
         if store is not None:
             store.close()
         self._listers = {}
 
     # ------------------------------------------------------------------ looking
+    def _idle_password(self) -> str | None:
+        return self._password or (credentials.lookup(self.account.key) if self.account is not None else None)
+
     def _password_given(self) -> bool:
         """While an IMAP password is missing, try again as soon as this session has one (typed in
         the window); else now and then (``PASSWORD_RETRY_S``: the keyring may have been unlocked)."""
@@ -170,7 +209,7 @@ class MailboxSource:
 
     def _look(self, now: float) -> None:
         if not self.imap and self._store is not None and not Path(self.location).expanduser().exists():
-            self.close()  # moved or deleted: ``open_store`` says so, and it is watched again once it is back
+            self._close_store()  # moved or deleted: ``open_store`` says so, and it is watched again once it is back
         store = self._open()
         if now >= self._folders_due or not self._listers:
             self._list_folders(store)
@@ -190,6 +229,13 @@ class MailboxSource:
                 self._pending[path] = {}
                 self._save(path)
                 continue
+            self._prune_marks(path, marks, lister.listed)
+            if marks.since and lister.complete:
+                # A folder new since watching began: what arrived before it appeared, or is known in
+                # another folder (moved, or the folder renamed), was there before.
+                elsewhere = set().union(*(m.known for p, m in self._marks.items() if p != path))
+                cut = marks.since - ARRIVAL_SLACK_S
+                marks.known |= {m.id for m in found if m.id in elsewhere or (m.received or cut) < cut}
             old = self._pending.get(path, {})
             new = {m.id: m for m in found if m.id not in marks.known}
             for ident, m in new.items():  # what was loaded already stays loaded while it is the same
@@ -197,9 +243,9 @@ class MailboxSource:
                     m.data = old[ident].data
             self._pending[path] = new if lister.complete else {**old, **{i: m for i, m in new.items() if i not in old}}
             if not self._pending[path]:
-                before = (marks.uidvalidity, marks.uid, marks.size, marks.tail, len(marks.known))
+                before = (marks.uidvalidity, marks.uid, marks.size, marks.tail, len(marks.known), marks.since)
                 lister.done(marks, set(), pending_left=False)
-                if (marks.uidvalidity, marks.uid, marks.size, marks.tail, len(marks.known)) != before:
+                if (marks.uidvalidity, marks.uid, marks.size, marks.tail, len(marks.known), marks.since) != before:
                     self._save(path)
 
     def _list_folders(self, store: MailStore) -> None:
@@ -211,6 +257,14 @@ class MailboxSource:
         for folder in chosen:
             listers[folder.path] = self._listers.get(folder.path) or self._lister(store, folder)
         self._listers = listers
+        assert self._known_folders is not None and self._marks_store is not None
+        note_folders(self._known_folders, list(listers), self._marks_store, self._marks, self._pending)
+
+    def _prune_marks(self, path: str, marks: FolderMarks, listed: set[str] | None) -> None:
+        if listed is not None:
+            self._gone[path], pruned = prune_known(marks, listed, self._gone.get(path, set()))
+            if pruned:
+                self._save(path)
 
     def _lister(self, store: MailStore, folder: Folder) -> Lister:
         if self.imap:
@@ -305,7 +359,7 @@ class MailboxSource:
 
     # ------------------------------------------------------------------ problems
     def _trouble(self, exc: OSError | PrecisError, now: float) -> None:
-        self.close()
+        self._close_store()
         self._failures += 1
         if isinstance(exc, PasswordRequired) and self.account is not None:
             if self._password and exc.wrong_password:
@@ -320,11 +374,11 @@ class MailboxSource:
             text = f"{self.label} cannot be watched now: {reason}; Precis tries again."
             # A server that is away: wait longer each time (up to ten minutes); a local store: a second.
             self._next_look = now + (min(600.0, self.check_s * 2 ** min(self._failures, 6)) if self.imap else 1.0)
-        if text != self.problem:
+        if text != self._problem:
             self._notices.append(text)
-        self.problem = text
+        self._problem = text
 
     def _clear(self) -> None:
-        if self.problem:
+        if self._problem:
             self._notices.append(f"Watching {self.label} again.")
-        self.problem, self.needs_password = "", False
+        self._problem, self.needs_password = "", False

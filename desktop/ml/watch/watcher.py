@@ -35,6 +35,7 @@ from desktop.ml.batch.plan import FORMATS, settings_key
 from desktop.ml.batch.sizing import model_identity
 from desktop.ml.batch.task import UnitResult
 from desktop.ml.engine.job import JobSpec
+from desktop.ml.watch.prune import PRUNE_S, prune_bundles
 from desktop.ml.watch.record import Recorder
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Watcher:
         #: What the last full scan took, and when the next one is due (time.monotonic()).
         self.scan_seconds = 0.0
         self._next_full = 0.0
+        self._next_prune = 0.0
         engine, model = model_identity(spec)
         self.skey = settings_key({**dataclasses.asdict(spec), "engine": engine, "model": model}, options.fmt, "none")
 
@@ -146,9 +148,23 @@ class Watcher:
                 continue
             if once and not pending:
                 break
+            if time.monotonic() >= self._next_prune:
+                self._prune(manifest, recorder, pending)
             due = self.settler.next_due(self.options.settle_s)
             wait = self.options.poll_s
             self._stop.wait(min(wait, due + 0.05) if due is not None else wait)
+
+    def _prune(self, manifest: Manifest, recorder: Recorder, pending: dict[str, tuple[SourceItem, WatchSource, str]]) -> None:
+        """Mailbox bundles no longer needed (``prune.py``); those waiting to be summarized stay."""
+        self._next_prune = time.monotonic() + PRUNE_S
+        busy = {str(item.path) for item, _, _ in pending.values() if item.path is not None}
+        try:
+            removed = prune_bundles(self.options.sources, manifest, recorder.history, busy)
+        except (OSError, PrecisError) as exc:  # History unreadable now: tried again at the next pruning
+            log.warning("the watched mailboxes' bundles were not pruned: %s", exc)
+            return
+        if removed:
+            log.info("removed %d mailbox bundles no longer needed", len(removed))
 
     def poll(self, manifest: Manifest, settle_now: bool = False) -> list[tuple[SourceItem, WatchSource, str]]:
         """One look at every source: a full scan when one is due (paced so that full scans take
@@ -272,18 +288,20 @@ class Watcher:
 
 
 def folder_sources(srcs: list[str], recursive: bool = True, *, mail: MailOptions | None = None,
-                   passwords: dict[str, str] | None = None, mail_check_s: float | None = None) -> list[WatchSource]:
+                   passwords: dict[str, str] | None = None, mail_check_s: float | None = None,
+                   idle: bool = True) -> list[WatchSource]:
     """Watched sources from what a user names: mail stores (a Maildir, a Thunderbird profile or
     folder, Apple Mail's folders; a folder of .eml files when ``mail`` names folders) and
     ``imap(s)://`` addresses become watched mailboxes (``mail``'s folders, certificate and timeout;
-    ``passwords`` by account key), other folders watched folders; one sentence for the rest."""
+    ``passwords`` by account key; held in IDLE unless ``idle`` is False), other folders watched
+    folders; one sentence for the rest."""
     out: list[WatchSource] = []
     mail = mail or MailOptions()
     for s in srcs:
         if is_imap(s):
             account = parse_address(s)
             out.append(MailboxSource(s, folders=mail.folders, options=mail, check_s=mail_check_s,
-                                     password=(passwords or {}).get(account.key)))
+                                     password=(passwords or {}).get(account.key), idle=idle))
             continue
         p = Path(s).expanduser()
         kind = store_kind(p, saved_messages=bool(mail.folders))

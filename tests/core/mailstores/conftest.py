@@ -11,16 +11,21 @@ import pytest
 from tests.core.mailstores._dovecot import Dovecot, dovecot_available
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
+def running(server_class: type[Dovecot] = Dovecot) -> Iterator[Dovecot]:
+    """A started server of the class, removed at the end (skips where Dovecot is not installed)."""
     if not dovecot_available():
         pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)")
-    server = Dovecot()
+    server = server_class()
     try:
         server.start()
         yield server
     finally:
         server.remove()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    yield from running()
 
 
 @pytest.fixture(autouse=True)

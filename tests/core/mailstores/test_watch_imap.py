@@ -82,3 +82,32 @@ def test_a_wrong_password_and_a_missing_server_are_one_sentence_each(dovecot: Do
     [said] = gone.take_notices()
     assert "refused the connection on port" in said and said.endswith("Precis tries again.")
     assert not gone.needs_password
+
+
+def test_an_imap_folder_made_after_watching_began_has_its_new_mail_summarized(dovecot: Dovecot, tmp_path: Path) -> None:
+    """Old mail moved or copied in keeps its INTERNALDATE: SINCE leaves it out; new mail is new."""
+    import imaplib
+    import ssl
+    import time
+
+    _deliver(dovecot, "Teams", "Before", "Watching the Teams folder and those under it begins.")
+    source = _source(dovecot.address("Teams"), tmp_path / "state", dovecot.cert, password=PASSWORD)
+    assert list(source.scan()) == []
+    conn = imaplib.IMAP4_SSL("127.0.0.1", dovecot.imaps_port, ssl_context=ssl.create_default_context(cafile=str(dovecot.cert)))
+    try:
+        conn.login(USER, PASSWORD)
+        assert conn.create("Teams.Design")[0] == "OK"
+        old = b"From: Old <old@example.com>\r\nSubject: 2019\r\nDate: Mon, 01 Jul 2019 10:00:00 +0000\r\n\r\nFrom 2019.\r\n"
+        new = b"From: New <new@example.com>\r\nSubject: Review\r\nDate: Tue, 05 Mar 2024 10:00:00 +0000\r\n\r\nThe review is on Friday.\r\n"
+        assert conn.append("Teams.Design", None, imaplib.Time2Internaldate(time.mktime((2019, 7, 1, 10, 0, 0, 0, 0, -1))),
+                           old)[0] == "OK"
+        assert conn.append("Teams.Design", None, None, new)[0] == "OK"
+    finally:
+        conn.logout()
+    source._folders_due = 0.0
+    [item] = list(source.scan())
+    assert item.group == "Teams/Design" and item.key.endswith(";UID=2")
+    assert b"The review is on Friday." in (source.content(item) or b"")
+    source.recorded(source.bundle([item])[0].parts)
+    assert list(source.scan()) == []
+    source.close()
