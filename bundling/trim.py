@@ -17,10 +17,12 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 Entry = tuple[str, str, str]  # PyInstaller's (destination, source, kind), binaries and datas alike
-#: The virtual keyboard's input-method plugin and the Qt libraries only it needs.
-QT_VIRTUAL_KEYBOARD = ("libqtvirtualkeyboardplugin.so", "libQt6VirtualKeyboardQml.so.6", "libQt6VirtualKeyboard.so.6",
-                       "libQt6Quick.so.6", "libQt6QmlMeta.so.6", "libQt6QmlModels.so.6",
-                       "libQt6QmlWorkerScript.so.6", "libQt6Qml.so.6")
+#: The virtual keyboard's input-method plugin and its own libraries.
+QT_VIRTUAL_KEYBOARD = ("libqtvirtualkeyboardplugin.so", "libQt6VirtualKeyboardQml.so.6", "libQt6VirtualKeyboard.so.6")
+#: Qt Quick and QML (17 MB): the window never uses them, but Qt Multimedia's FFmpeg plugin (the
+#: recordings' player) links them, so they go only when that plugin is not in the bundle.
+QT_QUICK = ("libQt6Quick.so.6", "libQt6QmlMeta.so.6", "libQt6QmlModels.so.6", "libQt6QmlWorkerScript.so.6",
+            "libQt6Qml.so.6")
 QT_TRANSLATIONS = "PySide6/Qt/translations"
 _NEEDED = re.compile(r"\(NEEDED\)\s+Shared library: \[(?P<name>[^\]]+)\]")
 
@@ -39,11 +41,14 @@ def needed_libraries(path: Path) -> set[str]:
 
 
 def drop(binaries: Iterable[Entry], datas: Iterable[Entry], *, files: Iterable[str] = (),
-         folders: Iterable[str] = ()) -> tuple[list[Entry], list[Entry], int]:
+         folders: Iterable[str] = (), unless_needed: Iterable[str] = ()) -> tuple[list[Entry], list[Entry], int]:
     """``binaries`` and ``datas`` without the entries named ``files`` (file names) or lying under
     ``folders`` (destination folders), and the bytes left out; raises TrimError if a binary that
-    stays needs one of them."""
-    names, under = set(files), [PurePosixPath(f) for f in folders]
+    stays needs one of them. Libraries named in ``unless_needed`` go too, but only where nothing
+    that stays needs them (Qt Quick: the virtual keyboard's alone, unless Qt Multimedia's FFmpeg
+    plugin, which links it, is in the bundle)."""
+    binaries, datas = list(binaries), list(datas)
+    names, under = set(files) | _unneeded(binaries, set(files), set(unless_needed)), [PurePosixPath(f) for f in folders]
 
     def dropped(dest: str) -> bool:
         path = PurePosixPath(dest.replace("\\", "/"))
@@ -61,3 +66,16 @@ def drop(binaries: Iterable[Entry], datas: Iterable[Entry], *, files: Iterable[s
             raise TrimError(f"{dest} needs {', '.join(sorted(needs))}, which the trimmed bundle would leave out")
     size = sum(Path(src).stat().st_size for _, src, _ in gone if Path(src).is_file())
     return kept_binaries, kept_datas, size
+
+
+def _unneeded(binaries: list[Entry], dropped: set[str], optional: set[str]) -> set[str]:
+    """The names in ``optional`` that no binary staying in the bundle needs, directly or through
+    another optional library that stays."""
+    needs = {PurePosixPath(dest).name: needed_libraries(Path(src)) for dest, src, _ in binaries}
+    going = set(optional)
+    while True:
+        staying = [name for name in needs if name not in dropped and name not in going]
+        wanted = going & set().union(*(needs[name] for name in staying))
+        if not wanted:
+            return going
+        going -= wanted

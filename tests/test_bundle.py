@@ -70,12 +70,16 @@ def test_bundle_starts_and_summarizes(edition: str, tmp_path: Path) -> None:
     assert os.access(bundle / "precis", os.X_OK)
     if edition == "lean":
         assert not list(bundle.rglob("libtorch*")) and not list(bundle.rglob("transformers"))
-        # Recordings' voice filter runs in numpy; PyAV's video codec libraries are stand-ins; no Qt Quick.
+        # Recordings' voice filter runs in numpy; PyAV's video codec libraries are stand-ins; no Qt
+        # Multimedia (a citation plays in the system's player) and so no Qt Quick; no hf_xet.
         assert not list(bundle.rglob("onnxruntime*")) and not list(bundle.rglob("libQt6Quick*"))
+        assert not list(bundle.rglob("libQt6Multimedia*")) and not list(bundle.rglob("hf_xet*"))
         from bundling.unused_codecs import STUB_MARKER as CODEC_STUB
 
         assert len([p for p in bundle.rglob("av.libs/*") if CODEC_STUB in p.read_bytes()]) == 6
         assert size_mb(bundle) <= LEAN_LIMIT_MB, f"the lean bundle is {size_mb(bundle):.0f} MB"
+    else:  # the full edition plays a time citation in the window
+        assert list(bundle.rglob("libffmpegmediaplugin.so")) and list(bundle.rglob("libQt6Quick.so.6"))
     if not (tmp_path / "tiny-t5").is_dir():
         return  # no model to fine-tune: the real tokenizer is not here
     if edition == "lean":
