@@ -85,3 +85,22 @@ def meeting_speech(corpus: Path):
     from tests.core.ingest._recordings import meeting_lines, speak
 
     return speak(" ".join(meeting_lines(corpus, 4, words=9)))
+
+
+@pytest.fixture
+def unpinned_catalog(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped catalog less its FLAN-T5 checksums, in use for this test: for tests where the
+    random-weight tiny model stands in for flan-t5-* on a fake Hub. The real pins are the real
+    files' (models/PROVENANCE.md), so a download would rightly refuse the stand-in."""
+    import json
+
+    from desktop.core import paths
+
+    data = json.loads(paths.catalog_path().read_text(encoding="utf-8"))
+    for model in data["models"]:
+        if model["name"].startswith("flan-t5"):
+            model.pop("checksums", None)
+    path = tmp_path_factory.mktemp("catalog") / "catalog.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(paths, "catalog_path", lambda: path)
+    return path

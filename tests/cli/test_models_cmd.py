@@ -18,8 +18,9 @@ assert SMALL is not None
 
 
 @pytest.fixture
-def hub(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    """Serves the tiny model as if it were flan-t5-small at the catalog's pinned revision."""
+def hub(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch, unpinned_catalog: Path) -> Iterator[FakeHub]:
+    """Serves the tiny model as if it were flan-t5-small at the catalog's pinned revision (the
+    catalog less its checksums, which are the real files' and would refuse the stand-in)."""
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     with FakeHub() as fake:
         fake.add_folder(SMALL.hub_id, SMALL.revision, tiny_model_dir)

@@ -3,7 +3,9 @@
 Two kinds of model: ``summarizer`` (FLAN-T5, the default kind) and ``transcriber`` (Whisper in
 CTranslate2 form, which transcribes recordings). An entry may pin its files: names, sizes and
 SHA-256 checksums; a download then fetches exactly those files and checks every byte against
-the catalog, not only against what the Hub lists.
+the catalog, not only against what the Hub lists. Or it may pin only ``checksums`` (file name to
+sha256) and keep the default file set, as the FLAN-T5 entries do; ``models/PROVENANCE.md`` says
+where each of those came from.
 """
 
 from __future__ import annotations
@@ -167,8 +169,8 @@ def _entry(raw: Any, where: str) -> CatalogEntry:
     files, pinned = _files(raw.get("files", []), where)
     checksums = raw.get("checksums", {})
     if not isinstance(checksums, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and len(v) == 64 for k, v in checksums.items()):
-        raise CatalogError(f"{where} has \"checksums\" that is not an object of file name to sha256.")
+            isinstance(k, str) and k and "/" not in k and _is_sha256(v) for k, v in checksums.items()):
+        raise CatalogError(f"{where} has \"checksums\" that is not an object of file name to 64-hex sha256.")
     checksums = {**checksums, **pinned}
     kind, fmt = raw.get("kind", "summarizer"), raw.get("format", "safetensors")
     if kind not in KINDS:
@@ -208,9 +210,14 @@ def _files(raw: Any, where: str) -> tuple[tuple[str, ...], dict[str, str]]:
         sha = item.get("sha256") if isinstance(item, dict) else None
         if (not isinstance(name, str) or "/" in name or "\\" in name or name.startswith(".") or not name
                 or isinstance(size, bool) or not isinstance(size, int) or size <= 0
-                or not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+                or not _is_sha256(sha)):
             raise CatalogError(f"{where} files[{i}] needs a file name pattern, or a plain \"name\", a positive "
                                "\"size\" and a 64-hex \"sha256\".")
         patterns.append(name)
         sums[name] = sha
     return tuple(patterns), sums
+
+
+def _is_sha256(value: Any) -> bool:
+    """A lowercase hex SHA-256, as the Hub lists them and ``hashlib`` writes them (what a download compares)."""
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
