@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from desktop.core import paths
 from desktop.core.errors import EngineError
@@ -218,6 +218,6 @@ def _files(raw: Any, where: str) -> tuple[tuple[str, ...], dict[str, str]]:
     return tuple(patterns), sums
 
 
-def _is_sha256(value: Any) -> bool:
+def _is_sha256(value: Any) -> TypeGuard[str]:
     """A lowercase hex SHA-256, as the Hub lists them and ``hashlib`` writes them (what a download compares)."""
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
