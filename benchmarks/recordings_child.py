@@ -99,7 +99,10 @@ def audio(spec: dict[str, Any]) -> dict[str, Any]:
         total += len(samples) + len(pause)
         if total >= target:
             break
-    samples = np.concatenate(pieces)[:target]
+    samples = np.concatenate(pieces)
+    if len(samples) < target:  # the corpus's meetings read aloud last about 3 hours: longer ones repeat them
+        samples = np.tile(samples, -(-target // len(samples)))
+    samples = samples[:target]
     out = Path(spec["out"])
     write(out, samples)
     for minutes in spec["cuts"]:
